@@ -1,0 +1,47 @@
+"""snas: neuro-symbolic, interpretable neural architecture search for regulated domains.
+
+Rules written by domain experts become output shields, rule losses, knowledge neurons and
+search-space constraints; a multi-objective search trades accuracy, complexity and rule
+fidelity; the audit module turns the chosen model into EU AI Act evidence.
+
+Public names are imported lazily so ``import snas`` stays fast (no torch until needed).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from snas._version import __version__
+
+_LAZY = {
+    "SNASError": "snas.exceptions",
+    "DatasetError": "snas.exceptions",
+    "RuleSyntaxError": "snas.exceptions",
+    "RuleConflictError": "snas.exceptions",
+    "ConfigError": "snas.exceptions",
+    "ModelFileError": "snas.exceptions",
+    "load_dataset": ("snas.datasets", "load"),
+    "from_frame": "snas.datasets",
+    "load_rules": "snas.rules",
+    "parse_rules": "snas.rules",
+    "check_rules": "snas.rules",
+    "import_prolog": "snas.rules",
+    "RuleSet": "snas.rules",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'snas' has no attribute {name!r}")
+    module, attr = (target, name) if isinstance(target, str) else target
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,5 @@
+"""``python -m snas`` runs the command-line interface."""
+
+from snas.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""The ``snas`` command line: ``check``, ``rules``, ``search``, ``audit``, ``predict``.
+
+Heavy libraries are imported inside the commands that need them, so ``snas --help`` and
+``snas check`` never import torch or shap. Exit codes: 0 success (warnings allowed),
+1 the rules / run / report failed a check, 2 usage, input or I/O error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from snas._version import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+_EPILOG_CHECK = """examples:
+  snas check rules/census_income.yaml --data-dir ../shared/datasets
+  snas check rules/census_income.yaml --format json > check.json
+  snas check my_rules.yaml --dataset datasets/my_data.yaml --no-data   # names and conflicts only
+"""
+
+
+def _pct(x: float | None, digits: int = 1) -> str:
+    return "—" if x is None else f"{100 * x:.{digits}f}%"
+
+
+def _format_check(report: Any, dataset_label: str) -> str:
+    rs = report.rules
+    lines = [
+        f"snas check: {rs.path} — {len(rs)} rules ({len(rs.hard)} hard, {len(rs.soft)} soft)"
+        + (f" against {dataset_label} ({report.rows:,} training rows)" if report.rows else f" against {dataset_label}"),
+        "",
+    ]
+    by_rule: dict[str, list[str]] = {}
+    for f in report.findings:
+        for rid in {f.rule, f.other} - {None}:
+            by_rule.setdefault(rid, []).append(f.level)
+    if report.stats:
+        header = f"{'rule':<30} {'strength':<8} {'then':<8} {'coverage':>8} {'rows':>7}  {'label agreement [95% CI]':<26} findings"
+        lines += [header, "-" * len(header)]
+        for s in report.stats:
+            agree = "—" if s.agreement is None else f"{_pct(s.agreement)} [{_pct(s.agreement_low)}, {_pct(s.agreement_high)}]"
+            levels = by_rule.get(s.rule, [])
+            marks = ", ".join(f"{levels.count(lv)} {lv}" for lv in ("error", "warning", "info") if lv in levels)
+            lines.append(f"{s.rule:<30} {s.strength:<8} {s.head:<8} {_pct(s.coverage):>8} {s.support:>7,}  {agree:<26} {marks}")
+        lines.append("")
+    for f in report.findings:
+        lines.append(str(f))
+    n_err, n_warn = len(report.errors), len(report.warnings)
+    lines.append("")
+    lines.append(f"{n_err} error{'s' * (n_err != 1)}, {n_warn} warning{'s' * (n_warn != 1)}"
+                 + (" — the rules are usable" if not n_err else " — fix the errors above"))
+    return "\n".join(lines)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from snas.datasets import load, load_manifest
+    from snas.rules import check_rules, load_rules
+
+    rules = load_rules(args.rules)
+    manifest_ref = args.dataset or rules.dataset
+    data: Any = None
+    label = "the rules alone (no dataset named: use --dataset)"
+    if manifest_ref:
+        if args.no_data:
+            data = load_manifest(manifest_ref).schema
+            label = f"the schema of {manifest_ref}"
+        else:
+            data = load(manifest_ref, data_dir=args.data_dir)
+            label = data.name
+    report = check_rules(rules, data)
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), indent=2, default=str))
+    else:
+        print(_format_check(report, label))
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_rules_schema(args: argparse.Namespace) -> int:
+    from snas.rules import rule_file_schema
+
+    print(json.dumps(rule_file_schema(), indent=2))
+    return EXIT_OK
+
+
+def cmd_rules_import_prolog(args: argparse.Namespace) -> int:
+    import yaml
+
+    from snas._util import atomic_write_text
+    from snas.datasets import load_manifest
+    from snas.exceptions import RuleSyntaxError
+    from snas.rules import import_prolog
+
+    try:
+        with open(args.file, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise RuleSyntaxError(f"cannot read the file ({exc.strerror})", path=args.file) from None
+    schema = load_manifest(args.dataset).schema if args.dataset else None
+    rs = import_prolog(text, path=args.file, schema=schema, strength=args.strength)
+    d = rs.to_dict()
+    if args.dataset:
+        d = {"snas_rules": 1, "dataset": load_manifest(args.dataset).name, **{k: v for k, v in d.items() if k != "snas_rules"}}
+    out = "# Imported by `snas rules import-prolog` — review rationales and strengths.\n" + yaml.safe_dump(
+        d, sort_keys=False, allow_unicode=True, width=100)
+    if args.out:
+        atomic_write_text(args.out, out)
+        print(f"wrote {len(rs)} rules to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(out)
+    return EXIT_OK
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with code 2 and a one-line hint (never a traceback)."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n(run '{self.prog} --help' for help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``snas`` command (also used to document it)."""
+    p = _Parser(prog="snas", description="Neuro-symbolic architecture search with rules and EU AI Act audit reports.",
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                epilog="Run 'snas COMMAND --help' for the options and examples of each command.")
+    p.add_argument("--version", action="version", version=f"snas {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    c = sub.add_parser("check", help="check a rule file against its dataset (no torch)",
+                       description="Static checks of a rule file: names, levels and types; conflicts between "
+                                   "rules (decided with sympy, with a witness); dead rules; per-rule coverage and "
+                                   "label agreement on the training data.",
+                       epilog=_EPILOG_CHECK, formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("rules", help="rule file (YAML)")
+    c.add_argument("--dataset", help="dataset name or manifest path (default: the rule file's 'dataset:')")
+    c.add_argument("--data-dir", default=None, help="folder holding the data files (default: $SNAS_DATA_DIR, cache, download)")
+    c.add_argument("--no-data", action="store_true", help="check against the manifest's schema only")
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.set_defaults(func=cmd_check)
+
+    r = sub.add_parser("rules", help="rule-file tools: JSON Schema, PSyKI import",
+                       description="Tools for rule files.")
+    rsub = r.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", parser_class=_Parser)
+    rsub.required = True
+    s = rsub.add_parser("schema", help="print the JSON Schema of rule files (for editors)",
+                        epilog="example:\n  snas rules schema > rules.schema.json",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    s.set_defaults(func=cmd_rules_schema)
+    ip = rsub.add_parser("import-prolog", help="convert PSyKI-style Datalog class rules",
+                         epilog="example:\n  snas rules import-prolog kb.pl --dataset census_income --out rules/imported.yaml",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    ip.add_argument("file", help="Datalog file: class(F1, ..., Fn, label) :- body.")
+    ip.add_argument("--dataset", help="map head arguments to this dataset's features by position")
+    ip.add_argument("--strength", choices=("soft", "hard"), default="soft")
+    ip.add_argument("--out", help="write the YAML here (default: standard output)")
+    ip.set_defaults(func=cmd_rules_import_prolog)
+
+    _add_more_commands(sub)
+    return p
+
+
+def _add_more_commands(sub: Any) -> None:
+    """Commands defined in other modules (search, audit, predict) register here."""
+    try:
+        from snas import _cli_run
+    except ImportError:  # pragma: no cover - during bootstrap
+        return
+    _cli_run.register(sub, _Parser)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``snas`` console script; returns the exit code."""
+    from snas.exceptions import RuleError, SNASError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "data_dir", None) is None and os.environ.get("SNAS_DATA_DIR"):
+        args.data_dir = None  # the loader reads SNAS_DATA_DIR itself
+    try:
+        return int(args.func(args))
+    except RuleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except SNASError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

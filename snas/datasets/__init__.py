@@ -1,0 +1,22 @@
+"""Dataset manifests → verified, typed pandas frames (see ``datasets/*.yaml``)."""
+
+from snas.datasets._load import Dataset, FileRecord, cache_dir, from_frame, load, locate_file
+from snas.datasets._manifest import DataFile, Manifest, find_manifest, load_manifest
+from snas.datasets._schema import Column, ColumnKind, Schema, normalise_name
+
+__all__ = [
+    "Column",
+    "ColumnKind",
+    "DataFile",
+    "Dataset",
+    "FileRecord",
+    "Manifest",
+    "Schema",
+    "cache_dir",
+    "find_manifest",
+    "from_frame",
+    "load",
+    "load_manifest",
+    "locate_file",
+    "normalise_name",
+]

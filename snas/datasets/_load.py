@@ -1,0 +1,313 @@
+"""Find, verify and read dataset files into typed pandas frames."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from snas._util import did_you_mean, sha256_file
+from snas.datasets._manifest import DataFile, Manifest, load_manifest
+from snas.datasets._schema import Column, Schema, normalise_name
+from snas.exceptions import DatasetError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Dataset", "FileRecord", "cache_dir", "from_frame", "load", "locate_file"]
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """Provenance of one verified file."""
+
+    role: str
+    path: str
+    sha256: str
+    bytes: int
+    rows: int
+    source: str  # data_dir | SNAS_DATA_DIR | cache | download | frame
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A verified dataset: typed frames (features + target), schema and provenance.
+
+    ``X_train`` / ``y_train`` / ``X_test`` / ``y_test`` split features from the target.
+    """
+
+    name: str
+    schema: Schema
+    train: pd.DataFrame
+    test: pd.DataFrame | None
+    files: tuple[FileRecord, ...] = ()
+    manifest: Manifest | None = field(default=None, repr=False)
+
+    @property
+    def X_train(self) -> pd.DataFrame:
+        return self.train.drop(columns=[self.schema.target])
+
+    @property
+    def y_train(self) -> pd.Series:
+        return self.train[self.schema.target].astype(str)
+
+    @property
+    def X_test(self) -> pd.DataFrame:
+        if self.test is None:
+            raise DatasetError(f"dataset {self.name!r} has no test split")
+        return self.test.drop(columns=[self.schema.target])
+
+    @property
+    def y_test(self) -> pd.Series:
+        if self.test is None:
+            raise DatasetError(f"dataset {self.name!r} has no test split")
+        return self.test[self.schema.target].astype(str)
+
+    def provenance(self) -> dict[str, Any]:
+        """Plain-dict provenance: files with sha256, schema hash, split."""
+        return {
+            "dataset": self.name,
+            "manifest": self.manifest.source if self.manifest else None,
+            "schema_sha256": self.schema.sha256(),
+            "files": [f.to_dict() for f in self.files],
+            "rows": {"train": len(self.train), "test": 0 if self.test is None else len(self.test)},
+            "split": self.manifest.split if self.manifest else {"train": "frame"},
+        }
+
+
+def cache_dir() -> Path:
+    """snas's download cache: ``SNAS_CACHE_DIR``, else ``$XDG_CACHE_HOME/snas``, else ``~/.cache/snas``."""
+    if env := os.environ.get("SNAS_CACHE_DIR"):
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "snas"
+
+
+def _download(url: str, dest: Path, expected: str) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310
+            shutil.copyfileobj(resp, out)
+        got = sha256_file(tmp)
+        if got != expected:
+            raise DatasetError(
+                f"downloaded {url} but its sha256 is {got}, not the manifest's {expected}; "
+                "the source changed or the download was corrupted — nothing was saved"
+            )
+        os.replace(tmp, dest)
+    except OSError as exc:
+        raise DatasetError(
+            f"cannot download {url} ({exc}); put the file at {dest} or pass --data-dir "
+            "(or set SNAS_DATA_DIR) to a folder that holds it"
+        ) from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def locate_file(
+    f: DataFile, data_dir: str | os.PathLike[str] | None = None, *, download: bool = True
+) -> tuple[Path, str]:
+    """Find ``f`` (data_dir → SNAS_DATA_DIR → cache → download) and verify its sha256."""
+    tried: list[tuple[Path, str]] = []
+    if data_dir is not None:
+        tried.append((Path(data_dir) / f.path, "data_dir"))
+    if env := os.environ.get("SNAS_DATA_DIR"):
+        tried.append((Path(env) / f.path, "SNAS_DATA_DIR"))
+    cached = cache_dir() / "datasets" / f.path
+    tried.append((cached, "cache"))
+    for path, source in tried:
+        if path.is_file():
+            got = sha256_file(path)
+            if got != f.sha256:
+                raise DatasetError(
+                    f"{path}: sha256 mismatch for the {f.role!r} file (got {got}, manifest says "
+                    f"{f.sha256}); the file is corrupted or a different version — replace it with "
+                    f"the original{' from ' + f.url if f.url else ''}"
+                )
+            return path, source
+    if download and f.url:
+        _download(f.url, cached, f.sha256)
+        return cached, "download"
+    looked = ", ".join(str(p) for p, _ in tried)
+    raise DatasetError(
+        f"data file {f.path!r} ({f.role}) not found; looked in {looked}. Pass --data-dir DIR "
+        "(or set SNAS_DATA_DIR) to the folder that holds it"
+        + (f", or allow the download from {f.url}" if f.url else "")
+    )
+
+
+def _read_csv(path: Path, m: Manifest, f: DataFile) -> pd.DataFrame:
+    import pandas as pd
+
+    originals = [c.original for c in m.schema.columns]
+    sep = m.separator
+    skip_space = False
+    if sep.strip() and sep != sep.strip() and sep.startswith(sep.strip()):
+        sep, skip_space = sep.strip(), True  # ", " → "," + skipinitialspace (fast C parser)
+    try:
+        raw = pd.read_csv(
+            path, sep=sep, header=0 if m.header else None, names=None if m.header else originals,
+            skipinitialspace=skip_space, skiprows=f.skip_rows, dtype=str, na_values=list(m.missing),
+            keep_default_na=False, skip_blank_lines=True, engine="c",
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise DatasetError(f"{path}: cannot parse as CSV ({exc}); check 'format' in {m.source}") from None
+    if m.header:
+        missing_cols = [c for c in originals if c not in raw.columns]
+        if missing_cols:
+            raise DatasetError(
+                f"{path}: header lacks column(s) {missing_cols}; the manifest {m.source} declares "
+                f"{originals}"
+            )
+        raw = raw[originals]
+    return _type_frame(raw, m.schema, path, f, line_offset=f.skip_rows + (2 if m.header else 1))
+
+
+def _type_frame(raw: pd.DataFrame, schema: Schema, path: Path | str, f: DataFile | None,
+                line_offset: int) -> pd.DataFrame:
+    """Strings → declared types; names → normalised names. Errors name column, line and value."""
+    import numpy as np
+    import pandas as pd
+
+    out: dict[str, Any] = {}
+    for col in schema.columns:
+        s = raw[col.original] if col.original in raw.columns else raw[col.name]
+        if f is not None and f.label_suffix and col.name == schema.target:
+            s = s.str.removesuffix(f.label_suffix)
+        if col.kind == "numeric":
+            num = pd.to_numeric(s, errors="coerce")
+            bad = num.isna() & s.notna()
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise DatasetError(
+                    f"{path}: line {i + line_offset}, column {col.original!r}: {s.iloc[i]!r} is not a "
+                    f"number; fix the value or declare the column 'categorical' in the manifest"
+                )
+            out[col.name] = num.astype("Int64") if col.integer else num.astype("float64")
+        else:
+            levels = col.levels or tuple(sorted(s.dropna().unique()))
+            cat = pd.Categorical(s, categories=list(levels), ordered=col.kind == "ordinal")
+            bad = cat.isna() & s.notna().to_numpy()
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise DatasetError(
+                    f"{path}: line {i + line_offset}, column {col.original!r}: level {s.iloc[i]!r} is "
+                    f"not declared.{did_you_mean(str(s.iloc[i]), levels)} Add it to the column's "
+                    "'levels' in the manifest or fix the value"
+                )
+            out[col.name] = cat
+    return pd.DataFrame(out)
+
+
+def load(
+    name_or_manifest: str | os.PathLike[str],
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    download: bool = True,
+) -> Dataset:
+    """Load a dataset by name or manifest path; every file's sha256 is verified.
+
+    Parameters
+    ----------
+    name_or_manifest : str or path
+        ``"census_income"`` (looked up in ``./datasets``) or a manifest YAML path.
+    data_dir : path, optional
+        Folder holding the files at the manifest's relative paths. Then ``SNAS_DATA_DIR``,
+        the cache (:func:`cache_dir`), then the public URL are tried.
+    download : bool
+        Allow downloading into the cache when the files are nowhere else.
+
+    Examples
+    --------
+    >>> data = load("census_income", data_dir="../shared/datasets")  # doctest: +SKIP
+    >>> data.X_train.shape  # doctest: +SKIP
+    (32561, 14)
+    """
+    m = load_manifest(name_or_manifest)
+    frames: dict[str, pd.DataFrame] = {}
+    records: list[FileRecord] = []
+    for role in ("train", "test"):
+        file_role = m.split.get(role)
+        if file_role is None:
+            continue
+        f = m.files[file_role]
+        path, source = locate_file(f, data_dir, download=download)
+        frames[role] = _read_csv(path, m, f)
+        records.append(FileRecord(role, f.path, f.sha256, path.stat().st_size, len(frames[role]), source))
+    for role, f in m.files.items():  # verify the remaining files (documentation) too
+        if role not in {m.split.get("train"), m.split.get("test")}:
+            try:
+                path, source = locate_file(f, data_dir, download=download)
+                records.append(FileRecord(role, f.path, f.sha256, path.stat().st_size, 0, source))
+            except DatasetError:
+                if role in ("train", "test"):
+                    raise
+    train, test = frames["train"], frames.get("test")
+    if test is None and "test_fraction" in m.split:
+        train, test = _split(train, m)
+    return Dataset(name=m.name, schema=m.schema, train=train, test=test, files=tuple(records), manifest=m)
+
+
+def _split(frame: pd.DataFrame, m: Manifest) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from sklearn.model_selection import train_test_split
+
+    frac = float(m.split["test_fraction"])
+    strat = frame[m.schema.target] if m.split.get("stratify", True) else None
+    tr, te = train_test_split(frame, test_size=frac, random_state=int(m.split.get("seed", 0)), stratify=strat)
+    return tr.reset_index(drop=True), te.reset_index(drop=True)
+
+
+def from_frame(
+    frame: pd.DataFrame,
+    target: str,
+    *,
+    positive: str | None = None,
+    sensitive: tuple[str, ...] | list[str] = (),
+    name: str = "frame",
+    test: pd.DataFrame | None = None,
+) -> Dataset:
+    """Wrap a pandas DataFrame as a :class:`Dataset`, inferring the schema.
+
+    Numeric dtypes become ``numeric`` columns; ordered categoricals ``ordinal``; everything
+    else ``categorical``. Column names are normalised (``education-num`` → ``education_num``).
+    """
+    import pandas as pd
+
+    if target not in frame.columns:
+        raise DatasetError(f"target column {target!r} not in the frame.{did_you_mean(target, map(str, frame.columns))}")
+    both = frame if test is None else pd.concat([frame, test], ignore_index=True)
+    cols: list[Column] = []
+    for c in frame.columns:
+        s = both[c]
+        norm = normalise_name(str(c))
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            kind = "ordinal" if s.dtype.ordered else "categorical"
+            cols.append(Column(norm, str(c), kind, tuple(str(v) for v in s.cat.categories)))
+        elif pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s) or c == target:
+            levels = tuple(sorted(str(v) for v in s.dropna().unique()))
+            cols.append(Column(norm, str(c), "categorical", levels))
+        else:
+            integer = pd.api.types.is_integer_dtype(s)
+            cols.append(Column(norm, str(c), "numeric", integer=integer))
+    tcol = next(c for c in cols if c.original == str(target))
+    schema = Schema(tuple(cols), tcol.name, tcol.levels, None if positive is None else str(positive),
+                    tuple(normalise_name(s) for s in sensitive))
+    as_str = {c.original: c for c in cols}
+
+    def convert(df: pd.DataFrame) -> pd.DataFrame:
+        raw = pd.DataFrame({k: (df[k].astype("string").where(df[k].notna(), None)
+                                if as_str[k].kind != "numeric" else df[k]) for k in as_str})
+        return _type_frame(raw, schema, f"<{name}>", None, line_offset=0)
+
+    tr = convert(frame)
+    te = None if test is None else convert(test)
+    rec = FileRecord("train", f"<{name}>", "", 0, len(tr), "frame")
+    return Dataset(name=name, schema=schema, train=tr, test=te, files=(rec,))

@@ -1,0 +1,111 @@
+"""Column and dataset schemas: what every later stage knows about the data."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from snas._util import canonical_json, did_you_mean, sha256_bytes
+from snas.exceptions import DatasetError
+
+__all__ = ["Column", "ColumnKind", "Schema", "normalise_name"]
+
+ColumnKind = Literal["numeric", "categorical", "ordinal"]
+
+
+def normalise_name(name: str) -> str:
+    """``'education-num'`` → ``'education_num'``: lower case, runs of other characters → ``_``."""
+    out = re.sub(r"[^0-9a-zA-Z]+", "_", str(name).strip()).strip("_").lower()
+    if not out:
+        raise DatasetError(f"column name {name!r} has no letters or digits; rename the column")
+    if out[0].isdigit():
+        out = "c_" + out
+    return out
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: normalised name, original name, kind and (for categories) its levels."""
+
+    name: str
+    original: str
+    kind: ColumnKind
+    levels: tuple[str, ...] = ()
+    integer: bool = False
+    unit: str | None = None
+    description: str | None = None
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind == "numeric"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["levels"] = list(self.levels)
+        return d
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Feature columns, the target and its classes, and the sensitive columns."""
+
+    columns: tuple[Column, ...]
+    target: str
+    classes: tuple[str, ...]
+    positive: str | None = None
+    sensitive: tuple[str, ...] = ()
+    _index: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({c.name: c for c in self.columns})
+
+    @property
+    def features(self) -> tuple[Column, ...]:
+        """Every column but the target."""
+        return tuple(c for c in self.columns if c.name != self.target)
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.features)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._index
+
+    def column(self, name: str) -> Column:
+        """The column called ``name`` (normalised or original name)."""
+        col = self._index.get(name)
+        if col is None:
+            col = next((c for c in self.columns if c.original == name), None)
+        if col is None:
+            raise DatasetError(
+                f"unknown column {name!r}.{did_you_mean(name, self._index)} "
+                f"Columns: {', '.join(self._index)}"
+            )
+        return col
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "columns": [c.to_dict() for c in self.columns],
+            "target": self.target,
+            "classes": list(self.classes),
+            "positive": self.positive,
+            "sensitive": list(self.sensitive),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Schema:
+        cols = tuple(
+            Column(**{**c, "levels": tuple(c.get("levels", ()))}) for c in d["columns"]
+        )
+        return cls(
+            columns=cols,
+            target=d["target"],
+            classes=tuple(d["classes"]),
+            positive=d.get("positive"),
+            sensitive=tuple(d.get("sensitive", ())),
+        )
+
+    def sha256(self) -> str:
+        """Hash of the canonical JSON form (a stable schema id)."""
+        return sha256_bytes(canonical_json(self.to_dict()).encode())

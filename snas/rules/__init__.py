@@ -1,0 +1,60 @@
+"""Rule files: the grammar, the immutable rule tree, sympy reasoning and static checks.
+
+This subpackage never imports torch, so ``snas check`` stays fast.
+"""
+
+from snas.rules._check import CheckReport, Finding, RuleStats, check_rules, rule_stats, shield_bodies
+from snas.rules._evaluate import ColumnView, holds, holds_many
+from snas.rules._logic import LogicContext, find_overlap, is_satisfiable
+from snas.rules._parse import KEYWORDS, load_rules, parse_condition, parse_rules
+from snas.rules._prolog import import_prolog
+from snas.rules._schema import rule_file_schema
+from snas.rules._tree import (
+    And,
+    Compare,
+    Condition,
+    Constraints,
+    Member,
+    Not,
+    Or,
+    Rule,
+    RuleSet,
+    Span,
+    atoms,
+    features_of,
+    to_text,
+)
+
+__all__ = [
+    "KEYWORDS",
+    "And",
+    "CheckReport",
+    "ColumnView",
+    "Compare",
+    "Condition",
+    "Constraints",
+    "Finding",
+    "LogicContext",
+    "Member",
+    "Not",
+    "Or",
+    "Rule",
+    "RuleSet",
+    "RuleStats",
+    "Span",
+    "atoms",
+    "check_rules",
+    "features_of",
+    "find_overlap",
+    "holds",
+    "holds_many",
+    "import_prolog",
+    "is_satisfiable",
+    "load_rules",
+    "parse_condition",
+    "parse_rules",
+    "rule_file_schema",
+    "rule_stats",
+    "shield_bodies",
+    "to_text",
+]

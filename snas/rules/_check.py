@@ -1,0 +1,318 @@
+"""Static checks of a rule set against a schema and data (DESIGN §3, checks 1–4)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from itertools import combinations
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from snas._stats import wilson_interval
+from snas._util import did_you_mean
+from snas._yaml import caret_context
+from snas.rules._evaluate import ColumnView, holds
+from snas.rules._logic import LogicContext, find_overlap
+from snas.rules._tree import Compare, Condition, RuleSet, Span, atoms
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from snas.datasets import Dataset, Schema
+
+__all__ = ["CheckReport", "Finding", "RuleStats", "check_rules"]
+
+Level = Literal["error", "warning", "info"]
+MIN_HARD_AGREEMENT = 0.95
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem or observation about the rules, with where it is and how to fix it."""
+
+    level: Level
+    code: str
+    message: str
+    rule: str | None = None
+    other: str | None = None
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+    context: str = ""
+    witness: dict[str, Any] | None = None
+    overlap_rows: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, "")}
+
+    def __str__(self) -> str:
+        where = self.path or "<rules>"
+        if self.line is not None:
+            where += f":{self.line}:{self.column}"
+        text = f"{where}: {self.level}: {self.message}"
+        if self.context:
+            text += "\n" + self.context
+        return text
+
+
+@dataclass(frozen=True)
+class RuleStats:
+    """Coverage and label agreement of one rule on the training data."""
+
+    rule: str
+    strength: str
+    head: str
+    support: int
+    coverage: float
+    agreement: float | None
+    agreement_low: float | None
+    agreement_high: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Findings plus per-rule statistics; ``ok`` is False when any finding is an error."""
+
+    rules: RuleSet
+    findings: tuple[Finding, ...]
+    stats: tuple[RuleStats, ...] = ()
+    rows: int = 0
+    dataset: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level == "error")
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level == "warning")
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rules": self.rules.path,
+            "rules_sha256": self.rules.sha256,
+            "dataset": self.dataset,
+            "rows": self.rows,
+            "ok": self.ok,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "findings": [f.to_dict() for f in self.findings],
+            "stats": [s.to_dict() for s in self.stats],
+        }
+
+
+def _finding(rs: RuleSet, level: Level, code: str, msg: str, span: Span | None = None, **kw: Any) -> Finding:
+    line, col = (span.line, span.column) if span else (None, None)
+    return Finding(level, code, msg, path=rs.path, line=line, column=col,
+                   context=caret_context(rs.text, line, col) if rs.text else "", **kw)
+
+
+def _check_names(rs: RuleSet, schema: Schema) -> list[Finding]:
+    """Check 1: unknown features, levels, wrong types; heads; constraint names."""
+    out: list[Finding] = []
+    feats = list(schema.feature_names)
+    excluded = set(rs.constraints.exclude_features)
+    if rs.target is not None and rs.target != schema.target:
+        out.append(_finding(rs, "error", "target", f"the rules name target {rs.target!r} but the dataset's "
+                            f"target is {schema.target!r}; fix 'target' in the rule file"))
+    for r in rs.rules:
+        if schema.classes and r.head not in schema.classes:
+            out.append(_finding(rs, "error", "unknown-class", f"rule {r.id!r}: 'then: {r.head}' is not a class "
+                                f"of {schema.target!r}.{did_you_mean(r.head, schema.classes)} Classes: "
+                                f"{', '.join(schema.classes)}", r.span, rule=r.id))
+        conds = [r.condition] + ([r.unless] if r.unless is not None else [])
+        for cond in conds:
+            for a in atoms(cond):
+                if a.feature == schema.target:
+                    out.append(_finding(rs, "error", "target-in-body", f"rule {r.id!r}: the target "
+                                        f"{a.feature!r} cannot appear in a condition", a.span, rule=r.id))
+                    continue
+                if a.feature not in schema:
+                    out.append(_finding(rs, "error", "unknown-feature", f"rule {r.id!r}: unknown feature "
+                                        f"{a.feature!r}.{did_you_mean(a.feature, feats)}", a.span, rule=r.id))
+                    continue
+                if a.feature in excluded:
+                    out.append(_finding(rs, "error", "excluded-feature", f"rule {r.id!r} reads {a.feature!r}, "
+                                        "which 'exclude_features' keeps out of the model; the rule would let "
+                                        "it change decisions. Drop the condition or the exclusion", a.span, rule=r.id))
+                col = schema.column(a.feature)
+                values = [a.value] if isinstance(a, Compare) else list(a.values)
+                spans = [a.value_span] if isinstance(a, Compare) else list(a.value_spans) or [a.span] * len(values)
+                for v, sp in zip(values, spans, strict=False):
+                    if col.kind == "numeric" and isinstance(v, str):
+                        out.append(_finding(rs, "error", "type", f"rule {r.id!r}: {a.feature!r} is numeric; "
+                                            f"compare it with a number, not the text {v!r}", sp, rule=r.id))
+                    elif col.kind != "numeric" and not isinstance(v, str):
+                        out.append(_finding(rs, "error", "type", f"rule {r.id!r}: {a.feature!r} is {col.kind}; "
+                                            f"compare it with a quoted level such as \"{col.levels[0] if col.levels else 'x'}\"",
+                                            sp, rule=r.id))
+                    elif col.kind != "numeric" and col.levels and v not in col.levels:
+                        out.append(_finding(rs, "error", "unknown-level", f"rule {r.id!r}: {v!r} is not a level "
+                                            f"of {a.feature!r}.{did_you_mean(str(v), col.levels)}", sp, rule=r.id))
+                if (isinstance(a, Compare) and col.kind == "categorical"
+                        and a.op not in ("==", "!=")):
+                    out.append(_finding(rs, "error", "type", f"rule {r.id!r}: {a.feature!r} is categorical "
+                                        f"(unordered); use ==, != or in [...], not {a.op}", a.span, rule=r.id))
+    c = rs.constraints
+    for name, group in (("monotonic.increasing", c.monotonic_increasing),
+                        ("monotonic.decreasing", c.monotonic_decreasing),
+                        ("exclude_features", c.exclude_features), ("audit_proxies", c.audit_proxies)):
+        for f in group:
+            if f not in schema or f == schema.target:
+                out.append(_finding(rs, "error", "unknown-feature", f"constraints.{name}: unknown feature "
+                                    f"{f!r}.{did_you_mean(f, feats)}"))
+            elif name.startswith("monotonic") and schema.column(f).kind == "categorical":
+                out.append(_finding(rs, "error", "type", f"constraints.{name}: {f!r} is categorical "
+                                    "(unordered); monotonicity needs a numeric or ordinal feature"))
+    overlap = set(c.exclude_features) & (set(c.monotonic_increasing) | set(c.monotonic_decreasing))
+    for f in sorted(overlap):
+        out.append(_finding(rs, "error", "constraints", f"{f!r} is both excluded and monotonic; pick one"))
+    return out
+
+
+def _data_witness(view: ColumnView, mask: np.ndarray, conds: list[Condition]) -> tuple[dict[str, Any], int]:
+    """The first training row where ``mask`` holds, restricted to the features involved."""
+    i = int(np.flatnonzero(mask)[0])
+    feats = list(dict.fromkeys(a.feature for c in conds for a in atoms(c)))
+    row = {}
+    for f in feats:
+        v = view.frame[f].iloc[i]
+        row[f] = v.item() if hasattr(v, "item") else (None if v is None else str(v))
+    return row, i
+
+
+def _conflicts(rs: RuleSet, ctx: LogicContext, view: ColumnView | None,
+               bodies: dict[str, np.ndarray]) -> list[Finding]:
+    """Check 2 (bodies with different heads that can both hold, at least one rule hard) and
+    the unsatisfiable half of check 3. A training row that satisfies both bodies settles
+    satisfiability (and is the witness); otherwise sympy decides and builds a witness."""
+    out: list[Finding] = []
+    for r in rs.rules:
+        if view is not None and bodies[r.id].any():
+            continue
+        if find_overlap([r.body], ctx) is None:
+            out.append(_finding(rs, "warning", "dead-rule", f"rule {r.id!r} can never fire: its condition "
+                                "is unsatisfiable", r.span, rule=r.id))
+    for a, b in combinations(rs.rules, 2):
+        if a.head == b.head or not (a.is_hard or b.is_hard):
+            continue
+        n = None
+        witness: dict[str, Any] | None = None
+        where = ""
+        if view is not None:
+            both = bodies[a.id] & bodies[b.id]
+            n = int(both.sum())
+            if n:
+                witness, i = _data_witness(view, both, [a.body, b.body])
+                where = f" (training row {i})"
+        if witness is None:
+            witness = find_overlap([a.body, b.body], ctx)
+            if witness is None:
+                continue
+        rows = f"; {n} training rows match both" if n is not None else ""
+        pair = (f"rules {a.id!r} (then {a.head}) and {b.id!r} (then {b.head}) can both hold, "
+                f"e.g. {witness}{where}{rows}")
+        if a.is_hard and b.is_hard:
+            if a.priority is not None and b.priority is not None and a.priority != b.priority:
+                win = a if a.priority < b.priority else b
+                out.append(_finding(rs, "info", "conflict-resolved", f"{pair}; resolved by priority: "
+                                    f"{win.id!r} wins", b.span, rule=a.id, other=b.id, witness=witness, overlap_rows=n))
+            else:
+                out.append(_finding(rs, "error", "hard-conflict", f"{pair}. Two hard rules cannot both be "
+                                    f"enforced: add 'unless:' to one of them or give both a 'priority:' "
+                                    "(lower wins)", b.span, rule=a.id, other=b.id, witness=witness, overlap_rows=n))
+        else:
+            hard, soft = (a, b) if a.is_hard else (b, a)
+            out.append(_finding(rs, "warning", "hard-soft-overlap", f"{pair}; the hard rule {hard.id!r} "
+                                f"overrides the soft rule {soft.id!r} there", soft.span, rule=a.id, other=b.id,
+                                witness=witness, overlap_rows=n))
+    return out
+
+
+def rule_stats(rs: RuleSet, frame: pd.DataFrame, y: np.ndarray, schema: Schema | None = None,
+               bodies: dict[str, np.ndarray] | None = None) -> list[RuleStats]:
+    """Check 4: support, coverage and label agreement (with a Wilson 95% interval) per rule."""
+    bodies = bodies or {r.id: holds(r.body, frame, schema) for r in rs.rules}
+    n = len(frame)
+    out = []
+    for r in rs.rules:
+        m = bodies[r.id]
+        support = int(m.sum())
+        agree = int((y[m] == r.head).sum())
+        lo, hi = wilson_interval(agree, support)
+        out.append(RuleStats(
+            rule=r.id, strength=r.strength, head=r.head, support=support,
+            coverage=support / n if n else 0.0,
+            agreement=agree / support if support else None,
+            agreement_low=float(lo) if support else None, agreement_high=float(hi) if support else None,
+        ))
+    return out
+
+
+def check_rules(rules: RuleSet, data: Dataset | Schema | None = None) -> CheckReport:
+    """Run the static checks of DESIGN §3 and return every finding (never raises on bad rules).
+
+    Parameters
+    ----------
+    rules : RuleSet
+        From :func:`load_rules`.
+    data : Dataset, Schema or None
+        With a schema, names, levels and types are checked; with a dataset, also coverage,
+        label agreement, empirical overlaps and zero-coverage rules on the training split.
+    """
+    from snas.datasets import Dataset
+
+    schema = data.schema if isinstance(data, Dataset) else data
+    findings: list[Finding] = []
+    if schema is not None:
+        findings += _check_names(rules, schema)
+        if any(f.level == "error" for f in findings):  # names must be right before reasoning
+            return CheckReport(rules, tuple(findings), dataset=getattr(data, "name", None))
+    ctx = LogicContext.for_conditions([r.body for r in rules.rules], schema)
+    view = bodies = None
+    stats: list[RuleStats] = []
+    rows = 0
+    if isinstance(data, Dataset):
+        view = ColumnView(data.train, schema)
+        bodies = {r.id: holds(r.body, view) for r in rules.rules}
+        y = data.train[schema.target].astype(str).to_numpy()  # type: ignore[union-attr]
+        stats = rule_stats(rules, data.train, y, schema, bodies)
+        rows = len(data.train)
+    findings += _conflicts(rules, ctx, view, bodies or {})
+    for s in stats:
+        r = rules[s.rule]
+        if s.support == 0 and not any(f.code == "dead-rule" and f.rule == r.id for f in findings):
+            findings.append(_finding(rules, "warning", "zero-coverage", f"rule {r.id!r} holds on no training "
+                                     "row; check its thresholds and levels", r.span, rule=r.id))
+        elif r.is_hard and s.agreement is not None and s.agreement < MIN_HARD_AGREEMENT:
+            findings.append(_finding(rules, "warning", "low-agreement", f"hard rule {r.id!r} agrees with the "
+                                     f"label on only {s.agreement:.1%} of the {s.support} rows it covers "
+                                     f"(< {MIN_HARD_AGREEMENT:.0%}); enforcing it will cost accuracy — "
+                                     "consider making it soft", r.span, rule=r.id))
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings.sort(key=lambda f: (order[f.level], f.line or 0))
+    return CheckReport(rules, tuple(findings), tuple(stats), rows, getattr(data, "name", None))
+
+
+def shield_bodies(rules: RuleSet) -> dict[str, Condition]:
+    """Hard rules' bodies as the shield enforces them: ``unless`` applied, and in a
+    priority-resolved overlap the lower-priority rule yields to the higher one."""
+    from snas.rules._tree import And, Not, Or
+
+    out: dict[str, Condition] = {}
+    hard = rules.hard
+    for r in hard:
+        beaten_by = [s.body for s in hard if s.head != r.head and s.priority is not None
+                     and r.priority is not None and s.priority < r.priority]
+        out[r.id] = r.body if not beaten_by else And((r.body, Not(Or(tuple(beaten_by)) if len(beaten_by) > 1 else beaten_by[0])))
+    return out
+
+

@@ -1,0 +1,398 @@
+"""Rule files → :class:`RuleSet`: safe YAML for structure, the lark grammar for conditions."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from snas._util import did_you_mean, sha256_bytes
+from snas._yaml import YamlDocument, caret_context
+from snas.exceptions import RuleSyntaxError
+from snas.rules._tree import (
+    FLIPPED_OP,
+    And,
+    Compare,
+    Condition,
+    Constraints,
+    Member,
+    Not,
+    Or,
+    Rule,
+    RuleSet,
+    Span,
+)
+
+__all__ = ["KEYWORDS", "load_rules", "parse_condition", "parse_rules"]
+
+KEYWORDS = frozenset({"and", "or", "not", "in"})
+MAX_CONDITION_CHARS = 4000
+MAX_DEPTH = 64
+MAX_ABS_NUMBER = 10**15
+_NUMBER = re.compile(r"[+-]?(?P<int>\d*)(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[+-]?\d+))?")
+_RULE_KEYS = ("id", "if", "unless", "then", "strength", "weight", "priority", "rationale", "source")
+_TOP_KEYS = ("snas_rules", "dataset", "target", "rules", "constraints", "description")
+_CONSTRAINT_KEYS = ("monotonic", "exclude_features", "audit_proxies", "max_parameters")
+_TERMINAL_NAMES = {
+    "NAME": "a feature name", "QUOTED_NAME": "a `quoted` feature name", "NUMBER": "a number",
+    "STRING": "a quoted string", "COMP": "a comparison (< <= > >= == !=)", "_AND": "'and'",
+    "_OR": "'or'", "_NOT": "'not'", "_IN": "'in'", "LPAR": "'('", "RPAR": "')'", "LSQB": "'['",
+    "RSQB": "']'", "COMMA": "','", "$END": "the end of the condition",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Any:
+    from lark import Lark
+
+    grammar = (Path(__file__).with_name("grammar.lark")).read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", lexer="basic", maybe_placeholders=False)
+
+
+class _Located:
+    """Maps offsets inside a condition string to positions in the rule file."""
+
+    def __init__(self, text: str, doc: YamlDocument | None, node: Any) -> None:
+        self.text = text
+        self.doc = doc
+        self.node = node
+
+    def position(self, offset: int) -> tuple[int | None, int | None]:
+        if self.doc is None or self.node is None:
+            line = self.text.count("\n", 0, offset) + 1
+            return line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        src, node = self.doc.text, self.node
+        if node.style in ("|", ">"):
+            vline = self.text.count("\n", 0, offset)
+            vcol = offset - (self.text.rfind("\n", 0, offset) + 1)
+            lines = src.splitlines()
+            i = node.start_mark.line + 1 + vline
+            if i >= len(lines):
+                return node.start_mark.line + 1, node.start_mark.column + 1
+            indent = len(lines[i]) - len(lines[i].lstrip(" "))
+            return i + 1, indent + vcol + 1
+        raw = src[node.start_mark.index : node.end_mark.index]
+        k = raw.find(self.text) if self.text else -1
+        if k < 0:
+            k, offset = (1 if node.style in ('"', "'") else 0), 0
+        idx = node.start_mark.index + k + offset
+        return src.count("\n", 0, idx) + 1, idx - (src.rfind("\n", 0, idx) + 1) + 1
+
+    def span(self, offset: int) -> Span:
+        return Span(*self.position(offset))
+
+    def error(self, message: str, offset: int) -> RuleSyntaxError:
+        line, col = self.position(offset)
+        if self.doc is not None:
+            ctx = caret_context(self.doc.text, line, col)
+            return RuleSyntaxError(message, path=self.doc.path, line=line, column=col, context=ctx)
+        ctx = caret_context(self.text, line, col)
+        return RuleSyntaxError(message, path=None, line=line, column=col, context=ctx)
+
+
+def _number(token: Any, loc: _Located) -> Fraction:
+    text = str(token)
+    m = _NUMBER.fullmatch(text)
+    digits = len((m.group("int") or "") + (m.group("frac") or "")) if m else len(text)
+    exp_text = (m.group("exp") if m else None) or "0"
+    exp = int(exp_text) if len(exp_text) < 6 else 10**6
+    if digits > 30 or abs(exp) > 30:
+        raise loc.error(f"number {text[:20]}{'…' if len(text) > 20 else ''} is out of range "
+                        f"(at most 30 digits and |exponent| ≤ 30)", token.start_pos)
+    value = Fraction(text)
+    if abs(value) > MAX_ABS_NUMBER:
+        raise loc.error(f"number {text} is out of range (|x| ≤ 1e15)", token.start_pos)
+    return value
+
+
+def _string(token: Any) -> str:
+    body = str(token)[1:-1]
+    return re.sub(r"\\(.)", r"\1", body)
+
+
+def _feature(tok: Any, loc: _Located) -> str:
+    from snas.datasets._schema import normalise_name
+    from snas.exceptions import DatasetError
+
+    s = str(tok)
+    raw = s[1:-1].strip() if s.startswith("`") else s
+    try:
+        return normalise_name(raw)  # the same names the dataset loader gives columns
+    except DatasetError:
+        raise loc.error(f"feature name {s} has no letters or digits", tok.start_pos) from None
+
+
+def _build(tree: Any, loc: _Located) -> Condition:
+    """Lark parse tree → condition tree, iteratively (hostile nesting cannot blow the stack)."""
+    from lark import Tree
+
+    def value_of(node: Any) -> tuple[Any, Span]:
+        tok = node.children[0]
+        if node.data == "number":
+            return _number(tok, loc), loc.span(tok.start_pos)
+        return _string(tok), loc.span(tok.start_pos)
+
+    def feature_of(node: Any) -> tuple[str, Span]:
+        tok = node.children[0]
+        return _feature(tok, loc), loc.span(tok.start_pos)
+
+    # post-order traversal with an explicit stack
+    out: dict[int, Condition] = {}
+    stack: list[tuple[Any, bool]] = [(tree, False)]
+    while stack:
+        node, done = stack.pop()
+        kind = node.data
+        if kind in ("or_", "and_", "not_") and not done:
+            stack.append((node, True))
+            stack.extend((c, False) for c in node.children if isinstance(c, Tree))
+            continue
+        if kind == "or_" or kind == "and_":
+            items: list[Condition] = []
+            cls = Or if kind == "or_" else And
+            for c in node.children:
+                sub = out.pop(id(c))
+                items.extend(sub.items if isinstance(sub, cls) else (sub,))
+            out[id(node)] = cls(tuple(items))
+        elif kind == "not_":
+            out[id(node)] = Not(out.pop(id(node.children[0])))
+        elif kind == "compare":
+            (fname, fspan), op, (val, vspan) = feature_of(node.children[0]), str(node.children[1]), value_of(node.children[2])
+            out[id(node)] = Compare(fname, op, val, fspan, vspan)  # type: ignore[arg-type]
+        elif kind == "compare_reversed":
+            (val, vspan), op, (fname, fspan) = value_of(node.children[0]), str(node.children[1]), feature_of(node.children[2])
+            out[id(node)] = Compare(fname, FLIPPED_OP[op], val, fspan, vspan)  # type: ignore[arg-type]
+        elif kind == "between":
+            (lo, lspan), op1 = value_of(node.children[0]), str(node.children[1])
+            (fname, fspan), op2, (hi, hspan) = feature_of(node.children[2]), str(node.children[3]), value_of(node.children[4])
+            if op1 not in ("<", "<=") or op2 not in ("<", "<="):
+                raise loc.error("a range must read 'low < feature < high' (with < or <=)", node.children[1].start_pos)
+            out[id(node)] = And((Compare(fname, FLIPPED_OP[op1], lo, fspan, lspan),  # type: ignore[arg-type]
+                                 Compare(fname, op2, hi, fspan, hspan)))  # type: ignore[arg-type]
+        elif kind in ("member", "not_member"):
+            fname, fspan = feature_of(node.children[0])
+            lst = node.children[-1]
+            pairs = [value_of(v) for v in lst.children if isinstance(v, Tree)]
+            if not pairs:
+                raise loc.error("an empty list: write at least one value inside [ ]", fspan_offset(node))
+            out[id(node)] = Member(fname, tuple(p[0] for p in pairs), kind == "not_member", fspan,
+                                   tuple(p[1] for p in pairs))
+        else:  # pragma: no cover - grammar and builder disagree
+            raise loc.error(f"internal: unexpected node {kind}", 0)
+    return out[id(tree)]
+
+
+def fspan_offset(node: Any) -> int:
+    tok = node.children[0].children[0]
+    return int(tok.start_pos)
+
+
+def _depth_ok(text: str) -> int:
+    depth = best = 0
+    quote = ""
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'`":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+            best = max(best, depth)
+        elif ch in ")]":
+            depth -= 1
+    return best
+
+
+def parse_condition(text: str, *, _doc: YamlDocument | None = None, _node: Any = None) -> Condition:
+    """Parse one condition (``'age >= 21 and occupation in ["Sales"]'``) into a tree.
+
+    Raises
+    ------
+    RuleSyntaxError
+        With line, column and a caret line, for anything the grammar does not accept.
+    """
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+    loc = _Located(text, _doc, _node)
+    if not isinstance(text, str) or not text.strip():
+        raise loc.error("empty condition: write a comparison such as 'age >= 21'", 0)
+    if len(text) > MAX_CONDITION_CHARS:
+        raise loc.error(f"condition longer than {MAX_CONDITION_CHARS} characters; split the rule", 0)
+    if _depth_ok(text) > MAX_DEPTH or text.count("not") > MAX_DEPTH * 4:
+        raise loc.error(f"condition nested deeper than {MAX_DEPTH} levels; simplify it", 0)
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedCharacters as exc:
+        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        hint = ""
+        if ch == "=":
+            hint = " (write '==' to compare for equality)"
+        elif ch in "&|!~":
+            hint = " (write 'and', 'or', 'not')"
+        elif ch == ".":
+            hint = " (attribute access is not part of the rule language)"
+        raise loc.error(f"unexpected character {ch!r}{hint}", exc.pos_in_stream) from None
+    except UnexpectedEOF as exc:
+        raise loc.error(f"unexpected end of the condition; expected {_expected(exc.expected)}", len(text)) from None
+    except UnexpectedToken as exc:
+        tok = exc.token
+        what = "end of the condition" if tok.type == "$END" else repr(str(tok))
+        hint = ""
+        if tok.type in ("_AND", "_OR", "_NOT", "_IN") and "NAME" in exc.expected:
+            hint = f" ('{tok}' is a reserved word; write a feature with that name as `{tok}`)"
+        pos = len(text.rstrip()) if tok.type == "$END" or tok.start_pos is None else tok.start_pos
+        raise loc.error(f"unexpected {what}; expected {_expected(exc.expected)}{hint}", pos) from None
+    except UnexpectedInput as exc:  # pragma: no cover - other lark errors
+        raise loc.error(f"cannot parse the condition ({exc.__class__.__name__})", getattr(exc, "pos_in_stream", 0) or 0) from None
+    return _build(tree, loc)
+
+
+def _expected(names: Any) -> str:
+    labels = sorted({_TERMINAL_NAMES.get(n, n.lower()) for n in names})
+    return ", ".join(labels[:6]) if labels else "something else"
+
+
+def parse_rules(text: str, path: str | os.PathLike[str] | None = None) -> RuleSet:
+    """Parse the text of a rule file (``snas_rules: 1``) into a :class:`RuleSet`."""
+    spath = None if path is None else str(path)
+    doc = YamlDocument(text, spath, RuleSyntaxError)
+    d = doc.data
+
+    def fail(msg: str, *keys: str | int) -> RuleSyntaxError:
+        loc = doc.locate(*keys) if keys else None
+        line, col = (loc.line, loc.column) if loc else (None, None)
+        return RuleSyntaxError(msg, path=spath, line=line, column=col, context=caret_context(text, line, col))
+
+    if not isinstance(d, dict):
+        raise fail("a rule file is a YAML mapping that starts with 'snas_rules: 1'")
+    if d.get("snas_rules") != 1:
+        raise fail("missing or unsupported 'snas_rules' version; write 'snas_rules: 1' at the top")
+    for k in d:
+        if k not in _TOP_KEYS:
+            raise fail(f"unknown key {k!r}.{did_you_mean(str(k), _TOP_KEYS)} Allowed: {', '.join(_TOP_KEYS)}", k)
+    target = positive = None
+    if "target" in d:
+        t = d["target"]
+        if isinstance(t, str):
+            target = t
+        elif isinstance(t, dict) and "column" in t:
+            target, positive = str(t["column"]), (None if t.get("positive") is None else str(t["positive"]))
+        else:
+            raise fail("'target' must be a column name or {column: NAME, positive: LABEL}", "target")
+    raw_rules = d.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise fail("'rules' must be a non-empty list of rules (each with id, if, then)", *(("rules",) if "rules" in d else ()))
+
+    rules: list[Rule] = []
+    seen: dict[str, int] = {}
+    for i, r in enumerate(raw_rules):
+        if not isinstance(r, dict):
+            raise fail("each rule is a mapping with at least 'id', 'if' and 'then'", "rules", i)
+        for k in r:
+            if k not in _RULE_KEYS:
+                raise fail(f"unknown key {k!r} in a rule.{did_you_mean(str(k), _RULE_KEYS)}", "rules", i, k)
+        for k in ("id", "if", "then"):
+            if k not in r:
+                raise fail(f"rule #{i + 1} lacks {k!r}", "rules", i)
+        rid = str(r["id"])
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", rid):
+            raise fail(f"rule id {rid!r} must start with a letter or digit and use only letters, digits, '-', '_', '.'", "rules", i, "id")
+        if rid in seen:
+            raise fail(f"duplicate rule id {rid!r} (first used by rule #{seen[rid] + 1})", "rules", i, "id")
+        seen[rid] = i
+        if not isinstance(r["if"], str):
+            raise fail(f"rule {rid!r}: 'if' must be a condition written as text", "rules", i, "if")
+        cond = parse_condition(r["if"], _doc=doc, _node=doc.scalar_node("rules", i, "if"))
+        unless = None
+        if r.get("unless") is not None:
+            if not isinstance(r["unless"], str):
+                raise fail(f"rule {rid!r}: 'unless' must be a condition written as text", "rules", i, "unless")
+            unless = parse_condition(r["unless"], _doc=doc, _node=doc.scalar_node("rules", i, "unless"))
+        head = r["then"]
+        if isinstance(head, bool) or not isinstance(head, (str, int)):
+            raise fail(f"rule {rid!r}: 'then' must be a class label such as \">50K\"", "rules", i, "then")
+        strength = r.get("strength", "soft")
+        if strength not in ("hard", "soft"):
+            raise fail(f"rule {rid!r}: strength must be 'hard' or 'soft', got {strength!r}.{did_you_mean(str(strength), ('hard', 'soft'))}", "rules", i, "strength")
+        weight = r.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < float(weight) <= 1000:
+            raise fail(f"rule {rid!r}: weight must be a number in (0, 1000], got {weight!r}", "rules", i, "weight")
+        if strength == "hard" and "weight" in r:
+            raise fail(f"rule {rid!r}: a hard rule is enforced exactly and takes no weight; remove 'weight' or make it soft", "rules", i, "weight")
+        priority = r.get("priority")
+        if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
+            raise fail(f"rule {rid!r}: priority must be an integer (lower wins), got {priority!r}", "rules", i, "priority")
+        rloc = doc.locate("rules", i)
+        rules.append(Rule(
+            id=rid, condition=cond, head=str(head), strength=strength, unless=unless,
+            weight=float(weight), priority=priority, rationale=str(r.get("rationale", "") or "").strip(),
+            source=str(r.get("source", "") or "").strip(), if_text=r["if"].strip(),
+            unless_text=(r.get("unless") or "").strip(),
+            span=Span(rloc.line, rloc.column) if rloc else Span(),
+        ))
+    constraints = _constraints(d.get("constraints"), fail)
+    return RuleSet(
+        rules=tuple(rules), target=target, positive=positive,
+        dataset=None if d.get("dataset") is None else str(d["dataset"]), constraints=constraints,
+        path=spath, text=text, sha256=sha256_bytes(text.encode("utf-8")),
+    )
+
+
+def _names(value: Any, fail: Any, *keys: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise fail(f"'{'.'.join(keys)}' must be a list of feature names", *keys)
+    return tuple(value)
+
+
+def _constraints(c: Any, fail: Any) -> Constraints:
+    if c is None:
+        return Constraints()
+    if not isinstance(c, dict):
+        raise fail("'constraints' must be a mapping", "constraints")
+    for k in c:
+        if k not in _CONSTRAINT_KEYS:
+            raise fail(f"unknown constraint {k!r}.{did_you_mean(str(k), _CONSTRAINT_KEYS)}", "constraints", k)
+    mono = c.get("monotonic") or {}
+    if not isinstance(mono, dict) or any(k not in ("increasing", "decreasing") for k in mono):
+        raise fail("'monotonic' must be {increasing: [...], decreasing: [...]}", "constraints", "monotonic")
+    inc = _names(mono.get("increasing"), fail, "constraints", "monotonic", "increasing")
+    dec = _names(mono.get("decreasing"), fail, "constraints", "monotonic", "decreasing")
+    both = set(inc) & set(dec)
+    if both:
+        raise fail(f"{sorted(both)} cannot be both increasing and decreasing", "constraints", "monotonic")
+    maxp = c.get("max_parameters")
+    if maxp is not None and (isinstance(maxp, bool) or not isinstance(maxp, int) or maxp < 1):
+        raise fail(f"max_parameters must be a positive integer, got {maxp!r}", "constraints", "max_parameters")
+    return Constraints(
+        monotonic_increasing=inc, monotonic_decreasing=dec,
+        exclude_features=_names(c.get("exclude_features"), fail, "constraints", "exclude_features"),
+        audit_proxies=_names(c.get("audit_proxies"), fail, "constraints", "audit_proxies"),
+        max_parameters=maxp,
+    )
+
+
+def load_rules(path: str | os.PathLike[str]) -> RuleSet:
+    """Read and parse a rule file.
+
+    Examples
+    --------
+    >>> rules = load_rules("rules/census_income.yaml")  # doctest: +SKIP
+    >>> [r.id for r in rules.hard]  # doctest: +SKIP
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise RuleSyntaxError("rule file not found; check the path", path=str(p)) from None
+    except OSError as exc:
+        raise RuleSyntaxError(f"cannot read the rule file ({exc.strerror})", path=str(p)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RuleSyntaxError(f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8", path=str(p)) from None
+    return parse_rules(text, p)
