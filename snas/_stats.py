@@ -7,7 +7,9 @@ import numpy as np
 __all__ = ["wilson_interval"]
 
 
-def wilson_interval(successes: np.ndarray | int, n: np.ndarray | int, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(
+    successes: np.ndarray | int, n: np.ndarray | int, z: float = 1.959964
+) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for binomial proportions (vectorised; n = 0 gives [0, 1])."""
     k = np.asarray(successes, dtype=float)
     m = np.asarray(n, dtype=float)

@@ -43,10 +43,7 @@ class YamlDocument:
             col = mark.column + 1 if mark else None
             problem = exc.problem or exc.context or "invalid YAML"
             if "could not determine a constructor" in str(exc):
-                problem = (
-                    f"{problem}; YAML tags that build objects are not allowed in snas files "
-                    "(remove the '!!' tag)"
-                )
+                problem = f"{problem}; YAML tags that build objects are not allowed in snas files (remove the '!!' tag)"
             raise _make_error(error_type, f"invalid YAML: {problem}", path, line, col, text) from None
         except yaml.YAMLError as exc:
             raise _make_error(error_type, f"invalid YAML: {exc}", path, None, None, text) from None

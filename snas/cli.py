@@ -41,20 +41,31 @@ def _format_check(report: Any, dataset_label: str) -> str:
         for rid in {f.rule, f.other} - {None}:
             by_rule.setdefault(rid, []).append(f.level)
     if report.stats:
-        header = f"{'rule':<30} {'strength':<8} {'then':<8} {'coverage':>8} {'rows':>7}  {'label agreement [95% CI]':<26} findings"
+        header = (
+            f"{'rule':<30} {'strength':<8} {'then':<8} {'coverage':>8} {'rows':>7}  "
+            f"{'label agreement [95% CI]':<26} findings"
+        )
         lines += [header, "-" * len(header)]
         for s in report.stats:
-            agree = "—" if s.agreement is None else f"{_pct(s.agreement)} [{_pct(s.agreement_low)}, {_pct(s.agreement_high)}]"
+            agree = (
+                "—"
+                if s.agreement is None
+                else f"{_pct(s.agreement)} [{_pct(s.agreement_low)}, {_pct(s.agreement_high)}]"
+            )
             levels = by_rule.get(s.rule, [])
             marks = ", ".join(f"{levels.count(lv)} {lv}" for lv in ("error", "warning", "info") if lv in levels)
-            lines.append(f"{s.rule:<30} {s.strength:<8} {s.head:<8} {_pct(s.coverage):>8} {s.support:>7,}  {agree:<26} {marks}")
+            lines.append(
+                f"{s.rule:<30} {s.strength:<8} {s.head:<8} {_pct(s.coverage):>8} {s.support:>7,}  {agree:<26} {marks}"
+            )
         lines.append("")
     for f in report.findings:
         lines.append(str(f))
     n_err, n_warn = len(report.errors), len(report.warnings)
     lines.append("")
-    lines.append(f"{n_err} error{'s' * (n_err != 1)}, {n_warn} warning{'s' * (n_warn != 1)}"
-                 + (" — the rules are usable" if not n_err else " — fix the errors above"))
+    lines.append(
+        f"{n_err} error{'s' * (n_err != 1)}, {n_warn} warning{'s' * (n_warn != 1)}"
+        + (" — the rules are usable" if not n_err else " — fix the errors above")
+    )
     return "\n".join(lines)
 
 
@@ -105,9 +116,14 @@ def cmd_rules_import_prolog(args: argparse.Namespace) -> int:
     rs = import_prolog(text, path=args.file, schema=schema, strength=args.strength)
     d = rs.to_dict()
     if args.dataset:
-        d = {"snas_rules": 1, "dataset": load_manifest(args.dataset).name, **{k: v for k, v in d.items() if k != "snas_rules"}}
+        d = {
+            "snas_rules": 1,
+            "dataset": load_manifest(args.dataset).name,
+            **{k: v for k, v in d.items() if k != "snas_rules"},
+        }
     out = "# Imported by `snas rules import-prolog` — review rationales and strengths.\n" + yaml.safe_dump(
-        d, sort_keys=False, allow_unicode=True, width=100)
+        d, sort_keys=False, allow_unicode=True, width=100
+    )
     if args.out:
         atomic_write_text(args.out, out)
         print(f"wrote {len(rs)} rules to {args.out}", file=sys.stderr)
@@ -126,36 +142,50 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``snas`` command (also used to document it)."""
-    p = _Parser(prog="snas", description="Neuro-symbolic architecture search with rules and EU AI Act audit reports.",
-                formatter_class=argparse.RawDescriptionHelpFormatter,
-                epilog="Run 'snas COMMAND --help' for the options and examples of each command.")
+    p = _Parser(
+        prog="snas",
+        description="Neuro-symbolic architecture search with rules and EU AI Act audit reports.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Run 'snas COMMAND --help' for the options and examples of each command.",
+    )
     p.add_argument("--version", action="version", version=f"snas {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    c = sub.add_parser("check", help="check a rule file against its dataset (no torch)",
-                       description="Static checks of a rule file: names, levels and types; conflicts between "
-                                   "rules (decided with sympy, with a witness); dead rules; per-rule coverage and "
-                                   "label agreement on the training data.",
-                       epilog=_EPILOG_CHECK, formatter_class=argparse.RawDescriptionHelpFormatter)
+    c = sub.add_parser(
+        "check",
+        help="check a rule file against its dataset (no torch)",
+        description="Static checks of a rule file: names, levels and types; conflicts between "
+        "rules (decided with sympy, with a witness); dead rules; per-rule coverage and "
+        "label agreement on the training data.",
+        epilog=_EPILOG_CHECK,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     c.add_argument("rules", help="rule file (YAML)")
     c.add_argument("--dataset", help="dataset name or manifest path (default: the rule file's 'dataset:')")
-    c.add_argument("--data-dir", default=None, help="folder holding the data files (default: $SNAS_DATA_DIR, cache, download)")
+    c.add_argument(
+        "--data-dir", default=None, help="folder holding the data files (default: $SNAS_DATA_DIR, cache, download)"
+    )
     c.add_argument("--no-data", action="store_true", help="check against the manifest's schema only")
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.set_defaults(func=cmd_check)
 
-    r = sub.add_parser("rules", help="rule-file tools: JSON Schema, PSyKI import",
-                       description="Tools for rule files.")
+    r = sub.add_parser("rules", help="rule-file tools: JSON Schema, PSyKI import", description="Tools for rule files.")
     rsub = r.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", parser_class=_Parser)
     rsub.required = True
-    s = rsub.add_parser("schema", help="print the JSON Schema of rule files (for editors)",
-                        epilog="example:\n  snas rules schema > rules.schema.json",
-                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    s = rsub.add_parser(
+        "schema",
+        help="print the JSON Schema of rule files (for editors)",
+        epilog="example:\n  snas rules schema > rules.schema.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     s.set_defaults(func=cmd_rules_schema)
-    ip = rsub.add_parser("import-prolog", help="convert PSyKI-style Datalog class rules",
-                         epilog="example:\n  snas rules import-prolog kb.pl --dataset census_income --out rules/imported.yaml",
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    ip = rsub.add_parser(
+        "import-prolog",
+        help="convert PSyKI-style Datalog class rules",
+        epilog="example:\n  snas rules import-prolog kb.pl --dataset census_income --out rules/imported.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ip.add_argument("file", help="Datalog file: class(F1, ..., Fn, label) :- body.")
     ip.add_argument("--dataset", help="map head arguments to this dataset's features by position")
     ip.add_argument("--strength", choices=("soft", "hard"), default="soft")

@@ -94,7 +94,7 @@ def _download(url: str, dest: Path, expected: str) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as resp:
             shutil.copyfileobj(resp, out)
         got = sha256_file(tmp)
         if got != expected:
@@ -154,9 +154,17 @@ def _read_csv(path: Path, m: Manifest, f: DataFile) -> pd.DataFrame:
         sep, skip_space = sep.strip(), True  # ", " → "," + skipinitialspace (fast C parser)
     try:
         raw = pd.read_csv(
-            path, sep=sep, header=0 if m.header else None, names=None if m.header else originals,
-            skipinitialspace=skip_space, skiprows=f.skip_rows, dtype=str, na_values=list(m.missing),
-            keep_default_na=False, skip_blank_lines=True, engine="c",
+            path,
+            sep=sep,
+            header=0 if m.header else None,
+            names=None if m.header else originals,
+            skipinitialspace=skip_space,
+            skiprows=f.skip_rows,
+            dtype=str,
+            na_values=list(m.missing),
+            keep_default_na=False,
+            skip_blank_lines=True,
+            engine="c",
         )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise DatasetError(f"{path}: cannot parse as CSV ({exc}); check 'format' in {m.source}") from None
@@ -164,15 +172,15 @@ def _read_csv(path: Path, m: Manifest, f: DataFile) -> pd.DataFrame:
         missing_cols = [c for c in originals if c not in raw.columns]
         if missing_cols:
             raise DatasetError(
-                f"{path}: header lacks column(s) {missing_cols}; the manifest {m.source} declares "
-                f"{originals}"
+                f"{path}: header lacks column(s) {missing_cols}; the manifest {m.source} declares {originals}"
             )
         raw = raw[originals]
     return _type_frame(raw, m.schema, path, f, line_offset=f.skip_rows + (2 if m.header else 1))
 
 
-def _type_frame(raw: pd.DataFrame, schema: Schema, path: Path | str, f: DataFile | None,
-                line_offset: int) -> pd.DataFrame:
+def _type_frame(
+    raw: pd.DataFrame, schema: Schema, path: Path | str, f: DataFile | None, line_offset: int
+) -> pd.DataFrame:
     """Strings → declared types; names → normalised names. Errors name column, line and value."""
     import numpy as np
     import pandas as pd
@@ -298,13 +306,22 @@ def from_frame(
             integer = pd.api.types.is_integer_dtype(s)
             cols.append(Column(norm, str(c), "numeric", integer=integer))
     tcol = next(c for c in cols if c.original == str(target))
-    schema = Schema(tuple(cols), tcol.name, tcol.levels, None if positive is None else str(positive),
-                    tuple(normalise_name(s) for s in sensitive))
+    schema = Schema(
+        tuple(cols),
+        tcol.name,
+        tcol.levels,
+        None if positive is None else str(positive),
+        tuple(normalise_name(s) for s in sensitive),
+    )
     as_str = {c.original: c for c in cols}
 
     def convert(df: pd.DataFrame) -> pd.DataFrame:
-        raw = pd.DataFrame({k: (df[k].astype("string").where(df[k].notna(), None)
-                                if as_str[k].kind != "numeric" else df[k]) for k in as_str})
+        raw = pd.DataFrame(
+            {
+                k: (df[k].astype("string").where(df[k].notna(), None) if as_str[k].kind != "numeric" else df[k])
+                for k in as_str
+            }
+        )
         return _type_frame(raw, schema, f"<{name}>", None, line_offset=0)
 
     tr = convert(frame)

@@ -16,8 +16,18 @@ __all__ = ["DataFile", "Manifest", "find_manifest", "load_manifest"]
 
 _KINDS = ("numeric", "categorical", "ordinal")
 _TOP_KEYS = {
-    "snas_dataset", "name", "title", "description", "license", "citation", "files", "format",
-    "columns", "target", "sensitive", "split",
+    "snas_dataset",
+    "name",
+    "title",
+    "description",
+    "license",
+    "citation",
+    "files",
+    "format",
+    "columns",
+    "target",
+    "sensitive",
+    "split",
 }
 _FILE_KEYS = {"path", "url", "sha256", "skip_rows", "label_suffix"}
 
@@ -77,8 +87,9 @@ def find_manifest(name_or_path: str | os.PathLike[str]) -> Path:
     for c in candidates:
         if c.exists():
             return c
-    known = sorted({c.stem for d in (Path.cwd() / "datasets", _repo_datasets_dir()) if d.is_dir()
-                    for c in d.glob("*.yaml")})
+    known = sorted(
+        {c.stem for d in (Path.cwd() / "datasets", _repo_datasets_dir()) if d.is_dir() for c in d.glob("*.yaml")}
+    )
     raise DatasetError(
         f"no dataset manifest called {str(name_or_path)!r}.{did_you_mean(str(name_or_path), known)} "
         f"Known: {', '.join(known) or 'none'}; or pass the path of a manifest YAML file"
@@ -115,14 +126,17 @@ def load_manifest(name_or_path: str | os.PathLike[str]) -> Manifest:
             raise fail(f"file {role!r} needs at least 'path' and 'sha256'", "files", role)
         for k in spec:
             if k not in _FILE_KEYS:
-                raise fail(f"unknown key {k!r} in file {role!r}.{did_you_mean(str(k), _FILE_KEYS)}",
-                           "files", role, k)
+                raise fail(f"unknown key {k!r} in file {role!r}.{did_you_mean(str(k), _FILE_KEYS)}", "files", role, k)
         sha = str(spec["sha256"]).lower()
         if len(sha) != 64 or any(ch not in "0123456789abcdef" for ch in sha):
             raise fail(f"file {role!r}: sha256 must be 64 hex digits", "files", role, "sha256")
         files[str(role)] = DataFile(
-            role=str(role), path=str(spec["path"]), sha256=sha, url=spec.get("url"),
-            skip_rows=int(spec.get("skip_rows", 0)), label_suffix=spec.get("label_suffix"),
+            role=str(role),
+            path=str(spec["path"]),
+            sha256=sha,
+            url=spec.get("url"),
+            skip_rows=int(spec.get("skip_rows", 0)),
+            label_suffix=spec.get("label_suffix"),
         )
 
     fmt = d.get("format", {}) or {}
@@ -135,8 +149,12 @@ def load_manifest(name_or_path: str | os.PathLike[str]) -> Manifest:
             raise fail("each column needs a 'name' and a 'type'", "columns", i)
         kind = c.get("type", "numeric")
         if kind not in _KINDS:
-            raise fail(f"column {c['name']!r}: type must be one of {', '.join(_KINDS)}; got {kind!r}."
-                       f"{did_you_mean(str(kind), _KINDS)}", "columns", i)
+            raise fail(
+                f"column {c['name']!r}: type must be one of {', '.join(_KINDS)}; got {kind!r}."
+                f"{did_you_mean(str(kind), _KINDS)}",
+                "columns",
+                i,
+            )
         levels = tuple(str(v) for v in c.get("levels", ()) or ())
         if kind == "ordinal" and not levels:
             raise fail(f"ordinal column {c['name']!r} needs its 'levels' in order", "columns", i)
@@ -144,26 +162,35 @@ def load_manifest(name_or_path: str | os.PathLike[str]) -> Manifest:
         if norm in seen:
             raise fail(f"two columns normalise to the same name {norm!r}; rename one", "columns", i)
         seen.add(norm)
-        columns.append(Column(
-            name=norm, original=str(c["name"]), kind=kind, levels=levels,
-            integer=bool(c.get("integer", False)), unit=c.get("unit"), description=c.get("description"),
-        ))
+        columns.append(
+            Column(
+                name=norm,
+                original=str(c["name"]),
+                kind=kind,
+                levels=levels,
+                integer=bool(c.get("integer", False)),
+                unit=c.get("unit"),
+                description=c.get("description"),
+            )
+        )
 
     tgt = d["target"]
     if not isinstance(tgt, dict) or "column" not in tgt:
         raise fail("'target' must be {column: NAME, positive: LABEL}", "target")
     target = normalise_name(tgt["column"])
     if target not in seen:
-        raise fail(f"target column {tgt['column']!r} is not among the columns.{did_you_mean(target, seen)}",
-                   "target", "column")
+        raise fail(
+            f"target column {tgt['column']!r} is not among the columns.{did_you_mean(target, seen)}", "target", "column"
+        )
     tcol = next(c for c in columns if c.name == target)
     classes = tcol.levels
     positive = tgt.get("positive")
     if positive is not None:
         positive = str(positive)
         if classes and positive not in classes:
-            raise fail(f"positive class {positive!r} is not a level of {target!r}: {list(classes)}",
-                       "target", "positive")
+            raise fail(
+                f"positive class {positive!r} is not a level of {target!r}: {list(classes)}", "target", "positive"
+            )
     sensitive = tuple(normalise_name(s) for s in d.get("sensitive", []) or [])
     for s in sensitive:
         if s not in seen:
@@ -189,7 +216,6 @@ def load_manifest(name_or_path: str | os.PathLike[str]) -> Manifest:
         header=bool(fmt.get("header", False)),
         separator=str(fmt.get("separator", ",")),
         missing=tuple(str(m) for m in (missing if isinstance(missing, list) else [missing])),
-        schema=Schema(columns=tuple(columns), target=target, classes=classes, positive=positive,
-                      sensitive=sensitive),
+        schema=Schema(columns=tuple(columns), target=target, classes=classes, positive=positive, sensitive=sensitive),
         split=dict(split),
     )

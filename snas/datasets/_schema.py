@@ -79,8 +79,7 @@ class Schema:
             col = next((c for c in self.columns if c.original == name), None)
         if col is None:
             raise DatasetError(
-                f"unknown column {name!r}.{did_you_mean(name, self._index)} "
-                f"Columns: {', '.join(self._index)}"
+                f"unknown column {name!r}.{did_you_mean(name, self._index)} Columns: {', '.join(self._index)}"
             )
         return col
 
@@ -95,9 +94,7 @@ class Schema:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Schema:
-        cols = tuple(
-            Column(**{**c, "levels": tuple(c.get("levels", ()))}) for c in d["columns"]
-        )
+        cols = tuple(Column(**{**c, "levels": tuple(c.get("levels", ()))}) for c in d["columns"])
         return cls(
             columns=cols,
             target=d["target"],

@@ -3,7 +3,14 @@
 This subpackage never imports torch, so ``snas check`` stays fast.
 """
 
-from snas.rules._check import CheckReport, Finding, RuleStats, check_rules, rule_stats, shield_bodies
+from snas.rules._check import (
+    CheckReport,
+    Finding,
+    RuleStats,
+    check_rules,
+    rule_stats,
+    shield_bodies,
+)
 from snas.rules._evaluate import ColumnView, holds, holds_many
 from snas.rules._logic import LogicContext, find_overlap, is_satisfiable
 from snas.rules._parse import KEYWORDS, load_rules, parse_condition, parse_rules

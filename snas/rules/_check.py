@@ -111,8 +111,16 @@ class CheckReport:
 
 def _finding(rs: RuleSet, level: Level, code: str, msg: str, span: Span | None = None, **kw: Any) -> Finding:
     line, col = (span.line, span.column) if span else (None, None)
-    return Finding(level, code, msg, path=rs.path, line=line, column=col,
-                   context=caret_context(rs.text, line, col) if rs.text else "", **kw)
+    return Finding(
+        level,
+        code,
+        msg,
+        path=rs.path,
+        line=line,
+        column=col,
+        context=caret_context(rs.text, line, col) if rs.text else "",
+        **kw,
+    )
 
 
 def _check_names(rs: RuleSet, schema: Schema) -> list[Finding]:
@@ -121,57 +129,148 @@ def _check_names(rs: RuleSet, schema: Schema) -> list[Finding]:
     feats = list(schema.feature_names)
     excluded = set(rs.constraints.exclude_features)
     if rs.target is not None and rs.target != schema.target:
-        out.append(_finding(rs, "error", "target", f"the rules name target {rs.target!r} but the dataset's "
-                            f"target is {schema.target!r}; fix 'target' in the rule file"))
+        out.append(
+            _finding(
+                rs,
+                "error",
+                "target",
+                f"the rules name target {rs.target!r} but the dataset's "
+                f"target is {schema.target!r}; fix 'target' in the rule file",
+            )
+        )
     for r in rs.rules:
         if schema.classes and r.head not in schema.classes:
-            out.append(_finding(rs, "error", "unknown-class", f"rule {r.id!r}: 'then: {r.head}' is not a class "
-                                f"of {schema.target!r}.{did_you_mean(r.head, schema.classes)} Classes: "
-                                f"{', '.join(schema.classes)}", r.span, rule=r.id))
+            out.append(
+                _finding(
+                    rs,
+                    "error",
+                    "unknown-class",
+                    f"rule {r.id!r}: 'then: {r.head}' is not a class "
+                    f"of {schema.target!r}.{did_you_mean(r.head, schema.classes)} Classes: "
+                    f"{', '.join(schema.classes)}",
+                    r.span,
+                    rule=r.id,
+                )
+            )
         conds = [r.condition] + ([r.unless] if r.unless is not None else [])
         for cond in conds:
             for a in atoms(cond):
                 if a.feature == schema.target:
-                    out.append(_finding(rs, "error", "target-in-body", f"rule {r.id!r}: the target "
-                                        f"{a.feature!r} cannot appear in a condition", a.span, rule=r.id))
+                    out.append(
+                        _finding(
+                            rs,
+                            "error",
+                            "target-in-body",
+                            f"rule {r.id!r}: the target {a.feature!r} cannot appear in a condition",
+                            a.span,
+                            rule=r.id,
+                        )
+                    )
                     continue
                 if a.feature not in schema:
-                    out.append(_finding(rs, "error", "unknown-feature", f"rule {r.id!r}: unknown feature "
-                                        f"{a.feature!r}.{did_you_mean(a.feature, feats)}", a.span, rule=r.id))
+                    out.append(
+                        _finding(
+                            rs,
+                            "error",
+                            "unknown-feature",
+                            f"rule {r.id!r}: unknown feature {a.feature!r}.{did_you_mean(a.feature, feats)}",
+                            a.span,
+                            rule=r.id,
+                        )
+                    )
                     continue
                 if a.feature in excluded:
-                    out.append(_finding(rs, "error", "excluded-feature", f"rule {r.id!r} reads {a.feature!r}, "
-                                        "which 'exclude_features' keeps out of the model; the rule would let "
-                                        "it change decisions. Drop the condition or the exclusion", a.span, rule=r.id))
+                    out.append(
+                        _finding(
+                            rs,
+                            "error",
+                            "excluded-feature",
+                            f"rule {r.id!r} reads {a.feature!r}, "
+                            "which 'exclude_features' keeps out of the model; the rule would let "
+                            "it change decisions. Drop the condition or the exclusion",
+                            a.span,
+                            rule=r.id,
+                        )
+                    )
                 col = schema.column(a.feature)
                 values = [a.value] if isinstance(a, Compare) else list(a.values)
                 spans = [a.value_span] if isinstance(a, Compare) else list(a.value_spans) or [a.span] * len(values)
                 for v, sp in zip(values, spans, strict=False):
                     if col.kind == "numeric" and isinstance(v, str):
-                        out.append(_finding(rs, "error", "type", f"rule {r.id!r}: {a.feature!r} is numeric; "
-                                            f"compare it with a number, not the text {v!r}", sp, rule=r.id))
+                        out.append(
+                            _finding(
+                                rs,
+                                "error",
+                                "type",
+                                f"rule {r.id!r}: {a.feature!r} is numeric; "
+                                f"compare it with a number, not the text {v!r}",
+                                sp,
+                                rule=r.id,
+                            )
+                        )
                     elif col.kind != "numeric" and not isinstance(v, str):
-                        out.append(_finding(rs, "error", "type", f"rule {r.id!r}: {a.feature!r} is {col.kind}; "
-                                            f"compare it with a quoted level such as \"{col.levels[0] if col.levels else 'x'}\"",
-                                            sp, rule=r.id))
+                        out.append(
+                            _finding(
+                                rs,
+                                "error",
+                                "type",
+                                f"rule {r.id!r}: {a.feature!r} is {col.kind}; "
+                                f'compare it with a quoted level such as "{col.levels[0] if col.levels else "x"}"',
+                                sp,
+                                rule=r.id,
+                            )
+                        )
                     elif col.kind != "numeric" and col.levels and v not in col.levels:
-                        out.append(_finding(rs, "error", "unknown-level", f"rule {r.id!r}: {v!r} is not a level "
-                                            f"of {a.feature!r}.{did_you_mean(str(v), col.levels)}", sp, rule=r.id))
-                if (isinstance(a, Compare) and col.kind == "categorical"
-                        and a.op not in ("==", "!=")):
-                    out.append(_finding(rs, "error", "type", f"rule {r.id!r}: {a.feature!r} is categorical "
-                                        f"(unordered); use ==, != or in [...], not {a.op}", a.span, rule=r.id))
+                        out.append(
+                            _finding(
+                                rs,
+                                "error",
+                                "unknown-level",
+                                f"rule {r.id!r}: {v!r} is not a level "
+                                f"of {a.feature!r}.{did_you_mean(str(v), col.levels)}",
+                                sp,
+                                rule=r.id,
+                            )
+                        )
+                if isinstance(a, Compare) and col.kind == "categorical" and a.op not in ("==", "!="):
+                    out.append(
+                        _finding(
+                            rs,
+                            "error",
+                            "type",
+                            f"rule {r.id!r}: {a.feature!r} is categorical "
+                            f"(unordered); use ==, != or in [...], not {a.op}",
+                            a.span,
+                            rule=r.id,
+                        )
+                    )
     c = rs.constraints
-    for name, group in (("monotonic.increasing", c.monotonic_increasing),
-                        ("monotonic.decreasing", c.monotonic_decreasing),
-                        ("exclude_features", c.exclude_features), ("audit_proxies", c.audit_proxies)):
+    for name, group in (
+        ("monotonic.increasing", c.monotonic_increasing),
+        ("monotonic.decreasing", c.monotonic_decreasing),
+        ("exclude_features", c.exclude_features),
+        ("audit_proxies", c.audit_proxies),
+    ):
         for f in group:
             if f not in schema or f == schema.target:
-                out.append(_finding(rs, "error", "unknown-feature", f"constraints.{name}: unknown feature "
-                                    f"{f!r}.{did_you_mean(f, feats)}"))
+                out.append(
+                    _finding(
+                        rs,
+                        "error",
+                        "unknown-feature",
+                        f"constraints.{name}: unknown feature {f!r}.{did_you_mean(f, feats)}",
+                    )
+                )
             elif name.startswith("monotonic") and schema.column(f).kind == "categorical":
-                out.append(_finding(rs, "error", "type", f"constraints.{name}: {f!r} is categorical "
-                                    "(unordered); monotonicity needs a numeric or ordinal feature"))
+                out.append(
+                    _finding(
+                        rs,
+                        "error",
+                        "type",
+                        f"constraints.{name}: {f!r} is categorical "
+                        "(unordered); monotonicity needs a numeric or ordinal feature",
+                    )
+                )
     overlap = set(c.exclude_features) & (set(c.monotonic_increasing) | set(c.monotonic_decreasing))
     for f in sorted(overlap):
         out.append(_finding(rs, "error", "constraints", f"{f!r} is both excluded and monotonic; pick one"))
@@ -189,8 +288,7 @@ def _data_witness(view: ColumnView, mask: np.ndarray, conds: list[Condition]) ->
     return row, i
 
 
-def _conflicts(rs: RuleSet, ctx: LogicContext, view: ColumnView | None,
-               bodies: dict[str, np.ndarray]) -> list[Finding]:
+def _conflicts(rs: RuleSet, ctx: LogicContext, view: ColumnView | None, bodies: dict[str, np.ndarray]) -> list[Finding]:
     """Check 2 (bodies with different heads that can both hold, at least one rule hard) and
     the unsatisfiable half of check 3. A training row that satisfies both bodies settles
     satisfiability (and is the witness); otherwise sympy decides and builds a witness."""
@@ -199,8 +297,16 @@ def _conflicts(rs: RuleSet, ctx: LogicContext, view: ColumnView | None,
         if view is not None and bodies[r.id].any():
             continue
         if find_overlap([r.body], ctx) is None:
-            out.append(_finding(rs, "warning", "dead-rule", f"rule {r.id!r} can never fire: its condition "
-                                "is unsatisfiable", r.span, rule=r.id))
+            out.append(
+                _finding(
+                    rs,
+                    "warning",
+                    "dead-rule",
+                    f"rule {r.id!r} can never fire: its condition is unsatisfiable",
+                    r.span,
+                    rule=r.id,
+                )
+            )
     for a, b in combinations(rs.rules, 2):
         if a.head == b.head or not (a.is_hard or b.is_hard):
             continue
@@ -218,27 +324,64 @@ def _conflicts(rs: RuleSet, ctx: LogicContext, view: ColumnView | None,
             if witness is None:
                 continue
         rows = f"; {n} training rows match both" if n is not None else ""
-        pair = (f"rules {a.id!r} (then {a.head}) and {b.id!r} (then {b.head}) can both hold, "
-                f"e.g. {witness}{where}{rows}")
+        pair = f"rules {a.id!r} (then {a.head}) and {b.id!r} (then {b.head}) can both hold, e.g. {witness}{where}{rows}"
         if a.is_hard and b.is_hard:
             if a.priority is not None and b.priority is not None and a.priority != b.priority:
                 win = a if a.priority < b.priority else b
-                out.append(_finding(rs, "info", "conflict-resolved", f"{pair}; resolved by priority: "
-                                    f"{win.id!r} wins", b.span, rule=a.id, other=b.id, witness=witness, overlap_rows=n))
+                out.append(
+                    _finding(
+                        rs,
+                        "info",
+                        "conflict-resolved",
+                        f"{pair}; resolved by priority: {win.id!r} wins",
+                        b.span,
+                        rule=a.id,
+                        other=b.id,
+                        witness=witness,
+                        overlap_rows=n,
+                    )
+                )
             else:
-                out.append(_finding(rs, "error", "hard-conflict", f"{pair}. Two hard rules cannot both be "
-                                    f"enforced: add 'unless:' to one of them or give both a 'priority:' "
-                                    "(lower wins)", b.span, rule=a.id, other=b.id, witness=witness, overlap_rows=n))
+                out.append(
+                    _finding(
+                        rs,
+                        "error",
+                        "hard-conflict",
+                        f"{pair}. Two hard rules cannot both be "
+                        f"enforced: add 'unless:' to one of them or give both a 'priority:' "
+                        "(lower wins)",
+                        b.span,
+                        rule=a.id,
+                        other=b.id,
+                        witness=witness,
+                        overlap_rows=n,
+                    )
+                )
         else:
             hard, soft = (a, b) if a.is_hard else (b, a)
-            out.append(_finding(rs, "warning", "hard-soft-overlap", f"{pair}; the hard rule {hard.id!r} "
-                                f"overrides the soft rule {soft.id!r} there", soft.span, rule=a.id, other=b.id,
-                                witness=witness, overlap_rows=n))
+            out.append(
+                _finding(
+                    rs,
+                    "warning",
+                    "hard-soft-overlap",
+                    f"{pair}; the hard rule {hard.id!r} overrides the soft rule {soft.id!r} there",
+                    soft.span,
+                    rule=a.id,
+                    other=b.id,
+                    witness=witness,
+                    overlap_rows=n,
+                )
+            )
     return out
 
 
-def rule_stats(rs: RuleSet, frame: pd.DataFrame, y: np.ndarray, schema: Schema | None = None,
-               bodies: dict[str, np.ndarray] | None = None) -> list[RuleStats]:
+def rule_stats(
+    rs: RuleSet,
+    frame: pd.DataFrame,
+    y: np.ndarray,
+    schema: Schema | None = None,
+    bodies: dict[str, np.ndarray] | None = None,
+) -> list[RuleStats]:
     """Check 4: support, coverage and label agreement (with a Wilson 95% interval) per rule."""
     bodies = bodies or {r.id: holds(r.body, frame, schema) for r in rs.rules}
     n = len(frame)
@@ -248,12 +391,18 @@ def rule_stats(rs: RuleSet, frame: pd.DataFrame, y: np.ndarray, schema: Schema |
         support = int(m.sum())
         agree = int((y[m] == r.head).sum())
         lo, hi = wilson_interval(agree, support)
-        out.append(RuleStats(
-            rule=r.id, strength=r.strength, head=r.head, support=support,
-            coverage=support / n if n else 0.0,
-            agreement=agree / support if support else None,
-            agreement_low=float(lo) if support else None, agreement_high=float(hi) if support else None,
-        ))
+        out.append(
+            RuleStats(
+                rule=r.id,
+                strength=r.strength,
+                head=r.head,
+                support=support,
+                coverage=support / n if n else 0.0,
+                agreement=agree / support if support else None,
+                agreement_low=float(lo) if support else None,
+                agreement_high=float(hi) if support else None,
+            )
+        )
     return out
 
 
@@ -290,13 +439,30 @@ def check_rules(rules: RuleSet, data: Dataset | Schema | None = None) -> CheckRe
     for s in stats:
         r = rules[s.rule]
         if s.support == 0 and not any(f.code == "dead-rule" and f.rule == r.id for f in findings):
-            findings.append(_finding(rules, "warning", "zero-coverage", f"rule {r.id!r} holds on no training "
-                                     "row; check its thresholds and levels", r.span, rule=r.id))
+            findings.append(
+                _finding(
+                    rules,
+                    "warning",
+                    "zero-coverage",
+                    f"rule {r.id!r} holds on no training row; check its thresholds and levels",
+                    r.span,
+                    rule=r.id,
+                )
+            )
         elif r.is_hard and s.agreement is not None and s.agreement < MIN_HARD_AGREEMENT:
-            findings.append(_finding(rules, "warning", "low-agreement", f"hard rule {r.id!r} agrees with the "
-                                     f"label on only {s.agreement:.1%} of the {s.support} rows it covers "
-                                     f"(< {MIN_HARD_AGREEMENT:.0%}); enforcing it will cost accuracy — "
-                                     "consider making it soft", r.span, rule=r.id))
+            findings.append(
+                _finding(
+                    rules,
+                    "warning",
+                    "low-agreement",
+                    f"hard rule {r.id!r} agrees with the "
+                    f"label on only {s.agreement:.1%} of the {s.support} rows it covers "
+                    f"(< {MIN_HARD_AGREEMENT:.0%}); enforcing it will cost accuracy — "
+                    "consider making it soft",
+                    r.span,
+                    rule=r.id,
+                )
+            )
     order = {"error": 0, "warning": 1, "info": 2}
     findings.sort(key=lambda f: (order[f.level], f.line or 0))
     return CheckReport(rules, tuple(findings), tuple(stats), rows, getattr(data, "name", None))
@@ -310,9 +476,14 @@ def shield_bodies(rules: RuleSet) -> dict[str, Condition]:
     out: dict[str, Condition] = {}
     hard = rules.hard
     for r in hard:
-        beaten_by = [s.body for s in hard if s.head != r.head and s.priority is not None
-                     and r.priority is not None and s.priority < r.priority]
-        out[r.id] = r.body if not beaten_by else And((r.body, Not(Or(tuple(beaten_by)) if len(beaten_by) > 1 else beaten_by[0])))
+        beaten_by = [
+            s.body
+            for s in hard
+            if s.head != r.head and s.priority is not None and r.priority is not None and s.priority < r.priority
+        ]
+        out[r.id] = (
+            r.body
+            if not beaten_by
+            else And((r.body, Not(Or(tuple(beaten_by)) if len(beaten_by) > 1 else beaten_by[0])))
+        )
     return out
-
-

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from snas.rules._tree import And, Compare, Condition, Member, Not, Or, Value
+from snas.rules._tree import And, Compare, Condition, Member, Not, Value
 
 if TYPE_CHECKING:
     import pandas as pd

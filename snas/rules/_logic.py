@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from snas.rules._tree import NEGATED_OP, And, Compare, Condition, Member, Not, Or, atoms
+from snas.rules._tree import NEGATED_OP, And, Compare, Condition, Not, Or, atoms
 
 if TYPE_CHECKING:
     from snas.datasets import Schema
@@ -79,10 +79,17 @@ def _num_atom(ctx: LogicContext, feature: str, op: str, value: Fraction) -> Any:
         if op in ("==", "!=") and value.denominator != 1:
             return sympy.false if op == "==" else sympy.true
     v = sympy.Rational(value.numerator, value.denominator)
-    return {
-        "<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge,
-        "==": sympy.Eq,
-    }[op](x, v) if op != "!=" else sympy.Or(sympy.Lt(x, v), sympy.Gt(x, v))
+    return (
+        {
+            "<": sympy.Lt,
+            "<=": sympy.Le,
+            ">": sympy.Gt,
+            ">=": sympy.Ge,
+            "==": sympy.Eq,
+        }[op](x, v)
+        if op != "!="
+        else sympy.Or(sympy.Lt(x, v), sympy.Gt(x, v))
+    )
 
 
 def _cat_atom(ctx: LogicContext, feature: str, op: str, value: str) -> Any:
@@ -147,7 +154,9 @@ def _witness(model: dict[Any, bool], ctx: LogicContext, features: list[str]) -> 
             continue
         lhs, rhs = key.arguments
         name = str(lhs)
-        b = bounds.setdefault(name, {"lo": None, "lo_strict": False, "hi": None, "hi_strict": False, "eq": None, "codes": []})
+        b = bounds.setdefault(
+            name, {"lo": None, "lo_strict": False, "hi": None, "hi_strict": False, "eq": None, "codes": []}
+        )
         v = Fraction(int(rhs.p), int(rhs.q))
         op = str(fn).split(".")[-1]  # ge, gt, le, lt, eq
         if not truth:

@@ -37,10 +37,21 @@ _RULE_KEYS = ("id", "if", "unless", "then", "strength", "weight", "priority", "r
 _TOP_KEYS = ("snas_rules", "dataset", "target", "rules", "constraints", "description")
 _CONSTRAINT_KEYS = ("monotonic", "exclude_features", "audit_proxies", "max_parameters")
 _TERMINAL_NAMES = {
-    "NAME": "a feature name", "QUOTED_NAME": "a `quoted` feature name", "NUMBER": "a number",
-    "STRING": "a quoted string", "COMP": "a comparison (< <= > >= == !=)", "_AND": "'and'",
-    "_OR": "'or'", "_NOT": "'not'", "_IN": "'in'", "LPAR": "'('", "RPAR": "')'", "LSQB": "'['",
-    "RSQB": "']'", "COMMA": "','", "$END": "the end of the condition",
+    "NAME": "a feature name",
+    "QUOTED_NAME": "a `quoted` feature name",
+    "NUMBER": "a number",
+    "STRING": "a quoted string",
+    "COMP": "a comparison (< <= > >= == !=)",
+    "_AND": "'and'",
+    "_OR": "'or'",
+    "_NOT": "'not'",
+    "_IN": "'in'",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "COMMA": "','",
+    "$END": "the end of the condition",
 }
 
 
@@ -100,8 +111,11 @@ def _number(token: Any, loc: _Located) -> Fraction:
     exp_text = (m.group("exp") if m else None) or "0"
     exp = int(exp_text) if len(exp_text) < 6 else 10**6
     if digits > 30 or abs(exp) > 30:
-        raise loc.error(f"number {text[:20]}{'…' if len(text) > 20 else ''} is out of range "
-                        f"(at most 30 digits and |exponent| ≤ 30)", token.start_pos)
+        raise loc.error(
+            f"number {text[:20]}{'…' if len(text) > 20 else ''} is out of range "
+            f"(at most 30 digits and |exponent| ≤ 30)",
+            token.start_pos,
+        )
     value = Fraction(text)
     if abs(value) > MAX_ABS_NUMBER:
         raise loc.error(f"number {text} is out of range (|x| ≤ 1e15)", token.start_pos)
@@ -159,26 +173,43 @@ def _build(tree: Any, loc: _Located) -> Condition:
         elif kind == "not_":
             out[id(node)] = Not(out.pop(id(node.children[0])))
         elif kind == "compare":
-            (fname, fspan), op, (val, vspan) = feature_of(node.children[0]), str(node.children[1]), value_of(node.children[2])
+            (fname, fspan), op, (val, vspan) = (
+                feature_of(node.children[0]),
+                str(node.children[1]),
+                value_of(node.children[2]),
+            )
             out[id(node)] = Compare(fname, op, val, fspan, vspan)  # type: ignore[arg-type]
         elif kind == "compare_reversed":
-            (val, vspan), op, (fname, fspan) = value_of(node.children[0]), str(node.children[1]), feature_of(node.children[2])
+            (val, vspan), op, (fname, fspan) = (
+                value_of(node.children[0]),
+                str(node.children[1]),
+                feature_of(node.children[2]),
+            )
             out[id(node)] = Compare(fname, FLIPPED_OP[op], val, fspan, vspan)  # type: ignore[arg-type]
         elif kind == "between":
             (lo, lspan), op1 = value_of(node.children[0]), str(node.children[1])
-            (fname, fspan), op2, (hi, hspan) = feature_of(node.children[2]), str(node.children[3]), value_of(node.children[4])
+            (fname, fspan), op2, (hi, hspan) = (
+                feature_of(node.children[2]),
+                str(node.children[3]),
+                value_of(node.children[4]),
+            )
             if op1 not in ("<", "<=") or op2 not in ("<", "<="):
                 raise loc.error("a range must read 'low < feature < high' (with < or <=)", node.children[1].start_pos)
-            out[id(node)] = And((Compare(fname, FLIPPED_OP[op1], lo, fspan, lspan),  # type: ignore[arg-type]
-                                 Compare(fname, op2, hi, fspan, hspan)))  # type: ignore[arg-type]
+            out[id(node)] = And(
+                (
+                    Compare(fname, FLIPPED_OP[op1], lo, fspan, lspan),  # type: ignore[arg-type]
+                    Compare(fname, op2, hi, fspan, hspan),
+                )
+            )  # type: ignore[arg-type]
         elif kind in ("member", "not_member"):
             fname, fspan = feature_of(node.children[0])
             lst = node.children[-1]
             pairs = [value_of(v) for v in lst.children if isinstance(v, Tree)]
             if not pairs:
                 raise loc.error("an empty list: write at least one value inside [ ]", fspan_offset(node))
-            out[id(node)] = Member(fname, tuple(p[0] for p in pairs), kind == "not_member", fspan,
-                                   tuple(p[1] for p in pairs))
+            out[id(node)] = Member(
+                fname, tuple(p[0] for p in pairs), kind == "not_member", fspan, tuple(p[1] for p in pairs)
+            )
         else:  # pragma: no cover - grammar and builder disagree
             raise loc.error(f"internal: unexpected node {kind}", 0)
     return out[id(tree)]
@@ -214,7 +245,12 @@ def parse_condition(text: str, *, _doc: YamlDocument | None = None, _node: Any =
     RuleSyntaxError
         With line, column and a caret line, for anything the grammar does not accept.
     """
-    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+    from lark.exceptions import (
+        UnexpectedCharacters,
+        UnexpectedEOF,
+        UnexpectedInput,
+        UnexpectedToken,
+    )
 
     loc = _Located(text, _doc, _node)
     if not isinstance(text, str) or not text.strip():
@@ -246,7 +282,9 @@ def parse_condition(text: str, *, _doc: YamlDocument | None = None, _node: Any =
         pos = len(text.rstrip()) if tok.type == "$END" or tok.start_pos is None else tok.start_pos
         raise loc.error(f"unexpected {what}; expected {_expected(exc.expected)}{hint}", pos) from None
     except UnexpectedInput as exc:  # pragma: no cover - other lark errors
-        raise loc.error(f"cannot parse the condition ({exc.__class__.__name__})", getattr(exc, "pos_in_stream", 0) or 0) from None
+        raise loc.error(
+            f"cannot parse the condition ({exc.__class__.__name__})", getattr(exc, "pos_in_stream", 0) or 0
+        ) from None
     return _build(tree, loc)
 
 
@@ -284,7 +322,9 @@ def parse_rules(text: str, path: str | os.PathLike[str] | None = None) -> RuleSe
             raise fail("'target' must be a column name or {column: NAME, positive: LABEL}", "target")
     raw_rules = d.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
-        raise fail("'rules' must be a non-empty list of rules (each with id, if, then)", *(("rules",) if "rules" in d else ()))
+        raise fail(
+            "'rules' must be a non-empty list of rules (each with id, if, then)", *(("rules",) if "rules" in d else ())
+        )
 
     rules: list[Rule] = []
     seen: dict[str, int] = {}
@@ -299,7 +339,12 @@ def parse_rules(text: str, path: str | os.PathLike[str] | None = None) -> RuleSe
                 raise fail(f"rule #{i + 1} lacks {k!r}", "rules", i)
         rid = str(r["id"])
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", rid):
-            raise fail(f"rule id {rid!r} must start with a letter or digit and use only letters, digits, '-', '_', '.'", "rules", i, "id")
+            raise fail(
+                f"rule id {rid!r} must start with a letter or digit and use only letters, digits, '-', '_', '.'",
+                "rules",
+                i,
+                "id",
+            )
         if rid in seen:
             raise fail(f"duplicate rule id {rid!r} (first used by rule #{seen[rid] + 1})", "rules", i, "id")
         seen[rid] = i
@@ -316,28 +361,55 @@ def parse_rules(text: str, path: str | os.PathLike[str] | None = None) -> RuleSe
             raise fail(f"rule {rid!r}: 'then' must be a class label such as \">50K\"", "rules", i, "then")
         strength = r.get("strength", "soft")
         if strength not in ("hard", "soft"):
-            raise fail(f"rule {rid!r}: strength must be 'hard' or 'soft', got {strength!r}.{did_you_mean(str(strength), ('hard', 'soft'))}", "rules", i, "strength")
+            raise fail(
+                f"rule {rid!r}: strength must be 'hard' or 'soft', got {strength!r}."
+                f"{did_you_mean(str(strength), ('hard', 'soft'))}",
+                "rules",
+                i,
+                "strength",
+            )
         weight = r.get("weight", 1.0)
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < float(weight) <= 1000:
             raise fail(f"rule {rid!r}: weight must be a number in (0, 1000], got {weight!r}", "rules", i, "weight")
         if strength == "hard" and "weight" in r:
-            raise fail(f"rule {rid!r}: a hard rule is enforced exactly and takes no weight; remove 'weight' or make it soft", "rules", i, "weight")
+            raise fail(
+                f"rule {rid!r}: a hard rule is enforced exactly and takes no weight; remove 'weight' or make it soft",
+                "rules",
+                i,
+                "weight",
+            )
         priority = r.get("priority")
         if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
-            raise fail(f"rule {rid!r}: priority must be an integer (lower wins), got {priority!r}", "rules", i, "priority")
+            raise fail(
+                f"rule {rid!r}: priority must be an integer (lower wins), got {priority!r}", "rules", i, "priority"
+            )
         rloc = doc.locate("rules", i)
-        rules.append(Rule(
-            id=rid, condition=cond, head=str(head), strength=strength, unless=unless,
-            weight=float(weight), priority=priority, rationale=str(r.get("rationale", "") or "").strip(),
-            source=str(r.get("source", "") or "").strip(), if_text=r["if"].strip(),
-            unless_text=(r.get("unless") or "").strip(),
-            span=Span(rloc.line, rloc.column) if rloc else Span(),
-        ))
+        rules.append(
+            Rule(
+                id=rid,
+                condition=cond,
+                head=str(head),
+                strength=strength,
+                unless=unless,
+                weight=float(weight),
+                priority=priority,
+                rationale=str(r.get("rationale", "") or "").strip(),
+                source=str(r.get("source", "") or "").strip(),
+                if_text=r["if"].strip(),
+                unless_text=(r.get("unless") or "").strip(),
+                span=Span(rloc.line, rloc.column) if rloc else Span(),
+            )
+        )
     constraints = _constraints(d.get("constraints"), fail)
     return RuleSet(
-        rules=tuple(rules), target=target, positive=positive,
-        dataset=None if d.get("dataset") is None else str(d["dataset"]), constraints=constraints,
-        path=spath, text=text, sha256=sha256_bytes(text.encode("utf-8")),
+        rules=tuple(rules),
+        target=target,
+        positive=positive,
+        dataset=None if d.get("dataset") is None else str(d["dataset"]),
+        constraints=constraints,
+        path=spath,
+        text=text,
+        sha256=sha256_bytes(text.encode("utf-8")),
     )
 
 
@@ -369,7 +441,8 @@ def _constraints(c: Any, fail: Any) -> Constraints:
     if maxp is not None and (isinstance(maxp, bool) or not isinstance(maxp, int) or maxp < 1):
         raise fail(f"max_parameters must be a positive integer, got {maxp!r}", "constraints", "max_parameters")
     return Constraints(
-        monotonic_increasing=inc, monotonic_decreasing=dec,
+        monotonic_increasing=inc,
+        monotonic_decreasing=dec,
         exclude_features=_names(c.get("exclude_features"), fail, "constraints", "exclude_features"),
         audit_proxies=_names(c.get("audit_proxies"), fail, "constraints", "audit_proxies"),
         max_parameters=maxp,

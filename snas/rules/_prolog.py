@@ -36,8 +36,9 @@ def _snake(name: str) -> str:
     return re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
 
 
-def import_prolog(text: str, *, path: str | None = None, schema: Schema | None = None,
-                  strength: str = "soft") -> RuleSet:
+def import_prolog(
+    text: str, *, path: str | None = None, schema: Schema | None = None, strength: str = "soft"
+) -> RuleSet:
     """Convert Datalog class rules to a :class:`RuleSet` (clause order → ``priority``).
 
     Head variables map to features by position when ``schema`` has that many features,
@@ -54,8 +55,13 @@ def import_prolog(text: str, *, path: str | None = None, schema: Schema | None =
     except UnexpectedInput as exc:
         line, col = getattr(exc, "line", None), getattr(exc, "column", None)
         ctx = exc.get_context(text) if hasattr(exc, "get_context") else ""
-        raise RuleSyntaxError(f"cannot parse the Datalog rules ({exc.__class__.__name__})",
-                              path=path, line=line, column=col, context=ctx.rstrip()) from None
+        raise RuleSyntaxError(
+            f"cannot parse the Datalog rules ({exc.__class__.__name__})",
+            path=path,
+            line=line,
+            column=col,
+            context=ctx.rstrip(),
+        ) from None
     rules: list[Rule] = []
     skipped = 0
     for n, clause in enumerate(tree.children):
@@ -68,12 +74,13 @@ def import_prolog(text: str, *, path: str | None = None, schema: Schema | None =
         feats = list(schema.feature_names) if schema is not None else []
         mapping = {v: (feats[i] if len(feats) == len(variables) else _snake(v)) for i, v in enumerate(variables)}
 
-        def term(t: Tree) -> tuple[str, Any]:
+        def term(t: Tree, mapping: dict[str, str] = mapping) -> tuple[str, Any]:
             tok = t.children[0]
             if t.data == "var":
                 if str(tok) not in mapping:
-                    raise RuleSyntaxError(f"variable {tok} is not an argument of the head", path=path,
-                                          line=tok.line, column=tok.column)
+                    raise RuleSyntaxError(
+                        f"variable {tok} is not an argument of the head", path=path, line=tok.line, column=tok.column
+                    )
                 return "feature", mapping[str(tok)]
             if t.data == "number":
                 return "value", Fraction(str(tok))
@@ -110,8 +117,12 @@ def import_prolog(text: str, *, path: str | None = None, schema: Schema | None =
             if kb == "feature" and ka == "value":
                 return Compare(vb, FLIPPED_OP[op], va)  # type: ignore[arg-type]
             tok = op_tok
-            raise RuleSyntaxError("each comparison needs one variable and one constant", path=path,
-                                  line=getattr(tok, "line", None), column=getattr(tok, "column", None))
+            raise RuleSyntaxError(
+                "each comparison needs one variable and one constant",
+                path=path,
+                line=getattr(tok, "line", None),
+                column=getattr(tok, "column", None),
+            )
 
         cond = build(clause.children[1])
         if cond is None:
@@ -121,12 +132,18 @@ def import_prolog(text: str, *, path: str | None = None, schema: Schema | None =
         if isinstance(label, Fraction):
             label = str(label.numerator) if label.denominator == 1 else str(float(label))
         text_cond = to_text(cond)
-        rules.append(Rule(
-            id=f"clause-{n + 1}", condition=cond, head=str(label), strength=strength,  # type: ignore[arg-type]
-            priority=n + 1, if_text=text_cond, source=f"imported from {path or 'Datalog'} (clause {n + 1})",
-        ))
+        rules.append(
+            Rule(
+                id=f"clause-{n + 1}",
+                condition=cond,
+                head=str(label),
+                strength=strength,  # type: ignore[arg-type]
+                priority=n + 1,
+                if_text=text_cond,
+                source=f"imported from {path or 'Datalog'} (clause {n + 1})",
+            )
+        )
     if not rules:
         raise RuleSyntaxError("no class rule with a body found", path=path)
     target = schema.target if schema is not None else None
-    return RuleSet(rules=tuple(rules), target=target, path=path, text=text,
-                   sha256=sha256_bytes(text.encode()))
+    return RuleSet(rules=tuple(rules), target=target, path=path, text=text, sha256=sha256_bytes(text.encode()))

