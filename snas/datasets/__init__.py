@@ -1,6 +1,6 @@
 """Dataset manifests → verified, typed pandas frames (see ``datasets/*.yaml``)."""
 
-from snas.datasets._load import Dataset, FileRecord, cache_dir, from_frame, load, locate_file
+from snas.datasets._load import Dataset, FileRecord, cache_dir, from_frame, infer_columns, load, locate_file
 from snas.datasets._manifest import DataFile, Manifest, find_manifest, load_manifest
 from snas.datasets._schema import Column, ColumnKind, Schema, normalise_name
 
@@ -15,6 +15,7 @@ __all__ = [
     "cache_dir",
     "find_manifest",
     "from_frame",
+    "infer_columns",
     "load",
     "load_manifest",
     "locate_file",

@@ -18,7 +18,7 @@ from snas.exceptions import DatasetError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Dataset", "FileRecord", "cache_dir", "from_frame", "load", "locate_file"]
+__all__ = ["Dataset", "FileRecord", "cache_dir", "from_frame", "infer_columns", "load", "locate_file"]
 
 
 @dataclass(frozen=True)
@@ -273,6 +273,30 @@ def _split(frame: pd.DataFrame, m: Manifest) -> tuple[pd.DataFrame, pd.DataFrame
     return tr.reset_index(drop=True), te.reset_index(drop=True)
 
 
+def infer_columns(frame: pd.DataFrame, categorical: list[Any] | tuple[Any, ...] = ()) -> tuple[Column, ...]:
+    """Column schema inferred from dtypes: numbers → numeric, ordered categoricals → ordinal,
+    everything else → categorical (levels sorted). Names are normalised."""
+    import pandas as pd
+
+    cols: list[Column] = []
+    seen: dict[str, str] = {}
+    for c in frame.columns:
+        s = frame[c]
+        norm = normalise_name(str(c))
+        if norm in seen:
+            raise DatasetError(f"columns {seen[norm]!r} and {c!r} both normalise to {norm!r}; rename one")
+        seen[norm] = str(c)
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            kind = "ordinal" if s.dtype.ordered else "categorical"
+            cols.append(Column(norm, str(c), kind, tuple(str(v) for v in s.cat.categories)))
+        elif pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s) or c in categorical:
+            levels = tuple(sorted(str(v) for v in s.dropna().unique()))
+            cols.append(Column(norm, str(c), "categorical", levels))
+        else:
+            cols.append(Column(norm, str(c), "numeric", integer=pd.api.types.is_integer_dtype(s)))
+    return tuple(cols)
+
+
 def from_frame(
     frame: pd.DataFrame,
     target: str,
@@ -292,19 +316,7 @@ def from_frame(
     if target not in frame.columns:
         raise DatasetError(f"target column {target!r} not in the frame.{did_you_mean(target, map(str, frame.columns))}")
     both = frame if test is None else pd.concat([frame, test], ignore_index=True)
-    cols: list[Column] = []
-    for c in frame.columns:
-        s = both[c]
-        norm = normalise_name(str(c))
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            kind = "ordinal" if s.dtype.ordered else "categorical"
-            cols.append(Column(norm, str(c), kind, tuple(str(v) for v in s.cat.categories)))
-        elif pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s) or c == target:
-            levels = tuple(sorted(str(v) for v in s.dropna().unique()))
-            cols.append(Column(norm, str(c), "categorical", levels))
-        else:
-            integer = pd.api.types.is_integer_dtype(s)
-            cols.append(Column(norm, str(c), "numeric", integer=integer))
+    cols = list(infer_columns(both, categorical=[target]))
     tcol = next(c for c in cols if c.original == str(target))
     schema = Schema(
         tuple(cols),

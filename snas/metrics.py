@@ -1,0 +1,152 @@
+"""Rule fidelity and structural metrics shared by the search and the audit (DESIGN §6).
+
+Everything is computed from raw inputs, predictions and probabilities with NumPy; no torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from snas._stats import wilson_interval
+from snas.rules import RuleSet, holds_many
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from snas.datasets import Schema
+
+__all__ = ["flip_rate", "monotonicity_violation_rate", "rule_metrics", "rule_summary"]
+
+
+def rule_metrics(
+    rules: RuleSet,
+    X: pd.DataFrame,
+    y_pred: np.ndarray,
+    proba: np.ndarray,
+    classes: list[str] | tuple[str, ...],
+    y_true: np.ndarray | None = None,
+    schema: Schema | None = None,
+) -> pd.DataFrame:
+    """Per-rule support, coverage, violation rate (Wilson 95%), compliance, expected
+    violation, label agreement and excess violation, one row per rule."""
+    import pandas as pd
+
+    n = len(X)
+    bodies = holds_many([r.body for r in rules], X, schema)
+    index = {c: i for i, c in enumerate(classes)}
+    y_pred = np.asarray(y_pred).astype(str)
+    rows = []
+    for j, r in enumerate(rules):
+        m = bodies[:, j]
+        s = int(m.sum())
+        viol = int((y_pred[m] != r.head).sum())
+        lo, hi = wilson_interval(viol, s)
+        k = index.get(r.head)
+        expected = float(np.mean(1 - proba[m, k])) if s and k is not None else None
+        agree = float(np.mean(np.asarray(y_true).astype(str)[m] == r.head)) if (y_true is not None and s) else None
+        vr = viol / s if s else None
+        rows.append(
+            {
+                "rule": r.id,
+                "strength": r.strength,
+                "head": r.head,
+                "weight": r.weight,
+                "support": s,
+                "coverage": s / n if n else 0.0,
+                "violations": viol,
+                "violation_rate": vr,
+                "violation_rate_low": float(lo) if s else None,
+                "violation_rate_high": float(hi) if s else None,
+                "compliance": None if vr is None else 1 - vr,
+                "expected_violation": expected,
+                "label_agreement": agree,
+                "excess_violation": None if (vr is None or agree is None) else vr - (1 - agree),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def rule_summary(table: pd.DataFrame) -> dict[str, Any]:
+    """Overall: hard violations (must be 0), micro / macro compliance, F_soft."""
+    covered = table[table["support"] > 0]
+    hard = table[table["strength"] == "hard"]
+    soft = covered[covered["strength"] == "soft"]
+    support = covered["support"].sum()
+
+    def weighted(t: pd.DataFrame) -> float | None:
+        s = t["support"].sum()
+        return None if s == 0 else float(1 - t["violations"].sum() / s)
+
+    return {
+        "hard_violations": int(hard["violations"].sum()),
+        "micro_compliance": None if support == 0 else weighted(covered),
+        "macro_compliance": None if covered.empty else float(covered["compliance"].mean()),
+        "f_soft": weighted(soft),
+        "rules": len(table),
+    }
+
+
+def monotonicity_violation_rate(
+    predict_proba: Callable[[pd.DataFrame], np.ndarray],
+    X: pd.DataFrame,
+    feature: str,
+    direction: int,
+    *,
+    positive_index: int = -1,
+    grid_size: int = 25,
+    n_rows: int = 500,
+    seed: int = 0,
+    tol: float = 1e-6,
+) -> float:
+    """Share of sampled rows whose positive-class probability moves against ``direction``
+    somewhere on a quantile grid of ``feature`` (all other inputs held fixed)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    rows = X.iloc[rng.choice(len(X), size=min(n_rows, len(X)), replace=False)].reset_index(drop=True)
+    values = X[feature].to_numpy(dtype="float64", na_value=np.nan)
+    grid = np.unique(np.nanquantile(values, np.linspace(0, 1, grid_size)))
+    if grid.size < 2:
+        return 0.0
+    big = pd.concat([rows] * grid.size, ignore_index=True)
+    col = np.repeat(grid, len(rows))
+    dtype = X[feature].dtype
+    big[feature] = pd.array(np.round(col), dtype=dtype) if str(dtype).startswith(("Int", "int")) else col
+    p = predict_proba(big)[:, positive_index].reshape(grid.size, len(rows))
+    steps = np.diff(p, axis=0) * direction
+    return float(np.mean((steps < -tol).any(axis=0)))
+
+
+def flip_rate(
+    predict: Callable[[pd.DataFrame], np.ndarray],
+    X: pd.DataFrame,
+    feature: str,
+    *,
+    n_rows: int = 2000,
+    seed: int = 0,
+) -> float:
+    """Share of sampled rows whose decision changes when ``feature`` is set to another
+    observed value (every other level for categories; a shuffled value for numbers)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    rows = X.iloc[rng.choice(len(X), size=min(n_rows, len(X)), replace=False)].reset_index(drop=True)
+    base = np.asarray(predict(rows))
+    s = X[feature]
+    variants = []
+    if isinstance(s.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(s):
+        for level in pd.unique(s.dropna()):
+            v = rows.copy()
+            v[feature] = pd.Series([level] * len(v), dtype=s.dtype)
+            variants.append(v)
+    else:
+        v = rows.copy()
+        v[feature] = rng.permutation(rows[feature].to_numpy())
+        variants.append(v)
+    changed = np.zeros(len(rows), dtype=bool)
+    for v in variants:
+        changed |= np.asarray(predict(v)) != base
+    return float(changed.mean())

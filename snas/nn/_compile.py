@@ -1,0 +1,156 @@
+"""RuleSet + schema → :class:`CompiledRules`: what the network layers and losses enforce.
+
+Torch-free: decides, per rule, the mechanism (shield / loss / neuron), the effective hard
+bodies (``unless`` and ``priority`` applied), and whether a rule agrees in direction with
+the monotonic constraints (a hard rule or a knowledge neuron that fights a monotonic
+constraint would break the guarantee, so it is refused).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from snas.exceptions import RuleConflictError, RuleError
+from snas.rules import Compare, Condition, Member, Not, RuleSet, check_rules, shield_bodies
+from snas.rules._tree import And, Or
+
+if TYPE_CHECKING:
+    from snas.datasets import Schema
+
+__all__ = ["CompiledRules", "compile_rules", "polarity"]
+
+
+def polarity(cond: Condition, feature: str, negate: bool = False) -> int | None:
+    """Direction in which ``cond`` depends on ``feature``: +1 non-decreasing, −1 non-increasing,
+    0 independent, ``None`` mixed (e.g. ``==`` or both directions)."""
+    if isinstance(cond, Not):
+        return polarity(cond.item, feature, not negate)
+    if isinstance(cond, (And, Or)):
+        signs = {polarity(c, feature, negate) for c in cond.items} - {0}
+        if None in signs or len(signs) > 1:
+            return None
+        return signs.pop() if signs else 0
+    if cond.feature != feature:
+        return 0
+    if isinstance(cond, Member):
+        return None
+    assert isinstance(cond, Compare)
+    sign = {">": 1, ">=": 1, "<": -1, "<=": -1}.get(cond.op)
+    if sign is None:
+        return None
+    return -sign if negate else sign
+
+
+@dataclass(frozen=True)
+class CompiledRules:
+    """Rules as the network uses them (plain data; serialises to JSON).
+
+    Attributes
+    ----------
+    classes : class labels in the estimator's order.
+    hard : (rule id, effective body, class index) for the output shield.
+    soft : (rule id, body, class index, weight) for rule losses and fidelity.
+    neuron_ok : rule ids that may feed a knowledge neuron, with the sign (+1/−1) that makes
+        their truth non-decreasing in every increasing monotonic feature.
+    monotonic : feature → +1 / −1, for the probability of ``classes[-1]`` (what the network models).
+    excluded : features never given to the network.
+    """
+
+    rules: RuleSet
+    classes: tuple[str, ...]
+    hard: tuple[tuple[str, Condition, int], ...]
+    soft: tuple[tuple[str, Condition, int, float], ...]
+    neuron_ok: dict[str, int] = field(default_factory=dict)
+    monotonic: dict[str, int] = field(default_factory=dict)
+    excluded: tuple[str, ...] = ()
+    max_parameters: int | None = None
+
+    @property
+    def soft_ids(self) -> tuple[str, ...]:
+        return tuple(s[0] for s in self.soft)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "classes": list(self.classes),
+            "hard": [r[0] for r in self.hard],
+            "soft": [r[0] for r in self.soft],
+            "neuron_ok": self.neuron_ok,
+            "monotonic": self.monotonic,
+            "excluded": list(self.excluded),
+            "max_parameters": self.max_parameters,
+            "rules_sha256": self.rules.sha256,
+        }
+
+
+def compile_rules(rules: RuleSet | None, schema: Schema, classes: tuple[str, ...]) -> CompiledRules:
+    """Validate ``rules`` against ``schema`` and compile them for the network.
+
+    Raises
+    ------
+    RuleError
+        Unknown names, wrong types, or a rule fighting a monotonic constraint.
+    RuleConflictError
+        Two hard rules with different heads that can hold together and nothing resolves it.
+    """
+    if rules is None:
+        return CompiledRules(RuleSet(rules=()), classes, (), ())
+    report = check_rules(rules, schema)
+    conflicts = [f for f in report.errors if f.code == "hard-conflict"]
+    if conflicts:
+        raise RuleConflictError("\n".join(str(f) for f in conflicts))
+    if report.errors:
+        raise RuleError("\n".join(str(f) for f in report.errors))
+    index = {c: i for i, c in enumerate(classes)}
+    for r in rules:
+        if r.head not in index:
+            raise RuleError(f"rule {r.id!r}: class {r.head!r} does not occur in y (classes: {list(classes)})")
+    mono = rules.constraints.monotonic
+    if mono and len(classes) != 2:
+        raise RuleError("monotonic constraints need a binary target (the score of the positive class)")
+    for f in mono:
+        if schema.column(f).kind != "numeric":
+            raise RuleError(
+                f"monotonic constraint on {f!r}: only numeric columns are supported; "
+                "use the column's numeric code (e.g. education_num) instead"
+            )
+    # the network models the probability of classes[-1]; express directions for it
+    positive = rules.positive if rules.positive in index else classes[-1]
+    flip = 1 if positive == classes[-1] else -1
+    net_mono = {f: d * flip for f, d in mono.items()}
+    eff = shield_bodies(rules)
+    hard = tuple((r.id, eff[r.id], index[r.head]) for r in rules.hard)
+    for rid, body, k in hard:  # a hard rule must push the score the way the constraint goes
+        head_sign = 1 if k == len(classes) - 1 else -1
+        for f, direction in net_mono.items():
+            p = polarity(body, f)
+            if p not in (0, head_sign * direction):
+                raise RuleError(
+                    f"hard rule {rid!r} reads {f!r} against its monotonic constraint "
+                    f"({'increasing' if mono[f] > 0 else 'decreasing'}): enforcing both is impossible. "
+                    "Rewrite the condition with a one-sided threshold in the constraint's direction or "
+                    "drop one of them"
+                )
+    soft = tuple((r.id, r.body, index[r.head], r.weight) for r in rules.soft)
+    neuron_ok: dict[str, int] = {}
+    for r in rules.soft:
+        signs = set()
+        for f, direction in net_mono.items():
+            p = polarity(r.body, f)
+            if p is None:
+                signs.add(None)
+            elif p != 0:
+                signs.add(p * direction)
+        if None in signs or len(signs) > 1:
+            continue  # mixed direction: usable as a loss only
+        neuron_ok[r.id] = signs.pop() if signs else 1
+    return CompiledRules(
+        rules=rules,
+        classes=classes,
+        hard=hard,
+        soft=soft,
+        neuron_ok=neuron_ok,
+        monotonic=net_mono,
+        excluded=tuple(rules.constraints.exclude_features),
+        max_parameters=rules.constraints.max_parameters,
+    )

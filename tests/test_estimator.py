@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from snas.estimator import SNASClassifier
+from snas.exceptions import ModelFileError
+from snas.metrics import flip_rate, monotonicity_violation_rate, rule_summary
+from snas.rules import parse_rules
+
+SMALL = {
+    "layers": [{"width": 32, "dropout": 0.0}],
+    "numeric_encoding": "standard",
+    "max_epochs": 60,
+    "learning_rate": 1e-2,
+    "patience": 10,
+}
+
+
+@parametrize_with_checks([SNASClassifier(architecture=SMALL, random_state=0)])
+def test_sklearn_contract(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def fitted(census, census_rules):
+    X, y = census.X_train.sample(6000, random_state=0), census.y_train.sample(6000, random_state=0)
+    arch = {"layers": [{"width": 64}], "periodic_dim": 8, "n_frequencies": 8, "max_epochs": 8}
+    return SNASClassifier(rules=census_rules, architecture=arch, random_state=0).fit(X, y)
+
+
+def test_guarantees_hold_on_adult_test(fitted, census):
+    X, y = census.X_test, census.y_test
+    s = rule_summary(fitted.rule_report(X, y))
+    assert s["hard_violations"] == 0
+    assert fitted.score(X, y) > 0.82
+    for f in ("education_num", "capital_gain"):
+        assert monotonicity_violation_rate(fitted.predict_proba, X, f, 1, n_rows=300) == 0.0
+    for f in ("sex", "race"):
+        assert flip_rate(fitted.predict, X, f, n_rows=1000) == 0.0
+    assert "sex" not in fitted.encoder_.features
+
+
+def test_conflicting_rules_resolved_by_unless_have_no_violations(census):
+    rs = parse_rules(
+        'snas_rules: 1\ntarget: {column: income, positive: ">50K"}\nrules:\n'
+        "  - {id: gain, if: capital_gain >= 5000, unless: age < 25, then: '>50K', strength: hard}\n"
+        "  - {id: young, if: age < 25, then: '<=50K', strength: hard}\n"
+        "  - {id: gain-bad, if: capital_gain >= 3000 and capital_gain < 4000, unless: age < 25, then: '>50K', strength: hard}\n"
+    )
+    clf = SNASClassifier(rules=rs, architecture={"layers": [16], "max_epochs": 3}, random_state=0)
+    clf.fit(census.X_train.head(3000), census.y_train.head(3000))
+    proba = clf.predict_proba(census.X_test)
+    assert rule_summary(clf.rule_report(census.X_test))["hard_violations"] == 0
+    young = (census.X_test["age"] < 25).to_numpy()
+    assert np.all(proba[young, 1] == 0.0)  # exactly 0, not approximately
+    deciding = clf.explain_rules(census.X_test)
+    assert set(deciding.dropna()) == {"gain", "young", "gain-bad"}
+    assert (deciding[young] == "young").all()
+
+
+def test_save_load_identical_and_tamper_refused(fitted, census, tmp_path):
+    path = fitted.save(tmp_path / "model")
+    again = SNASClassifier.load(path)
+    X = census.X_test.head(2000)
+    assert np.array_equal(again.predict_proba(X), fitted.predict_proba(X))
+    assert again.n_parameters_ == fitted.n_parameters_
+    # one changed byte in the weights
+    w = path / "model.safetensors"
+    raw = bytearray(w.read_bytes())
+    raw[-1] ^= 1
+    w.write_bytes(bytes(raw))
+    with pytest.raises(ModelFileError, match="changed after saving"):
+        SNASClassifier.load(path)
+    # a foreign JSON file
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "model.json").write_text(json.dumps({"hello": 1}))
+    (tmp_path / "foreign" / "model.safetensors").write_bytes(b"\x00" * 16)
+    with pytest.raises(ModelFileError, match="not an snas model"):
+        SNASClassifier.load(tmp_path / "foreign")
+
+
+def test_rule_text_edit_is_refused(fitted, tmp_path):
+    path = fitted.save(tmp_path / "m")
+    meta = json.loads((path / "model.json").read_text())
+    meta["rules_text"] = meta["rules_text"].replace("7500", "75")
+    (path / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="rule text"):
+        SNASClassifier.load(path)
+
+
+def test_bad_columns_named(fitted, census):
+    X = census.X_test.head(50)
+    with pytest.raises(ValueError, match="unseen at fit time: \\['salary'\\]"):
+        fitted.predict(X.assign(salary=1))
+    with pytest.raises(ValueError, match="missing: \\['age'\\]"):
+        fitted.predict(X.drop(columns=["age"]))
+    with pytest.raises(ValueError, match="'age' was numeric during fit"):
+        fitted.predict(X.assign(age="old"))
+
+
+def test_clone_and_pipeline(census, census_rules):
+    clf = SNASClassifier(rules=census_rules, architecture={"layers": [16], "max_epochs": 2}, random_state=1)
+    assert clone(clf).get_params()["architecture"] == clf.get_params()["architecture"]
+    pipe = Pipeline([("identity", FunctionTransformer(lambda f: f)), ("snas", clf)])
+    pipe.fit(census.X_train.head(2000), census.y_train.head(2000))
+    assert pipe.predict(census.X_test.head(10)).shape == (10,)
+
+
+def test_rule_report_columns(fitted, census):
+    t = fitted.rule_report(census.X_test.head(3000), census.y_test.head(3000))
+    assert list(t["rule"]) == [r.id for r in fitted.compiled_.rules]
+    for col in (
+        "support",
+        "coverage",
+        "violation_rate",
+        "violation_rate_low",
+        "violation_rate_high",
+        "compliance",
+        "expected_violation",
+        "label_agreement",
+        "excess_violation",
+    ):
+        assert col in t.columns
+    assert isinstance(t, pd.DataFrame)
