@@ -24,6 +24,15 @@ from snas.rules import RuleSet, holds_many, parse_rules
 __all__ = ["SNASClassifier"]
 
 
+def _seed(random_state: Any) -> int:
+    """None → 0; an int as is; a RandomState → a draw from it."""
+    if random_state is None:
+        return 0
+    if isinstance(random_state, (int, np.integer)):
+        return int(random_state)
+    return int(np.random.RandomState(random_state).randint(2**31 - 1))
+
+
 class SNASClassifier(ClassifierMixin, BaseEstimator):
     """Neuro-symbolic classifier for tabular data.
 
@@ -113,7 +122,7 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             if fitting:
                 if len(X) == 0:
                     raise ValueError(
-                        "Found array with 0 sample(s) (shape=(0, %d)) while a minimum of 1 is required." % X.shape[1]
+                        f"Found array with 0 sample(s) (shape=(0, {X.shape[1]})) while a minimum of 1 is required."
                     )
                 self.feature_names_in_ = np.asarray(names, dtype=object)
                 self.n_features_in_ = len(names)
@@ -205,7 +214,6 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         from sklearn.utils.multiclass import check_classification_targets
         from sklearn.utils.validation import column_or_1d
 
-        from snas.nn import NetworkSpec, SNASNetwork, TabularEncoder, compile_rules
         from snas.training import TrainingData, train_network
 
         start = time.perf_counter()
@@ -225,29 +233,13 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             raise ConfigError(
                 f"The 'validation_fraction' parameter of SNASClassifier must be a float in [0, 1). Got {self.validation_fraction!r} instead."
             )
-        spec = NetworkSpec.from_dict(self.architecture)
-        rules = self._rules()
-        classes = tuple(str(c) for c in self.classes_)
-        target = rules.target if (rules is not None and rules.target) else (getattr(y, "name", None) or "target")
-        target = normalise_name(str(target))
-        self.schema_ = self._schema(frame, target, classes, rules)
-        self.compiled_ = compile_rules(rules, self.schema_, classes)
-        features = [c.name for c in self.schema_.features if c.name not in self.compiled_.excluded]
-        self.encoder_ = TabularEncoder(self.schema_, features, n_bins=spec.n_bins).fit(frame)
-        seed = (
-            0
-            if self.random_state is None
-            else int(np.random.RandomState(self.random_state).randint(2**31 - 1))
-            if not isinstance(self.random_state, int)
-            else self.random_state
-        )
-        self.seed_ = int(seed)
+        spec = self._prepare(frame, y_arr, y_name=getattr(y, "name", None))
         old_threads = torch.get_num_threads()
         if self.n_threads:
             torch.set_num_threads(self.n_threads)
         try:
             torch.manual_seed(self.seed_)
-            self.network_ = SNASNetwork(spec, self.encoder_, self.compiled_)
+            self.network_ = self._build(spec)
             self.n_parameters_ = self.network_.n_parameters()
             limit = self.compiled_.max_parameters
             if limit is not None and self.n_parameters_ > limit:
@@ -296,6 +288,50 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         self.spec_ = spec
         self.fit_seconds_ = time.perf_counter() - start
         return self
+
+    def _prepare(self, X: Any, y: Any, y_name: str | None = None) -> Any:
+        """Validate parameters, infer the schema, compile the rules and fit the encoder."""
+        from snas.nn import NetworkSpec, TabularEncoder, compile_rules
+
+        frame = (
+            X if isinstance(X, pd.DataFrame) and hasattr(self, "n_features_in_") else self._as_frame(X, fitting=True)
+        )
+        y_arr = np.asarray(y)
+        if not hasattr(self, "classes_") or len(getattr(self, "classes_", [])) == 0:
+            self.classes_ = np.unique(y_arr)
+        spec = NetworkSpec.from_dict(self.architecture)
+        rules = self._rules()
+        classes = tuple(str(c) for c in self.classes_)
+        target = (
+            rules.target if (rules is not None and rules.target) else (y_name or getattr(y, "name", None) or "target")
+        )
+        target = normalise_name(str(target))
+        self.schema_ = self._schema(frame, target, classes, rules)
+        self.compiled_ = compile_rules(rules, self.schema_, classes)
+        dropped = set(self.compiled_.excluded) | (set(spec.drop_features) - set(self.compiled_.monotonic))
+        features = [c.name for c in self.schema_.features if c.name not in dropped]
+        self.encoder_ = TabularEncoder(self.schema_, features, n_bins=spec.n_bins).fit(frame)
+        self.seed_ = _seed(self.random_state)
+        return spec
+
+    def _build(self, spec: Any) -> Any:
+        """The untrained network for ``spec`` (a NetworkSpec or dict) on the prepared data."""
+        from snas.nn import NetworkSpec, SNASNetwork, TabularEncoder
+
+        if isinstance(spec, dict):
+            spec = NetworkSpec.from_dict(spec)
+        encoder = self.encoder_
+        dropped = set(spec.drop_features) - set(self.compiled_.monotonic)
+        if dropped & set(encoder.features):
+            state = encoder.state()
+            encoder = TabularEncoder(self.schema_, [f for f in encoder.features if f not in dropped], spec.n_bins)
+            num_index = {f: i for i, f in enumerate(self.encoder_.numeric)}
+            sel = [num_index[f] for f in encoder.numeric]
+            encoder.mean_ = np.asarray(state["mean"])[sel] if sel else np.zeros(0)
+            encoder.std_ = np.asarray(state["std"])[sel] if sel else np.zeros(0)
+            encoder.has_missing_ = np.asarray(state["has_missing"], dtype=bool)[sel] if sel else np.zeros(0, bool)
+            encoder.edges_ = [self.encoder_.edges_[i] for i in sel]
+        return SNASNetwork(spec, encoder, self.compiled_)
 
     # ----------------------------------------------------------------- predict
     def _network_proba(self, frame: pd.DataFrame, shield: bool | None = None) -> np.ndarray:

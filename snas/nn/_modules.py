@@ -306,6 +306,20 @@ class SNASNetwork(nn.Module):
         )
         n_free_neurons = int(self.neuron_free.numel())
         n_in = self.num_enc.out_features + n_cat_out
+        # which input feature each column of x0 comes from (for feature gates and attributions)
+        self.free_features = [encoder.numeric[i] for i in free_num] + list(encoder.categorical)
+        self.register_buffer(
+            "x0_feature",
+            torch.tensor(
+                _column_features(
+                    self.num_enc,
+                    len(free_num),
+                    [(self.embeddings[j].embedding_dim) for j in range(len(encoder.categorical))],
+                    [bool(encoder.has_missing_[i]) for i in free_num],
+                ),
+                dtype=torch.long,
+            ),
+        )
         self.n_free_inputs = n_in
         blocks = []
         for i, layer in enumerate(spec.layers):
@@ -343,12 +357,16 @@ class SNASNetwork(nn.Module):
                 self.kbann.weight.copy_(w)
             self.register_buffer("kbann_mono", torch.tensor(touches_mono, dtype=torch.bool))
 
-    def forward(self, numeric: torch.Tensor, missing: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
+    def inputs(
+        self, numeric: torch.Tensor, missing: torch.Tensor, codes: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Free input vector x0 (encodings + embeddings) and the knowledge-neuron truths."""
         free = [self.num_enc(numeric[:, self.free_num], missing[:, self.free_num])]
         free += [emb(codes[:, j]) for j, emb in enumerate(self.embeddings)]
-        x0 = torch.cat(free, dim=1)
-        truths = self.neurons(numeric, missing, codes)
-        free_truths = truths[:, self.neuron_free]
+        return torch.cat(free, dim=1), self.neurons(numeric, missing, codes)
+
+    def trunk(self, x0: torch.Tensor, free_truths: torch.Tensor) -> torch.Tensor:
+        """The hidden blocks, with free knowledge neurons joining at ``inject_at``."""
         h = x0
         for i, block in enumerate(self.blocks):
             if i == self.spec.inject_at and free_truths.shape[1]:
@@ -356,6 +374,10 @@ class SNASNetwork(nn.Module):
             h = block(h)
         if self.spec.inject_at == len(self.blocks) and free_truths.shape[1]:
             h = torch.cat([h, free_truths], dim=1)
+        return h
+
+    def output(self, h: torch.Tensor, x0: torch.Tensor, truths: torch.Tensor, numeric: torch.Tensor) -> torch.Tensor:
+        """Head logits plus the monotone path and the KBANN links."""
         logits = self.head(h)
         if self.mono_path is not None:
             z = numeric[:, self.mono_num] * self.mono_sign
@@ -369,9 +391,24 @@ class SNASNetwork(nn.Module):
             logits = logits + t @ w.T
         return logits
 
+    def forward(self, numeric: torch.Tensor, missing: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
+        x0, truths = self.inputs(numeric, missing, codes)
+        h = self.trunk(x0, truths[:, self.neuron_free])
+        return self.output(h, x0, truths, numeric)
+
     def n_parameters(self) -> int:
         """Trainable parameters (the complexity objective)."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+
+def _column_features(enc: NumericEncoding, k: int, cat_dims: list[int], missing: list[bool]) -> list[int]:
+    per = {"ple": enc.out_features, "periodic": enc.out_features, "standard": enc.out_features}[enc.kind]
+    width = (per - sum(missing)) // max(k, 1) if k else 0
+    cols = [j for j in range(k) for _ in range(width)]
+    cols += [j for j, m in enumerate(missing) if m]
+    for j, d in enumerate(cat_dims):
+        cols += [k + j] * d
+    return cols
 
 
 def _sign_vector(net: SNASNetwork, truths: torch.Tensor) -> torch.Tensor:

@@ -55,6 +55,7 @@ class NetworkSpec:
     rule_loss: str = "log-product"
     rule_lambda: float = 0.5
     shield: bool = True
+    drop_features: tuple[str, ...] = ()
     learning_rate: float = 2e-3
     weight_decay: float = 1e-5
     batch_size: int = 512
@@ -67,6 +68,7 @@ class NetworkSpec:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["layers"] = [asdict(layer) for layer in self.layers]
+        d["drop_features"] = list(self.drop_features)
         return d
 
     @classmethod
@@ -98,6 +100,8 @@ class NetworkSpec:
                         continue
                     built.append(LayerSpec(**layer))
                 layers = tuple(built)
+        if "drop_features" in d:
+            d["drop_features"] = tuple(d["drop_features"] or ())
         spec = cls(**d, **({"layers": layers} if layers is not None else {}))  # type: ignore[arg-type]
         problems += spec._problems()
         if problems:

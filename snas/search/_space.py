@@ -1,0 +1,125 @@
+"""The fixed-length genome, its optuna encoding, and the repair operator."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from snas.search._config import ExperimentConfig
+
+__all__ = ["SearchSpace"]
+
+
+class SearchSpace:
+    """Genome = depth + per-layer (width, activation, block, dropout) for ``max_depth`` layers
+    (inactive layers keep their genes: fixed length) + numeric encoding + frequency scale +
+    per-soft-rule injection mode + λ, learning rate, weight decay.
+
+    ``count`` maps a NetworkSpec dict to its parameter count; ``max_parameters`` (from the
+    rules' constraints) is enforced by :meth:`repair` before any training.
+    """
+
+    def __init__(
+        self,
+        config: ExperimentConfig,
+        soft_rules: list[str],
+        count: Callable[[dict[str, Any]], int],
+        max_parameters: int | None,
+    ) -> None:
+        self.bounds = config.space
+        self.soft_rules = list(soft_rules)
+        self.count = count
+        self.max_parameters = max_parameters
+        self.max_epochs = config.final_epochs
+
+    def sample(self, trial: Any) -> dict[str, Any]:
+        """Draw a genome through an optuna trial (the sampler decides the values)."""
+        b = self.bounds
+        layers = []
+        for i in range(b.max_depth):
+            layers.append(
+                {
+                    "width": trial.suggest_categorical(f"width_{i}", list(b.widths)),
+                    "activation": trial.suggest_categorical(f"activation_{i}", list(b.activations)),
+                    "block": trial.suggest_categorical(f"block_{i}", list(b.blocks)),
+                    "dropout": round(trial.suggest_float(f"dropout_{i}", *b.dropout), 4),
+                }
+            )
+        genome = {
+            "depth": trial.suggest_int("depth", 1, b.max_depth),
+            "layers": layers,
+            "numeric_encoding": trial.suggest_categorical("numeric_encoding", list(b.encodings)),
+            "frequency_scale": trial.suggest_float("frequency_scale", *b.frequency_scale, log=True),
+            "rule_modes": {r: trial.suggest_categorical(f"mode_{r}", list(b.rule_modes)) for r in self.soft_rules},
+            "rule_lambda": trial.suggest_float("rule_lambda", *b.rule_lambda, log=True),
+            "learning_rate": trial.suggest_float("learning_rate", *b.learning_rate, log=True),
+            "weight_decay": trial.suggest_float("weight_decay", *b.weight_decay, log=True),
+            "drop_features": [],
+        }
+        return genome
+
+    def to_spec(self, genome: dict[str, Any], *, max_epochs: int | None = None) -> dict[str, Any]:
+        """Genome → NetworkSpec dict (only the active layers)."""
+        layers = [dict(layer) for layer in genome["layers"][: genome["depth"]]]
+        for a, b in itertools.pairwise(layers):  # a residual block needs equal widths
+            if b["block"] == "residual" and b["width"] != a["width"]:
+                b["block"] = "linear"
+        return {
+            "layers": layers,
+            "numeric_encoding": genome["numeric_encoding"],
+            "frequency_scale": float(genome["frequency_scale"]),
+            "rule_modes": dict(genome["rule_modes"]),
+            "rule_lambda": float(genome["rule_lambda"]),
+            "learning_rate": float(genome["learning_rate"]),
+            "weight_decay": float(genome["weight_decay"]),
+            "drop_features": list(genome.get("drop_features", [])),
+            "max_epochs": max_epochs or self.max_epochs,
+        }
+
+    def violation(self, genome: dict[str, Any]) -> float:
+        """Constraint value (≤ 0 feasible): relative excess over ``max_parameters``."""
+        if self.max_parameters is None:
+            return 0.0
+        return (self.count(self.to_spec(genome)) - self.max_parameters) / self.max_parameters
+
+    def repair(self, genome: dict[str, Any]) -> dict[str, Any]:
+        """Map an infeasible genome into the feasible set: narrow the widest active layer,
+        then drop layers, then fall back to cheaper numeric encodings."""
+        g = copy.deepcopy(genome)
+        if self.max_parameters is None:
+            return g
+        widths = sorted(self.bounds.widths)
+        for _ in range(64):
+            if self.count(self.to_spec(g)) <= self.max_parameters:
+                return g
+            active = g["layers"][: g["depth"]]
+            widest = max(range(len(active)), key=lambda i: active[i]["width"])
+            w = active[widest]["width"]
+            smaller = [x for x in widths if x < w]
+            if smaller:
+                active[widest]["width"] = smaller[-1]
+            elif g["depth"] > 1:
+                g["depth"] -= 1
+            elif g["numeric_encoding"] == "periodic":
+                g["numeric_encoding"] = "ple"
+            elif g["numeric_encoding"] == "ple":
+                g["numeric_encoding"] = "standard"
+            else:
+                break
+        if self.count(self.to_spec(g)) > self.max_parameters:
+            raise ValueError(f"no genome in the space fits max_parameters={self.max_parameters}")
+        return g
+
+    @staticmethod
+    def describe(genome: dict[str, Any]) -> str:
+        """Short human-readable form, e.g. ``2×[64 relu, 32 gelu] periodic(σ=3.1)``."""
+        layers = genome["layers"][: genome["depth"]]
+        inner = ", ".join(
+            f"{la['width']} {la['activation']}{' res' if la['block'] == 'residual' else ''}" for la in layers
+        )
+        enc = genome["numeric_encoding"]
+        if enc == "periodic":
+            enc += f"(σ={genome['frequency_scale']:.2g})"
+        return f"[{inner}] {enc}"
