@@ -16,6 +16,7 @@ __all__ = [
     "atomic_write_text",
     "canonical_json",
     "did_you_mean",
+    "level_codes",
     "sha256_bytes",
     "sha256_file",
 ]
@@ -59,6 +60,16 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Text version of :func:`atomic_write_bytes` (UTF-8)."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def level_codes(values: Any, levels: list[str]) -> Any:
+    """Integer codes of ``values`` among ``levels`` (−1 for missing or unknown), vectorised."""
+    import numpy as np
+    import pandas as pd
+
+    s = pd.Series(values)
+    as_text = s.astype("object").where(s.notna(), None).map(lambda v: None if v is None else str(v))
+    return np.asarray(pd.Index(list(levels), dtype="object").get_indexer(as_text), dtype=np.int64)
 
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:

@@ -42,6 +42,12 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         Expert rules (:func:`snas.load_rules`). Hard rules hold on every prediction.
     architecture : dict or None
         Network and training choices (see :class:`snas.nn.NetworkSpec`); None → defaults.
+    search : dict, path or None
+        Search the architecture instead: a ``search/*.yaml`` path or a dict of its keys
+        (strategy, space, screening, selection ...). Sets ``pareto_front_``,
+        ``search_history_`` and ``best_model_``.
+    budget : str or None
+        Search budget such as ``"5min"`` or ``"40trials"``; giving it switches search on.
     validation_fraction : float
         Share of the training rows held out (stratified) for early stopping.
     random_state : int or None
@@ -72,6 +78,8 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         *,
         rules: RuleSet | str | Path | None = None,
         architecture: dict[str, Any] | None = None,
+        search: dict[str, Any] | str | Path | None = None,
+        budget: str | None = None,
         validation_fraction: float = 0.15,
         random_state: int | None = None,
         n_threads: int | None = None,
@@ -79,6 +87,8 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
     ) -> None:
         self.rules = rules
         self.architecture = architecture
+        self.search = search
+        self.budget = budget
         self.validation_fraction = validation_fraction
         self.random_state = random_state
         self.n_threads = n_threads
@@ -217,6 +227,8 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         from snas.training import TrainingData, train_network
 
         start = time.perf_counter()
+        for stale in ("_searched_spec", "best_model_", "pareto_front_", "search_history_", "search_result_"):
+            self.__dict__.pop(stale, None)
         if y is None:
             raise ValueError("SNASClassifier requires y to be passed, but the target y is None.")
         frame = self._as_frame(X, fitting=True)
@@ -233,6 +245,8 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             raise ConfigError(
                 f"The 'validation_fraction' parameter of SNASClassifier must be a float in [0, 1). Got {self.validation_fraction!r} instead."
             )
+        if self.search is not None or self.budget is not None:
+            self._run_search(frame, y_arr)
         spec = self._prepare(frame, y_arr, y_name=getattr(y, "name", None))
         old_threads = torch.get_num_threads()
         if self.n_threads:
@@ -287,6 +301,8 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
                 torch.set_num_threads(old_threads)
         self.spec_ = spec
         self.fit_seconds_ = time.perf_counter() - start
+        if hasattr(self, "_searched_spec"):
+            self.best_model_ = self
         return self
 
     def _prepare(self, X: Any, y: Any, y_name: str | None = None) -> Any:
@@ -299,7 +315,7 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         y_arr = np.asarray(y)
         if not hasattr(self, "classes_") or len(getattr(self, "classes_", [])) == 0:
             self.classes_ = np.unique(y_arr)
-        spec = NetworkSpec.from_dict(self.architecture)
+        spec = NetworkSpec.from_dict(getattr(self, "_searched_spec", None) or self.architecture)
         rules = self._rules()
         classes = tuple(str(c) for c in self.classes_)
         target = (
@@ -313,6 +329,40 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         self.encoder_ = TabularEncoder(self.schema_, features, n_bins=spec.n_bins).fit(frame)
         self.seed_ = _seed(self.random_state)
         return spec
+
+    def _run_search(self, frame: pd.DataFrame, y: np.ndarray) -> None:
+        """Search an architecture on (frame, y); the selected spec is then trained on all rows."""
+        import dataclasses
+
+        from snas.datasets import from_frame
+        from snas.search import ExperimentConfig, SearchContext, load_config, parse_budget, run_search
+
+        if isinstance(self.search, (str, Path)):
+            cfg = load_config(self.search)
+        else:
+            cfg = ExperimentConfig(dataset="<frame>", rules=None, budget=parse_budget("5min"))
+            if isinstance(self.search, dict):
+                from snas.search._config import Screening, Selection, SpaceBounds
+
+                kinds = {"space": SpaceBounds, "screening": Screening, "selection": Selection}
+                over = {k: (kinds[k](**v) if k in kinds and isinstance(v, dict) else v) for k, v in self.search.items()}
+                cfg = dataclasses.replace(cfg, **over)
+        cfg = dataclasses.replace(cfg, seed=_seed(self.random_state), storage=None)
+        if self.budget is not None:
+            cfg = dataclasses.replace(cfg, budget=parse_budget(self.budget))
+        rules = self._rules()
+        target = (rules.target if rules is not None and rules.target else "target") or "target"
+        full = frame.copy()
+        full[target] = np.asarray(y).astype(str)
+        data = from_frame(full, target=target)
+        context = SearchContext(data, rules, cfg)
+        result = run_search(cfg, context, storage_url="memory", progress=bool(self.verbose))
+        self.search_result_ = result
+        self.pareto_front_ = pd.DataFrame([{"number": e.number, **e.metrics, "spec": e.spec} for e in result.front])
+        self.search_history_ = pd.DataFrame(
+            [{"number": e.number, "state": e.state, **e.metrics, "spec": e.spec} for e in result.evaluations]
+        )
+        self._searched_spec = result.selected.spec
 
     def _build(self, spec: Any) -> Any:
         """The untrained network for ``spec`` (a NetworkSpec or dict) on the prepared data."""

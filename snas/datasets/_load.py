@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from snas._util import did_you_mean, sha256_file
+from snas._util import did_you_mean, level_codes, sha256_file
 from snas.datasets._manifest import DataFile, Manifest, load_manifest
 from snas.datasets._schema import Column, Schema, normalise_name
 from snas.exceptions import DatasetError
@@ -202,8 +202,10 @@ def _type_frame(
             out[col.name] = num.astype("Int64") if col.integer else num.astype("float64")
         else:
             levels = col.levels or tuple(sorted(s.dropna().unique()))
-            cat = pd.Categorical(s, categories=list(levels), ordered=col.kind == "ordinal")
-            bad = cat.isna() & s.notna().to_numpy()
+            codes = level_codes(s, list(levels))
+            dtype = pd.CategoricalDtype(list(levels), ordered=col.kind == "ordinal")
+            cat = pd.Categorical.from_codes(np.where(codes < 0, -1, codes), dtype=dtype)
+            bad = (codes < 0) & s.notna().to_numpy()
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 raise DatasetError(

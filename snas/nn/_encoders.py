@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from snas._util import level_codes
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -75,7 +77,6 @@ class TabularEncoder:
         return np.column_stack([frame[f].to_numpy(dtype="float64", na_value=np.nan) for f in self.numeric])
 
     def transform(self, frame: pd.DataFrame) -> EncodedFrame:
-        import pandas as pd
 
         x = self._numeric(frame)
         miss = np.isnan(x)
@@ -83,8 +84,7 @@ class TabularEncoder:
         codes = np.zeros((len(frame), len(self.categorical)), dtype=np.int64)
         for j, f in enumerate(self.categorical):
             s = frame[f]
-            cat = pd.Categorical(s.astype("object").where(s.notna(), None), categories=self.levels[f])
-            codes[:, j] = np.asarray(cat.codes, dtype=np.int64) + 1  # 0 = missing / unseen
+            codes[:, j] = level_codes(s, self.levels[f]) + 1  # 0 = missing / unseen
         return EncodedFrame(z.astype(np.float32), miss.astype(np.float32), codes)
 
     def standardise(self, feature: str, value: float) -> float:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from snas._util import level_codes
 from snas.rules._tree import And, Compare, Condition, Member, Not, Value
 
 if TYPE_CHECKING:
@@ -39,8 +40,7 @@ class ColumnView:
         col = self.schema.column(name) if self.schema is not None and name in self.schema else None
         if col is not None and col.kind != "numeric":
             levels = list(col.levels) or list(pd.unique(s.dropna().astype(str)))
-            codes = pd.Categorical(s.astype("object").where(s.notna(), None), categories=levels).codes
-            out = ("cat", np.asarray(codes), levels)
+            out = ("cat", level_codes(s, levels), levels)
         elif col is None and not pd.api.types.is_numeric_dtype(s):
             cat = s.astype("category") if not isinstance(s.dtype, pd.CategoricalDtype) else s
             out = ("cat", np.asarray(cat.cat.codes), [str(c) for c in cat.cat.categories])

@@ -69,6 +69,8 @@ class SpaceBounds:
     blocks: tuple[str, ...] = ("linear", "residual")
     dropout: tuple[float, float] = (0.0, 0.3)
     encodings: tuple[str, ...] = ("standard", "ple", "periodic")
+    embedding_dims: tuple[int, ...] = (0, 2, 4, 8)  # 0 = one-hot (no trainable parameters)
+    monotone_widths: tuple[int, ...] = (2, 4, 8, 16, 32)
     frequency_scale: tuple[float, float] = (0.3, 10.0)
     rule_modes: tuple[str, ...] = ("loss", "neuron", "both", "off")
     rule_lambda: tuple[float, float] = (0.01, 3.0)

@@ -32,6 +32,8 @@ GRACE_SECONDS = 20
 def _storage(url: str) -> Any:
     import optuna
 
+    if url == "memory":
+        return optuna.storages.InMemoryStorage()
     if url.startswith("journal://"):
         from optuna.storages.journal import JournalFileBackend
 
@@ -211,6 +213,7 @@ def run_search(
     sampler_seed: int | None = None,
     progress: bool = True,
     stream: Any = None,
+    on_model: Any = None,
 ) -> SearchResult:
     """Run (or resume) the search until the budget is spent; return the result.
 
@@ -255,7 +258,7 @@ def run_search(
                 study.tell(trial, state=TrialState.FAIL)
                 continue
         with _Heartbeat(study, trial._trial_id):
-            evaluation, values, constraint = _evaluate_trial(trial, space, context, config, promoted, worker)
+            evaluation, values, constraint = _evaluate_trial(trial, space, context, config, promoted, worker, on_model)
         trial.set_user_attr("evaluation", json.loads(json.dumps(evaluation.to_dict(), default=float)))
         trial.set_constraint("max_parameters", constraint)  # ≤ 0 feasible; NSGA-II prefers feasible genomes
         if evaluation.state == "complete":
@@ -294,6 +297,7 @@ def _evaluate_trial(
     config: ExperimentConfig,
     promoted: list[tuple[float, ...]],
     worker: str,
+    on_model: Any = None,
 ) -> tuple[Evaluation, list[float], float]:
     t0 = time.perf_counter()
     sampled = space.sample(trial)
@@ -335,7 +339,7 @@ def _evaluate_trial(
             )
             return ev, [], constraint
         promoted.append(vec)
-    metrics, _ = context.evaluate(spec, seed=config.seed)
+    metrics, clf = context.evaluate(spec, seed=config.seed)
     ev = Evaluation(
         trial.number,
         genome,
@@ -349,6 +353,8 @@ def _evaluate_trial(
         worker,
         notes,
     )
+    if on_model is not None:  # e.g. benchmarks that score every candidate on the test split
+        on_model(ev, clf)
     return ev, [metrics["error"], float(metrics["parameters"]), metrics["infidelity"]], constraint
 
 

@@ -51,6 +51,8 @@ class SearchSpace:
             "depth": trial.suggest_int("depth", 1, b.max_depth),
             "layers": layers,
             "numeric_encoding": trial.suggest_categorical("numeric_encoding", list(b.encodings)),
+            "embedding_dim": trial.suggest_categorical("embedding_dim", list(b.embedding_dims)),
+            "monotone_width": trial.suggest_categorical("monotone_width", list(b.monotone_widths)),
             "frequency_scale": trial.suggest_float("frequency_scale", *b.frequency_scale, log=True),
             "rule_modes": {r: trial.suggest_categorical(f"mode_{r}", list(b.rule_modes)) for r in self.soft_rules},
             "rule_lambda": trial.suggest_float("rule_lambda", *b.rule_lambda, log=True),
@@ -69,6 +71,8 @@ class SearchSpace:
         return {
             "layers": layers,
             "numeric_encoding": genome["numeric_encoding"],
+            "embedding_dim": int(genome.get("embedding_dim", 8)),
+            "monotone_width": int(genome.get("monotone_width", 32)),
             "frequency_scale": float(genome["frequency_scale"]),
             "rule_modes": dict(genome["rule_modes"]),
             "rule_lambda": float(genome["rule_lambda"]),
@@ -86,7 +90,8 @@ class SearchSpace:
 
     def repair(self, genome: dict[str, Any]) -> dict[str, Any]:
         """Map an infeasible genome into the feasible set: narrow the widest active layer,
-        then drop layers, then fall back to cheaper numeric encodings."""
+        then drop layers, then shrink embeddings and the monotone path, then fall back to
+        cheaper numeric encodings."""
         g = copy.deepcopy(genome)
         if self.max_parameters is None:
             return g
@@ -102,6 +107,10 @@ class SearchSpace:
                 active[widest]["width"] = smaller[-1]
             elif g["depth"] > 1:
                 g["depth"] -= 1
+            elif g.get("embedding_dim", 0) > min(self.bounds.embedding_dims):
+                g["embedding_dim"] = max(x for x in self.bounds.embedding_dims if x < g["embedding_dim"])
+            elif g.get("monotone_width", 2) > min(self.bounds.monotone_widths):
+                g["monotone_width"] = max(x for x in self.bounds.monotone_widths if x < g["monotone_width"])
             elif g["numeric_encoding"] == "periodic":
                 g["numeric_encoding"] = "ple"
             elif g["numeric_encoding"] == "ple":
@@ -122,4 +131,4 @@ class SearchSpace:
         enc = genome["numeric_encoding"]
         if enc == "periodic":
             enc += f"(σ={genome['frequency_scale']:.2g})"
-        return f"[{inner}] {enc}"
+        return f"[{inner}] {enc} emb{genome.get('embedding_dim', 8)}"

@@ -1,0 +1,204 @@
+"""CLI commands that train or read models: ``search``, ``predict`` (and ``audit`` when present)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+_EPILOG_SEARCH = """examples:
+  snas search search/census_income.yaml --out runs/census --data-dir ../shared/datasets
+  snas search search/census_income.yaml --out runs/quick --budget 90s
+  snas search search/census_income.yaml --out runs/w1 --storage postgresql://snas@db/snas   # one of several workers
+Stopping a search (Ctrl-C, kill) and running the same command again resumes it.
+"""
+
+_EPILOG_PREDICT = """examples:
+  snas predict runs/census applicants.csv --out decisions.csv
+  snas predict runs/census applicants.csv --log runs/census/decisions.jsonl
+"""
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from snas.search import search
+
+    out = search(
+        args.config,
+        args.out,
+        data_dir=args.data_dir,
+        budget=args.budget,
+        storage=args.storage,
+        seed=args.seed,
+        progress=not args.quiet,
+    )
+    r = out.result
+    sel, small = r.selected, r.smallest
+    print(f"run directory: {out.directory}")
+    print(f"evaluated {len(r.evaluations)} candidates in {r.elapsed_seconds:.0f}s; Pareto front: {len(r.front)} models")
+    print(
+        f"selected #{sel.number}: validation accuracy {sel.metrics['accuracy']:.4f}, "
+        f"{sel.metrics['parameters']:,} parameters, F_soft {sel.metrics['f_soft'] or 1:.4f} ({r.reason})"
+    )
+    print(
+        f"smallest #{small.number}: validation accuracy {small.metrics['accuracy']:.4f}, "
+        f"{small.metrics['parameters']:,} parameters"
+    )
+    print(f"model: {out.model_dir}")
+    if not args.no_report:
+        try:
+            from snas.audit import write_reports
+        except ImportError:
+            return EXIT_OK
+        paths = write_reports(
+            out.directory, formats=("json", "md", "html"), data_dir=args.data_dir, progress=not args.quiet
+        )
+        print(f"report: {paths.get('html') or next(iter(paths.values()))}")
+    return EXIT_OK
+
+
+def _read_input(path: str, clf: Any) -> Any:
+    import pandas as pd
+
+    from snas.datasets import normalise_name
+    from snas.exceptions import DatasetError
+
+    try:
+        frame = pd.read_csv(path, skipinitialspace=True, na_values=["?", ""], keep_default_na=False)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path}: cannot read as CSV with a header row ({exc})") from None
+    frame = frame.rename(columns={c: normalise_name(c) for c in frame.columns})
+    expected = [
+        normalise_name(c)
+        for c in (clf.feature_names_in_ if getattr(clf, "feature_names_in_", None) is not None else [])
+    ]
+    missing = [c for c in expected if c not in frame.columns]
+    if missing:
+        raise DatasetError(f"{path}: missing column(s) {missing}; the model needs {expected}")
+    out = {}
+    for col in clf.schema_.features:
+        s = frame[col.name]
+        if col.kind == "numeric":
+            num = pd.to_numeric(s, errors="coerce")
+            bad = num.isna() & s.notna()
+            if bad.any():
+                i = int(bad.to_numpy().nonzero()[0][0])
+                raise DatasetError(f"{path}: line {i + 2}, column {col.name!r}: {s.iloc[i]!r} is not a number")
+            out[col.name] = num
+        else:
+            from snas._util import level_codes
+
+            codes = level_codes(s, list(col.levels))
+            unknown = (codes < 0) & s.notna().to_numpy()
+            if unknown.any():
+                i = int(unknown.nonzero()[0][0])
+                print(
+                    f"warning: {path}: line {i + 2}, column {col.name!r}: unknown level {s.iloc[i]!r} "
+                    "is treated as missing",
+                    file=sys.stderr,
+                )
+            dtype = pd.CategoricalDtype(list(col.levels), ordered=col.kind == "ordinal")
+            out[col.name] = pd.Categorical.from_codes(codes, dtype=dtype)
+    cols = list(clf.feature_names_in_) if getattr(clf, "feature_names_in_", None) is not None else list(out)
+    return pd.DataFrame(out).set_axis(cols, axis=1), frame
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    import hashlib
+    import json
+    from datetime import datetime
+
+    import numpy as np
+
+    from snas._util import atomic_write_text, sha256_file
+    from snas.estimator import SNASClassifier
+
+    run = Path(args.run)
+    model_dir = run / "model" if (run / "model").is_dir() else run
+    clf = SNASClassifier.load(model_dir)
+    X, raw = _read_input(args.data, clf)
+    proba = clf.predict_proba(X)
+    pred = clf.classes_[proba.argmax(1)]
+    rule = clf.explain_rules(X)
+    out = raw.copy()
+    out["prediction"] = pred
+    for j, c in enumerate(clf.classes_):
+        out[f"p({c})"] = np.round(proba[:, j], 6)
+    out["deciding_rule"] = rule.fillna("").to_numpy()
+    text = out.to_csv(index=False)
+    if args.out:
+        atomic_write_text(args.out, text)
+        print(f"wrote {len(out)} predictions to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    log_path = Path(args.log) if args.log else run / "decisions.jsonl"
+    model_hash = sha256_file(model_dir / "model.safetensors")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    lines = []
+    for i in range(len(X)):
+        row = X.iloc[i].to_dict()
+        digest = hashlib.sha256(json.dumps(row, sort_keys=True, default=str).encode()).hexdigest()
+        lines.append(
+            json.dumps(
+                {
+                    "time": now,
+                    "model_sha256": model_hash,
+                    "input_sha256": digest,
+                    "output": str(pred[i]),
+                    "probabilities": {str(c): round(float(proba[i, j]), 6) for j, c in enumerate(clf.classes_)},
+                    "deciding_rule": rule.iloc[i],
+                    "source": str(args.data),
+                    "row": i,
+                },
+                sort_keys=True,
+            )
+        )
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "a", encoding="utf-8") as fh:  # append-only decision log (AI Act Art. 12)
+        fh.write("\n".join(lines) + "\n")
+    print(f"logged {len(lines)} decisions to {log_path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def register(sub: Any, parser_class: type) -> None:
+    s = sub.add_parser(
+        "search",
+        help="search architectures under the rules; writes a run directory and report",
+        description="Multi-objective architecture search (error, parameters, soft-rule infidelity) "
+        "with hard rules, monotonicity and exclusions guaranteed by construction.",
+        epilog=_EPILOG_SEARCH,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    s.add_argument("config", help="search configuration (search/*.yaml)")
+    s.add_argument("--out", required=True, help="run directory (created; an existing one is resumed)")
+    s.add_argument("--budget", help="override the budget: 90s, 8min, 1h, 40trials or 5min,40trials")
+    s.add_argument("--storage", help="optuna storage URL shared by several workers (postgresql://…, sqlite:///…)")
+    s.add_argument("--seed", type=int, help="override the seed")
+    s.add_argument("--data-dir", help="folder holding the data files")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.add_argument("--no-report", action="store_true", help="skip the audit report at the end")
+    s.set_defaults(func=cmd_search)
+
+    p = sub.add_parser(
+        "predict",
+        help="predict with a run's model; logs every decision",
+        description="Predict a CSV (header row, the model's feature columns) with the selected model "
+        "of a run. Each row gets the prediction, the probabilities and the hard rule that "
+        "decided it; each decision is appended to a JSON Lines log.",
+        epilog=_EPILOG_PREDICT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("run", help="run directory (or a model directory)")
+    p.add_argument("data", help="CSV file with a header row")
+    p.add_argument("--out", help="write predictions here (default: standard output)")
+    p.add_argument("--log", help="decision log (default: RUN/decisions.jsonl)")
+    p.set_defaults(func=cmd_predict)
+
+    try:
+        from snas.audit import _cli as audit_cli
+    except ImportError:
+        return
+    audit_cli.register(sub, parser_class)
