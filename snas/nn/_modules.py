@@ -330,6 +330,7 @@ class SNASNetwork(nn.Module):
         head_in = n_in + (n_free_neurons if spec.inject_at == len(spec.layers) else 0)
         self.head = nn.Linear(head_in, self.n_out)
         self.mono_path = None
+        self.mono_gate = None
         n_mono_inputs = len(mono_num) * (1 + spec.n_bins) + int(self.neuron_mono.numel())
         if n_mono_inputs:
             if not self.binary:
@@ -339,6 +340,11 @@ class SNASNetwork(nn.Module):
             self.register_buffer("mono_width", width)
             self.register_buffer("mono_mask", mask)
             self.mono_path = MonotonePath(n_mono_inputs, self.n_free_inputs, spec.monotone_width)
+            # context-gated monotone curves: Σ_k softplus(g_k(h)) · c_k(mono), c_k increasing
+            k = spec.monotone_curves
+            if k:
+                self.mono_gate = nn.Linear(head_in, k)
+                self.mono_curves = nn.Parameter(torch.rand(n_mono_inputs, k) / n_mono_inputs)
         # KBANN: each knowledge neuron also feeds the logit of its head class directly
         self.kbann = None
         if spec.kbann and neuron_rules:
@@ -384,7 +390,11 @@ class SNASNetwork(nn.Module):
             parts = [z, F.piecewise_linear(z, self.mono_lower, self.mono_width, self.mono_mask).flatten(1)]
             if self.neuron_mono.numel():
                 parts.append(truths[:, self.neuron_mono] * self.neuron_mono_sign)
-            logits = logits + self.mono_path(torch.cat(parts, dim=1), x0)
+            mono = torch.cat(parts, dim=1)
+            logits = logits + self.mono_path(mono, x0)
+            if self.mono_gate is not None:
+                gates = torch.nn.functional.softplus(self.mono_gate(h))
+                logits = logits + (gates * (mono @ self.mono_curves.abs())).sum(1, keepdim=True)
         if self.kbann is not None:
             t = torch.where(self.kbann_mono, truths * _sign_vector(self, truths), truths)
             w = torch.where(self.kbann_mono, self.kbann.weight.abs(), self.kbann.weight)

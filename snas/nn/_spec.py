@@ -46,6 +46,7 @@ class NetworkSpec:
     embedding_dim: int = 8
     normalization: str = "none"
     monotone_width: int = 32
+    monotone_curves: int = 8
     default_rule_mode: str = "both"
     rule_modes: dict[str, str] = field(default_factory=dict)
     inject_at: int = 0
@@ -134,6 +135,8 @@ class NetworkSpec:
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
                 p.append(f"{name} must be an int >= 1; got {v!r}")
+        if not isinstance(self.monotone_curves, int) or self.monotone_curves < 0:
+            p.append(f"monotone_curves must be an int >= 0; got {self.monotone_curves!r}")
         if not isinstance(self.embedding_dim, int) or self.embedding_dim < 0:
             p.append(f"embedding_dim must be an int >= 0 (0 = one-hot); got {self.embedding_dim!r}")
         for name in ("frequency_scale", "learning_rate", "neuron_sharpness"):

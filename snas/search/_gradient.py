@@ -100,7 +100,10 @@ def refine_genome(
     for i in range(depth):
         ops = acts if i == 0 else [*acts, "skip"]
         supers.append(_SuperLayer(first_in if i == 0 else width, width, ops))
-    net.head = nn.Linear(width + (n_free_neurons if nspec.inject_at >= depth else 0), net.n_out)
+    head_in = width + (n_free_neurons if nspec.inject_at >= depth else 0)
+    net.head = nn.Linear(head_in, net.n_out)
+    if net.mono_gate is not None:
+        net.mono_gate = nn.Linear(head_in, net.mono_gate.out_features)
     n_feat = len(net.free_features)
     gates = nn.Parameter(torch.full((n_feat,), 2.0))
     t = base._tensors(X)

@@ -1,0 +1,123 @@
+"""``snas audit RUN | validate RUN | verify RUN | diff OLD NEW``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+_EPILOG = """examples:
+  snas audit runs/census                                # report.json, report.md, report.html in runs/census/reports
+  snas audit runs/census --format json,html,pdf --documentation audit/census_income.yaml
+  snas audit validate runs/census                       # exit 1 while a required human field is missing
+  snas audit verify runs/census                         # exit 1 naming any file changed since the run
+  snas audit diff runs/old runs/new --out changes.md    # evidence added / removed / changed
+"""
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from snas.exceptions import ConfigError
+
+    action, *rest = args.target
+    if action == "validate":
+        return _validate(_one(rest, "validate RUN_DIR"))
+    if action == "verify":
+        return _verify(_one(rest, "verify RUN_DIR"), args.data_dir)
+    if action == "diff":
+        if len(rest) != 2:
+            raise ConfigError("usage: snas audit diff OLD NEW (run directories or report.json files)")
+        return _diff(rest[0], rest[1], args.out)
+    if rest:
+        raise ConfigError(f"unexpected argument(s) {rest}; usage: snas audit RUN_DIR [--format ...]")
+    from snas.audit import write_reports
+
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    bad = [f for f in formats if f not in ("json", "md", "html", "pdf")]
+    if bad:
+        raise ConfigError(f"--format: unknown format(s) {bad}; choose from json, md, html, pdf")
+    paths = write_reports(action, formats=formats, documentation=args.documentation, data_dir=args.data_dir,
+                          parent=args.parent, progress=not args.quiet)
+    for kind, p in paths.items():
+        print(f"{kind}: {p}")
+    return EXIT_OK
+
+
+def _one(rest: list[str], usage: str) -> str:
+    from snas.exceptions import ConfigError
+
+    if len(rest) != 1:
+        raise ConfigError(f"usage: snas audit {usage}")
+    return rest[0]
+
+
+def _report_path(p: str) -> Path:
+    from snas.exceptions import ConfigError
+
+    path = Path(p)
+    if path.is_dir():
+        path = path / "reports" / "report.json"
+    if not path.is_file():
+        raise ConfigError(f"{path}: no report; run 'snas audit RUN_DIR' first")
+    return path
+
+
+def _validate(run: str) -> int:
+    from snas.audit import AuditReport
+
+    report = AuditReport.from_json(_report_path(run).read_text())
+    report.validate_schema()
+    missing = report.missing_fields()
+    for sid, name in missing:
+        print(f"missing: {sid} {name}")
+    if missing:
+        print(f"{len(missing)} required field(s) still missing — complete them in the documentation YAML "
+              "(audit/*.yaml) and run 'snas audit' again", file=sys.stderr)
+        return EXIT_FAILED
+    print("complete: every required field is filled")
+    return EXIT_OK
+
+
+def _verify(run: str, data_dir: str | None) -> int:
+    from snas.audit import verify_run
+
+    problems = verify_run(run, data_dir=data_dir)
+    for p in problems:
+        print(f"FAILED: {p}")
+    if problems:
+        return EXIT_FAILED
+    print("verified: files, data and key metrics match the run and its report")
+    return EXIT_OK
+
+
+def _diff(old: str, new: str, out: str | None) -> int:
+    from snas._util import atomic_write_text
+    from snas.audit import diff_reports
+
+    d = diff_reports(json.loads(_report_path(old).read_text()), json.loads(_report_path(new).read_text()))
+    if out:
+        atomic_write_text(out, d["changelog"])
+        atomic_write_text(str(Path(out).with_suffix(".patch.json")), json.dumps(d["patch"], indent=2))
+        print(f"wrote {out} and {Path(out).with_suffix('.patch.json')}")
+    else:
+        sys.stdout.write(d["changelog"])
+    return EXIT_OK
+
+
+def register(sub: Any, parser_class: type) -> None:
+    a = sub.add_parser("audit", help="EU AI Act report for a run; validate, verify, diff",
+                       description="Build the technical-documentation report (Annex IV, Art. 13) of a run's selected "
+                                   "model, or: validate RUN (required human fields), verify RUN (hashes and metrics), "
+                                   "diff OLD NEW (what changed).",
+                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    a.add_argument("target", nargs="+", metavar="RUN_DIR | validate RUN | verify RUN | diff OLD NEW")
+    a.add_argument("--format", default="json,md,html", help="comma-separated: json, md, html, pdf")
+    a.add_argument("--documentation", help="human-written fields (audit/*.yaml)")
+    a.add_argument("--data-dir", help="folder holding the data files")
+    a.add_argument("--parent", help="the previous report.json (recorded as parent_report_id)")
+    a.add_argument("--out", help="diff: write the Markdown change log here (and the JSON Patch beside it)")
+    a.add_argument("--quiet", action="store_true")
+    a.set_defaults(func=cmd_audit)

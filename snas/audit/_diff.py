@@ -1,0 +1,76 @@
+"""``snas audit diff``: evidence matched by id — added, removed, changed beyond tolerance —
+as JSON Patch (RFC 6902) and a Markdown change log (Annex IV item 6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["diff_reports"]
+
+
+def _changed(a: Any, b: Any, tol: float) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return abs(float(a) - float(b)) > tol
+    return a != b
+
+
+def _pointer(*parts: Any) -> str:
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def diff_reports(old: dict[str, Any], new: dict[str, Any], *, tolerance: float = 1e-4) -> dict[str, Any]:
+    """Compare two report JSON documents; returns {patch, changelog, summary}."""
+    old_ev = {e["id"]: (i, e) for i, e in enumerate(old["evidence"])}
+    new_ev = {e["id"]: (i, e) for i, e in enumerate(new["evidence"])}
+    patch: list[dict[str, Any]] = []
+    added = sorted(set(new_ev) - set(old_ev))
+    removed = sorted(set(old_ev) - set(new_ev))
+    changed = []
+    for eid in sorted(set(old_ev) & set(new_ev)):
+        (i, a), (_, b) = old_ev[eid], new_ev[eid]
+        keys = sorted(k for k in set(a) | set(b) if _changed(a.get(k), b.get(k), tolerance))
+        if keys:
+            changed.append((eid, a, b, keys))
+            for k in keys:
+                op = "replace" if k in a and k in b else ("add" if k in b else "remove")
+                entry: dict[str, Any] = {"op": op, "path": _pointer("evidence", i, k)}
+                if op != "remove":
+                    entry["value"] = b[k]
+                patch.append(entry)
+    for eid in removed:
+        patch.append({"op": "remove", "path": _pointer("evidence", old_ev[eid][0])})
+    for eid in added:
+        patch.append({"op": "add", "path": _pointer("evidence", "-"), "value": new_ev[eid][1]})
+    status_changes = []
+    for sid, s in new["sections"].items():
+        for name, f in s["fields"].items():
+            before = old["sections"].get(sid, {}).get("fields", {}).get(name, {}).get("status")
+            if before != f["status"]:
+                status_changes.append((sid, name, before, f["status"]))
+    prov_changes = [k for k in sorted(set(old["provenance"]) | set(new["provenance"]))
+                    if old["provenance"].get(k) != new["provenance"].get(k)]
+    lines = [f"# Changes from {old.get('report_id')} to {new.get('report_id')}", ""]
+    if prov_changes:
+        lines += ["## Provenance", ""] + [f"- `{k}` changed" for k in prov_changes] + [""]
+    lines += ["## Evidence", ""]
+    for eid, a, b, keys in changed:
+        detail = "; ".join(f"{k}: {_short(a.get(k))} → {_short(b.get(k))}" for k in keys if k not in ("reliability", "threshold_sweep", "candidates"))
+        lines.append(f"- changed `{eid}`: {detail}")
+    lines += [f"- added `{e}`" for e in added] + [f"- removed `{e}`" for e in removed]
+    if not (changed or added or removed):
+        lines.append("- no evidence changed beyond the tolerance")
+    if status_changes:
+        lines += ["", "## Documentation fields", ""] + [f"- {sid} `{n}`: {a} → {b}" for sid, n, a, b in status_changes]
+    return {
+        "patch": patch,
+        "changelog": "\n".join(lines) + "\n",
+        "summary": {"changed": [c[0] for c in changed], "added": added, "removed": removed,
+                    "provenance": prov_changes, "field_status": len(status_changes)},
+    }
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4f}"
+    s = str(v)
+    return s if len(s) < 60 else s[:57] + "…"

@@ -1,0 +1,75 @@
+"""AuditReport: one canonical JSON document; renderings are made from it, never the reverse."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from snas._util import canonical_json, sha256_bytes
+
+__all__ = ["SCHEMA_VERSION", "AuditReport", "git_commit", "report_schema"]
+
+SCHEMA_VERSION = "1.0.0"
+
+
+def git_commit() -> str | None:
+    """The commit of the snas source tree, when it is a git checkout."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def report_schema() -> dict[str, Any]:
+    """The published JSON Schema (2020-12) of audit reports."""
+    return json.loads(Path(__file__).with_name("report.schema.json").read_text(encoding="utf-8"))
+
+
+class AuditReport:
+    """The report as data: ``body`` (hashed) and ``run_info`` (timings; not hashed).
+
+    ``report_id`` is the sha256 of the canonical JSON (RFC 8785-style: sorted keys, no
+    spaces) of the body, so identical inputs give identical ids.
+    """
+
+    def __init__(self, body: dict[str, Any], run_info: dict[str, Any] | None = None) -> None:
+        self.body = body
+        self.run_info = run_info or {}
+
+    @property
+    def report_id(self) -> str:
+        body = {k: v for k, v in self.body.items() if k != "report_id"}
+        return "sha256:" + sha256_bytes(canonical_json(body).encode("utf-8"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.body, "report_id": self.report_id, "run_info": self.run_info}
+
+    def to_json(self) -> str:
+        """Pretty, deterministic JSON (sorted keys); only ``run_info`` varies between reruns."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> AuditReport:
+        d = json.loads(text)
+        run_info = d.pop("run_info", {})
+        d.pop("report_id", None)
+        return cls(d, run_info)
+
+    @property
+    def evidence(self) -> dict[str, dict[str, Any]]:
+        return {e["id"]: e for e in self.body["evidence"]}
+
+    def missing_fields(self) -> list[tuple[str, str]]:
+        """(section, field) pairs still ``missing`` — what ``snas audit validate`` lists."""
+        return [(sid, name) for sid, s in self.body["sections"].items() for name, f in s["fields"].items()
+                if f["status"] == "missing"]
+
+    def validate_schema(self) -> None:
+        """Raise ``jsonschema.ValidationError`` when the report breaks its schema."""
+        import jsonschema
+
+        jsonschema.validate(self.to_dict(), report_schema())

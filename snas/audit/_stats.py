@@ -1,0 +1,77 @@
+"""Vectorised bootstrap for classification metrics (all resamples at once)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Bootstrap"]
+
+
+class Bootstrap:
+    """Multinomial resampling weights, shared by every metric so intervals are comparable.
+
+    ``weights`` has shape (B, n): how often each row is drawn in each resample.
+    """
+
+    def __init__(self, n: int, resamples: int = 1000, seed: int = 0) -> None:
+        rng = np.random.default_rng(seed)
+        self.n = n
+        self.resamples = resamples
+        self.seed = seed
+        draws = rng.integers(0, n, size=(resamples, n)) + (np.arange(resamples)[:, None] * n)
+        self.weights = np.bincount(draws.ravel(), minlength=resamples * n).reshape(resamples, n).astype(np.float32)
+
+    def mean(self, values: np.ndarray, mask: np.ndarray | None = None) -> tuple[float, float, float]:
+        """Point estimate and 95% percentile interval of a (masked) mean."""
+        v = np.asarray(values, dtype=np.float64)
+        m = np.ones(self.n, bool) if mask is None else np.asarray(mask, bool)
+        if not m.any():
+            return float("nan"), float("nan"), float("nan")
+        w = self.weights[:, m]
+        tot = w.sum(1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stats = (w @ v[m]) / tot
+        return float(v[m].mean()), *self._ci(stats)
+
+    def ratio(self, num: np.ndarray, den: np.ndarray) -> tuple[float, float, float]:
+        """Σ num / Σ den with its interval (e.g. TPR = TP / positives)."""
+        num, den = np.asarray(num, float), np.asarray(den, float)
+        if den.sum() == 0:
+            return float("nan"), float("nan"), float("nan")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stats = (self.weights @ num) / (self.weights @ den)
+        return float(num.sum() / den.sum()), *self._ci(stats)
+
+    def resampled_ratio(self, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (self.weights @ np.asarray(num, float)) / (self.weights @ np.asarray(den, float))
+
+    def auc(self, y: np.ndarray, score: np.ndarray) -> tuple[float, float, float]:
+        """ROC-AUC with ties handled exactly, for every resample at once."""
+        y = np.asarray(y, bool)
+        order = np.argsort(score, kind="mergesort")
+        s = np.asarray(score)[order]
+        yy = y[order]
+        starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])
+        w = self.weights[:, order]
+        pos = np.add.reduceat(w * yy, starts, axis=1)
+        neg = np.add.reduceat(w * ~yy, starts, axis=1)
+        below = np.cumsum(neg, axis=1) - neg
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stats = (pos * (below + 0.5 * neg)).sum(1) / (pos.sum(1) * neg.sum(1))
+        ones = np.ones((1, len(y)), np.float32)
+        p1 = np.add.reduceat(ones * yy, starts, axis=1)
+        n1 = np.add.reduceat(ones * ~yy, starts, axis=1)
+        point = float((p1 * (np.cumsum(n1) - n1 + 0.5 * n1)).sum() / (p1.sum() * n1.sum())) if y.any() and (~y).any() else float("nan")
+        return point, *self._ci(stats)
+
+    def interval(self, stats: np.ndarray) -> tuple[float, float]:
+        return self._ci(stats)
+
+    @staticmethod
+    def _ci(stats: np.ndarray) -> tuple[float, float]:
+        s = stats[np.isfinite(stats)]
+        if s.size == 0:
+            return float("nan"), float("nan")
+        lo, hi = np.percentile(s, [2.5, 97.5])
+        return float(lo), float(hi)
