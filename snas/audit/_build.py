@@ -204,10 +204,9 @@ def build_report(
     evidence += _weak_slices(X, y, pred, clf)
     evidence += _search_evidence(front, history, search)
     evidence += _data_evidence(data, manifest)
-    evidence.append({"id": "ev:resource:inference", "kind": "resource", "value": predict_seconds / len(X) * 1e6,
-                     "unit": "microseconds per row (batch prediction)", "n": len(X),
-                     "model_parameters": int(clf.n_parameters_),
-                     "model_bytes": (run / "model" / "model.safetensors").stat().st_size})
+    evidence.append({"id": "ev:resource:model", "kind": "resource", "value": int(clf.n_parameters_),
+                     "unit": "trainable parameters", "model_bytes": (run / "model" / "model.safetensors").stat().st_size,
+                     "note": "measured latency is in run_info (it varies between runs)"})
     risk = _risk_register(evidence, table)
     sections = _sections(doc, clf, data, manifest, search, front, evidence, risk, summary, run)
     evidence = [_round(e) for e in sorted(evidence, key=lambda e: e["id"])]
@@ -228,6 +227,7 @@ def build_report(
                       for a in (doc.get("approvals") or [])],
     }
     run_info = {"generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "durations_s": durations,
+                "inference_us_per_row": round(predict_seconds / len(X) * 1e6, 3), "cpu_count": __import__("os").cpu_count(),
                 "total_seconds": round(time.perf_counter() - t0, 3), "host": platform.node()}
     return AuditReport(body, run_info)
 
@@ -423,7 +423,8 @@ def _sections(doc: dict[str, Any], clf: Any, data: Any, manifest: dict[str, Any]
     for f in rules.constraints.exclude_features:
         mechanism[f"exclude:{f}"] = "input mask (never a model input, guaranteed)"
     auto: dict[str, Any] = {
-        "system_version": {"model_sha256": ev_by_id and None, "snas": manifest["versions"].get("snas")},
+        "system_version": {"model_sha256": sha256_file(run / "model" / "model.safetensors"),
+                           "snas": manifest["versions"].get("snas")},
         "report_lineage": "see parent_report_id; 'snas audit diff OLD NEW' lists the changes",
         "io_schema": [{"name": c.name, "original": c.original, "kind": c.kind, "levels": list(c.levels)[:50],
                        "unit": c.unit} for c in clf.schema_.features if c.name in clf.encoder_.features],
@@ -431,7 +432,7 @@ def _sections(doc: dict[str, Any], clf: Any, data: Any, manifest: dict[str, Any]
         "runtime_dependencies": {k: v for k, v in manifest["versions"].items() if k in ("torch", "numpy", "pandas", "scikit-learn")},
         "environment": manifest["versions"],
         "artefact_manifest": manifest["files"],
-        "resources": {"inference": ev_by_id["ev:resource:inference"]},
+        "resources": {"model": ev_by_id["ev:resource:model"], "latency": "run_info.inference_us_per_row"},
         "interfaces": "CLI: snas check | search | audit | predict; Python: SNASClassifier (scikit-learn API); reports in JSON, Markdown, HTML, PDF",
         "ifu_draft": "The Art. 13 sections of this report form the draft instructions for use.",
         "pipeline": "rules (YAML) → static checks (sympy) → compiled into output shield, rule losses, knowledge neurons, monotone and input-mask constraints → multi-objective search (NSGA-II outer loop, Gumbel supernet inner loop) → refit of the selected architecture → evaluation on the held-out test split → this report",
@@ -444,7 +445,7 @@ def _sections(doc: dict[str, Any], clf: Any, data: Any, manifest: dict[str, Any]
         "selection": {"selected": front.get("selected"), "reason": front.get("reason")},
         "architecture": {"spec": spec.to_dict(), "parameters": int(clf.n_parameters_)},
         "compute": {"search_seconds": search.get("search_seconds"), "candidates": search.get("evaluated"),
-                    "refit_seconds": search.get("refit_seconds"), "hardware": "CPU", "cpu_count": __import__("os").cpu_count()},
+                    "refit_seconds": search.get("refit_seconds"), "hardware": "CPU"},
         "data_profile": {"dataset": data.name, "train_rows": len(data.train), "test_rows": len(data.test),
                          "files": data.provenance()["files"], "split": manifest.get("split")},
         "interpretation_aids": ["per-decision rule trace (which hard rule decided)", "local SHAP values",

@@ -258,7 +258,10 @@ def render_html(report: AuditReport, figs: dict[str, str] | None = None) -> str:
     out.append("<h2 id=\"approvals\">Approvals</h2><table><tr><th>role</th><th>name</th><th>date</th></tr>")
     for a in b["approvals"]:
         out.append(f"<tr><td>{e_(a['role'] or '')}</td><td class=\"{'human' if a['name'] else 'missing'}\">{e_(a['name'] or MISSING)}</td><td>{e_(str(a['date'] or ''))}</td></tr>")
-    out.append("</table></body></html>")
+    out.append("</table>")
+    out.append("<section id=\"run-info\"><h2>Run information (timings; not part of the content hash)</h2><pre class=\"small\">"
+               + e_(json.dumps(report.run_info, indent=2, sort_keys=True)) + "</pre></section>")
+    out.append("</body></html>")
     return "\n".join(out) + "\n"
 
 
@@ -295,8 +298,10 @@ def write_reports(run_dir: str | Path, *, formats: tuple[str, ...] = ("json", "m
     from snas.audit._build import build_report
 
     run = Path(run_dir)
-    if documentation is not None:
-        shutil.copyfile(documentation, run / "documentation.yaml")
+    if documentation is not None:  # the run keeps its own copy, so verify can re-hash it
+        if Path(documentation).resolve() != (run / "documentation.yaml").resolve():
+            shutil.copyfile(documentation, run / "documentation.yaml")
+        documentation = run / "documentation.yaml"
     report = build_report(run, documentation=documentation, data_dir=data_dir, parent=parent, progress=progress)
     outdir = run / "reports"
     outdir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,191 @@
+"""The audit report on a real (small) run: completeness, independent recomputation,
+schema, determinism, verify, diff, and rendering in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from snas.audit import AuditReport, diff_reports, verify_run, write_reports
+from snas.audit._render import CHROMIUM_FLAGS, chromium
+from snas.audit._sections import ANNEX_IV_ITEMS, ART13_ITEMS
+from snas.cli import main
+from snas.search import load_config, search
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "audit" / "census_income.yaml"
+
+
+@pytest.fixture(scope="module")
+def run(tiny_search, tmp_path_factory):
+    out = tmp_path_factory.mktemp("audit") / "run"
+    search(load_config(tiny_search / "search.yaml"), out, data_dir=str(tiny_search), budget="2trials", progress=False)
+    write_reports(out, formats=("json", "md", "html"), documentation=DOC, data_dir=str(tiny_search))
+    return out
+
+
+def _report(run: Path) -> AuditReport:
+    return AuditReport.from_json((run / "reports" / "report.json").read_text())
+
+
+def test_every_legal_item_present_with_a_status(run):
+    report = _report(run)
+    sections = report.body["sections"]
+    for item in ANNEX_IV_ITEMS:
+        assert f"AIA.AnnexIV.{item}" in sections, item
+    for item in ART13_ITEMS:
+        assert f"AIA.Art13.{item}" in sections, item
+    for s in sections.values():
+        assert s["fields"]
+        assert all(f["status"] in ("auto", "human", "not_applicable", "missing") for f in s["fields"].values())
+    assert sections["AIA.AnnexIV.1.f"]["fields"]["product_illustrations"]["status"] == "not_applicable"
+    assert sections["AIA.AnnexIV.2.d"]["fields"]["datasheet.motivation"]["status"] == "human"
+    report.validate_schema()
+
+
+def test_validate_fails_while_human_fields_missing_then_passes(run, tiny_search, tmp_path, capsys):
+    assert main(["audit", "validate", str(run)]) == 1
+    assert "missing: AIA.AnnexIV.1.a intended_purpose" in capsys.readouterr().out
+    doc = yaml.safe_load(DOC.read_text())
+
+    def fill(d):
+        for k, v in d.items():
+            if v is None:
+                d[k] = "written by the provider"
+            elif isinstance(v, dict) and v.get("status") != "not_applicable":
+                fill(v)
+    fill(doc)
+    doc["approvals"] = [{"role": "validation lead", "name": "A. Person", "date": "2026-11-23"}]
+    filled = tmp_path / "doc.yaml"
+    filled.write_text(yaml.safe_dump(doc))
+    other = tmp_path / "run2"
+    shutil.copytree(run, other)
+    write_reports(other, formats=("json",), documentation=filled, data_dir=str(tiny_search))
+    assert main(["audit", "validate", str(other)]) == 0
+
+
+def test_headline_metrics_and_fidelity_recomputed_independently(run, tiny_search):
+    import pandas as pd
+
+    from snas.datasets import load
+    from snas.estimator import SNASClassifier
+
+    report = _report(run)
+    ev = report.evidence
+    data = load(tiny_search / "manifest.yaml", data_dir=tiny_search)
+    clf = SNASClassifier.load(run / "model")
+    proba = clf.predict_proba(data.X_test)
+    pred = clf.classes_[proba.argmax(1)]
+    y = data.y_test.to_numpy()
+    assert ev["ev:metric:accuracy"]["value"] == pytest.approx((pred == y).mean(), abs=1e-6)
+    lo, hi = ev["ev:metric:accuracy"]["ci95"]
+    assert lo < ev["ev:metric:accuracy"]["value"] < hi
+    from sklearn.metrics import roc_auc_score
+
+    assert ev["ev:metric:roc_auc"]["value"] == pytest.approx(roc_auc_score(y == ">50K", proba[:, 1]), abs=1e-6)
+    X = data.X_test
+    # rule 'minor-age' by hand: covered rows are age < 21; violation = predicted other than its head
+    m = (X["age"] < 21).fillna(False).to_numpy()
+    r = ev["ev:rule:minor-age"]
+    assert r["n"] == int(m.sum()) and r["violations"] == int((pred[m] != "<=50K").sum()) == 0
+    m = ((X["marital_status"] == "Married-civ-spouse") & (X["education_num"] >= 13) & (X["hours_per_week"] >= 40))
+    m = m.fillna(False).to_numpy()
+    r = ev["ev:rule:married-graduate-full-time"]
+    assert r["n"] == int(m.sum())
+    assert r["violation_rate"] == pytest.approx((pred[m] != ">50K").mean(), abs=1e-6)
+    sex = X["sex"].astype(str).to_numpy()
+    for g in ("Male", "Female"):
+        assert ev[f"ev:group:sex={g}:selection_rate"]["value"] == pytest.approx((pred[sex == g] == ">50K").mean(), abs=1e-6)
+    assert isinstance(pd.DataFrame(report.body["evidence"]), pd.DataFrame)
+
+
+def test_reruns_are_byte_identical_apart_from_run_info(run, tiny_search):
+    first_json = json.loads((run / "reports" / "report.json").read_text())
+    first_html = (run / "reports" / "report.html").read_text()
+    write_reports(run, formats=("json", "html"), data_dir=str(tiny_search))
+    second_json = json.loads((run / "reports" / "report.json").read_text())
+    second_html = (run / "reports" / "report.html").read_text()
+    first_json.pop("run_info")
+    second_json.pop("run_info")
+    assert first_json == second_json
+    strip = lambda h: h.split('<section id="run-info">')[0]  # noqa: E731
+    assert strip(first_html) == strip(second_html)
+
+
+def test_html_is_self_contained(run):
+    page = (run / "reports" / "report.html").read_text()
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    assert "<script" not in page and page.count("data:image/png;base64,") >= 3
+
+
+@pytest.mark.skipif(chromium() is None, reason="Chromium not installed (Debian package chromium)")
+def test_renders_in_headless_chromium(run, tmp_path):
+    shot = tmp_path / "report.png"
+    log = subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                          "--window-size=1200,2000", "--enable-logging=stderr", "--v=0",
+                          f"--screenshot={shot}", (run / "reports" / "report.html").as_uri()],
+                         capture_output=True, text=True, timeout=120)
+    assert shot.is_file() and shot.stat().st_size > 10_000
+    assert "net::ERR" not in log.stderr
+
+
+def test_verify_passes_then_names_the_changed_file(run, tiny_search, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(tiny_search, data_dir)
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    assert verify_run(copy, data_dir=str(data_dir)) == []
+    for target in (copy / "rules.yaml", copy / "model" / "model.safetensors", data_dir / "adult_small.csv"):
+        raw = bytearray(target.read_bytes())
+        original = bytes(raw)
+        raw[len(raw) // 2] ^= 1
+        target.write_bytes(bytes(raw))
+        problems = verify_run(copy, data_dir=str(data_dir))
+        assert any(str(target) in p for p in problems), (target, problems)
+        target.write_bytes(original)
+    assert verify_run(copy, data_dir=str(data_dir)) == []
+
+
+def test_diff_of_runs_with_different_rules_lists_fidelity_changes(run, tiny_search, tmp_path):
+    rules = (ROOT / "rules" / "census_income.yaml").read_text().replace("hours_per_week < 25", "hours_per_week < 30")
+    (tmp_path / "rules.yaml").write_text(rules)
+    cfg_text = (tiny_search / "search.yaml").read_text()
+    cfg_text = re.sub(r"rules: .*", f"rules: {tmp_path / 'rules.yaml'}", cfg_text)
+    cfg_text = cfg_text.replace("dataset: manifest.yaml", f"dataset: {tiny_search / 'manifest.yaml'}")
+    (tmp_path / "search.yaml").write_text(cfg_text)
+    other = tmp_path / "other"
+    search(load_config(tmp_path / "search.yaml"), other, data_dir=str(tiny_search), budget="2trials", progress=False)
+    write_reports(other, formats=("json",), documentation=DOC, data_dir=str(tiny_search))
+    old = json.loads((run / "reports" / "report.json").read_text())
+    new = json.loads((other / "reports" / "report.json").read_text())
+    d = diff_reports(old, new)
+    assert "ev:rule:part-time" in d["summary"]["changed"]
+    assert "rules" in d["summary"]["provenance"]
+    assert "changed `ev:rule:part-time`" in d["changelog"]
+    assert all(op["op"] in ("add", "remove", "replace") and op["path"].startswith("/") for op in d["patch"])
+    assert main(["audit", "diff", str(run), str(other), "--out", str(tmp_path / "changes.md")]) == 0
+    assert (tmp_path / "changes.patch.json").is_file()
+
+
+def test_predict_logs_every_decision(run, tiny_search, tmp_path, capsys):
+    from snas.datasets import load
+
+    data = load(tiny_search / "manifest.yaml", data_dir=tiny_search)
+    csv = tmp_path / "people.csv"
+    data.X_test.head(20).to_csv(csv, index=False)
+    log = tmp_path / "decisions.jsonl"
+    assert main(["predict", str(run), str(csv), "--out", str(tmp_path / "pred.csv"), "--log", str(log)]) == 0
+    lines = [json.loads(x) for x in log.read_text().splitlines()]
+    assert len(lines) == 20 and {"time", "model_sha256", "input_sha256", "output", "deciding_rule"} <= set(lines[0])
+    import pandas as pd
+
+    out = pd.read_csv(tmp_path / "pred.csv")
+    assert len(out) == 20 and "deciding_rule" in out.columns
+    assert np.isclose(out["p(<=50K)"] + out["p(>50K)"], 1).all()
