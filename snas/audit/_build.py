@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import platform
 import time
@@ -20,9 +21,14 @@ from snas.exceptions import ConfigError
 __all__ = ["build_report", "load_documentation"]
 
 LOG_SCHEMA = {
-    "time": "ISO 8601 UTC", "model_sha256": "sha256 of model.safetensors", "input_sha256": "sha256 of the input row",
-    "output": "predicted class", "probabilities": "class → probability", "deciding_rule": "hard rule id or null",
-    "source": "input file", "row": "row number in the input",
+    "time": "ISO 8601 UTC",
+    "model_sha256": "sha256 of model.safetensors",
+    "input_sha256": "sha256 of the input row",
+    "output": "predicted class",
+    "probabilities": "class → probability",
+    "deciding_rule": "hard rule id or null",
+    "source": "input file",
+    "row": "row number in the input",
 }
 
 
@@ -80,7 +86,6 @@ def build_report(
     progress: bool = False,
 ) -> AuditReport:
     """Compute every evidence item for the run's selected model on the test split."""
-    import pandas as pd
 
     from snas.datasets import load
     from snas.estimator import SNASClassifier
@@ -133,9 +138,16 @@ def build_report(
     boot = Bootstrap(len(y), resamples=resamples, seed=seed)
     evidence: list[dict[str, Any]] = E.overall_metrics(y, proba, boot, positive)
     calib = E.calibration(y, proba, positive)
-    evidence.append({"id": "ev:calibration", "kind": "calibration", "value": calib["expected_calibration_error"],
-                     "method": "10 equal-width bins", "reliability": calib["reliability"],
-                     "threshold_sweep": calib["threshold_sweep"]})
+    evidence.append(
+        {
+            "id": "ev:calibration",
+            "kind": "calibration",
+            "value": calib["expected_calibration_error"],
+            "method": "10 equal-width bins",
+            "reliability": calib["reliability"],
+            "threshold_sweep": calib["threshold_sweep"],
+        }
+    )
     t = tick("overall metrics with bootstrap intervals", t)
     sensitive = list(data.schema.sensitive)
     groups: dict[str, np.ndarray] = {}
@@ -156,14 +168,27 @@ def build_report(
     t = tick("per-group metrics and fairness gaps", t)
     rules = clf.compiled_.rules
     table = rule_metrics(rules, X, pred_labels, proba, classes, y_labels, clf.schema_)
-    summary = rule_summary(table) if len(rules) else {"hard_violations": 0, "micro_compliance": None,
-                                                      "macro_compliance": None, "f_soft": None}
+    summary = (
+        rule_summary(table)
+        if len(rules)
+        else {"hard_violations": 0, "micro_compliance": None, "macro_compliance": None, "f_soft": None}
+    )
     bodies = holds_many([r.body for r in rules], X, clf.schema_)
-    evidence += E.rule_fidelity(table, {k: v for k, v in groups.items() if "×" not in k}, bodies, pred_labels,
-                                [r.head for r in rules])
-    evidence.append({"id": "ev:rules:summary", "kind": "rule_summary", "value": summary["micro_compliance"],
-                     "hard_violations": summary["hard_violations"], "macro_compliance": summary["macro_compliance"],
-                     "f_soft": summary["f_soft"], "threshold": 0, "pass": summary["hard_violations"] == 0})
+    evidence += E.rule_fidelity(
+        table, {k: v for k, v in groups.items() if "×" not in k}, bodies, pred_labels, [r.head for r in rules]
+    )
+    evidence.append(
+        {
+            "id": "ev:rules:summary",
+            "kind": "rule_summary",
+            "value": summary["micro_compliance"],
+            "hard_violations": summary["hard_violations"],
+            "macro_compliance": summary["macro_compliance"],
+            "f_soft": summary["f_soft"],
+            "threshold": 0,
+            "pass": summary["hard_violations"] == 0,
+        }
+    )
     evidence += E.structural_checks(clf, X, seed)
     t = tick("rule fidelity, monotonicity and flip checks", t)
     probe_attrs = {s: groups[s] for s in cats}
@@ -181,9 +206,15 @@ def build_report(
     rows_for_shap = np.unique(np.concatenate([shap_rows, examples]))
     values, feats = E.shap_values(clf, X, rows_for_shap, background, positive, seed)
     mean_abs = np.abs(values[np.isin(rows_for_shap, shap_rows)]).mean(0)
-    evidence.append({"id": "ev:explain:global_shap", "kind": "global_explanation", "method":
-                     "permutation SHAP, one antithetic permutation per row, 50 background rows",
-                     "n": int(len(shap_rows)), "value": {f: float(v) for f, v in zip(feats, mean_abs, strict=True)}})
+    evidence.append(
+        {
+            "id": "ev:explain:global_shap",
+            "kind": "global_explanation",
+            "method": "permutation SHAP, one antithetic permutation per row, 50 background rows",
+            "n": len(shap_rows),
+            "value": {f: float(v) for f, v in zip(feats, mean_abs, strict=True)},
+        }
+    )
     t = tick("SHAP explanations", t)
     immutable = set(data.schema.sensitive) | set(rules.constraints.exclude_features)
     for i in examples:
@@ -192,21 +223,36 @@ def build_report(
         deciding = clf.explain_rules(row).iloc[0]
         neurons = _neuron_activations(clf, row)
         cf = E.counterfactual(clf, row, X, immutable, positive)
-        evidence.append({
-            "id": f"ev:explain:row:{i}", "kind": "local_explanation", "row": int(i),
-            "input": {k: E._plain(v) for k, v in row.iloc[0].to_dict().items()},
-            "value": float(proba[i, positive]), "prediction": pred_labels[i], "actual": y_labels[i],
-            "deciding_rule": deciding, "knowledge_neurons": neurons,
-            "shap": {f: float(v) for f, v in zip(feats, local, strict=True)}, "counterfactual": cf,
-            "immutable": sorted(immutable),
-        })
+        evidence.append(
+            {
+                "id": f"ev:explain:row:{i}",
+                "kind": "local_explanation",
+                "row": int(i),
+                "input": {k: E._plain(v) for k, v in row.iloc[0].to_dict().items()},
+                "value": float(proba[i, positive]),
+                "prediction": pred_labels[i],
+                "actual": y_labels[i],
+                "deciding_rule": deciding,
+                "knowledge_neurons": neurons,
+                "shap": {f: float(v) for f, v in zip(feats, local, strict=True)},
+                "counterfactual": cf,
+                "immutable": sorted(immutable),
+            }
+        )
     t = tick("example explanations and counterfactuals", t)
     evidence += _weak_slices(X, y, pred, clf)
     evidence += _search_evidence(front, history, search)
     evidence += _data_evidence(data, manifest)
-    evidence.append({"id": "ev:resource:model", "kind": "resource", "value": int(clf.n_parameters_),
-                     "unit": "trainable parameters", "model_bytes": (run / "model" / "model.safetensors").stat().st_size,
-                     "note": "measured latency is in run_info (it varies between runs)"})
+    evidence.append(
+        {
+            "id": "ev:resource:model",
+            "kind": "resource",
+            "value": int(clf.n_parameters_),
+            "unit": "trainable parameters",
+            "model_bytes": (run / "model" / "model.safetensors").stat().st_size,
+            "note": "measured latency is in run_info (it varies between runs)",
+        }
+    )
     risk = _risk_register(evidence, table)
     sections = _sections(doc, clf, data, manifest, search, front, evidence, risk, summary, run)
     evidence = [_round(e) for e in sorted(evidence, key=lambda e: e["id"])]
@@ -217,18 +263,28 @@ def build_report(
     body = {
         "schema_version": SCHEMA_VERSION,
         "parent_report_id": parent_id,
-        "system": {"name": _lookup(doc, "system.name") or config.get("name") or "snas model",
-                   "version": provenance["model"]["sha256"][:12], "snas_version": manifest["versions"].get("snas")},
+        "system": {
+            "name": _lookup(doc, "system.name") or config.get("name") or "snas model",
+            "version": provenance["model"]["sha256"][:12],
+            "snas_version": manifest["versions"].get("snas"),
+        },
         "provenance": provenance,
         "sections": sections,
         "evidence": evidence,
         "risk_register": risk,
-        "approvals": [{**{k: a.get(k) for k in ("role", "name", "date")}, "content_hash": None}
-                      for a in (doc.get("approvals") or [])],
+        "approvals": [
+            {**{k: a.get(k) for k in ("role", "name", "date")}, "content_hash": None}
+            for a in (doc.get("approvals") or [])
+        ],
     }
-    run_info = {"generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "durations_s": durations,
-                "inference_us_per_row": round(predict_seconds / len(X) * 1e6, 3), "cpu_count": __import__("os").cpu_count(),
-                "total_seconds": round(time.perf_counter() - t0, 3), "host": platform.node()}
+    run_info = {
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "durations_s": durations,
+        "inference_us_per_row": round(predict_seconds / len(X) * 1e6, 3),
+        "cpu_count": __import__("os").cpu_count(),
+        "total_seconds": round(time.perf_counter() - t0, 3),
+        "host": platform.node(),
+    }
     return AuditReport(body, run_info)
 
 
@@ -272,7 +328,7 @@ def _weak_slices(X: Any, y: np.ndarray, pred: np.ndarray, clf: Any) -> list[dict
         if col.kind == "numeric":
             v = s.to_numpy(dtype="float64", na_value=np.nan)
             edges = np.unique(np.nanquantile(v, [0, 0.25, 0.5, 0.75, 1]))
-            for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+            for lo, hi in itertools.pairwise(edges):
                 m = (v >= lo) & (v <= hi)
                 rows.append((f"{col.name} in [{lo:g}, {hi:g}]", m))
         else:
@@ -286,21 +342,50 @@ def _weak_slices(X: Any, y: np.ndarray, pred: np.ndarray, clf: Any) -> list[dict
         acc = float(correct[m].mean())
         out.append((acc, label, n))
     out.sort()
-    return [{"id": f"ev:slice:{label}", "kind": "weak_slice", "value": acc, "n": n, "slice": label,
-             "overall_accuracy": overall, "threshold": overall - 0.05, "pass": acc >= overall - 0.05}
-            for acc, label, n in out[:8]]
+    return [
+        {
+            "id": f"ev:slice:{label}",
+            "kind": "weak_slice",
+            "value": acc,
+            "n": n,
+            "slice": label,
+            "overall_accuracy": overall,
+            "threshold": overall - 0.05,
+            "pass": acc >= overall - 0.05,
+        }
+        for acc, label, n in out[:8]
+    ]
 
 
-def _search_evidence(front: dict[str, Any], history: list[dict[str, Any]], search: dict[str, Any]) -> list[dict[str, Any]]:
+def _search_evidence(
+    front: dict[str, Any], history: list[dict[str, Any]], search: dict[str, Any]
+) -> list[dict[str, Any]]:
     if not history:
         return []
-    table = [{"number": h["number"], "state": h["state"], "accuracy": h["metrics"].get("accuracy"),
-              "parameters": h["metrics"].get("parameters"), "f_soft": h["metrics"].get("f_soft"),
-              "seconds": round(h.get("seconds", 0.0), 1), "on_front": h["number"] in [e["number"] for e in front.get("front", [])],
-              "architecture": _describe(h["genome"])} for h in history]
-    return [{"id": "ev:search:candidates", "kind": "search_history", "value": len(history), "candidates": table,
-             "selected": front.get("selected"), "reason": front.get("reason"),
-             "smallest": (search.get("smallest") or {}).get("number")}]
+    table = [
+        {
+            "number": h["number"],
+            "state": h["state"],
+            "accuracy": h["metrics"].get("accuracy"),
+            "parameters": h["metrics"].get("parameters"),
+            "f_soft": h["metrics"].get("f_soft"),
+            "seconds": round(h.get("seconds", 0.0), 1),
+            "on_front": h["number"] in [e["number"] for e in front.get("front", [])],
+            "architecture": _describe(h["genome"]),
+        }
+        for h in history
+    ]
+    return [
+        {
+            "id": "ev:search:candidates",
+            "kind": "search_history",
+            "value": len(history),
+            "candidates": table,
+            "selected": front.get("selected"),
+            "reason": front.get("reason"),
+            "smallest": (search.get("smallest") or {}).get("number"),
+        }
+    ]
 
 
 def _describe(genome: dict[str, Any]) -> str:
@@ -316,13 +401,21 @@ def _data_evidence(data: Any, manifest: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for role, frame in (("train", data.train), ("test", data.test)):
         target = frame[data.schema.target].astype(str)
-        out.append({
-            "id": f"ev:data:profile:{role}", "kind": "data_profile", "value": len(frame), "n": len(frame),
-            "class_balance": {k: int(v) for k, v in target.value_counts().sort_index().items()},
-            "missing": {c: int(v) for c, v in frame.isna().sum().items() if v},
-            "group_counts": {s: {str(k): int(v) for k, v in frame[s].value_counts().sort_index().items()}
-                             for s in data.schema.sensitive if data.schema.column(s).kind != "numeric"},
-        })
+        out.append(
+            {
+                "id": f"ev:data:profile:{role}",
+                "kind": "data_profile",
+                "value": len(frame),
+                "n": len(frame),
+                "class_balance": {k: int(v) for k, v in target.value_counts().sort_index().items()},
+                "missing": {c: int(v) for c, v in frame.isna().sum().items() if v},
+                "group_counts": {
+                    s: {str(k): int(v) for k, v in frame[s].value_counts().sort_index().items()}
+                    for s in data.schema.sensitive
+                    if data.schema.column(s).kind != "numeric"
+                },
+            }
+        )
     return out
 
 
@@ -331,24 +424,51 @@ def _risk_register(evidence: list[dict[str, Any]], table: Any) -> list[dict[str,
     risks = []
     for e in evidence:
         if e.get("pass") is False:
-            risks.append({"id": f"risk:{e['id'][3:]}", "evidence": e["id"], "finding": _finding_text(e),
-                          "status": "open", "owner": None, "mitigation": None})
+            risks.append(
+                {
+                    "id": f"risk:{e['id'][3:]}",
+                    "evidence": e["id"],
+                    "finding": _finding_text(e),
+                    "status": "open",
+                    "owner": None,
+                    "mitigation": None,
+                }
+            )
         if e.get("small_group"):
-            risks.append({"id": f"risk:small-group:{e['attribute']}={e['group']}", "evidence": e["id"],
-                          "finding": f"group {e['attribute']}={e['group']} has only n={e['n']} test rows: its metrics are uncertain",
-                          "status": "open", "owner": None, "mitigation": None})
+            risks.append(
+                {
+                    "id": f"risk:small-group:{e['attribute']}={e['group']}",
+                    "evidence": e["id"],
+                    "finding": f"group {e['attribute']}={e['group']} has only n={e['n']} test rows: its metrics are uncertain",
+                    "status": "open",
+                    "owner": None,
+                    "mitigation": None,
+                }
+            )
     seen, out = set(), []
     for r in risks:
         if r["id"] not in seen:
             seen.add(r["id"])
             out.append(r)
     for _, row in table.iterrows():
-        if row["strength"] == "hard" and row["label_agreement"] is not None and row["label_agreement"] == row["label_agreement"] \
-                and row["label_agreement"] < 0.95 and row["support"] > 0:
-            out.append({"id": f"risk:rule-agreement:{row['rule']}", "evidence": f"ev:rule:{row['rule']}",
-                        "finding": f"hard rule {row['rule']} agrees with the test labels on {row['label_agreement']:.1%} of "
-                                   f"{int(row['support'])} rows; enforcing it costs accuracy there",
-                        "status": "open", "owner": None, "mitigation": None})
+        if (
+            row["strength"] == "hard"
+            and row["label_agreement"] is not None
+            and row["label_agreement"] == row["label_agreement"]
+            and row["label_agreement"] < 0.95
+            and row["support"] > 0
+        ):
+            out.append(
+                {
+                    "id": f"risk:rule-agreement:{row['rule']}",
+                    "evidence": f"ev:rule:{row['rule']}",
+                    "finding": f"hard rule {row['rule']} agrees with the test labels on {row['label_agreement']:.1%} of "
+                    f"{int(row['support'])} rows; enforcing it costs accuracy there",
+                    "status": "open",
+                    "owner": None,
+                    "mitigation": None,
+                }
+            )
     return out
 
 
@@ -357,7 +477,7 @@ def _finding_text(e: dict[str, Any]) -> str:
     vs = f"{v:.4g}" if isinstance(v, float) else str(v)
     what = {
         "fairness_gap": f"{e.get('metric')} {e['id'].rsplit(':', 1)[-1]} across {e.get('attribute')} is {vs} "
-                        f"(threshold {e.get('threshold')})",
+        f"(threshold {e.get('threshold')})",
         "rule_fidelity": f"rule {e.get('rule')} ({e.get('strength')}) compliance {vs} below {e.get('threshold')}",
         "monotonicity": f"monotonicity in {e.get('feature')} violated on {vs} of rows",
         "flip_rate": f"changing {e.get('feature')} changes {vs} of decisions",
@@ -381,17 +501,30 @@ def _round(obj: Any) -> Any:
     return obj
 
 
-def _provenance(run: Path, manifest: dict[str, Any], data: Any, rules: Any, doc_path: Any, doc_sha: str | None,
-                seed: int, resamples: int) -> dict[str, Any]:
+def _provenance(
+    run: Path,
+    manifest: dict[str, Any],
+    data: Any,
+    rules: Any,
+    doc_path: Any,
+    doc_sha: str | None,
+    seed: int,
+    resamples: int,
+) -> dict[str, Any]:
     from snas.audit._report import git_commit
 
     return {
         "code": {"snas": manifest["versions"].get("snas"), "commit": git_commit()},
         "rules": [{"path": "rules.yaml", "sha256": rules.sha256}] if len(rules) else [],
-        "data": [{"path": f["path"], "sha256": f["sha256"], "bytes": f["bytes"], "rows": f["rows"], "role": f["role"]}
-                 for f in data.provenance()["files"]],
+        "data": [
+            {"path": f["path"], "sha256": f["sha256"], "bytes": f["bytes"], "rows": f["rows"], "role": f["role"]}
+            for f in data.provenance()["files"]
+        ],
         "schema_sha256": data.schema.sha256(),
-        "splits": {**manifest.get("split", {}), "test": "adult.test as published" if data.name == "census_income" else "manifest split"},
+        "splits": {
+            **manifest.get("split", {}),
+            "test": "adult.test as published" if data.name == "census_income" else "manifest split",
+        },
         "model": {"path": "model/model.safetensors", "sha256": sha256_file(run / "model" / "model.safetensors")},
         "run_manifest_sha256": sha256_file(run / "manifest.json"),
         "documentation": None if doc_path is None else {"path": str(Path(doc_path).name), "sha256": doc_sha},
@@ -401,9 +534,18 @@ def _provenance(run: Path, manifest: dict[str, Any], data: Any, rules: Any, doc_
     }
 
 
-def _sections(doc: dict[str, Any], clf: Any, data: Any, manifest: dict[str, Any], search: dict[str, Any],
-              front: dict[str, Any], evidence: list[dict[str, Any]], risk: list[dict[str, Any]],
-              summary: dict[str, Any], run: Path) -> dict[str, Any]:
+def _sections(
+    doc: dict[str, Any],
+    clf: Any,
+    data: Any,
+    manifest: dict[str, Any],
+    search: dict[str, Any],
+    front: dict[str, Any],
+    evidence: list[dict[str, Any]],
+    risk: list[dict[str, Any]],
+    summary: dict[str, Any],
+    run: Path,
+) -> dict[str, Any]:
     rules = clf.compiled_.rules
     spec = clf.spec_
     ev_by_id = {e["id"]: e for e in evidence}
@@ -414,8 +556,12 @@ def _sections(doc: dict[str, Any], clf: Any, data: Any, manifest: dict[str, Any]
             mechanism[r.id] = "output shield (hard, guaranteed)"
         else:
             m = spec.mode(r.id)
-            mechanism[r.id] = {"loss": "rule loss", "neuron": "knowledge neuron", "both": "rule loss + knowledge neuron",
-                               "off": "measured only"}[m] + (" (soft)" if m != "off" else "")
+            mechanism[r.id] = {
+                "loss": "rule loss",
+                "neuron": "knowledge neuron",
+                "both": "rule loss + knowledge neuron",
+                "off": "measured only",
+            }[m] + (" (soft)" if m != "off" else "")
             if m in ("neuron", "both") and r.id not in clf.compiled_.neuron_ok:
                 mechanism[r.id] = "rule loss (soft; neuron refused: direction conflicts with a monotonic constraint)"
     for f, d in rules.constraints.monotonic.items():
@@ -423,13 +569,20 @@ def _sections(doc: dict[str, Any], clf: Any, data: Any, manifest: dict[str, Any]
     for f in rules.constraints.exclude_features:
         mechanism[f"exclude:{f}"] = "input mask (never a model input, guaranteed)"
     auto: dict[str, Any] = {
-        "system_version": {"model_sha256": sha256_file(run / "model" / "model.safetensors"),
-                           "snas": manifest["versions"].get("snas")},
+        "system_version": {
+            "model_sha256": sha256_file(run / "model" / "model.safetensors"),
+            "snas": manifest["versions"].get("snas"),
+        },
         "report_lineage": "see parent_report_id; 'snas audit diff OLD NEW' lists the changes",
-        "io_schema": [{"name": c.name, "original": c.original, "kind": c.kind, "levels": list(c.levels)[:50],
-                       "unit": c.unit} for c in clf.schema_.features if c.name in clf.encoder_.features],
+        "io_schema": [
+            {"name": c.name, "original": c.original, "kind": c.kind, "levels": list(c.levels)[:50], "unit": c.unit}
+            for c in clf.schema_.features
+            if c.name in clf.encoder_.features
+        ],
         "export_formats": ["safetensors weights + JSON metadata (no pickle)"],
-        "runtime_dependencies": {k: v for k, v in manifest["versions"].items() if k in ("torch", "numpy", "pandas", "scikit-learn")},
+        "runtime_dependencies": {
+            k: v for k, v in manifest["versions"].items() if k in ("torch", "numpy", "pandas", "scikit-learn")
+        },
         "environment": manifest["versions"],
         "artefact_manifest": manifest["files"],
         "resources": {"model": ev_by_id["ev:resource:model"], "latency": "run_info.inference_us_per_row"},
@@ -437,42 +590,82 @@ def _sections(doc: dict[str, Any], clf: Any, data: Any, manifest: dict[str, Any]
         "ifu_draft": "The Art. 13 sections of this report form the draft instructions for use.",
         "pipeline": "rules (YAML) → static checks (sympy) → compiled into output shield, rule losses, knowledge neurons, monotone and input-mask constraints → multi-objective search (NSGA-II outer loop, Gumbel supernet inner loop) → refit of the selected architecture → evaluation on the held-out test split → this report",
         "third_party": "torch, scikit-learn, optuna, sympy, lark, shap, pandas; no pretrained models",
-        "objectives": ["validation error (1 − " + str(search.get("config", {}).get("metric", "accuracy")) + ")",
-                       "trainable parameters", "soft-rule infidelity (1 − F_soft)"],
+        "objectives": [
+            "validation error (1 − " + str(search.get("config", {}).get("metric", "accuracy")) + ")",
+            "trainable parameters",
+            "soft-rule infidelity (1 − F_soft)",
+        ],
         "search_space": search.get("config", {}).get("space"),
         "rule_constraint_map": mechanism,
         "decision_threshold": "argmax of class probabilities (0.5 for a binary target); rows where a hard rule fires get probability 0 or 1",
         "selection": {"selected": front.get("selected"), "reason": front.get("reason")},
         "architecture": {"spec": spec.to_dict(), "parameters": int(clf.n_parameters_)},
-        "compute": {"search_seconds": search.get("search_seconds"), "candidates": search.get("evaluated"),
-                    "refit_seconds": search.get("refit_seconds"), "hardware": "CPU"},
-        "data_profile": {"dataset": data.name, "train_rows": len(data.train), "test_rows": len(data.test),
-                         "files": data.provenance()["files"], "split": manifest.get("split")},
-        "interpretation_aids": ["per-decision rule trace (which hard rule decided)", "local SHAP values",
-                                "knowledge-neuron activations", "counterfactual: smallest change that flips the decision",
-                                "calibrated probabilities with a reliability table"],
+        "compute": {
+            "search_seconds": search.get("search_seconds"),
+            "candidates": search.get("evaluated"),
+            "refit_seconds": search.get("refit_seconds"),
+            "hardware": "CPU",
+        },
+        "data_profile": {
+            "dataset": data.name,
+            "train_rows": len(data.train),
+            "test_rows": len(data.test),
+            "files": data.provenance()["files"],
+            "split": manifest.get("split"),
+        },
+        "interpretation_aids": [
+            "per-decision rule trace (which hard rule decided)",
+            "local SHAP values",
+            "knowledge-neuron activations",
+            "counterfactual: smallest change that flips the decision",
+            "calibrated probabilities with a reliability table",
+        ],
         "example_explanations": [e["id"] for e in evidence if e["kind"] == "local_explanation"],
-        "change_bounds": {"search_space": search.get("config", {}).get("space"), "rules_sha256": rules.sha256,
-                          "drift_review_trigger": "accuracy on monitored data below the lower 95% bound of the test accuracy, or any hard-rule violation"},
-        "test_data": {"rows": len(data.test), "source": "held out; never used for training, early stopping or selection"},
+        "change_bounds": {
+            "search_space": search.get("config", {}).get("space"),
+            "rules_sha256": rules.sha256,
+            "drift_review_trigger": "accuracy on monitored data below the lower 95% bound of the test accuracy, or any hard-rule violation",
+        },
+        "test_data": {
+            "rows": len(data.test),
+            "source": "held out; never used for training, early stopping or selection",
+        },
         "test_log": {"model_sha256": sha256_file(run / "model" / "model.safetensors"), "seeds": manifest.get("seeds")},
         "model_hash": sha256_file(run / "model" / "model.safetensors"),
         "dependencies": manifest["versions"],
         "expected_accuracy": {"accuracy": acc["value"], "ci95": acc.get("ci95")},
         "weak_slices": [e["id"] for e in evidence if e["kind"] == "weak_slice"],
-        "input_specification": [{"name": c.name, "kind": c.kind, "levels": list(c.levels)[:50]} for c in clf.schema_.features],
-        "metrics_catalogue": ["accuracy", "balanced_accuracy", "roc_auc", "log_loss", "brier", "calibration",
-                              "per-group selection rate / TPR / FPR / PPV", "rule fidelity"],
+        "input_specification": [
+            {"name": c.name, "kind": c.kind, "levels": list(c.levels)[:50]} for c in clf.schema_.features
+        ],
+        "metrics_catalogue": [
+            "accuracy",
+            "balanced_accuracy",
+            "roc_auc",
+            "log_loss",
+            "brier",
+            "calibration",
+            "per-group selection rate / TPR / FPR / PPV",
+            "rule fidelity",
+        ],
         "calibration": "ev:calibration",
         "risk_register": f"{len(risk)} entries pre-filled from failed or flagged checks",
         "changelog": "generated by 'snas audit diff' against the parent report",
-        "methods_mapping": {"ISO/IEC 24029 (robustness)": "ev:robustness:*", "ISO/IEC 5259 (data quality)": "ev:data:*",
-                            "ISO/IEC TS 6254 (explainability)": "ev:explain:*", "ISO/IEC TS 4213 (classification performance)": "ev:metric:*"},
-        "monitoring_spec": {"metrics": ["accuracy", "selection rate per group", "hard-rule violations (must stay 0)"],
-                            "reference": {"accuracy": acc["value"], "ci95": acc.get("ci95")},
-                            "log": "snas predict appends one JSON line per decision"},
+        "methods_mapping": {
+            "ISO/IEC 24029 (robustness)": "ev:robustness:*",
+            "ISO/IEC 5259 (data quality)": "ev:data:*",
+            "ISO/IEC TS 6254 (explainability)": "ev:explain:*",
+            "ISO/IEC TS 4213 (classification performance)": "ev:metric:*",
+        },
+        "monitoring_spec": {
+            "metrics": ["accuracy", "selection rate per group", "hard-rule violations (must stay 0)"],
+            "reference": {"accuracy": acc["value"], "ci95": acc.get("ci95")},
+            "log": "snas predict appends one JSON line per decision",
+        },
         "see": "see the corresponding Annex IV section",
-        "accuracy_summary": {k: ev_by_id[f"ev:metric:{k}"]["value"] for k in ("accuracy", "balanced_accuracy", "roc_auc")},
+        "accuracy_summary": {
+            k: ev_by_id[f"ev:metric:{k}"]["value"] for k in ("accuracy", "balanced_accuracy", "roc_auc")
+        },
         "small_groups": sorted({f"{e['attribute']}={e['group']}" for e in evidence if e.get("small_group")}),
         "explanation_modes": ["rule trace", "local SHAP", "knowledge-neuron activations", "counterfactual"],
         "group_summary": sorted({e["attribute"] for e in evidence if e["kind"] == "group_metric"}),

@@ -39,8 +39,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
     bad = [f for f in formats if f not in ("json", "md", "html", "pdf")]
     if bad:
         raise ConfigError(f"--format: unknown format(s) {bad}; choose from json, md, html, pdf")
-    paths = write_reports(action, formats=formats, documentation=args.documentation, data_dir=args.data_dir,
-                          parent=args.parent, progress=not args.quiet)
+    paths = write_reports(
+        action,
+        formats=formats,
+        documentation=args.documentation,
+        data_dir=args.data_dir,
+        parent=args.parent,
+        progress=not args.quiet,
+    )
     for kind, p in paths.items():
         print(f"{kind}: {p}")
     return EXIT_OK
@@ -74,8 +80,11 @@ def _validate(run: str) -> int:
     for sid, name in missing:
         print(f"missing: {sid} {name}")
     if missing:
-        print(f"{len(missing)} required field(s) still missing — complete them in the documentation YAML "
-              "(audit/*.yaml) and run 'snas audit' again", file=sys.stderr)
+        print(
+            f"{len(missing)} required field(s) still missing — complete them in the documentation YAML "
+            "(audit/*.yaml) and run 'snas audit' again",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     print("complete: every required field is filled")
     return EXIT_OK
@@ -108,11 +117,15 @@ def _diff(old: str, new: str, out: str | None) -> int:
 
 
 def register(sub: Any, parser_class: type) -> None:
-    a = sub.add_parser("audit", help="EU AI Act report for a run; validate, verify, diff",
-                       description="Build the technical-documentation report (Annex IV, Art. 13) of a run's selected "
-                                   "model, or: validate RUN (required human fields), verify RUN (hashes and metrics), "
-                                   "diff OLD NEW (what changed).",
-                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    a = sub.add_parser(
+        "audit",
+        help="EU AI Act report for a run; validate, verify, diff",
+        description="Build the technical-documentation report (Annex IV, Art. 13) of a run's selected "
+        "model, or: validate RUN (required human fields), verify RUN (hashes and metrics), "
+        "diff OLD NEW (what changed).",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     a.add_argument("target", nargs="+", metavar="RUN_DIR | validate RUN | verify RUN | diff OLD NEW")
     a.add_argument("--format", default="json,md,html", help="comma-separated: json, md, html, pdf")
     a.add_argument("--documentation", help="human-written fields (audit/*.yaml)")

@@ -47,14 +47,21 @@ def diff_reports(old: dict[str, Any], new: dict[str, Any], *, tolerance: float =
             before = old["sections"].get(sid, {}).get("fields", {}).get(name, {}).get("status")
             if before != f["status"]:
                 status_changes.append((sid, name, before, f["status"]))
-    prov_changes = [k for k in sorted(set(old["provenance"]) | set(new["provenance"]))
-                    if old["provenance"].get(k) != new["provenance"].get(k)]
+    prov_changes = [
+        k
+        for k in sorted(set(old["provenance"]) | set(new["provenance"]))
+        if old["provenance"].get(k) != new["provenance"].get(k)
+    ]
     lines = [f"# Changes from {old.get('report_id')} to {new.get('report_id')}", ""]
     if prov_changes:
         lines += ["## Provenance", ""] + [f"- `{k}` changed" for k in prov_changes] + [""]
     lines += ["## Evidence", ""]
     for eid, a, b, keys in changed:
-        detail = "; ".join(f"{k}: {_short(a.get(k))} → {_short(b.get(k))}" for k in keys if k not in ("reliability", "threshold_sweep", "candidates"))
+        detail = "; ".join(
+            f"{k}: {_short(a.get(k))} → {_short(b.get(k))}"
+            for k in keys
+            if k not in ("reliability", "threshold_sweep", "candidates")
+        )
         lines.append(f"- changed `{eid}`: {detail}")
     lines += [f"- added `{e}`" for e in added] + [f"- removed `{e}`" for e in removed]
     if not (changed or added or removed):
@@ -64,8 +71,13 @@ def diff_reports(old: dict[str, Any], new: dict[str, Any], *, tolerance: float =
     return {
         "patch": patch,
         "changelog": "\n".join(lines) + "\n",
-        "summary": {"changed": [c[0] for c in changed], "added": added, "removed": removed,
-                    "provenance": prov_changes, "field_status": len(status_changes)},
+        "summary": {
+            "changed": [c[0] for c in changed],
+            "added": added,
+            "removed": removed,
+            "provenance": prov_changes,
+            "field_status": len(status_changes),
+        },
     }
 
 

@@ -30,9 +30,18 @@ __all__ = [
 SMALL_GROUP = 100
 
 
-def _item(id_: str, kind: str, value: Any, *, ci: tuple[float, float] | None = None, n: int | None = None,
-          method: str | None = None, threshold: float | None = None, passed: bool | None = None,
-          **extra: Any) -> dict[str, Any]:
+def _item(
+    id_: str,
+    kind: str,
+    value: Any,
+    *,
+    ci: tuple[float, float] | None = None,
+    n: int | None = None,
+    method: str | None = None,
+    threshold: float | None = None,
+    passed: bool | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     d: dict[str, Any] = {"id": id_, "kind": kind, "value": value}
     if ci is not None:
         d["ci95"] = list(ci)
@@ -60,9 +69,20 @@ def overall_metrics(y: np.ndarray, proba: np.ndarray, boot: Bootstrap, positive:
     out.append(_item("ev:metric:accuracy", "metric", acc[0], ci=acc[1:], n=len(y), method=method, metric="accuracy"))
     tpr_s = boot.resampled_ratio(yb & (pred == positive), yb)
     tnr_s = boot.resampled_ratio(~yb & (pred != positive), ~yb)
-    bal = 0.5 * ((yb & (pred == positive)).sum() / max(yb.sum(), 1) + (~yb & (pred != positive)).sum() / max((~yb).sum(), 1))
-    out.append(_item("ev:metric:balanced_accuracy", "metric", float(bal), ci=boot.interval(0.5 * (tpr_s + tnr_s)),
-                     n=len(y), method=method, metric="balanced_accuracy"))
+    bal = 0.5 * (
+        (yb & (pred == positive)).sum() / max(yb.sum(), 1) + (~yb & (pred != positive)).sum() / max((~yb).sum(), 1)
+    )
+    out.append(
+        _item(
+            "ev:metric:balanced_accuracy",
+            "metric",
+            float(bal),
+            ci=boot.interval(0.5 * (tpr_s + tnr_s)),
+            n=len(y),
+            method=method,
+            metric="balanced_accuracy",
+        )
+    )
     auc = boot.auc(yb, p)
     out.append(_item("ev:metric:roc_auc", "metric", auc[0], ci=auc[1:], n=len(y), method=method, metric="roc_auc"))
     pc = np.clip(p, 1e-15, 1 - 1e-15)
@@ -84,16 +104,27 @@ def calibration(y: np.ndarray, proba: np.ndarray, positive: int, bins: int = 10)
     table = []
     for b in range(bins):
         m = idx == b
-        table.append({"bin": [float(edges[b]), float(edges[b + 1])], "n": int(m.sum()),
-                      "mean_predicted": float(p[m].mean()) if m.any() else None,
-                      "observed_rate": float(yb[m].mean()) if m.any() else None})
+        table.append(
+            {
+                "bin": [float(edges[b]), float(edges[b + 1])],
+                "n": int(m.sum()),
+                "mean_predicted": float(p[m].mean()) if m.any() else None,
+                "observed_rate": float(yb[m].mean()) if m.any() else None,
+            }
+        )
     sweep = []
     for t in np.round(np.linspace(0.05, 0.95, 19), 2):
         d = p >= t
         tp, fp = (d & (yb == 1)).sum(), (d & (yb == 0)).sum()
-        sweep.append({"threshold": float(t), "accuracy": float((d == (yb == 1)).mean()),
-                      "tpr": float(tp / max(yb.sum(), 1)), "fpr": float(fp / max((1 - yb).sum(), 1)),
-                      "selection_rate": float(d.mean())})
+        sweep.append(
+            {
+                "threshold": float(t),
+                "accuracy": float((d == (yb == 1)).mean()),
+                "tpr": float(tp / max(yb.sum(), 1)),
+                "fpr": float(fp / max((1 - yb).sum(), 1)),
+                "selection_rate": float(d.mean()),
+            }
+        )
     ece = sum(r["n"] * abs(r["mean_predicted"] - r["observed_rate"]) for r in table if r["n"]) / len(y)
     return {"reliability": table, "threshold_sweep": sweep, "expected_calibration_error": float(ece)}
 
@@ -106,8 +137,9 @@ def age_bands(age: np.ndarray) -> np.ndarray:
     return out
 
 
-def fairness(groups: dict[str, np.ndarray], y: np.ndarray, pred: np.ndarray, positive: int,
-             boot: Bootstrap) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def fairness(
+    groups: dict[str, np.ndarray], y: np.ndarray, pred: np.ndarray, positive: int, boot: Bootstrap
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per-group n, accuracy, selection rate, TPR, FPR, PPV (with intervals), and gaps."""
     yb, db = y == positive, pred == positive
     method = f"bootstrap-percentile-{boot.resamples}"
@@ -119,16 +151,30 @@ def fairness(groups: dict[str, np.ndarray], y: np.ndarray, pred: np.ndarray, pos
             m = values == lv
             n = int(m.sum())
             stats = {
-                "accuracy": ((db == yb) & m, m), "selection_rate": (db & m, m), "tpr": (db & yb & m, yb & m),
-                "fpr": (db & ~yb & m, ~yb & m), "ppv": (db & yb & m, db & m),
+                "accuracy": ((db == yb) & m, m),
+                "selection_rate": (db & m, m),
+                "tpr": (db & yb & m, yb & m),
+                "fpr": (db & ~yb & m, ~yb & m),
+                "ppv": (db & yb & m, db & m),
             }
             per_level[lv] = {}
             for name, (num, den) in stats.items():
                 point, lo, hi = boot.ratio(num, den)
                 per_level[lv][name] = boot.resampled_ratio(num, den)
-                items.append(_item(f"ev:group:{attr}={lv}:{name}", "group_metric", point, ci=(lo, hi), n=n,
-                                   method=method, attribute=attr, group=str(lv), metric=name,
-                                   small_group=n < SMALL_GROUP))
+                items.append(
+                    _item(
+                        f"ev:group:{attr}={lv}:{name}",
+                        "group_metric",
+                        point,
+                        ci=(lo, hi),
+                        n=n,
+                        method=method,
+                        attribute=attr,
+                        group=str(lv),
+                        metric=name,
+                        small_group=n < SMALL_GROUP,
+                    )
+                )
         for name in ("selection_rate", "tpr", "fpr"):
             valid = [lv for lv in levels if (values == lv).sum() >= SMALL_GROUP]
             if len(valid) < 2:
@@ -141,36 +187,70 @@ def fairness(groups: dict[str, np.ndarray], y: np.ndarray, pred: np.ndarray, pos
             with np.errstate(invalid="ignore", divide="ignore"):
                 d_s = np.nanmax(mat, 0) - np.nanmin(mat, 0)
                 r_s = np.nanmin(mat, 0) / np.nanmax(mat, 0)
-            gaps.append(_item(f"ev:gap:{attr}:{name}:difference", "fairness_gap", diff, ci=boot.interval(d_s),
-                              method=method, attribute=attr, metric=name, groups=[str(hi_lv), str(lo_lv)],
-                              note=f"groups with n ≥ {SMALL_GROUP}"))
+            gaps.append(
+                _item(
+                    f"ev:gap:{attr}:{name}:difference",
+                    "fairness_gap",
+                    diff,
+                    ci=boot.interval(d_s),
+                    method=method,
+                    attribute=attr,
+                    metric=name,
+                    groups=[str(hi_lv), str(lo_lv)],
+                    note=f"groups with n ≥ {SMALL_GROUP}",
+                )
+            )
             thr = 0.8 if name == "selection_rate" else None
-            gaps.append(_item(f"ev:gap:{attr}:{name}:ratio", "fairness_gap", ratio, ci=boot.interval(r_s),
-                              method=method, attribute=attr, metric=name, groups=[str(lo_lv), str(hi_lv)],
-                              threshold=thr, passed=None if thr is None else ratio >= thr))
+            gaps.append(
+                _item(
+                    f"ev:gap:{attr}:{name}:ratio",
+                    "fairness_gap",
+                    ratio,
+                    ci=boot.interval(r_s),
+                    method=method,
+                    attribute=attr,
+                    metric=name,
+                    groups=[str(lo_lv), str(hi_lv)],
+                    threshold=thr,
+                    passed=None if thr is None else ratio >= thr,
+                )
+            )
     return items, gaps
 
 
-def rule_fidelity(table: pd.DataFrame, groups: dict[str, np.ndarray], bodies: np.ndarray, pred_labels: np.ndarray,
-                  heads: list[str]) -> list[dict[str, Any]]:
+def rule_fidelity(
+    table: pd.DataFrame, groups: dict[str, np.ndarray], bodies: np.ndarray, pred_labels: np.ndarray, heads: list[str]
+) -> list[dict[str, Any]]:
     """Per-rule fidelity (DESIGN §6) and each rule's violation rate per group."""
     out = []
     for j, row in table.reset_index(drop=True).iterrows():
         rid = row["rule"]
         vr = row["violation_rate"]
         limit = 0.0 if row["strength"] == "hard" else 0.10
-        out.append(_item(
-            f"ev:rule:{rid}", "rule_fidelity", None if vr is None or vr != vr else float(1 - vr),
-            ci=None if row["violation_rate_low"] is None or row["violation_rate_low"] != row["violation_rate_low"]
-            else (float(1 - row["violation_rate_high"]), float(1 - row["violation_rate_low"])),
-            n=int(row["support"]), method="wilson-95", threshold=1 - limit,
-            passed=None if row["support"] == 0 else bool(vr <= limit + 1e-12),
-            rule=rid, strength=row["strength"], head=row["head"], coverage=float(row["coverage"]),
-            violations=int(row["violations"]), violation_rate=None if vr != vr else vr,
-            expected_violation=_f(row["expected_violation"]), label_agreement=_f(row["label_agreement"]),
-            excess_violation=_f(row["excess_violation"]),
-            violation_example_rows=[int(i) for i in np.flatnonzero(bodies[:, j] & (pred_labels != heads[j]))[:5]],
-        ))
+        out.append(
+            _item(
+                f"ev:rule:{rid}",
+                "rule_fidelity",
+                None if vr is None or vr != vr else float(1 - vr),
+                ci=None
+                if row["violation_rate_low"] is None or row["violation_rate_low"] != row["violation_rate_low"]
+                else (float(1 - row["violation_rate_high"]), float(1 - row["violation_rate_low"])),
+                n=int(row["support"]),
+                method="wilson-95",
+                threshold=1 - limit,
+                passed=None if row["support"] == 0 else bool(vr <= limit + 1e-12),
+                rule=rid,
+                strength=row["strength"],
+                head=row["head"],
+                coverage=float(row["coverage"]),
+                violations=int(row["violations"]),
+                violation_rate=None if vr != vr else vr,
+                expected_violation=_f(row["expected_violation"]),
+                label_agreement=_f(row["label_agreement"]),
+                excess_violation=_f(row["excess_violation"]),
+                violation_example_rows=[int(i) for i in np.flatnonzero(bodies[:, j] & (pred_labels != heads[j]))[:5]],
+            )
+        )
         for attr, values in groups.items():
             per = {}
             for lv in sorted(set(values.tolist())):
@@ -193,12 +273,33 @@ def structural_checks(clf: Any, X: pd.DataFrame, seed: int) -> list[dict[str, An
     rules = clf.compiled_.rules
     for f, direction in rules.constraints.monotonic.items():
         v = monotonicity_violation_rate(clf.predict_proba, X, f, direction, seed=seed)
-        out.append(_item(f"ev:monotonicity:{f}", "monotonicity", v, n=min(500, len(X)), method="quantile grid, 25 points",
-                         threshold=0.0, passed=v == 0.0, feature=f, direction="increasing" if direction > 0 else "decreasing"))
+        out.append(
+            _item(
+                f"ev:monotonicity:{f}",
+                "monotonicity",
+                v,
+                n=min(500, len(X)),
+                method="quantile grid, 25 points",
+                threshold=0.0,
+                passed=v == 0.0,
+                feature=f,
+                direction="increasing" if direction > 0 else "decreasing",
+            )
+        )
     for f in rules.constraints.exclude_features:
         v = flip_rate(clf.predict, X, f, seed=seed)
-        out.append(_item(f"ev:flip:{f}", "flip_rate", v, n=min(2000, len(X)), method="swap to every other level",
-                         threshold=0.0, passed=v == 0.0, feature=f))
+        out.append(
+            _item(
+                f"ev:flip:{f}",
+                "flip_rate",
+                v,
+                n=min(2000, len(X)),
+                method="swap to every other level",
+                threshold=0.0,
+                passed=v == 0.0,
+                feature=f,
+            )
+        )
     return out
 
 
@@ -223,11 +324,24 @@ def proxy_check(clf: Any, X: pd.DataFrame, attribute_values: dict[str, np.ndarra
         if len(set(target)) < 2:
             continue
         model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
-        score = float(np.mean(cross_val_score(model, Xs.to_numpy(dtype=float), target, cv=3, scoring="balanced_accuracy")))
+        score = float(
+            np.mean(cross_val_score(model, Xs.to_numpy(dtype=float), target, cv=3, scoring="balanced_accuracy"))
+        )
         chance = 1.0 / len(set(target))
-        out.append(_item(f"ev:proxy:{attr}", "proxy_leakage", score, n=len(take), method="HGB probe, 3-fold balanced accuracy",
-                         threshold=0.7, passed=score < 0.7, attribute=attr, chance_level=chance,
-                         inputs=feats))
+        out.append(
+            _item(
+                f"ev:proxy:{attr}",
+                "proxy_leakage",
+                score,
+                n=len(take),
+                method="HGB probe, 3-fold balanced accuracy",
+                threshold=0.7,
+                passed=score < 0.7,
+                attribute=attr,
+                chance_level=chance,
+                inputs=feats,
+            )
+        )
     return out
 
 
@@ -245,9 +359,20 @@ def robustness(clf: Any, X: pd.DataFrame, y: np.ndarray, seed: int) -> list[dict
     def record(id_: str, label: str, Xp: pd.DataFrame) -> None:
         pred = clf.predict(Xp)
         acc = float((pred == y).mean())
-        out.append(_item(id_, "robustness", acc, n=len(X), perturbation=label, baseline_accuracy=base_acc,
-                         accuracy_drop=base_acc - acc, decisions_changed=float((pred != base_pred).mean()),
-                         threshold=0.02, passed=(base_acc - acc) <= 0.02))
+        out.append(
+            _item(
+                id_,
+                "robustness",
+                acc,
+                n=len(X),
+                perturbation=label,
+                baseline_accuracy=base_acc,
+                accuracy_drop=base_acc - acc,
+                decisions_changed=float((pred != base_pred).mean()),
+                threshold=0.02,
+                passed=(base_acc - acc) <= 0.02,
+            )
+        )
 
     for sd in (0.05, 0.1, 0.25):
         Xp = X.copy()
@@ -276,8 +401,9 @@ def robustness(clf: Any, X: pd.DataFrame, y: np.ndarray, seed: int) -> list[dict
     return out
 
 
-def shap_values(clf: Any, X: pd.DataFrame, rows: np.ndarray, background: np.ndarray, positive: int,
-                seed: int) -> tuple[np.ndarray, list[str]]:
+def shap_values(
+    clf: Any, X: pd.DataFrame, rows: np.ndarray, background: np.ndarray, positive: int, seed: int
+) -> tuple[np.ndarray, list[str]]:
     """Permutation SHAP (one antithetic permutation per row) on raw inputs; categorical
     inputs are permuted as level codes. Returns (rows × features) values and feature names."""
     import pandas as pd
@@ -291,7 +417,11 @@ def shap_values(clf: Any, X: pd.DataFrame, rows: np.ndarray, background: np.ndar
         out = np.empty((len(frame), len(feats)))
         for j, f in enumerate(feats):
             s = frame[f]
-            out[:, j] = s.cat.codes.replace(-1, -1).to_numpy() if str(s.dtype) == "category" else s.to_numpy(dtype="float64", na_value=np.nan)
+            out[:, j] = (
+                s.cat.codes.replace(-1, -1).to_numpy()
+                if str(s.dtype) == "category"
+                else s.to_numpy(dtype="float64", na_value=np.nan)
+            )
         return out
 
     def to_frame(Z: np.ndarray) -> pd.DataFrame:
@@ -302,8 +432,10 @@ def shap_values(clf: Any, X: pd.DataFrame, rows: np.ndarray, background: np.ndar
                 data[f] = Z[:, j]
             else:
                 codes = np.nan_to_num(Z[:, j], nan=-1).astype(int)
-                data[f] = pd.Categorical.from_codes(np.where(codes >= len(col.levels), -1, codes),
-                                                    dtype=pd.CategoricalDtype(list(col.levels), ordered=col.kind == "ordinal"))
+                data[f] = pd.Categorical.from_codes(
+                    np.where(codes >= len(col.levels), -1, codes),
+                    dtype=pd.CategoricalDtype(list(col.levels), ordered=col.kind == "ordinal"),
+                )
         return pd.DataFrame(data)[cols]
 
     def f(Z: np.ndarray) -> np.ndarray:
@@ -317,7 +449,9 @@ def shap_values(clf: Any, X: pd.DataFrame, rows: np.ndarray, background: np.ndar
     return np.asarray(values), feats
 
 
-def counterfactual(clf: Any, row: pd.DataFrame, X_ref: pd.DataFrame, immutable: set[str], positive: int) -> dict[str, Any]:
+def counterfactual(
+    clf: Any, row: pd.DataFrame, X_ref: pd.DataFrame, immutable: set[str], positive: int
+) -> dict[str, Any]:
     """Smallest change of one or two mutable inputs that flips the decision; monotonic
     features only move in the direction that helps; costs are in standard deviations."""
     import pandas as pd
@@ -364,19 +498,29 @@ def counterfactual(clf: Any, row: pd.DataFrame, X_ref: pd.DataFrame, immutable: 
     flips = [(c, float(pp)) for c, pp in zip(candidates, p, strict=True) if (pp >= 0.5) == want_up]
     if flips:
         (f, v, cost), pp = min(flips, key=lambda t: (t[0][2], -abs(t[1] - 0.5)))
-        return {"found": True, "changes": [{"feature": f, "from": _plain(row[f].iloc[0]), "to": v}], "cost_sd": cost,
-                "probability": p0, "new_probability": pp}
+        return {
+            "found": True,
+            "changes": [{"feature": f, "from": _plain(row[f].iloc[0]), "to": v}],
+            "cost_sd": cost,
+            "probability": p0,
+            "new_probability": pp,
+        }
     gain = (p - p0) * (1 if want_up else -1)
     top = [candidates[i] for i in np.argsort(-gain)[:8]]
-    pairs = [(a, b) for i, a in enumerate(top) for b in top[i + 1:] if a[0] != b[0]]
+    pairs = [(a, b) for i, a in enumerate(top) for b in top[i + 1 :] if a[0] != b[0]]
     if pairs:
         batch = pd.concat([apply([a, b]) for a, b in pairs], ignore_index=True)
         p2 = clf.predict_proba(batch)[:, positive]
         ok = [(pr, float(pp)) for pr, pp in zip(pairs, p2, strict=True) if (pp >= 0.5) == want_up]
         if ok:
             (a, b), pp = min(ok, key=lambda t: t[0][0][2] + t[0][1][2])
-            return {"found": True, "changes": [{"feature": c[0], "from": _plain(row[c[0]].iloc[0]), "to": c[1]} for c in (a, b)],
-                    "cost_sd": a[2] + b[2], "probability": p0, "new_probability": pp}
+            return {
+                "found": True,
+                "changes": [{"feature": c[0], "from": _plain(row[c[0]].iloc[0]), "to": c[1]} for c in (a, b)],
+                "cost_sd": a[2] + b[2],
+                "probability": p0,
+                "new_probability": pp,
+            }
     return {"found": False, "probability": p0, "note": "no change of one or two mutable inputs flips the decision"}
 
 

@@ -69,14 +69,28 @@ def figures(report: AuditReport) -> dict[str, str]:
     if search:
         c = [r for r in search["candidates"] if r["state"] == "complete"]
         fig, ax = plt.subplots(figsize=(6, 3.6))
-        sc = ax.scatter([r["parameters"] for r in c], [r["accuracy"] for r in c], c=[r["f_soft"] or 1 for r in c],
-                        cmap="viridis", s=18, label="candidates")
+        sc = ax.scatter(
+            [r["parameters"] for r in c],
+            [r["accuracy"] for r in c],
+            c=[r["f_soft"] or 1 for r in c],
+            cmap="viridis",
+            s=18,
+            label="candidates",
+        )
         front = [r for r in c if r["on_front"]]
-        ax.scatter([r["parameters"] for r in front], [r["accuracy"] for r in front], facecolors="none",
-                   edgecolors="black", s=60, label="Pareto front")
+        ax.scatter(
+            [r["parameters"] for r in front],
+            [r["accuracy"] for r in front],
+            facecolors="none",
+            edgecolors="black",
+            s=60,
+            label="Pareto front",
+        )
         sel = [r for r in c if r["number"] == search.get("selected")]
         if sel:
-            ax.scatter([sel[0]["parameters"]], [sel[0]["accuracy"]], marker="*", s=220, color="crimson", label="selected")
+            ax.scatter(
+                [sel[0]["parameters"]], [sel[0]["accuracy"]], marker="*", s=220, color="crimson", label="selected"
+            )
         ax.set_xscale("log")
         ax.set_xlabel("trainable parameters")
         ax.set_ylabel("validation accuracy")
@@ -100,14 +114,19 @@ def figures(report: AuditReport) -> dict[str, str]:
         ax.barh([k for k, _ in items], [v for _, v in items], color="#4c72b0")
         ax.set_xlabel("mean |SHAP| on P(positive)")
         out["fig:shap"] = _png(fig)
-    sel = [e for e in report.body["evidence"] if e["kind"] == "group_metric" and e["metric"] == "selection_rate"
-           and "×" not in e["attribute"]]
+    sel = [
+        e
+        for e in report.body["evidence"]
+        if e["kind"] == "group_metric" and e["metric"] == "selection_rate" and "×" not in e["attribute"]
+    ]
     if sel:
         fig, ax = plt.subplots(figsize=(6, 0.25 * len(sel) + 0.8))
         labels = [f"{e['attribute']}={e['group']}" for e in sel]
         vals = [e["value"] or 0 for e in sel]
-        err = [[max(0, (e["value"] or 0) - (e["ci95"][0] or 0)) for e in sel],
-               [max(0, (e["ci95"][1] or 0) - (e["value"] or 0)) for e in sel]]
+        err = [
+            [max(0, (e["value"] or 0) - (e["ci95"][0] or 0)) for e in sel],
+            [max(0, (e["ci95"][1] or 0) - (e["value"] or 0)) for e in sel],
+        ]
         ax.barh(labels, vals, xerr=err, color="#dd8452")
         ax.set_xlabel("selection rate (share predicted positive), 95% CI")
         out["fig:groups"] = _png(fig)
@@ -119,45 +138,70 @@ def render_markdown(report: AuditReport) -> str:
     """GitHub-flavoured Markdown (figures omitted; see the HTML page)."""
     b = report.body
     ev = report.evidence
-    lines = [f"# Technical documentation — {b['system']['name']}", "",
-             f"Report `{report.report_id}` · schema {b['schema_version']} · model `{b['provenance']['model']['sha256'][:16]}…`",
-             ""]
+    lines = [
+        f"# Technical documentation — {b['system']['name']}",
+        "",
+        f"Report `{report.report_id}` · schema {b['schema_version']} · model `{b['provenance']['model']['sha256'][:16]}…`",
+        "",
+    ]
     missing = report.missing_fields()
-    lines += [f"**Completeness:** {len(missing)} field(s) still {MISSING.split(' — ')[0].lstrip('⚠ ')} — see `snas audit validate`.", ""]
+    lines += [
+        f"**Completeness:** {len(missing)} field(s) still {MISSING.split(' — ')[0].lstrip('⚠ ')} — see `snas audit validate`.",
+        "",
+    ]
     lines += ["## Headline results", "", "| metric | value | 95% CI | n |", "|---|---|---|---|"]
     for k in ("accuracy", "balanced_accuracy", "roc_auc", "log_loss", "brier"):
         e = ev[f"ev:metric:{k}"]
         lines.append(f"| {k} | {_fmt(e['value'])} | {_ci(e)} | {e.get('n', '')} |")
     rs = ev.get("ev:rules:summary")
     if rs:
-        lines += ["", f"Hard-rule violations: **{rs['hard_violations']}** · micro compliance {_fmt(rs['value'])} · "
-                      f"F_soft {_fmt(rs['f_soft'])}", ""]
+        lines += [
+            "",
+            f"Hard-rule violations: **{rs['hard_violations']}** · micro compliance {_fmt(rs['value'])} · "
+            f"F_soft {_fmt(rs['f_soft'])}",
+            "",
+        ]
     for sid, s in b["sections"].items():
         lines += ["", f"## {sid} — {s['title']}", ""]
         for name, f in s["fields"].items():
             val = MISSING if f["status"] == "missing" else _fmt(f["value"])
             lines.append(f"- **{name}** ({f['status']}): {val}")
         if s["evidence"]:
-            lines.append(f"- evidence: {', '.join('`' + e + '`' for e in s['evidence'][:40])}"
-                         + (f" and {len(s['evidence']) - 40} more" if len(s["evidence"]) > 40 else ""))
+            lines.append(
+                f"- evidence: {', '.join('`' + e + '`' for e in s['evidence'][:40])}"
+                + (f" and {len(s['evidence']) - 40} more" if len(s["evidence"]) > 40 else "")
+            )
     lines += ["", "## Evidence", "", "| id | value | 95% CI | n | pass |", "|---|---|---|---|---|"]
     for e in b["evidence"]:
-        if e["kind"] in ("search_history", "local_explanation", "rule_fidelity_by_group", "global_explanation",
-                         "calibration", "data_profile"):
+        if e["kind"] in (
+            "search_history",
+            "local_explanation",
+            "rule_fidelity_by_group",
+            "global_explanation",
+            "calibration",
+            "data_profile",
+        ):
             continue
         lines.append(f"| `{e['id']}` | {_fmt(e['value'])} | {_ci(e)} | {e.get('n', '')} | {_fmt(e.get('pass'))} |")
     lines += ["", "## Risk register (pre-filled from flagged checks)", ""]
-    lines += [f"- `{r['id']}`: {r['finding']} (evidence `{r['evidence']}`; owner and mitigation: {MISSING})"
-              for r in b["risk_register"]] or ["- no check was flagged"]
+    lines += [
+        f"- `{r['id']}`: {r['finding']} (evidence `{r['evidence']}`; owner and mitigation: {MISSING})"
+        for r in b["risk_register"]
+    ] or ["- no check was flagged"]
     lines += ["", "## Example decisions", ""]
     for e in b["evidence"]:
         if e["kind"] == "local_explanation":
             cf = e["counterfactual"]
-            change = ", ".join(f"{c['feature']}: {c['from']} → {c['to']}" for c in cf.get("changes", [])) or "none found"
+            change = (
+                ", ".join(f"{c['feature']}: {c['from']} → {c['to']}" for c in cf.get("changes", [])) or "none found"
+            )
             top = sorted(e["shap"].items(), key=lambda kv: -abs(kv[1]))[:3]
-            lines.append(f"- row {e['row']}: predicted {e['prediction']} (P = {_fmt(e['value'])}), actual {e['actual']}; "
-                         f"decided by rule: {e['deciding_rule'] or 'network'}; top SHAP: "
-                         + ", ".join(f"{k} {v:+.3f}" for k, v in top) + f"; counterfactual: {change}")
+            lines.append(
+                f"- row {e['row']}: predicted {e['prediction']} (P = {_fmt(e['value'])}), actual {e['actual']}; "
+                f"decided by rule: {e['deciding_rule'] or 'network'}; top SHAP: "
+                + ", ".join(f"{k} {v:+.3f}" for k, v in top)
+                + f"; counterfactual: {change}"
+            )
     lines += ["", "## Approvals", ""]
     lines += [f"- {a['role']}: {a['name'] or MISSING} ({a['date'] or 'undated'})" for a in b["approvals"]]
     return "\n".join(lines) + "\n"
@@ -181,86 +225,140 @@ def render_html(report: AuditReport, figs: dict[str, str] | None = None) -> str:
     ev = report.evidence
     figs = figures(report) if figs is None else figs
     e_ = html.escape
-    out = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
-           f"<title>Technical documentation — {e_(b['system']['name'])}</title>", f"<style>{_CSS}</style></head><body>",
-           f"<h1>Technical documentation — {e_(b['system']['name'])}</h1>",
-           f"<p class=\"small\">Report <code>{e_(report.report_id)}</code> · schema {e_(b['schema_version'])} · "
-           f"model <code>{e_(b['provenance']['model']['sha256'])}</code> · EU AI Act Annex IV and Art. 13</p>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Technical documentation — {e_(b['system']['name'])}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>Technical documentation — {e_(b['system']['name'])}</h1>",
+        f'<p class="small">Report <code>{e_(report.report_id)}</code> · schema {e_(b["schema_version"])} · '
+        f"model <code>{e_(b['provenance']['model']['sha256'])}</code> · EU AI Act Annex IV and Art. 13</p>",
+    ]
     missing = report.missing_fields()
-    out.append(f"<p><b>Completeness:</b> <span class=\"{'missing' if missing else 'auto'}\">{len(missing)} field(s) "
-               "to be completed by the provider</span> (run <code>snas audit validate</code>).</p>")
-    out.append("<h2 id=\"headline\">Headline results (test split)</h2><table><tr><th>metric</th><th>value</th><th>95% CI</th><th>n</th></tr>")
+    out.append(
+        f'<p><b>Completeness:</b> <span class="{"missing" if missing else "auto"}">{len(missing)} field(s) '
+        "to be completed by the provider</span> (run <code>snas audit validate</code>).</p>"
+    )
+    out.append(
+        '<h2 id="headline">Headline results (test split)</h2><table><tr><th>metric</th><th>value</th><th>95% CI</th><th>n</th></tr>'
+    )
     for k in ("accuracy", "balanced_accuracy", "roc_auc", "log_loss", "brier"):
         x = ev[f"ev:metric:{k}"]
-        out.append(f"<tr id=\"{_slug(x['id'])}\"><td>{k}</td><td>{_fmt(x['value'])}</td><td>{_ci(x)}</td><td>{x.get('n', '')}</td></tr>")
+        out.append(
+            f'<tr id="{_slug(x["id"])}"><td>{k}</td><td>{_fmt(x["value"])}</td><td>{_ci(x)}</td><td>{x.get("n", "")}</td></tr>'
+        )
     out.append("</table>")
     rs = ev.get("ev:rules:summary")
     if rs:
-        out.append(f"<p>Hard-rule violations: <b>{rs['hard_violations']}</b> · micro compliance {_fmt(rs['value'])} · "
-                   f"F_soft {_fmt(rs['f_soft'])}</p>")
-    for key, caption in (("fig:pareto", "Search: every evaluated candidate, the Pareto front and the selected model"),
-                         ("fig:calibration", "Calibration"), ("fig:groups", "Selection rate per group"),
-                         ("fig:shap", "Global explanation (permutation SHAP)")):
+        out.append(
+            f"<p>Hard-rule violations: <b>{rs['hard_violations']}</b> · micro compliance {_fmt(rs['value'])} · "
+            f"F_soft {_fmt(rs['f_soft'])}</p>"
+        )
+    for key, caption in (
+        ("fig:pareto", "Search: every evaluated candidate, the Pareto front and the selected model"),
+        ("fig:calibration", "Calibration"),
+        ("fig:groups", "Selection rate per group"),
+        ("fig:shap", "Global explanation (permutation SHAP)"),
+    ):
         if key in figs:
-            out.append(f"<figure id=\"{_slug(key)}\"><img alt=\"{e_(caption)}\" src=\"{figs[key]}\"><figcaption class=\"small\">{e_(caption)}</figcaption></figure>")
-    out.append("<h2 id=\"contents\">Sections</h2><ul class=\"toc\">")
+            out.append(
+                f'<figure id="{_slug(key)}"><img alt="{e_(caption)}" src="{figs[key]}"><figcaption class="small">{e_(caption)}</figcaption></figure>'
+            )
+    out.append('<h2 id="contents">Sections</h2><ul class="toc">')
     for sid, s in b["sections"].items():
-        out.append(f"<li><a href=\"#{_slug(sid)}\">{e_(sid)}</a> {e_(s['title'])}</li>")
+        out.append(f'<li><a href="#{_slug(sid)}">{e_(sid)}</a> {e_(s["title"])}</li>')
     out.append("</ul>")
     for sid, s in b["sections"].items():
-        out.append(f"<h2 id=\"{_slug(sid)}\">{e_(sid)} — {e_(s['title'])}</h2><table><tr><th>field</th><th>status</th><th>value</th></tr>")
+        out.append(
+            f'<h2 id="{_slug(sid)}">{e_(sid)} — {e_(s["title"])}</h2><table><tr><th>field</th><th>status</th><th>value</th></tr>'
+        )
         for name, f in s["fields"].items():
             cls = {"auto": "auto", "human": "human", "missing": "missing", "not_applicable": "na"}[f["status"]]
             val = MISSING if f["status"] == "missing" else _fmt(f["value"])
-            out.append(f"<tr><td>{e_(name)}</td><td class=\"{cls}\">{f['status']}</td><td>{e_(val)}</td></tr>")
+            out.append(f'<tr><td>{e_(name)}</td><td class="{cls}">{f["status"]}</td><td>{e_(val)}</td></tr>')
         out.append("</table>")
         if s["evidence"]:
-            links = ", ".join(f"<a href=\"#{_slug(x)}\"><code>{e_(x)}</code></a>" for x in s["evidence"][:60])
+            links = ", ".join(f'<a href="#{_slug(x)}"><code>{e_(x)}</code></a>' for x in s["evidence"][:60])
             more = f" and {len(s['evidence']) - 60} more" if len(s["evidence"]) > 60 else ""
-            out.append(f"<p class=\"small\">Evidence: {links}{more}</p>")
-    out.append("<h2 id=\"evidence\">Evidence</h2><table><tr><th>id</th><th>value</th><th>95% CI</th><th>n</th><th>threshold</th><th>pass</th></tr>")
+            out.append(f'<p class="small">Evidence: {links}{more}</p>')
+    out.append(
+        '<h2 id="evidence">Evidence</h2><table><tr><th>id</th><th>value</th><th>95% CI</th><th>n</th><th>threshold</th><th>pass</th></tr>'
+    )
     for x in b["evidence"]:
-        if x["kind"] in ("search_history", "local_explanation", "rule_fidelity_by_group", "global_explanation",
-                         "calibration", "data_profile"):
+        if x["kind"] in (
+            "search_history",
+            "local_explanation",
+            "rule_fidelity_by_group",
+            "global_explanation",
+            "calibration",
+            "data_profile",
+        ):
             continue
-        cls = "" if x.get("pass") is None else (" class=\"pass\"" if x["pass"] else " class=\"fail\"")
-        out.append(f"<tr id=\"{_slug(x['id'])}\"{cls}><td><code>{e_(x['id'])}</code></td><td>{e_(_fmt(x['value']))}</td>"
-                   f"<td>{_ci(x)}</td><td>{x.get('n', '')}</td><td>{_fmt(x.get('threshold'))}</td><td>{_fmt(x.get('pass'))}</td></tr>")
+        cls = "" if x.get("pass") is None else (' class="pass"' if x["pass"] else ' class="fail"')
+        out.append(
+            f'<tr id="{_slug(x["id"])}"{cls}><td><code>{e_(x["id"])}</code></td><td>{e_(_fmt(x["value"]))}</td>'
+            f"<td>{_ci(x)}</td><td>{x.get('n', '')}</td><td>{_fmt(x.get('threshold'))}</td><td>{_fmt(x.get('pass'))}</td></tr>"
+        )
     out.append("</table>")
     search = ev.get("ev:search:candidates")
     if search:
-        out.append(f"<h2 id=\"{_slug(search['id'])}\">Search history</h2><p>{e_(str(search.get('reason') or ''))}</p>"
-                   "<table><tr><th>#</th><th>state</th><th>architecture</th><th>val. accuracy</th><th>parameters</th><th>F_soft</th><th>front</th></tr>")
+        out.append(
+            f'<h2 id="{_slug(search["id"])}">Search history</h2><p>{e_(str(search.get("reason") or ""))}</p>'
+            "<table><tr><th>#</th><th>state</th><th>architecture</th><th>val. accuracy</th><th>parameters</th><th>F_soft</th><th>front</th></tr>"
+        )
         for r in search["candidates"]:
             mark = " ★" if r["number"] == search.get("selected") else ""
-            out.append(f"<tr><td>{r['number']}{mark}</td><td>{r['state']}</td><td>{e_(r['architecture'])}</td><td>{_fmt(r['accuracy'])}</td>"
-                       f"<td>{r['parameters']}</td><td>{_fmt(r['f_soft'])}</td><td>{'yes' if r['on_front'] else ''}</td></tr>")
+            out.append(
+                f"<tr><td>{r['number']}{mark}</td><td>{r['state']}</td><td>{e_(r['architecture'])}</td><td>{_fmt(r['accuracy'])}</td>"
+                f"<td>{r['parameters']}</td><td>{_fmt(r['f_soft'])}</td><td>{'yes' if r['on_front'] else ''}</td></tr>"
+            )
         out.append("</table>")
-    out.append("<h2 id=\"examples\">Example decisions</h2>")
+    out.append('<h2 id="examples">Example decisions</h2>')
     for x in b["evidence"]:
         if x["kind"] != "local_explanation":
             continue
         cf = x["counterfactual"]
         change = ", ".join(f"{c['feature']}: {c['from']} → {c['to']}" for c in cf.get("changes", [])) or "none found"
         top = sorted(x["shap"].items(), key=lambda kv: -abs(kv[1]))[:5]
-        out.append(f"<div id=\"{_slug(x['id'])}\"><h3>Row {x['row']}</h3><p>Predicted <b>{e_(str(x['prediction']))}</b> "
-                   f"(P = {_fmt(x['value'])}), actual {e_(str(x['actual']))}. Decided by: "
-                   f"<b>{e_(x['deciding_rule'] or 'the network')}</b>. Counterfactual: {e_(change)}.</p>"
-                   "<table><tr><th>top SHAP</th><th>value</th></tr>"
-                   + "".join(f"<tr><td>{e_(k)}</td><td>{v:+.4f}</td></tr>" for k, v in top) + "</table>"
-                   + ("<p class=\"small\">Knowledge neurons: " + e_(", ".join(f"{k} {v:.2f}" for k, v in x["knowledge_neurons"].items())) + "</p>" if x["knowledge_neurons"] else "")
-                   + "</div>")
-    out.append("<h2 id=\"risk-register\">Risk register (pre-filled from flagged checks)</h2><table><tr><th>id</th><th>finding</th><th>owner / mitigation</th></tr>")
+        out.append(
+            f'<div id="{_slug(x["id"])}"><h3>Row {x["row"]}</h3><p>Predicted <b>{e_(str(x["prediction"]))}</b> '
+            f"(P = {_fmt(x['value'])}), actual {e_(str(x['actual']))}. Decided by: "
+            f"<b>{e_(x['deciding_rule'] or 'the network')}</b>. Counterfactual: {e_(change)}.</p>"
+            "<table><tr><th>top SHAP</th><th>value</th></tr>"
+            + "".join(f"<tr><td>{e_(k)}</td><td>{v:+.4f}</td></tr>" for k, v in top)
+            + "</table>"
+            + (
+                '<p class="small">Knowledge neurons: '
+                + e_(", ".join(f"{k} {v:.2f}" for k, v in x["knowledge_neurons"].items()))
+                + "</p>"
+                if x["knowledge_neurons"]
+                else ""
+            )
+            + "</div>"
+        )
+    out.append(
+        '<h2 id="risk-register">Risk register (pre-filled from flagged checks)</h2><table><tr><th>id</th><th>finding</th><th>owner / mitigation</th></tr>'
+    )
     for r in b["risk_register"]:
-        out.append(f"<tr id=\"{_slug(r['id'])}\"><td><code>{e_(r['id'])}</code></td><td>{e_(r['finding'])}</td><td class=\"missing\">{MISSING}</td></tr>")
-    out.append("</table><h2 id=\"provenance\">Provenance</h2><pre class=\"small\">"
-               + e_(json.dumps(b["provenance"], indent=2, sort_keys=True)) + "</pre>")
-    out.append("<h2 id=\"approvals\">Approvals</h2><table><tr><th>role</th><th>name</th><th>date</th></tr>")
+        out.append(
+            f'<tr id="{_slug(r["id"])}"><td><code>{e_(r["id"])}</code></td><td>{e_(r["finding"])}</td><td class="missing">{MISSING}</td></tr>'
+        )
+    out.append(
+        '</table><h2 id="provenance">Provenance</h2><pre class="small">'
+        + e_(json.dumps(b["provenance"], indent=2, sort_keys=True))
+        + "</pre>"
+    )
+    out.append('<h2 id="approvals">Approvals</h2><table><tr><th>role</th><th>name</th><th>date</th></tr>')
     for a in b["approvals"]:
-        out.append(f"<tr><td>{e_(a['role'] or '')}</td><td class=\"{'human' if a['name'] else 'missing'}\">{e_(a['name'] or MISSING)}</td><td>{e_(str(a['date'] or ''))}</td></tr>")
+        out.append(
+            f'<tr><td>{e_(a["role"] or "")}</td><td class="{"human" if a["name"] else "missing"}">{e_(a["name"] or MISSING)}</td><td>{e_(str(a["date"] or ""))}</td></tr>'
+        )
     out.append("</table>")
-    out.append("<section id=\"run-info\"><h2>Run information (timings; not part of the content hash)</h2><pre class=\"small\">"
-               + e_(json.dumps(report.run_info, indent=2, sort_keys=True)) + "</pre></section>")
+    out.append(
+        '<section id="run-info"><h2>Run information (timings; not part of the content hash)</h2><pre class="small">'
+        + e_(json.dumps(report.run_info, indent=2, sort_keys=True))
+        + "</pre></section>"
+    )
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
@@ -273,8 +371,16 @@ def chromium() -> str | None:
     return None
 
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def render_pdf(html_path: Path, pdf_path: Path) -> None:
@@ -283,17 +389,36 @@ def render_pdf(html_path: Path, pdf_path: Path) -> None:
     if exe is None:
         from snas.exceptions import ConfigError
 
-        raise ConfigError("PDF needs Chromium (Debian: apt-get install chromium); the HTML report prints to PDF as well")
+        raise ConfigError(
+            "PDF needs Chromium (Debian: apt-get install chromium); the HTML report prints to PDF as well"
+        )
     with tempfile.TemporaryDirectory() as profile:
         tmp = pdf_path.with_suffix(".pdf.tmp")
-        subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
-                        f"--print-to-pdf={tmp}", html_path.resolve().as_uri()], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                exe,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={tmp}",
+                html_path.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         tmp.replace(pdf_path)
 
 
-def write_reports(run_dir: str | Path, *, formats: tuple[str, ...] = ("json", "md", "html"),
-                  documentation: str | Path | None = None, data_dir: str | None = None, parent: str | Path | None = None,
-                  progress: bool = False) -> dict[str, Path]:
+def write_reports(
+    run_dir: str | Path,
+    *,
+    formats: tuple[str, ...] = ("json", "md", "html"),
+    documentation: str | Path | None = None,
+    data_dir: str | None = None,
+    parent: str | Path | None = None,
+    progress: bool = False,
+) -> dict[str, Path]:
     """Build the report for a run and write the requested renderings under ``RUN/reports``."""
     from snas.audit._build import build_report
 

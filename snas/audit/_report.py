@@ -65,8 +65,12 @@ class AuditReport:
 
     def missing_fields(self) -> list[tuple[str, str]]:
         """(section, field) pairs still ``missing`` — what ``snas audit validate`` lists."""
-        return [(sid, name) for sid, s in self.body["sections"].items() for name, f in s["fields"].items()
-                if f["status"] == "missing"]
+        return [
+            (sid, name)
+            for sid, s in self.body["sections"].items()
+            for name, f in s["fields"].items()
+            if f["status"] == "missing"
+        ]
 
     def validate_schema(self) -> None:
         """Raise ``jsonschema.ValidationError`` when the report breaks its schema."""

@@ -62,7 +62,11 @@ class Bootstrap:
         ones = np.ones((1, len(y)), np.float32)
         p1 = np.add.reduceat(ones * yy, starts, axis=1)
         n1 = np.add.reduceat(ones * ~yy, starts, axis=1)
-        point = float((p1 * (np.cumsum(n1) - n1 + 0.5 * n1)).sum() / (p1.sum() * n1.sum())) if y.any() and (~y).any() else float("nan")
+        point = (
+            float((p1 * (np.cumsum(n1) - n1 + 0.5 * n1)).sum() / (p1.sum() * n1.sum()))
+            if y.any() and (~y).any()
+            else float("nan")
+        )
         return point, *self._ci(stats)
 
     def interval(self, stats: np.ndarray) -> tuple[float, float]:

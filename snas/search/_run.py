@@ -42,13 +42,20 @@ def _storage(url: str) -> Any:
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs = {"connect_args": {"timeout": 60}}
-    return optuna.storages.RDBStorage(
-        url,
-        engine_kwargs=kwargs,
-        heartbeat_interval=HEARTBEAT_SECONDS,
-        grace_period=GRACE_SECONDS,
-        heartbeat_stale_trial_callback=retry,
-    )
+    for attempt in range(8):  # workers starting together race to create the schema: retry
+        try:
+            return optuna.storages.RDBStorage(
+                url,
+                engine_kwargs=kwargs,
+                heartbeat_interval=HEARTBEAT_SECONDS,
+                grace_period=GRACE_SECONDS,
+                heartbeat_stale_trial_callback=retry,
+            )
+        except Exception as exc:  # sqlalchemy IntegrityError / OperationalError while another creates it
+            if attempt == 7 or not type(exc).__module__.startswith("sqlalchemy"):
+                raise
+            time.sleep(0.5 + attempt * 0.5)
+    raise AssertionError("unreachable")
 
 
 def _quiet_optuna() -> None:
@@ -233,6 +240,10 @@ def run_search(
         optuna.storages.fail_stale_trials(study)
     max_params = context.rules.constraints.max_parameters if context.rules is not None else None
     space = SearchSpace(config, soft, context.count_parameters, max_params)
+    if not study.get_trials(deepcopy=False) and study.user_attrs.get("warm_started") is None:
+        study.set_user_attr("warm_started", True)
+        for params in space.starting_points():
+            study.enqueue_trial(params, user_attrs={"warm_start": True}, skip_if_exists=True)
     bar = _Progress(config.budget, stream or sys.stderr, progress)
     start = time.perf_counter()
     prior = float(study.user_attrs.get(f"elapsed:{worker}", 0.0))

@@ -62,6 +62,46 @@ class SearchSpace:
         }
         return genome
 
+    def starting_points(self) -> list[dict[str, Any]]:
+        """Two optuna parameter sets every search starts from (warm start): snas's default
+        network and the smallest network of the space; snapped to the configured bounds."""
+        b = self.bounds
+
+        def near(values: tuple[Any, ...], target: Any) -> Any:
+            if target in values:
+                return target
+            nums = [v for v in values if isinstance(v, (int, float))]
+            return min(nums, key=lambda v: abs(v - target)) if nums else values[0]
+
+        def clip(lo_hi: tuple[float, float], v: float) -> float:
+            return min(max(v, lo_hi[0]), lo_hi[1])
+
+        points = []
+        for width, depth, enc, emb, mono, mode in (
+            (256, 2, "periodic", 8, 32, "both"),
+            (8, 1, "standard", 2, 2, "loss"),
+        ):
+            p: dict[str, Any] = {"depth": min(depth, b.max_depth)}
+            for i in range(b.max_depth):
+                p[f"width_{i}"] = near(b.widths, width)
+                p[f"activation_{i}"] = near(b.activations, "relu")
+                p[f"block_{i}"] = near(b.blocks, "linear")
+                p[f"dropout_{i}"] = clip(b.dropout, 0.1)
+            p.update(
+                {
+                    "numeric_encoding": near(b.encodings, enc),
+                    "embedding_dim": near(b.embedding_dims, emb),
+                    "monotone_width": near(b.monotone_widths, mono),
+                    "frequency_scale": clip(b.frequency_scale, 3.0),
+                    "rule_lambda": clip(b.rule_lambda, 0.5),
+                    "learning_rate": clip(b.learning_rate, 2e-3),
+                    "weight_decay": clip(b.weight_decay, 1e-5),
+                }
+            )
+            p.update({f"mode_{r}": near(b.rule_modes, mode) for r in self.soft_rules})
+            points.append(p)
+        return points
+
     def to_spec(self, genome: dict[str, Any], *, max_epochs: int | None = None) -> dict[str, Any]:
         """Genome → NetworkSpec dict (only the active layers)."""
         layers = [dict(layer) for layer in genome["layers"][: genome["depth"]]]

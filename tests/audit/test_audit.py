@@ -61,6 +61,7 @@ def test_validate_fails_while_human_fields_missing_then_passes(run, tiny_search,
                 d[k] = "written by the provider"
             elif isinstance(v, dict) and v.get("status") != "not_applicable":
                 fill(v)
+
     fill(doc)
     doc["approvals"] = [{"role": "validation lead", "name": "A. Person", "date": "2026-11-23"}]
     filled = tmp_path / "doc.yaml"
@@ -95,14 +96,16 @@ def test_headline_metrics_and_fidelity_recomputed_independently(run, tiny_search
     m = (X["age"] < 21).fillna(False).to_numpy()
     r = ev["ev:rule:minor-age"]
     assert r["n"] == int(m.sum()) and r["violations"] == int((pred[m] != "<=50K").sum()) == 0
-    m = ((X["marital_status"] == "Married-civ-spouse") & (X["education_num"] >= 13) & (X["hours_per_week"] >= 40))
+    m = (X["marital_status"] == "Married-civ-spouse") & (X["education_num"] >= 13) & (X["hours_per_week"] >= 40)
     m = m.fillna(False).to_numpy()
     r = ev["ev:rule:married-graduate-full-time"]
     assert r["n"] == int(m.sum())
     assert r["violation_rate"] == pytest.approx((pred[m] != ">50K").mean(), abs=1e-6)
     sex = X["sex"].astype(str).to_numpy()
     for g in ("Male", "Female"):
-        assert ev[f"ev:group:sex={g}:selection_rate"]["value"] == pytest.approx((pred[sex == g] == ">50K").mean(), abs=1e-6)
+        assert ev[f"ev:group:sex={g}:selection_rate"]["value"] == pytest.approx(
+            (pred[sex == g] == ">50K").mean(), abs=1e-6
+        )
     assert isinstance(pd.DataFrame(report.body["evidence"]), pd.DataFrame)
 
 
@@ -128,10 +131,21 @@ def test_html_is_self_contained(run):
 @pytest.mark.skipif(chromium() is None, reason="Chromium not installed (Debian package chromium)")
 def test_renders_in_headless_chromium(run, tmp_path):
     shot = tmp_path / "report.png"
-    log = subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-                          "--window-size=1200,2000", "--enable-logging=stderr", "--v=0",
-                          f"--screenshot={shot}", (run / "reports" / "report.html").as_uri()],
-                         capture_output=True, text=True, timeout=120)
+    log = subprocess.run(
+        [
+            chromium(),
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1200,2000",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--screenshot={shot}",
+            (run / "reports" / "report.html").as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert shot.is_file() and shot.stat().st_size > 10_000
     assert "net::ERR" not in log.stderr
 

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_default_config_loads():
     cfg = load_config(ROOT / "search" / "census_income.yaml")
-    assert cfg.strategy == "evolution+gradient" and cfg.budget.seconds == 480
+    assert cfg.strategy == "evolution+gradient" and cfg.budget.seconds == 420
     assert Path(cfg.rules).resolve() == (ROOT / "rules" / "census_income.yaml").resolve()
     assert "off" in cfg.space.rule_modes  # a bare YAML `off` is not read as false
 
