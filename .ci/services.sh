@@ -15,3 +15,7 @@ if command -v pg_ctlcluster >/dev/null 2>&1; then
     echo "PostgreSQL ready for the multi-worker test"
   fi
 fi
+# Headless Chromium renders the HTML report in a test (skipped when unavailable).
+if ! command -v chromium >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || true
+fi

@@ -63,9 +63,9 @@ class YamlDocument:
         for key in keys:
             if node is None:
                 return None
-            if node.id == "mapping":
+            if getattr(node, "id", None) == "mapping":
                 node = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
-            elif node.id == "sequence" and isinstance(key, int) and 0 <= key < len(node.value):
+            elif getattr(node, "id", None) == "sequence" and isinstance(key, int) and 0 <= key < len(node.value):
                 node = node.value[key]
             else:
                 return None

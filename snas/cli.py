@@ -135,7 +135,7 @@ def cmd_rules_import_prolog(args: argparse.Namespace) -> int:
 class _Parser(argparse.ArgumentParser):
     """argparse that exits with code 2 and a one-line hint (never a traceback)."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n(run '{self.prog} --help' for help)\n")
 

@@ -73,6 +73,9 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
     0.86...
     """
 
+    n_features_in_: int
+    feature_names_in_: np.ndarray
+
     def __init__(
         self,
         *,

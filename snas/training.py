@@ -111,7 +111,8 @@ def train_network(
     steps_per_epoch = math.ceil(n / batch)
     epochs = max_epochs or spec.max_epochs
     epochs = max(epochs, math.ceil(MIN_STEPS / steps_per_epoch)) if max_epochs is None else epochs
-    decay, no_decay = [], []
+    decay: list[torch.nn.Parameter] = []
+    no_decay: list[torch.nn.Parameter] = []
     for name, p in net.named_parameters():
         if p.requires_grad:
             (no_decay if p.ndim < 2 or "embeddings" in name else decay).append(p)

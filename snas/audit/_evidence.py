@@ -101,7 +101,7 @@ def calibration(y: np.ndarray, proba: np.ndarray, positive: int, bins: int = 10)
     yb = (y == positive).astype(float)
     edges = np.linspace(0, 1, bins + 1)
     idx = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
-    table = []
+    table: list[dict[str, Any]] = []
     for b in range(bins):
         m = idx == b
         table.append(
@@ -125,7 +125,9 @@ def calibration(y: np.ndarray, proba: np.ndarray, positive: int, bins: int = 10)
                 "selection_rate": float(d.mean()),
             }
         )
-    ece = sum(r["n"] * abs(r["mean_predicted"] - r["observed_rate"]) for r in table if r["n"]) / len(y)
+    ece = sum(
+        float(r["n"]) * abs(float(r["mean_predicted"]) - float(r["observed_rate"])) for r in table if r["n"]
+    ) / len(y)
     return {"reliability": table, "threshold_sweep": sweep, "expected_calibration_error": float(ece)}
 
 
@@ -180,10 +182,13 @@ def fairness(
             if len(valid) < 2:
                 continue
             mat = np.vstack([per_level[lv][name] for lv in valid])
-            point = {lv: next(i["value"] for i in items if i["id"] == f"ev:group:{attr}={lv}:{name}") for lv in valid}
-            hi_lv, lo_lv = max(point, key=point.get), min(point, key=point.get)
-            diff = float(point[hi_lv] - point[lo_lv])
-            ratio = float(point[lo_lv] / point[hi_lv]) if point[hi_lv] else float("nan")
+            by_level: dict[str, float] = {
+                lv: next(i["value"] for i in items if i["id"] == f"ev:group:{attr}={lv}:{name}") for lv in valid
+            }
+            hi_lv = max(by_level, key=lambda k: by_level[k])
+            lo_lv = min(by_level, key=lambda k: by_level[k])
+            diff = float(by_level[hi_lv] - by_level[lo_lv])
+            ratio = float(by_level[lo_lv] / by_level[hi_lv]) if by_level[hi_lv] else float("nan")
             with np.errstate(invalid="ignore", divide="ignore"):
                 d_s = np.nanmax(mat, 0) - np.nanmin(mat, 0)
                 r_s = np.nanmin(mat, 0) / np.nanmax(mat, 0)

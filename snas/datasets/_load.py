@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from snas._util import did_you_mean, level_codes, sha256_file
 from snas.datasets._manifest import DataFile, Manifest, load_manifest
-from snas.datasets._schema import Column, Schema, normalise_name
+from snas.datasets._schema import Column, ColumnKind, Schema, normalise_name
 from snas.exceptions import DatasetError
 
 if TYPE_CHECKING:
@@ -117,6 +117,15 @@ def locate_file(
 ) -> tuple[Path, str]:
     """Find ``f`` (data_dir → SNAS_DATA_DIR → cache → download) and verify its sha256."""
     tried: list[tuple[Path, str]] = []
+    if f.package:
+        import importlib.resources
+
+        try:
+            tried.append((Path(str(importlib.resources.files(f.package) / f.path)), f"package {f.package}"))
+        except ModuleNotFoundError:
+            raise DatasetError(
+                f"the {f.role!r} file ships with the Python package {f.package!r}, which is not installed; pip install it"
+            ) from None
     if data_dir is not None:
         tried.append((Path(data_dir) / f.path, "data_dir"))
     if env := os.environ.get("SNAS_DATA_DIR"):
@@ -175,6 +184,9 @@ def _read_csv(path: Path, m: Manifest, f: DataFile) -> pd.DataFrame:
                 f"{path}: header lacks column(s) {missing_cols}; the manifest {m.source} declares {originals}"
             )
         raw = raw[originals]
+    for name, mapping in m.recode.items():
+        original = next(c.original for c in m.schema.columns if c.name == name)
+        raw[original] = raw[original].map(lambda v, mp=mapping: mp.get(v, v) if isinstance(v, str) else v)
     return _type_frame(raw, m.schema, path, f, line_offset=f.skip_rows + (2 if m.header else 1))
 
 
@@ -275,6 +287,10 @@ def _split(frame: pd.DataFrame, m: Manifest) -> tuple[pd.DataFrame, pd.DataFrame
     return tr.reset_index(drop=True), te.reset_index(drop=True)
 
 
+def _kind(name: str) -> ColumnKind:
+    return "ordinal" if name == "ordinal" else ("numeric" if name == "numeric" else "categorical")
+
+
 def infer_columns(frame: pd.DataFrame, categorical: list[Any] | tuple[Any, ...] = ()) -> tuple[Column, ...]:
     """Column schema inferred from dtypes: numbers → numeric, ordered categoricals → ordinal,
     everything else → categorical (levels sorted). Names are normalised."""
@@ -290,7 +306,7 @@ def infer_columns(frame: pd.DataFrame, categorical: list[Any] | tuple[Any, ...] 
         seen[norm] = str(c)
         if isinstance(s.dtype, pd.CategoricalDtype):
             kind = "ordinal" if s.dtype.ordered else "categorical"
-            cols.append(Column(norm, str(c), kind, tuple(str(v) for v in s.cat.categories)))
+            cols.append(Column(norm, str(c), _kind(kind), tuple(str(v) for v in s.cat.categories)))
         elif pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s) or c in categorical:
             levels = tuple(sorted(str(v) for v in s.dropna().unique()))
             cols.append(Column(norm, str(c), "categorical", levels))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ _TOP_KEYS = {
     "sensitive",
     "split",
 }
-_FILE_KEYS = {"path", "url", "sha256", "skip_rows", "label_suffix"}
+_FILE_KEYS = {"path", "url", "sha256", "skip_rows", "label_suffix", "package"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class DataFile:
     url: str | None = None
     skip_rows: int = 0
     label_suffix: str | None = None
+    package: str | None = None  # the file ships inside this installed Python package
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Manifest:
     missing: tuple[str, ...]
     schema: Schema
     split: dict[str, Any]
+    recode: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -137,6 +139,7 @@ def load_manifest(name_or_path: str | os.PathLike[str]) -> Manifest:
             url=spec.get("url"),
             skip_rows=int(spec.get("skip_rows", 0)),
             label_suffix=spec.get("label_suffix"),
+            package=spec.get("package"),
         )
 
     fmt = d.get("format", {}) or {}
@@ -144,6 +147,7 @@ def load_manifest(name_or_path: str | os.PathLike[str]) -> Manifest:
     if not isinstance(d["columns"], list) or not d["columns"]:
         raise fail("'columns' must be a list of {name, type}", "columns")
     seen: set[str] = set()
+    recode: dict[str, dict[str, str]] = {}
     for i, c in enumerate(d["columns"]):
         if not isinstance(c, dict) or "name" not in c:
             raise fail("each column needs a 'name' and a 'type'", "columns", i)
@@ -162,6 +166,10 @@ def load_manifest(name_or_path: str | os.PathLike[str]) -> Manifest:
         if norm in seen:
             raise fail(f"two columns normalise to the same name {norm!r}; rename one", "columns", i)
         seen.add(norm)
+        if c.get("recode"):
+            if not isinstance(c["recode"], dict):
+                raise fail(f"column {c['name']!r}: 'recode' maps raw values to level names", "columns", i)
+            recode[norm] = {str(k): str(v) for k, v in c["recode"].items()}
         columns.append(
             Column(
                 name=norm,
@@ -218,4 +226,5 @@ def load_manifest(name_or_path: str | os.PathLike[str]) -> Manifest:
         missing=tuple(str(m) for m in (missing if isinstance(missing, list) else [missing])),
         schema=Schema(columns=tuple(columns), target=target, classes=classes, positive=positive, sensitive=sensitive),
         split=dict(split),
+        recode=recode,
     )

@@ -134,7 +134,7 @@ def compile_rules(rules: RuleSet | None, schema: Schema, classes: tuple[str, ...
     soft = tuple((r.id, r.body, index[r.head], r.weight) for r in rules.soft)
     neuron_ok: dict[str, int] = {}
     for r in rules.soft:
-        signs = set()
+        signs: set[int | None] = set()
         for f, direction in net_mono.items():
             p = polarity(r.body, f)
             if p is None:
@@ -143,7 +143,8 @@ def compile_rules(rules: RuleSet | None, schema: Schema, classes: tuple[str, ...
                 signs.add(p * direction)
         if None in signs or len(signs) > 1:
             continue  # mixed direction: usable as a loss only
-        neuron_ok[r.id] = signs.pop() if signs else 1
+        sign = signs.pop() if signs else 1
+        neuron_ok[r.id] = 1 if sign is None else sign
     return CompiledRules(
         rules=rules,
         classes=classes,

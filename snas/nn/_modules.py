@@ -24,6 +24,11 @@ _ACT = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh, "sel
 
 
 class NumericEncoding(nn.Module):
+    missing_cols: torch.Tensor
+    lower: torch.Tensor
+    width: torch.Tensor
+    mask: torch.Tensor
+
     """Encodes k standardised numeric columns.
 
     ``standard``: z and missing indicators; ``ple``: piecewise-linear bins; ``periodic``:
@@ -88,6 +93,12 @@ def _ple_buffers(edges: list[Any], n_bins: int) -> tuple[torch.Tensor, torch.Ten
 
 
 class KnowledgeNeurons(nn.Module):
+    num_idx: torch.Tensor
+    num_thr: torch.Tensor
+    num_op: torch.Tensor
+    cat_idx: torch.Tensor
+    cat_tables: torch.Tensor
+
     """KINS-style neurons: the fuzzy truth of each rule body, from encoded inputs.
 
     Numeric comparisons become σ(k·(z − t̃)) on standardised values (a bump for ==),
@@ -119,8 +130,8 @@ class KnowledgeNeurons(nn.Module):
                 num_idx.append(j)
                 num_thr.append(encoder.standardise(a.feature, float(a.value)))
                 num_op.append(op)
-                node = ("num", len(num_idx) - 1)
-                return ("not", node) if a.op == "!=" else node
+                leaf: Any = ("num", len(num_idx) - 1)
+                return ("not", leaf) if a.op == "!=" else leaf
             j = encoder.categorical.index(a.feature)
             levels = encoder.levels[a.feature]
             codes = _codes_satisfying(a, levels)
@@ -247,6 +258,18 @@ class _Block(nn.Module):
 
 
 class SNASNetwork(nn.Module):
+    free_num: torch.Tensor
+    mono_num: torch.Tensor
+    mono_sign: torch.Tensor
+    x0_feature: torch.Tensor
+    neuron_free: torch.Tensor
+    neuron_mono: torch.Tensor
+    neuron_mono_sign: torch.Tensor
+    mono_lower: torch.Tensor
+    mono_width: torch.Tensor
+    mono_mask: torch.Tensor
+    kbann_mono: torch.Tensor
+
     """The network for one candidate: encodings → blocks (+ knowledge neurons) → logits,
     plus a monotone path for monotonic features. Excluded features never enter.
 
@@ -273,17 +296,20 @@ class SNASNetwork(nn.Module):
             spec,
         )
         self.embeddings = nn.ModuleList()
+        cat_dims: list[int] = []
         n_cat_out = 0
         for f in encoder.categorical:
             n_levels = len(encoder.levels[f]) + 1
             if spec.embedding_dim:
                 self.embeddings.append(nn.Embedding(n_levels, spec.embedding_dim))
+                cat_dims.append(spec.embedding_dim)
                 n_cat_out += spec.embedding_dim
             else:
                 emb = nn.Embedding(n_levels, n_levels)
                 emb.weight.data = torch.eye(n_levels)
                 emb.weight.requires_grad_(False)
                 self.embeddings.append(emb)
+                cat_dims.append(n_levels)
                 n_cat_out += n_levels
         # knowledge neurons: free ones join the trunk at inject_at; monotone-touching ones join the monotone path
         neuron_rules = [
@@ -314,7 +340,7 @@ class SNASNetwork(nn.Module):
                 _column_features(
                     self.num_enc,
                     len(free_num),
-                    [(self.embeddings[j].embedding_dim) for j in range(len(encoder.categorical))],
+                    cat_dims,
                     [bool(encoder.has_missing_[i]) for i in free_num],
                 ),
                 dtype=torch.long,

@@ -103,7 +103,7 @@ class NetworkSpec:
                 layers = tuple(built)
         if "drop_features" in d:
             d["drop_features"] = tuple(d["drop_features"] or ())
-        spec = cls(**d, **({"layers": layers} if layers is not None else {}))  # type: ignore[arg-type]
+        spec = cls(**d, **({"layers": layers} if layers is not None else {}))
         problems += spec._problems()
         if problems:
             raise ConfigError(f"{where}: " + "; ".join(problems))

@@ -38,6 +38,7 @@ class ColumnView:
 
         s = self.frame[name]
         col = self.schema.column(name) if self.schema is not None and name in self.schema else None
+        out: tuple[str, Any, Any]
         if col is not None and col.kind != "numeric":
             levels = list(col.levels) or list(pd.unique(s.dropna().astype(str)))
             out = ("cat", level_codes(s, levels), levels)

@@ -198,9 +198,9 @@ def _build(tree: Any, loc: _Located) -> Condition:
             out[id(node)] = And(
                 (
                     Compare(fname, FLIPPED_OP[op1], lo, fspan, lspan),  # type: ignore[arg-type]
-                    Compare(fname, op2, hi, fspan, hspan),
+                    Compare(fname, op2, hi, fspan, hspan),  # type: ignore[arg-type]
                 )
-            )  # type: ignore[arg-type]
+            )
         elif kind in ("member", "not_member"):
             fname, fspan = feature_of(node.children[0])
             lst = node.children[-1]
@@ -262,7 +262,8 @@ def parse_condition(text: str, *, _doc: YamlDocument | None = None, _node: Any =
     try:
         tree = _parser().parse(text)
     except UnexpectedCharacters as exc:
-        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        pos = int(exc.pos_in_stream or 0)
+        ch = text[pos] if pos < len(text) else ""
         hint = ""
         if ch == "=":
             hint = " (write '==' to compare for equality)"
@@ -270,7 +271,7 @@ def parse_condition(text: str, *, _doc: YamlDocument | None = None, _node: Any =
             hint = " (write 'and', 'or', 'not')"
         elif ch == ".":
             hint = " (attribute access is not part of the rule language)"
-        raise loc.error(f"unexpected character {ch!r}{hint}", exc.pos_in_stream) from None
+        raise loc.error(f"unexpected character {ch!r}{hint}", pos) from None
     except UnexpectedEOF as exc:
         raise loc.error(f"unexpected end of the condition; expected {_expected(exc.expected)}", len(text)) from None
     except UnexpectedToken as exc:

@@ -79,7 +79,10 @@ def import_prolog(
             if t.data == "var":
                 if str(tok) not in mapping:
                     raise RuleSyntaxError(
-                        f"variable {tok} is not an argument of the head", path=path, line=tok.line, column=tok.column
+                        f"variable {tok} is not an argument of the head",
+                        path=path,
+                        line=getattr(tok, "line", None),
+                        column=getattr(tok, "column", None),
                     )
                 return "feature", mapping[str(tok)]
             if t.data == "number":

@@ -71,6 +71,7 @@ class SpaceBounds:
     encodings: tuple[str, ...] = ("standard", "ple", "periodic")
     embedding_dims: tuple[int, ...] = (0, 2, 4, 8)  # 0 = one-hot (no trainable parameters)
     monotone_widths: tuple[int, ...] = (2, 4, 8, 16, 32)
+    monotone_curves: tuple[int, ...] = (0, 2, 4, 8)
     frequency_scale: tuple[float, float] = (0.3, 10.0)
     rule_modes: tuple[str, ...] = ("loss", "neuron", "both", "off")
     rule_lambda: tuple[float, float] = (0.01, 3.0)
@@ -202,7 +203,8 @@ def load_config(path: str | Path) -> ExperimentConfig:
             else:
                 if k == "rule_modes":  # YAML 1.1 reads a bare `off` as false
                     v = ["off" if x is False else x for x in _tuple(v)]
-                space = replace(space, **{k: _tuple(v) if k not in ("max_depth",) else int(v)})
+                value: Any = _tuple(v) if k != "max_depth" else int(v)
+                space = replace(space, **{k: value})
         from snas.nn._spec import ACTIVATIONS, BLOCKS, ENCODINGS, INJECTION_MODES
 
         for gene, values, allowed_values in (

@@ -32,6 +32,8 @@ def _gumbel(logits: torch.Tensor, tau: float, gen: torch.Generator) -> torch.Ten
 
 
 class _SuperLayer(nn.Module):
+    masks: torch.Tensor
+
     def __init__(self, n_in: int, width: int, ops: list[str]) -> None:
         super().__init__()
         self.ops = ops
@@ -96,7 +98,7 @@ def refine_genome(
     width = max(la["width"] for la in layers)
     n_free_neurons = int(net.neuron_free.numel())
     first_in = net.n_free_inputs + (n_free_neurons if nspec.inject_at == 0 else 0)
-    supers = nn.ModuleList()
+    supers: list[_SuperLayer] = []
     for i in range(depth):
         ops = acts if i == 0 else [*acts, "skip"]
         supers.append(_SuperLayer(first_in if i == 0 else width, width, ops))

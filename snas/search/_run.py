@@ -133,14 +133,13 @@ class _Heartbeat:
 
 
 def _counts(study: Any, me: int | None = None) -> tuple[int, int]:
-    """(finished evaluations, in-flight trials numbered before ``me``)."""
+    """(finished evaluations, running trials numbered before ``me``). Queued (WAITING)
+    trials do not count: the next ``ask`` takes them."""
     from optuna.trial import TrialState
 
     trials = study.get_trials(deepcopy=False)
     done = sum(1 for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED))
-    flying = sum(
-        1 for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING) and (me is None or t.number < me)
-    )
+    flying = sum(1 for t in trials if t.state == TrialState.RUNNING and (me is None or t.number < me))
     return done, flying
 
 

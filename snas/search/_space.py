@@ -53,6 +53,7 @@ class SearchSpace:
             "numeric_encoding": trial.suggest_categorical("numeric_encoding", list(b.encodings)),
             "embedding_dim": trial.suggest_categorical("embedding_dim", list(b.embedding_dims)),
             "monotone_width": trial.suggest_categorical("monotone_width", list(b.monotone_widths)),
+            "monotone_curves": trial.suggest_categorical("monotone_curves", list(b.monotone_curves)),
             "frequency_scale": trial.suggest_float("frequency_scale", *b.frequency_scale, log=True),
             "rule_modes": {r: trial.suggest_categorical(f"mode_{r}", list(b.rule_modes)) for r in self.soft_rules},
             "rule_lambda": trial.suggest_float("rule_lambda", *b.rule_lambda, log=True),
@@ -92,6 +93,7 @@ class SearchSpace:
                     "numeric_encoding": near(b.encodings, enc),
                     "embedding_dim": near(b.embedding_dims, emb),
                     "monotone_width": near(b.monotone_widths, mono),
+                    "monotone_curves": near(b.monotone_curves, mono // 4),
                     "frequency_scale": clip(b.frequency_scale, 3.0),
                     "rule_lambda": clip(b.rule_lambda, 0.5),
                     "learning_rate": clip(b.learning_rate, 2e-3),
@@ -113,6 +115,7 @@ class SearchSpace:
             "numeric_encoding": genome["numeric_encoding"],
             "embedding_dim": int(genome.get("embedding_dim", 8)),
             "monotone_width": int(genome.get("monotone_width", 32)),
+            "monotone_curves": int(genome.get("monotone_curves", 8)),
             "frequency_scale": float(genome["frequency_scale"]),
             "rule_modes": dict(genome["rule_modes"]),
             "rule_lambda": float(genome["rule_lambda"]),
@@ -129,37 +132,60 @@ class SearchSpace:
         return (self.count(self.to_spec(genome)) - self.max_parameters) / self.max_parameters
 
     def repair(self, genome: dict[str, Any]) -> dict[str, Any]:
-        """Map an infeasible genome into the feasible set: narrow the widest active layer,
-        then drop layers, then shrink embeddings and the monotone path, then fall back to
-        cheaper numeric encodings."""
+        """Map an infeasible genome into the feasible set, greedily: among the moves that
+        shrink it (narrow the widest layer, drop the last layer, another embedding size, a
+        narrower monotone path, fewer monotone curves, a cheaper numeric encoding), take the
+        one that removes the most parameters, until it fits ``max_parameters``."""
         g = copy.deepcopy(genome)
         if self.max_parameters is None:
             return g
-        widths = sorted(self.bounds.widths)
+        size = self.count(self.to_spec(g))
         for _ in range(64):
-            if self.count(self.to_spec(g)) <= self.max_parameters:
+            if size <= self.max_parameters:
                 return g
-            active = g["layers"][: g["depth"]]
-            widest = max(range(len(active)), key=lambda i: active[i]["width"])
-            w = active[widest]["width"]
-            smaller = [x for x in widths if x < w]
-            if smaller:
-                active[widest]["width"] = smaller[-1]
-            elif g["depth"] > 1:
-                g["depth"] -= 1
-            elif g.get("embedding_dim", 0) > min(self.bounds.embedding_dims):
-                g["embedding_dim"] = max(x for x in self.bounds.embedding_dims if x < g["embedding_dim"])
-            elif g.get("monotone_width", 2) > min(self.bounds.monotone_widths):
-                g["monotone_width"] = max(x for x in self.bounds.monotone_widths if x < g["monotone_width"])
-            elif g["numeric_encoding"] == "periodic":
-                g["numeric_encoding"] = "ple"
-            elif g["numeric_encoding"] == "ple":
-                g["numeric_encoding"] = "standard"
-            else:
+            best: tuple[int, dict[str, Any]] | None = None
+            for move in self._moves(g):
+                n = self.count(self.to_spec(move))
+                if n < size and (best is None or n < best[0]):
+                    best = (n, move)
+            if best is None:
                 break
-        if self.count(self.to_spec(g)) > self.max_parameters:
+            size, g = best
+        if size > self.max_parameters:
             raise ValueError(f"no genome in the space fits max_parameters={self.max_parameters}")
         return g
+
+    def _moves(self, g: dict[str, Any]) -> list[dict[str, Any]]:
+        b = self.bounds
+        out = []
+        active = g["layers"][: g["depth"]]
+        widest = max(range(len(active)), key=lambda i: active[i]["width"])
+        smaller = [x for x in sorted(b.widths) if x < active[widest]["width"]]
+        if smaller:
+            m = copy.deepcopy(g)
+            m["layers"][widest]["width"] = smaller[-1]
+            out.append(m)
+        if g["depth"] > 1:
+            m = copy.deepcopy(g)
+            m["depth"] -= 1
+            out.append(m)
+        for key, options in (
+            ("embedding_dim", b.embedding_dims),
+            ("monotone_width", b.monotone_widths),
+            ("monotone_curves", b.monotone_curves),
+        ):
+            for v in options:
+                if v != g.get(key):
+                    m = copy.deepcopy(g)
+                    m[key] = v
+                    out.append(m)
+        cheaper = {"periodic": ["ple", "standard"], "ple": ["standard"]}.get(g["numeric_encoding"], [])
+        for enc in cheaper:
+            if enc in b.encodings:
+                m = copy.deepcopy(g)
+                m["numeric_encoding"] = enc
+                out.append(m)
+        return out
 
     @staticmethod
     def describe(genome: dict[str, Any]) -> str:
