@@ -22,6 +22,15 @@ from snas.audit._report import AuditReport
 __all__ = ["render_html", "render_markdown", "write_reports"]
 
 MISSING = "⚠ missing — to be completed by the provider"
+# evidence kinds shown in their own sections rather than in the evidence table
+_NOT_TABULAR = (
+    "search_history",
+    "local_explanation",
+    "rule_fidelity_by_group",
+    "global_explanation",
+    "calibration",
+    "data_profile",
+)
 
 
 def _fmt(v: Any, digits: int = 4) -> str:
@@ -173,14 +182,7 @@ def render_markdown(report: AuditReport) -> str:
             )
     lines += ["", "## Evidence", "", "| id | value | 95% CI | n | pass |", "|---|---|---|---|---|"]
     for e in b["evidence"]:
-        if e["kind"] in (
-            "search_history",
-            "local_explanation",
-            "rule_fidelity_by_group",
-            "global_explanation",
-            "calibration",
-            "data_profile",
-        ):
+        if e["kind"] in _NOT_TABULAR:
             continue
         lines.append(f"| `{e['id']}` | {_fmt(e['value'])} | {_ci(e)} | {e.get('n', '')} | {_fmt(e.get('pass'))} |")
     lines += ["", "## Risk register (pre-filled from flagged checks)", ""]
@@ -285,14 +287,7 @@ def render_html(report: AuditReport, figs: dict[str, str] | None = None) -> str:
         '<h2 id="evidence">Evidence</h2><table><tr><th>id</th><th>value</th><th>95% CI</th><th>n</th><th>threshold</th><th>pass</th></tr>'
     )
     for x in b["evidence"]:
-        if x["kind"] in (
-            "search_history",
-            "local_explanation",
-            "rule_fidelity_by_group",
-            "global_explanation",
-            "calibration",
-            "data_profile",
-        ):
+        if x["kind"] in _NOT_TABULAR:
             continue
         cls = "" if x.get("pass") is None else (' class="pass"' if x["pass"] else ' class="fail"')
         out.append(
