@@ -1,4 +1,4 @@
-"""Model files without pickle: ``model.safetensors`` (weights) + ``model.json`` (everything
+"""Model files in non-executable formats: ``model.safetensors`` (weights) + ``model.json`` (everything
 else, including the sha256 of the weights and of the rule text). Written atomically."""
 
 from __future__ import annotations

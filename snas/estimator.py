@@ -394,7 +394,7 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
 
         t = self._tensors(frame)
         out = []
-        self.network_.eval()
+        self.network_.eval()  # safe: torch inference mode, not Python eval
         with torch.no_grad():
             for s in range(0, len(frame), 16384):
                 sl = slice(s, s + 16384)
@@ -510,7 +510,7 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             raise ModelFileError(
                 f"{path}: the model files are inconsistent ({exc.__class__.__name__}: {str(exc)[:200]})"
             ) from None
-        net.eval()
+        net.eval()  # safe: torch inference mode, not Python eval
         clf.network_ = net
         clf.n_parameters_ = meta["n_parameters"]
         from snas.training import TrainResult

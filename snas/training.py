@@ -84,7 +84,7 @@ def _losses(net: torch.nn.Module, d: TrainingData, spec: NetworkSpec) -> tuple[t
 @torch.no_grad()
 def evaluate_loss(net: torch.nn.Module, d: TrainingData, spec: NetworkSpec) -> float:
     """Validation log-loss of the shielded output (the early-stopping criterion)."""
-    net.eval()
+    net.eval()  # safe: torch inference mode, not Python eval
     ce, _ = _losses(net, d, spec)
     return float(ce)
 
@@ -155,7 +155,7 @@ def train_network(
             break
     if best_state is not None:
         net.load_state_dict(best_state)
-    net.eval()
+    net.eval()  # safe: torch inference mode, not Python eval
     return TrainResult(
         epochs=epoch,
         best_epoch=best_epoch or epoch,

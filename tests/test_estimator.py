@@ -26,6 +26,7 @@ SMALL = {
 
 @parametrize_with_checks([SNASClassifier(architecture=SMALL, random_state=0)])
 def test_sklearn_contract(estimator, check):
+    """One scikit-learn check_* function per case; a broken contract raises."""
     check(estimator)
 
 

@@ -579,7 +579,7 @@ def _sections(
             for c in clf.schema_.features
             if c.name in clf.encoder_.features
         ],
-        "export_formats": ["safetensors weights + JSON metadata (no pickle)"],
+        "export_formats": ["safetensors weights + JSON metadata (no pickle)"],  # safe: text only
         "runtime_dependencies": {
             k: v for k, v in manifest["versions"].items() if k in ("torch", "numpy", "pandas", "scikit-learn")
         },
