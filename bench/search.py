@@ -7,13 +7,14 @@
     several seeds: hypervolume of the test-set front, every candidate scored on adult.test,
     objectives normalised on fixed bounds with a fixed reference point.
 
-    python bench/search.py [--part a|b|ab] [--budget 60s] [--seeds 0 1 2 3 4]
+    python bench/search.py [--part a|b|ab] [--budget 60s] [--seeds 0 1 2 3 4] [--jobs 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import statistics
 import time
 
@@ -94,38 +95,67 @@ def part_a(data, rules, budget):
     }
 
 
-def part_b(data, rules, budget, seeds):
-    from snas.search import SearchContext, hypervolume, load_config, run_search
+STRATEGIES = ("random", "evolution", "gradient", "evolution+gradient")
 
-    base = load_config(ROOT / "search" / "census_income.yaml")
-    rows = []
-    for strategy in ("random", "evolution", "gradient", "evolution+gradient"):
-        for seed in seeds:
-            cfg = dataclasses.replace(base, strategy=strategy, seed=seed, name=f"bench-{strategy}-{seed}")
-            from snas.search import parse_budget
 
-            cfg = dataclasses.replace(cfg, budget=parse_budget(budget))
-            ctx = SearchContext(data, rules, cfg)
-            points = []
+@functools.cache
+def _data_and_rules():
+    from snas.datasets import load
+    from snas.rules import load_rules
 
-            def score(ev, clf, points=points):
-                m = test_metrics(clf, data, rules)
-                points.append(normalise(1 - m["test_accuracy"], m["parameters"], 1 - (m["f_soft"] or 1.0)))
+    return load("census_income", data_dir=data_dir()), load_rules(ROOT / "rules" / "census_income.yaml")
 
-            res = run_search(cfg, ctx, storage_url="memory", progress=False, on_model=score)
-            hv = hypervolume(np.array(points), REFERENCE) if points else 0.0
-            rows.append(
-                {
-                    "strategy": strategy,
-                    "seed": seed,
-                    "hypervolume": hv,
-                    "candidates": len(points),
-                    "evaluated": len(res.evaluations),
-                }
-            )
-            print(rows[-1], flush=True)
+
+def one_strategy_run(strategy: str, seed: int, budget: str, threads: int) -> dict:
+    """One search of part (b); every model it trains is scored on adult.test for the front."""
+    import torch
+
+    from snas.search import SearchContext, hypervolume, load_config, parse_budget, run_search
+
+    torch.set_num_threads(threads)
+    data, rules = _data_and_rules()
+    cfg = load_config(ROOT / "search" / "census_income.yaml")
+    cfg = dataclasses.replace(
+        cfg, strategy=strategy, seed=seed, name=f"bench-{strategy}-{seed}", budget=parse_budget(budget)
+    )
+    points = []
+
+    def score(ev, clf):
+        m = test_metrics(clf, data, rules)
+        points.append(normalise(1 - m["test_accuracy"], m["parameters"], 1 - (m["f_soft"] or 1.0)))
+
+    res = run_search(cfg, SearchContext(data, rules, cfg), storage_url="memory", progress=False, on_model=score)
+    row = {
+        "strategy": strategy,
+        "seed": seed,
+        "hypervolume": hypervolume(np.array(points), REFERENCE) if points else 0.0,
+        "candidates": len(points),
+        "evaluated": len(res.evaluations),
+        "torch_threads": threads,
+    }
+    print(row, flush=True)
+    return row
+
+
+def part_b(budget, seeds, jobs):
+    """Every (strategy, seed) pair under the same wall-clock budget; with ``jobs`` > 1 the runs
+    share the cores evenly (each gets cores / jobs torch threads, all runs equally loaded)."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    pairs = [(strategy, seed) for strategy in STRATEGIES for seed in seeds]
+    if jobs == 1:
+        rows = [one_strategy_run(st, seed, budget, threads) for st, seed in pairs]
+    else:
+        # interleave strategies so that concurrent runs always belong to different strategies
+        order = [(st, seed) for seed in seeds for st in STRATEGIES]
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pair: pool.submit(one_strategy_run, *pair, budget, threads) for pair in order}
+            rows = [futures[pair].result() for pair in pairs]
     summary = []
-    for strategy in ("random", "evolution", "gradient", "evolution+gradient"):
+    for strategy in STRATEGIES:
         hv = [r["hypervolume"] for r in rows if r["strategy"] == strategy]
         summary.append(
             {
@@ -140,6 +170,7 @@ def part_b(data, rules, budget, seeds):
         )
     return {
         "budget_per_run": budget,
+        "parallel_runs": jobs,
         "bounds": BOUNDS.tolist(),
         "reference": REFERENCE.tolist(),
         "runs": rows,
@@ -148,21 +179,18 @@ def part_b(data, rules, budget, seeds):
 
 
 def main() -> None:
-    from snas.datasets import load
-    from snas.rules import load_rules
 
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--part", default="ab")
     p.add_argument("--default-budget", default=None, help="override the default search budget (part a)")
     p.add_argument("--budget", default="60s", help="budget of each run in part b")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    p.add_argument("--jobs", type=int, default=1, help="part b: runs at a time (the cores are split evenly)")
     args = p.parse_args()
-    data = load("census_income", data_dir=data_dir())
-    rules = load_rules(ROOT / "rules" / "census_income.yaml")
     payload = {}
     table = ""
     if "a" in args.part:
-        payload["default_search"] = part_a(data, rules, args.default_budget)
+        payload["default_search"] = part_a(*_data_and_rules(), args.default_budget)
         a = payload["default_search"]
         table += (
             f"Default search: {a['wall_seconds_search_and_refit']:.0f} s wall (search + refit), "
@@ -181,8 +209,8 @@ def main() -> None:
         )
         table += "\n"
     if "b" in args.part:
-        payload["strategies"] = part_b(data, rules, args.budget, args.seeds)
-        table += f"Equal budget ({args.budget} per run), hypervolume of the test-set front (higher is better):\n\n"
+        payload["strategies"] = part_b(args.budget, args.seeds, args.jobs)
+        table += f"Equal budget ({args.budget} per run, {args.jobs} at a time), hypervolume of the test-set front (higher is better):\n\n"
         table += markdown_table(
             payload["strategies"]["summary"],
             [

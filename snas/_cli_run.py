@@ -8,7 +8,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from snas._exit_codes import EXIT_OK
 
 _EPILOG_SEARCH = """examples:
   snas search search/census_income.yaml --out runs/census --data-dir ../shared/datasets

@@ -1,8 +1,7 @@
 """The ``snas`` command line: ``check``, ``rules``, ``search``, ``audit``, ``predict``.
 
 Heavy libraries are imported inside the commands that need them, so ``snas --help`` and
-``snas check`` never import torch or shap. Exit codes: 0 success (warnings allowed),
-1 the rules / run / report failed a check, 2 usage, input or I/O error.
+``snas check`` never import torch or shap. Exit codes: :mod:`snas._exit_codes`.
 """
 
 from __future__ import annotations
@@ -14,9 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from snas._exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from snas._version import __version__
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 _EPILOG_CHECK = """examples:
   snas check rules/census_income.yaml --data-dir ../shared/datasets
@@ -223,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
 

@@ -250,7 +250,7 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             )
         if self.search is not None or self.budget is not None:
             self._run_search(frame, y_arr)
-        spec = self._prepare(frame, y_arr, y_name=getattr(y, "name", None))
+        spec = self._prepare(frame, y_arr, y_name=getattr(y, "name", None), checked=True)
         old_threads = torch.get_num_threads()
         if self.n_threads:
             torch.set_num_threads(self.n_threads)
@@ -308,13 +308,14 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             self.best_model_ = self
         return self
 
-    def _prepare(self, X: Any, y: Any, y_name: str | None = None) -> Any:
-        """Validate parameters, infer the schema, compile the rules and fit the encoder."""
+    def _prepare(self, X: Any, y: Any, y_name: str | None = None, *, checked: bool = False) -> Any:
+        """Validate parameters, infer the schema, compile the rules and fit the encoder.
+
+        ``checked``: X is already the frame :meth:`_as_frame` made (``fit`` passes it on).
+        """
         from snas.nn import NetworkSpec, TabularEncoder, compile_rules
 
-        frame = (
-            X if isinstance(X, pd.DataFrame) and hasattr(self, "n_features_in_") else self._as_frame(X, fitting=True)
-        )
+        frame = X if checked else self._as_frame(X, fitting=True)
         y_arr = np.asarray(y)
         if not hasattr(self, "classes_") or len(getattr(self, "classes_", [])) == 0:
             self.classes_ = np.unique(y_arr)

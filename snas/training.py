@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,6 +122,8 @@ def train_network(
         [{"params": decay, "weight_decay": spec.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=spec.learning_rate,
     )
+    params = [p for p in net.parameters() if p.requires_grad]
+    average = [p.detach().clone() for p in params] if spec.ema_decay > 0 else None
     best_state: dict[str, torch.Tensor] | None = None
     best_loss, best_epoch, stale = math.inf, 0, 0
     history: list[dict[str, float]] = []
@@ -137,17 +141,21 @@ def train_network(
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if average is not None:
+                with torch.no_grad():
+                    torch._foreach_lerp_(average, params, 1.0 - spec.ema_decay)
             total += ce.item() * idx.numel()
             total_rule += rule.item() * idx.numel()
         row = {"epoch": float(epoch), "train_loss": total / n, "rule_loss": total_rule / n}
         if valid is not None and len(valid):
-            val = evaluate_loss(net, valid, spec)
-            row["val_loss"] = val
-            if val < best_loss - 1e-5:
-                best_loss, best_epoch, stale = val, epoch, 0
-                best_state = copy.deepcopy(net.state_dict())
-            else:
-                stale += 1
+            with _swapped(params, average):
+                val = evaluate_loss(net, valid, spec)
+                row["val_loss"] = val
+                if val < best_loss - 1e-5:
+                    best_loss, best_epoch, stale = val, epoch, 0
+                    best_state = copy.deepcopy(net.state_dict())
+                else:
+                    stale += 1
         history.append(row)
         if callback is not None:
             callback(row)
@@ -155,6 +163,9 @@ def train_network(
             break
     if best_state is not None:
         net.load_state_dict(best_state)
+    elif average is not None:
+        with torch.no_grad():
+            torch._foreach_copy_(params, average)
     net.eval()  # safe: torch inference mode, not Python eval
     return TrainResult(
         epochs=epoch,
@@ -163,3 +174,19 @@ def train_network(
         seconds=time.perf_counter() - start,
         history=history,
     )
+
+
+@contextlib.contextmanager
+def _swapped(params: list[torch.nn.Parameter], average: list[torch.Tensor] | None) -> Iterator[None]:
+    """Temporarily load the averaged weights (exponential moving average) into ``params``."""
+    if average is None:
+        yield
+        return
+    with torch.no_grad():
+        current = [p.detach().clone() for p in params]
+        torch._foreach_copy_(params, average)
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            torch._foreach_copy_(params, current)

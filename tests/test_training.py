@@ -24,3 +24,17 @@ def test_early_stopping_restores_best_epoch(census):
     vals = [h["val_loss"] for h in r.history]
     assert r.best_val_loss == min(vals) and r.history[r.best_epoch - 1]["val_loss"] == min(vals)
     assert r.epochs <= r.best_epoch + 2
+
+
+def test_weight_averaging_changes_the_model_and_stays_deterministic(census):
+    """ema_decay > 0 validates and keeps the moving average; 0 keeps the raw weights."""
+    X, y = census.X_train.head(3000), census.y_train.head(3000)
+    arch = {**ARCH, "ema_decay": 0.9}
+    a = SNASClassifier(architecture=arch, random_state=1).fit(X, y)
+    b = SNASClassifier(architecture=arch, random_state=1).fit(X, y)
+    raw = SNASClassifier(architecture={**ARCH, "ema_decay": 0.0}, random_state=1).fit(X, y)
+    sa, sb, sr = a.network_.state_dict(), b.network_.state_dict(), raw.network_.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+    assert not all(torch.equal(sa[k], sr[k]) for k in sa)
+    # the restored best epoch is the averaged one: its validation loss is what was recorded
+    assert a.train_result_.best_val_loss == min(h["val_loss"] for h in a.train_result_.history)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from snas._exit_codes import EXIT_FAILED, EXIT_OK
 
 _EPILOG = """examples:
   snas audit runs/census                                # report.json, report.md, report.html in runs/census/reports

@@ -34,7 +34,8 @@ class NetworkSpec:
 
     ``rule_modes`` maps soft-rule ids to ``loss | neuron | both | off``; rules not named
     use ``default_rule_mode``. ``shield=False`` exists only for ablations: it voids the
-    hard-rule guarantee.
+    hard-rule guarantee. ``ema_decay`` keeps an exponential moving average of the weights
+    for validation and the final model (0 turns it off).
     """
 
     layers: tuple[LayerSpec, ...] = (LayerSpec(256), LayerSpec(256))
@@ -59,6 +60,7 @@ class NetworkSpec:
     drop_features: tuple[str, ...] = ()
     learning_rate: float = 2e-3
     weight_decay: float = 1e-5
+    ema_decay: float = 0.99
     batch_size: int = 512
     max_epochs: int = 40
     patience: int = 6
@@ -142,6 +144,8 @@ class NetworkSpec:
         for name in ("frequency_scale", "learning_rate", "neuron_sharpness"):
             if not getattr(self, name) > 0:
                 p.append(f"{name} must be > 0; got {getattr(self, name)!r}")
+        if not 0 <= self.ema_decay < 1:
+            p.append(f"ema_decay must be in [0, 1) (0 = no weight averaging); got {self.ema_decay!r}")
         for name in ("rule_lambda", "weight_decay"):
             if not getattr(self, name) >= 0:
                 p.append(f"{name} must be >= 0; got {getattr(self, name)!r}")

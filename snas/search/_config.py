@@ -77,6 +77,8 @@ class SpaceBounds:
     rule_lambda: tuple[float, float] = (0.01, 3.0)
     learning_rate: tuple[float, float] = (5e-4, 5e-3)
     weight_decay: tuple[float, float] = (1e-6, 1e-3)
+    # the gradient inner loop's scalarisation: loss + w · expected parameters / maximum
+    complexity_weight: tuple[float, float] = (1e-3, 0.1)
 
 
 @dataclass(frozen=True)

@@ -324,6 +324,7 @@ def _evaluate_trial(
             seed=config.seed,
             epochs=config.gradient_epochs,
             subsample=config.screening.subsample,
+            complexity_weight=float(genome.get("complexity_weight", 0.05)),
         )
         genome = space.repair(genome)
         notes["gradient"] = info

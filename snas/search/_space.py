@@ -15,7 +15,8 @@ __all__ = ["SearchSpace"]
 class SearchSpace:
     """Genome = depth + per-layer (width, activation, block, dropout) for ``max_depth`` layers
     (inactive layers keep their genes: fixed length) + numeric encoding + frequency scale +
-    per-soft-rule injection mode + λ, learning rate, weight decay.
+    per-soft-rule injection mode + λ, learning rate, weight decay + the gradient inner loop's
+    complexity weight (a scalarisation the outer loop tunes, so the front keeps large networks).
 
     ``count`` maps a NetworkSpec dict to its parameter count; ``max_parameters`` (from the
     rules' constraints) is enforced by :meth:`repair` before any training.
@@ -59,6 +60,7 @@ class SearchSpace:
             "rule_lambda": trial.suggest_float("rule_lambda", *b.rule_lambda, log=True),
             "learning_rate": trial.suggest_float("learning_rate", *b.learning_rate, log=True),
             "weight_decay": trial.suggest_float("weight_decay", *b.weight_decay, log=True),
+            "complexity_weight": trial.suggest_float("complexity_weight", *b.complexity_weight, log=True),
             "drop_features": [],
         }
         return genome
@@ -78,9 +80,9 @@ class SearchSpace:
             return min(max(v, lo_hi[0]), lo_hi[1])
 
         points = []
-        for width, depth, enc, emb, mono, mode in (
-            (256, 2, "periodic", 8, 32, "both"),
-            (8, 1, "standard", 2, 2, "loss"),
+        for width, depth, enc, emb, mono, mode, penalty in (
+            (256, 2, "periodic", 8, 32, "both", b.complexity_weight[0]),
+            (8, 1, "standard", 2, 2, "loss", b.complexity_weight[1]),
         ):
             p: dict[str, Any] = {"depth": min(depth, b.max_depth)}
             for i in range(b.max_depth):
@@ -98,6 +100,7 @@ class SearchSpace:
                     "rule_lambda": clip(b.rule_lambda, 0.5),
                     "learning_rate": clip(b.learning_rate, 2e-3),
                     "weight_decay": clip(b.weight_decay, 1e-5),
+                    "complexity_weight": penalty,
                 }
             )
             p.update({f"mode_{r}": near(b.rule_modes, mode) for r in self.soft_rules})

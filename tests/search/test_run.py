@@ -52,23 +52,28 @@ def _states(db: Path) -> list[str]:
         return [r[0] for r in con.execute("select state from trials order by number")]
 
 
+def _completed_values(db: Path) -> dict[int, str]:
+    """Trial number → its objective values, for every finished trial in the ledger."""
+    with sqlite3.connect(db) as con:
+        return dict(
+            con.execute(
+                "select t.number, group_concat(v.value) from trials t join trial_values v on t.trial_id = v.trial_id "
+                "where t.state = 'COMPLETE' group by t.number"
+            )
+        )
+
+
+def _search_command(folder: Path, out: Path, budget: str, *extra: str) -> list[str]:
+    """``snas search`` on the tiny extract, as a user would type it."""
+    return [
+        *(sys.executable, "-m", "snas", "search", str(folder / "search.yaml"), "--out", str(out)),
+        *("--data-dir", str(folder), "--quiet", "--no-report", "--budget", budget, *extra),
+    ]
+
+
 def test_kill_9_then_resume_loses_and_repeats_nothing(tiny_search, tmp_path):
     out = tmp_path / "run"
-    cmd = [
-        sys.executable,
-        "-m",
-        "snas",
-        "search",
-        str(tiny_search / "search.yaml"),
-        "--out",
-        str(out),
-        "--data-dir",
-        str(tiny_search),
-        "--quiet",
-        "--no-report",
-        "--budget",
-        "5trials",
-    ]
+    cmd = _search_command(tiny_search, out, "5trials")
     proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     db = out / "search.db"
     deadline = time.time() + 240
@@ -85,28 +90,14 @@ def test_kill_9_then_resume_loses_and_repeats_nothing(tiny_search, tmp_path):
         pytest.fail("the search never reached a running second trial")
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    with sqlite3.connect(db) as con:
-        before = {
-            n: v
-            for n, v in con.execute(
-                "select t.number, group_concat(v.value) from trials t join trial_values v on t.trial_id = v.trial_id "
-                "where t.state = 'COMPLETE' group by t.number"
-            )
-        }
+    before = _completed_values(db)
     done = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     history = json.loads((out / "history.json").read_text())
     complete = [h for h in history if h["state"] in ("complete", "screened-out")]
     assert len(complete) == 5  # the budget, exactly
     assert len({h["number"] for h in history}) == len(history)
-    with sqlite3.connect(db) as con:
-        after = {
-            n: v
-            for n, v in con.execute(
-                "select t.number, group_concat(v.value) from trials t join trial_values v on t.trial_id = v.trial_id "
-                "where t.state = 'COMPLETE' group by t.number"
-            )
-        }
+    after = _completed_values(db)
     assert all(after[n] == v for n, v in before.items())  # nothing finished before the kill was lost or redone
     assert _states(db).count("FAIL") == 1  # the interrupted trial, queued again as a new trial
 
@@ -114,23 +105,7 @@ def test_kill_9_then_resume_loses_and_repeats_nothing(tiny_search, tmp_path):
 def _two_workers(tiny_search, tmp_path, storage: str) -> list[dict]:
     procs = []
     for i in range(2):
-        cmd = [
-            sys.executable,
-            "-m",
-            "snas",
-            "search",
-            str(tiny_search / "search.yaml"),
-            "--out",
-            str(tmp_path / f"w{i}"),
-            "--data-dir",
-            str(tiny_search),
-            "--quiet",
-            "--no-report",
-            "--budget",
-            "4trials",
-            "--storage",
-            storage,
-        ]
+        cmd = _search_command(tiny_search, tmp_path / f"w{i}", "4trials", "--storage", storage)
         procs.append(subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
     for p in procs:
         _, err = p.communicate(timeout=600)

@@ -35,6 +35,19 @@ def test_repair_makes_every_genome_feasible(space_and_context):
     assert infeasible > 0  # the space does propose too-large networks
 
 
+def test_complexity_weight_is_a_gene_spanning_the_warm_start(space_and_context):
+    """The inner loop's scalarisation is tuned by the outer loop: the default network starts
+    at the lightest penalty (stays large), the smallest at the heaviest."""
+    space, _ = space_and_context
+    lo, hi = space.bounds.complexity_weight
+    default, smallest = space.starting_points()
+    assert (default["complexity_weight"], smallest["complexity_weight"]) == (lo, hi)
+    study = optuna.create_study(directions=["minimize"] * 3, sampler=optuna.samplers.RandomSampler(seed=1))
+    drawn = [space.sample(study.ask())["complexity_weight"] for _ in range(20)]
+    assert all(lo <= w <= hi for w in drawn) and len(set(drawn)) == 20
+    assert "complexity_weight" not in space.to_spec(space.sample(study.ask()))  # not a network setting
+
+
 def _ev(n, err, params, infid, f_soft=None):
     return Evaluation(
         n,
