@@ -122,7 +122,7 @@ def train_network(
         [{"params": decay, "weight_decay": spec.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=spec.learning_rate,
     )
-    params = [p for p in net.parameters() if p.requires_grad]
+    params: list[torch.Tensor] = [p for p in net.parameters() if p.requires_grad]
     average = [p.detach().clone() for p in params] if spec.ema_decay > 0 else None
     best_state: dict[str, torch.Tensor] | None = None
     best_loss, best_epoch, stale = math.inf, 0, 0
@@ -177,7 +177,7 @@ def train_network(
 
 
 @contextlib.contextmanager
-def _swapped(params: list[torch.nn.Parameter], average: list[torch.Tensor] | None) -> Iterator[None]:
+def _swapped(params: list[torch.Tensor], average: list[torch.Tensor] | None) -> Iterator[None]:
     """Temporarily load the averaged weights (exponential moving average) into ``params``."""
     if average is None:
         yield
