@@ -44,9 +44,11 @@ def main() -> None:
     (base / "shared").symlink_to(ROOT.parent / "shared")
     command = first_command((clone / "README.md").read_text())
     t0 = time.perf_counter()
-    proc = subprocess.run(["bash", "-c", command], cwd=clone, capture_output=True, text=True)
+    proc = subprocess.run(
+        ["bash", "-c", command], cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     wall = time.perf_counter() - t0
-    output = (proc.stdout + proc.stderr).replace("\r", "\n")
+    output = proc.stdout.replace("\r", "\n")
     output = "\n".join(line for line in output.splitlines() if line.strip())
     header = (
         f"# README first command on a fresh clone of {commit.stdout.strip()[:12]}"
