@@ -103,7 +103,8 @@ def train_network(
 ) -> TrainResult:
     """AdamW on mini-batches with early stopping on ``valid``; restores the best weights.
 
-    Same seed, same data → identical weights (CPU).
+    With ``spec.ema_decay`` > 0 the weights validated, kept and returned are the exponential
+    moving average of the optimiser's weights. Same seed, same data → identical weights (CPU).
     """
     start = time.perf_counter()
     seed_everything(seed)
