@@ -179,7 +179,6 @@ def part_b(budget, seeds, jobs):
 
 
 def main() -> None:
-
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--part", default="ab")
     p.add_argument("--default-budget", default=None, help="override the default search budget (part a)")
