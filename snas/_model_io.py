@@ -12,7 +12,7 @@ from snas.exceptions import ModelFileError
 
 __all__ = ["FORMAT", "read_model_files", "write_model_files"]
 
-FORMAT = "snas-model/1"
+FORMAT = "snas-model/2"  # 2: ensembles (spec.members) and per-member training records
 
 
 def write_model_files(path: str | Path, meta: dict[str, Any], state: dict[str, Any]) -> Path:
@@ -45,6 +45,11 @@ def read_model_files(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{meta_path}: not valid JSON ({exc}); the file is damaged") from None
+    if isinstance(meta, dict) and str(meta.get("format", "")).startswith("snas-model/") and meta["format"] != FORMAT:
+        raise ModelFileError(
+            f"{meta_path}: written in {meta['format']!r}, this snas reads {FORMAT!r}; "
+            "fit the model again (or load it with the snas version that saved it)"
+        )
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ModelFileError(f"{meta_path}: not an snas model file (expected format {FORMAT!r})")
     got = sha256_file(weights_path)

@@ -61,7 +61,8 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
     ----------
     classes_, n_features_in_, feature_names_in_ : as in scikit-learn.
     network_ : the trained torch module. spec_ : its NetworkSpec.
-    n_parameters_ : trainable parameters. train_result_ : epochs, timings, history.
+    n_parameters_ : trainable parameters (all members). train_results_ : epochs, timings and
+    history per ensemble member; train_result_ : the first (or only) member's.
 
     Examples
     --------
@@ -223,7 +224,6 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> SNASClassifier:
         """Train the network on (X, y); returns self."""
         import torch
-        from sklearn.model_selection import train_test_split
         from sklearn.utils.multiclass import check_classification_targets
         from sklearn.utils.validation import column_or_1d
 
@@ -279,15 +279,6 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
                 torch.tensor([k for *_, k, _ in loss_rules], dtype=torch.long),
                 torch.tensor([w for *_, w in loss_rules], dtype=torch.float32),
             )
-            counts = np.bincount(y_idx)
-            valid = None
-            train = data
-            if self.validation_fraction > 0 and len(y_idx) >= 200 and counts.min() >= 5:
-                tr, va = train_test_split(
-                    np.arange(len(y_idx)), test_size=self.validation_fraction, random_state=self.seed_, stratify=y_idx
-                )
-                self.split_indices_ = {"train": tr, "validation": va}
-                train, valid = data.subset(torch.from_numpy(tr)), data.subset(torch.from_numpy(va))
             log = (
                 (
                     lambda row: print(
@@ -298,7 +289,15 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
                 if self.verbose
                 else None
             )
-            self.train_result_ = train_network(self.network_, train, spec, valid=valid, seed=self.seed_, callback=log)
+            members = list(self.network_.members) if spec.members > 1 else [self.network_]
+            self.train_results_ = []
+            for k, member in enumerate(members):  # ensemble members: own seed, own validation split
+                train, valid, split = self._split(data, y_idx, self.seed_ + k)
+                if k == 0 and split is not None:
+                    self.split_indices_ = split
+                result = train_network(member, train, spec, valid=valid, seed=self.seed_ + k, callback=log)
+                self.train_results_.append(result)
+            self.train_result_ = self.train_results_[0]
         finally:
             if self.n_threads:
                 torch.set_num_threads(old_threads)
@@ -307,6 +306,19 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         if hasattr(self, "_searched_spec"):
             self.best_model_ = self
         return self
+
+    def _split(self, data: Any, y_idx: np.ndarray, seed: int) -> tuple[Any, Any, dict[str, np.ndarray] | None]:
+        """Stratified (train, validation) for early stopping; no validation on tiny data."""
+        import torch
+        from sklearn.model_selection import train_test_split
+
+        counts = np.bincount(y_idx)
+        if not (self.validation_fraction > 0 and len(y_idx) >= 200 and counts.min() >= 5):
+            return data, None, None
+        tr, va = train_test_split(
+            np.arange(len(y_idx)), test_size=self.validation_fraction, random_state=seed, stratify=y_idx
+        )
+        return data.subset(torch.from_numpy(tr)), data.subset(torch.from_numpy(va)), {"train": tr, "validation": va}
 
     def _prepare(self, X: Any, y: Any, y_name: str | None = None, *, checked: bool = False) -> Any:
         """Validate parameters, infer the schema, compile the rules and fit the encoder.
@@ -370,7 +382,7 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
 
     def _build(self, spec: Any) -> Any:
         """The untrained network for ``spec`` (a NetworkSpec or dict) on the prepared data."""
-        from snas.nn import NetworkSpec, SNASNetwork, TabularEncoder
+        from snas.nn import NetworkSpec, SNASEnsemble, SNASNetwork, TabularEncoder
 
         if isinstance(spec, dict):
             spec = NetworkSpec.from_dict(spec)
@@ -385,7 +397,9 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             encoder.std_ = np.asarray(state["std"])[sel] if sel else np.zeros(0)
             encoder.has_missing_ = np.asarray(state["has_missing"], dtype=bool)[sel] if sel else np.zeros(0, bool)
             encoder.edges_ = [self.encoder_.edges_[i] for i in sel]
-        return SNASNetwork(spec, encoder, self.compiled_)
+        if spec.members == 1:
+            return SNASNetwork(spec, encoder, self.compiled_)
+        return SNASEnsemble([SNASNetwork(spec, encoder, self.compiled_) for _ in range(spec.members)])
 
     # ----------------------------------------------------------------- predict
     def _network_proba(self, frame: pd.DataFrame, shield: bool | None = None) -> np.ndarray:
@@ -471,11 +485,10 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             "rules_sha256": rules.sha256 if len(rules) else None,
             "compiled": self.compiled_.to_dict(),
             "n_parameters": self.n_parameters_,
-            "training": {
-                "epochs": self.train_result_.epochs,
-                "best_epoch": self.train_result_.best_epoch,
-                "seconds": round(self.train_result_.seconds, 3),
-            },
+            "training": [
+                {"epochs": r.epochs, "best_epoch": r.best_epoch, "seconds": round(r.seconds, 3)}
+                for r in self.train_results_
+            ],
         }
         from snas._model_io import write_model_files
 
@@ -485,7 +498,7 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
     def load(cls, path: str | Path) -> SNASClassifier:
         """Load a model saved with :meth:`save`; refuses tampered or foreign files."""
         from snas._model_io import read_model_files
-        from snas.nn import NetworkSpec, SNASNetwork, TabularEncoder, compile_rules
+        from snas.nn import NetworkSpec, TabularEncoder, compile_rules
 
         meta, state = read_model_files(path)
         try:
@@ -505,7 +518,7 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             clf.compiled_ = compile_rules(rules, clf.schema_, tuple(str(c) for c in clf.classes_))
             clf.encoder_ = TabularEncoder.from_state(clf.schema_, meta["encoder"])
             clf.seed_ = meta["seed"]
-            net = SNASNetwork(clf.spec_, clf.encoder_, clf.compiled_)
+            net = clf._build(clf.spec_)
             net.load_state_dict(state, strict=True)
         except (KeyError, TypeError, RuntimeError, ValueError) as exc:
             raise ModelFileError(
@@ -516,7 +529,9 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         clf.n_parameters_ = meta["n_parameters"]
         from snas.training import TrainResult
 
-        tr = meta.get("training", {})
-        clf.train_result_ = TrainResult(tr.get("epochs", 0), tr.get("best_epoch", 0), None, tr.get("seconds", 0.0))
-        clf.fit_seconds_ = tr.get("seconds", 0.0)
+        clf.train_results_ = [
+            TrainResult(r["epochs"], r["best_epoch"], None, r["seconds"]) for r in meta.get("training", [])
+        ]
+        clf.train_result_ = clf.train_results_[0] if clf.train_results_ else TrainResult(0, 0, None, 0.0)
+        clf.fit_seconds_ = sum(r.seconds for r in clf.train_results_)
         return clf

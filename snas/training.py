@@ -66,6 +66,7 @@ def seed_everything(seed: int) -> None:
 
 
 def _losses(net: torch.nn.Module, d: TrainingData, spec: NetworkSpec) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cross-entropy on rows no hard rule decides, and the weighted soft-rule loss."""
     logits = net(d.numeric, d.missing, d.codes)
     free = (d.forced < 0).to(logits.dtype) if spec.shield else torch.ones_like(d.y, dtype=logits.dtype)
     if logits.shape[1] == 1:

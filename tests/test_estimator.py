@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -86,6 +87,33 @@ def test_save_load_identical_and_tamper_refused(fitted, census, tmp_path):
     (tmp_path / "foreign" / "model.safetensors").write_bytes(b"\x00" * 16)
     with pytest.raises(ModelFileError, match="not an snas model"):
         SNASClassifier.load(tmp_path / "foreign")
+    # a model file of an older format is named as such
+    (tmp_path / "foreign" / "model.json").write_text(json.dumps({"format": "snas-model/1"}))
+    with pytest.raises(ModelFileError, match="'snas-model/1'.*fit the model again"):
+        SNASClassifier.load(tmp_path / "foreign")
+
+
+def test_ensemble_members_keep_every_guarantee_and_round_trip(census, census_rules, tmp_path):
+    """members=3: three differently trained copies, logits averaged; still shielded and monotone."""
+    from snas.nn import SNASEnsemble
+
+    X, y = census.X_train.sample(5000, random_state=1), census.y_train.sample(5000, random_state=1)
+    arch = {"layers": [{"width": 16}], "numeric_encoding": "standard", "max_epochs": 6, "members": 3}
+    ens = SNASClassifier(rules=census_rules, architecture=arch, random_state=0).fit(X, y)
+    one = SNASClassifier(rules=census_rules, architecture={**arch, "members": 1}, random_state=0).fit(X, y)
+    assert isinstance(ens.network_, SNASEnsemble) and len(ens.network_.members) == 3
+    assert ens.n_parameters_ == 3 * one.n_parameters_ and len(ens.train_results_) == 3
+    first, second = (m.state_dict() for m in ens.network_.members[:2])
+    assert not all(torch.equal(first[k], second[k]) for k in first)
+    # the first member is exactly the single network trained with the same seed
+    assert all(torch.equal(first[k], v) for k, v in one.network_.state_dict().items())
+    X_test = census.X_test.head(3000)
+    assert rule_summary(ens.rule_report(X_test))["hard_violations"] == 0
+    for f in ("education_num", "capital_gain"):
+        assert monotonicity_violation_rate(ens.predict_proba, X_test, f, 1, n_rows=200) == 0.0
+    again = SNASClassifier.load(ens.save(tmp_path / "ensemble"))
+    assert np.array_equal(again.predict_proba(X_test), ens.predict_proba(X_test))
+    assert [r.epochs for r in again.train_results_] == [r.epochs for r in ens.train_results_]
 
 
 def test_rule_text_edit_is_refused(fitted, tmp_path):

@@ -2,7 +2,7 @@
 
 from snas.nn._compile import CompiledRules, compile_rules, polarity
 from snas.nn._encoders import EncodedFrame, TabularEncoder
-from snas.nn._modules import KnowledgeNeurons, MonotonePath, NumericEncoding, SNASNetwork
+from snas.nn._modules import KnowledgeNeurons, MonotonePath, NumericEncoding, SNASEnsemble, SNASNetwork
 from snas.nn._spec import ACTIVATIONS, INJECTION_MODES, LayerSpec, NetworkSpec
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "MonotonePath",
     "NetworkSpec",
     "NumericEncoding",
+    "SNASEnsemble",
     "SNASNetwork",
     "TabularEncoder",
     "compile_rules",

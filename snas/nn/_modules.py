@@ -7,7 +7,7 @@ Modules hold state (parameters, and fixed knowledge in buffers); the maths lives
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
@@ -18,7 +18,7 @@ from snas.nn._encoders import TabularEncoder
 from snas.nn._spec import NetworkSpec
 from snas.rules import And, Compare, Condition, Member, Not
 
-__all__ = ["KnowledgeNeurons", "MonotonePath", "NumericEncoding", "SNASNetwork"]
+__all__ = ["KnowledgeNeurons", "MonotonePath", "NumericEncoding", "SNASEnsemble", "SNASNetwork"]
 
 _ACT = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh, "selu": nn.SELU}
 
@@ -434,6 +434,39 @@ class SNASNetwork(nn.Module):
 
     def n_parameters(self) -> int:
         """Trainable parameters (the complexity objective)."""
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+
+class SNASEnsemble(nn.Module):
+    """Several networks of one architecture; the logit is the mean of theirs (a deep ensemble).
+
+    Every member is a :class:`SNASNetwork`, so each is monotone where the rules say so and
+    so is the mean; hard rules are shielded on the ensemble's output as for one network.
+    :class:`snas.SNASClassifier` trains the members one by one, each with its own seed and
+    validation split, which is where their diversity comes from.
+
+    Shape: as :class:`SNASNetwork`.
+    """
+
+    def __init__(self, members: list[SNASNetwork]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.spec = members[0].spec
+
+    @property
+    def neuron_ids(self) -> list[str]:
+        return cast(SNASNetwork, self.members[0]).neuron_ids
+
+    @property
+    def neurons(self) -> KnowledgeNeurons:
+        """The knowledge neurons (fixed buffers, identical in every member)."""
+        return cast(SNASNetwork, self.members[0]).neurons
+
+    def forward(self, numeric: torch.Tensor, missing: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
+        return torch.stack([m(numeric, missing, codes) for m in self.members]).mean(0)
+
+    def n_parameters(self) -> int:
+        """Trainable parameters of all members (the complexity objective)."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
 
 

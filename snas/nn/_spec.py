@@ -35,7 +35,8 @@ class NetworkSpec:
     ``rule_modes`` maps soft-rule ids to ``loss | neuron | both | off``; rules not named
     use ``default_rule_mode``. ``shield=False`` exists only for ablations: it voids the
     hard-rule guarantee. ``ema_decay`` keeps an exponential moving average of the weights
-    for validation and the final model (0 turns it off).
+    for validation and the final model (0 turns it off). ``members`` > 1 trains that many
+    copies, each with its own seed and validation split, and averages their logits.
     """
 
     layers: tuple[LayerSpec, ...] = (LayerSpec(256), LayerSpec(256))
@@ -61,6 +62,7 @@ class NetworkSpec:
     learning_rate: float = 2e-3
     weight_decay: float = 1e-5
     ema_decay: float = 0.99
+    members: int = 1
     batch_size: int = 512
     max_epochs: int = 40
     patience: int = 6
@@ -133,7 +135,8 @@ class NetworkSpec:
         choice("rule_loss", self.rule_loss, RULE_LOSSES)
         for rid, m in self.rule_modes.items():
             choice(f"rule_modes[{rid!r}]", m, INJECTION_MODES)
-        for name in ("n_frequencies", "periodic_dim", "n_bins", "batch_size", "max_epochs", "monotone_width"):
+        counts = ("n_frequencies", "periodic_dim", "n_bins", "batch_size", "max_epochs", "monotone_width", "members")
+        for name in counts:
             v = getattr(self, name)
             if not isinstance(v, int) or v < 1:
                 p.append(f"{name} must be an int >= 1; got {v!r}")

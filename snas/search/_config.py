@@ -72,6 +72,7 @@ class SpaceBounds:
     embedding_dims: tuple[int, ...] = (0, 2, 4, 8)  # 0 = one-hot (no trainable parameters)
     monotone_widths: tuple[int, ...] = (2, 4, 8, 16, 32)
     monotone_curves: tuple[int, ...] = (0, 2, 4, 8)
+    members: tuple[int, ...] = (1, 3)  # ensemble members (each trained on its own split)
     frequency_scale: tuple[float, float] = (0.3, 10.0)
     rule_modes: tuple[str, ...] = ("loss", "neuron", "both", "off")
     rule_lambda: tuple[float, float] = (0.01, 3.0)
@@ -224,6 +225,8 @@ def load_config(path: str | Path) -> ExperimentConfig:
             problems.append(f"{where('space', 'max_depth')}: max_depth must be between 1 and 8")
         if any((not isinstance(w, int)) or w < 2 for w in space.widths):
             problems.append(f"{where('space', 'widths')}: widths must be integers >= 2")
+        if any((not isinstance(m, int)) or not 1 <= m <= 16 for m in space.members):
+            problems.append(f"{where('space', 'members')}: members must be integers between 1 and 16")
     screening = Screening()
     if "screening" in d:
         sc = d["screening"] or {}

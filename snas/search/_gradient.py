@@ -10,6 +10,7 @@ penalty joins the loss; the result is discretised and then retrained from scratc
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from typing import Any
 
@@ -91,7 +92,7 @@ def refine_genome(
     base.classes_ = np.unique(y_arr)
     nspec = base._prepare(X, y_arr, y_name=y.name)
     torch.manual_seed(seed)
-    net = base._build(nspec)
+    net = base._build(dataclasses.replace(nspec, members=1))  # the supernet searches one member
     depth = genome["depth"]
     layers = genome["layers"][:depth]
     acts = sorted({la["activation"] for la in layers} | {"relu"})

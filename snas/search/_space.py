@@ -15,8 +15,9 @@ __all__ = ["SearchSpace"]
 class SearchSpace:
     """Genome = depth + per-layer (width, activation, block, dropout) for ``max_depth`` layers
     (inactive layers keep their genes: fixed length) + numeric encoding + frequency scale +
-    per-soft-rule injection mode + λ, learning rate, weight decay + the gradient inner loop's
-    complexity weight (a scalarisation the outer loop tunes, so the front keeps large networks).
+    per-soft-rule injection mode + λ, learning rate, weight decay + ensemble members + the
+    gradient inner loop's complexity weight (a scalarisation the outer loop tunes, so the
+    front keeps large networks).
 
     ``count`` maps a NetworkSpec dict to its parameter count; ``max_parameters`` (from the
     rules' constraints) is enforced by :meth:`repair` before any training.
@@ -55,6 +56,7 @@ class SearchSpace:
             "embedding_dim": trial.suggest_categorical("embedding_dim", list(b.embedding_dims)),
             "monotone_width": trial.suggest_categorical("monotone_width", list(b.monotone_widths)),
             "monotone_curves": trial.suggest_categorical("monotone_curves", list(b.monotone_curves)),
+            "members": trial.suggest_categorical("members", list(b.members)),
             "frequency_scale": trial.suggest_float("frequency_scale", *b.frequency_scale, log=True),
             "rule_modes": {r: trial.suggest_categorical(f"mode_{r}", list(b.rule_modes)) for r in self.soft_rules},
             "rule_lambda": trial.suggest_float("rule_lambda", *b.rule_lambda, log=True),
@@ -96,6 +98,7 @@ class SearchSpace:
                     "embedding_dim": near(b.embedding_dims, emb),
                     "monotone_width": near(b.monotone_widths, mono),
                     "monotone_curves": near(b.monotone_curves, mono // 4),
+                    "members": near(b.members, 1),
                     "frequency_scale": clip(b.frequency_scale, 3.0),
                     "rule_lambda": clip(b.rule_lambda, 0.5),
                     "learning_rate": clip(b.learning_rate, 2e-3),
@@ -119,6 +122,7 @@ class SearchSpace:
             "embedding_dim": int(genome.get("embedding_dim", 8)),
             "monotone_width": int(genome.get("monotone_width", 32)),
             "monotone_curves": int(genome.get("monotone_curves", 8)),
+            "members": int(genome.get("members", 1)),
             "frequency_scale": float(genome["frequency_scale"]),
             "rule_modes": dict(genome["rule_modes"]),
             "rule_lambda": float(genome["rule_lambda"]),
@@ -137,7 +141,8 @@ class SearchSpace:
     def repair(self, genome: dict[str, Any]) -> dict[str, Any]:
         """Map an infeasible genome into the feasible set, greedily: among the moves that
         shrink it (narrow the widest layer, drop the last layer, another embedding size, a
-        narrower monotone path, fewer monotone curves, a cheaper numeric encoding), take the
+        narrower monotone path, fewer monotone curves, fewer ensemble members, a cheaper
+        numeric encoding), take the
         one that removes the most parameters, until it fits ``max_parameters``."""
         g = copy.deepcopy(genome)
         if self.max_parameters is None:
@@ -176,6 +181,7 @@ class SearchSpace:
             ("embedding_dim", b.embedding_dims),
             ("monotone_width", b.monotone_widths),
             ("monotone_curves", b.monotone_curves),
+            ("members", b.members),
         ):
             for v in options:
                 if v != g.get(key):
@@ -200,4 +206,5 @@ class SearchSpace:
         enc = genome["numeric_encoding"]
         if enc == "periodic":
             enc += f"(σ={genome['frequency_scale']:.2g})"
-        return f"[{inner}] {enc} emb{genome.get('embedding_dim', 8)}"
+        members = int(genome.get("members", 1))
+        return f"[{inner}] {enc} emb{genome.get('embedding_dim', 8)}" + (f" ×{members}" if members > 1 else "")

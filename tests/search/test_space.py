@@ -48,6 +48,23 @@ def test_complexity_weight_is_a_gene_spanning_the_warm_start(space_and_context):
     assert "complexity_weight" not in space.to_spec(space.sample(study.ask()))  # not a network setting
 
 
+def test_ensemble_members_are_a_gene_counted_and_repaired(space_and_context):
+    """Members multiply the parameter count; repair may trade them away to fit the limit."""
+    space, ctx = space_and_context
+    study = optuna.create_study(directions=["minimize"] * 3, sampler=optuna.samplers.RandomSampler(seed=2))
+    g = space.sample(study.ask())
+    one, three = {**g, "members": 1}, {**g, "members": 3}
+    assert ctx.count_parameters(space.to_spec(three)) == 3 * ctx.count_parameters(space.to_spec(one))
+    assert "×3" in space.describe(three) and "×" not in space.describe(one)
+    assert all(p["members"] == 1 for p in space.starting_points())
+    fits = {**three, "depth": 1, "layers": [{**g["layers"][0], "width": 8}, *g["layers"][1:]]}
+    fits.update(numeric_encoding="standard", embedding_dim=2, monotone_width=2, monotone_curves=0)
+    assert (
+        ctx.count_parameters(space.to_spec(fits)) > 1500 >= ctx.count_parameters(space.to_spec({**fits, "members": 1}))
+    )
+    assert space.repair(fits)["members"] == 1
+
+
 def _ev(n, err, params, infid, f_soft=None):
     return Evaluation(
         n,
