@@ -599,7 +599,17 @@ def _sections(
         "rule_constraint_map": mechanism,
         "decision_threshold": "argmax of class probabilities (0.5 for a binary target); rows where a hard rule fires get probability 0 or 1",
         "selection": {"selected": front.get("selected"), "reason": front.get("reason")},
-        "architecture": {"spec": spec.to_dict(), "parameters": int(clf.n_parameters_)},
+        "architecture": {
+            "spec": spec.to_dict(),
+            "parameters": int(clf.n_parameters_),
+            "form": (
+                f"ensemble: the logit is the mean of {spec.members} networks of this architecture, each trained "
+                "with its own seed and validation split; each member is monotone where the rules require, "
+                "and the hard-rule shield applies to the mean"
+                if spec.members > 1
+                else "one network"
+            ),
+        },
         "compute": {
             "search_seconds": search.get("search_seconds"),
             "candidates": search.get("evaluated"),

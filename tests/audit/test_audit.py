@@ -47,6 +47,9 @@ def test_every_legal_item_present_with_a_status(run):
         assert all(f["status"] in ("auto", "human", "not_applicable", "missing") for f in s["fields"].values())
     assert sections["AIA.AnnexIV.1.f"]["fields"]["product_illustrations"]["status"] == "not_applicable"
     assert sections["AIA.AnnexIV.2.d"]["fields"]["datasheet.motivation"]["status"] == "human"
+    arch = sections["AIA.AnnexIV.2.c"]["fields"]["architecture"]["value"]
+    members = arch["spec"]["members"]
+    assert ("one network" if members == 1 else f"mean of {members} networks") in arch["form"]
     report.validate_schema()
 
 
