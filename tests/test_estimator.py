@@ -89,7 +89,7 @@ def test_save_load_identical_and_tamper_refused(fitted, census, tmp_path):
         SNASClassifier.load(tmp_path / "foreign")
     # a model file of an older format is named as such
     (tmp_path / "foreign" / "model.json").write_text(json.dumps({"format": "snas-model/1"}))
-    with pytest.raises(ModelFileError, match="'snas-model/1'.*fit the model again"):
+    with pytest.raises(ModelFileError, match=r"'snas-model/1'.*fit the model again"):
         SNASClassifier.load(tmp_path / "foreign")
 
 
