@@ -116,6 +116,16 @@ def test_ensemble_members_keep_every_guarantee_and_round_trip(census, census_rul
     assert [r.epochs for r in again.train_results_] == [r.epochs for r in ens.train_results_]
 
 
+def test_model_with_dropped_inputs_loads(census, census_rules, tmp_path):
+    """A searched spec may drop inputs (feature gates); its saved model loads and predicts the same."""
+    arch = {"layers": [8], "numeric_encoding": "ple", "max_epochs": 2, "drop_features": ["fnlwgt", "native_country"]}
+    clf = SNASClassifier(rules=census_rules, architecture=arch, random_state=0)
+    clf.fit(census.X_train.head(2000), census.y_train.head(2000))
+    again = SNASClassifier.load(clf.save(tmp_path / "dropped"))
+    X = census.X_test.head(500)
+    assert np.array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
 def test_rule_text_edit_is_refused(fitted, tmp_path):
     path = fitted.save(tmp_path / "m")
     meta = json.loads((path / "model.json").read_text())
