@@ -45,12 +45,13 @@ def read_model_files(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(f"{meta_path}: not valid JSON ({exc}); the file is damaged") from None
-    if isinstance(meta, dict) and str(meta.get("format", "")).startswith("snas-model/") and meta["format"] != FORMAT:
-        raise ModelFileError(
-            f"{meta_path}: written in {meta['format']!r}, this snas reads {FORMAT!r}; "
-            "fit the model again (or load it with the snas version that saved it)"
-        )
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    fmt = meta.get("format") if isinstance(meta, dict) else None
+    if fmt != FORMAT:
+        if isinstance(fmt, str) and fmt.startswith("snas-model/"):
+            raise ModelFileError(
+                f"{meta_path}: written in {fmt!r}, this snas reads {FORMAT!r}; "
+                "fit the model again (or load it with the snas version that saved it)"
+            )
         raise ModelFileError(f"{meta_path}: not an snas model file (expected format {FORMAT!r})")
     got = sha256_file(weights_path)
     if got != meta.get("weights_sha256"):

@@ -467,7 +467,7 @@ class SNASEnsemble(nn.Module):
 
     def n_parameters(self) -> int:
         """Trainable parameters of all members (the complexity objective)."""
-        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+        return sum(cast(SNASNetwork, m).n_parameters() for m in self.members)
 
 
 def _column_features(enc: NumericEncoding, k: int, cat_dims: list[int], missing: list[bool]) -> list[int]:

@@ -142,8 +142,8 @@ class SearchSpace:
         """Map an infeasible genome into the feasible set, greedily: among the moves that
         shrink it (narrow the widest layer, drop the last layer, another embedding size, a
         narrower monotone path, fewer monotone curves, fewer ensemble members, a cheaper
-        numeric encoding), take the
-        one that removes the most parameters, until it fits ``max_parameters``."""
+        numeric encoding), take the one that removes the most parameters, until it fits
+        ``max_parameters``."""
         g = copy.deepcopy(genome)
         if self.max_parameters is None:
             return g
