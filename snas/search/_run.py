@@ -269,12 +269,16 @@ def run_search(
                 continue
         with _Heartbeat(study, trial._trial_id):
             evaluation, values, constraint = _evaluate_trial(trial, space, context, config, promoted, worker, on_model)
-        trial.set_user_attr("evaluation", json.loads(json.dumps(evaluation.to_dict(), default=float)))
-        trial.set_constraint("max_parameters", constraint)  # ≤ 0 feasible; NSGA-II prefers feasible genomes
-        if evaluation.state == "complete":
-            study.tell(trial, values)
-        else:
-            study.tell(trial, state=TrialState.PRUNED)
+        try:
+            trial.set_user_attr("evaluation", json.loads(json.dumps(evaluation.to_dict(), default=float)))
+            trial.set_constraint("max_parameters", constraint)  # ≤ 0 feasible; NSGA-II prefers feasible genomes
+            if evaluation.state == "complete":
+                study.tell(trial, values)
+            else:
+                study.tell(trial, state=TrialState.PRUNED)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            # another worker saw a stale heartbeat, failed this trial and queued a retry: keep going
+            continue
         study.set_user_attr(f"elapsed:{worker}", prior + time.perf_counter() - start)
         bar.show(
             _counts(study)[0],
