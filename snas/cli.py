@@ -196,10 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_more_commands(sub: Any) -> None:
     """Commands defined in other modules (search, audit, predict) register here."""
-    try:
-        from snas import _cli_run
-    except ImportError:  # pragma: no cover - during bootstrap
-        return
+    from snas import _cli_run
+
     _cli_run.register(sub, _Parser)
 
 

@@ -17,7 +17,8 @@ from snas.metrics import flip_rate, monotonicity_violation_rate, rule_summary
 from snas.rules import parse_rules
 
 SMALL = {
-    "layers": [{"width": 32, "dropout": 0.0}],
+    "layers": [{"width": 32}],
+    "dropout": 0.0,
     "numeric_encoding": "standard",
     "max_epochs": 60,
     "learning_rate": 1e-2,
@@ -89,24 +90,21 @@ def test_save_load_identical_and_tamper_refused(fitted, census, tmp_path):
         SNASClassifier.load(tmp_path / "foreign")
     # a model file of an older format is named as such
     (tmp_path / "foreign" / "model.json").write_text(json.dumps({"format": "snas-model/1"}))
-    with pytest.raises(ModelFileError, match=r"'snas-model/1'.*fit the model again"):
+    with pytest.raises(ModelFileError, match=r"'snas-model/1'.*train the model again"):
         SNASClassifier.load(tmp_path / "foreign")
 
 
 def test_ensemble_members_keep_every_guarantee_and_round_trip(census, census_rules, tmp_path):
     """members=3: three differently trained copies, logits averaged; still shielded and monotone."""
-    from snas.nn import SNASEnsemble
-
     X, y = census.X_train.sample(5000, random_state=1), census.y_train.sample(5000, random_state=1)
     arch = {"layers": [{"width": 16}], "numeric_encoding": "standard", "max_epochs": 6, "members": 3}
     ens = SNASClassifier(rules=census_rules, architecture=arch, random_state=0).fit(X, y)
     one = SNASClassifier(rules=census_rules, architecture={**arch, "members": 1}, random_state=0).fit(X, y)
-    assert isinstance(ens.network_, SNASEnsemble) and len(ens.network_.members) == 3
-    assert ens.n_parameters_ == 3 * one.n_parameters_ and len(ens.train_results_) == 3
-    first, second = (m.state_dict() for m in ens.network_.members[:2])
-    assert not all(torch.equal(first[k], second[k]) for k in first)
-    # the first member is exactly the single network trained with the same seed
-    assert all(torch.equal(first[k], v) for k, v in one.network_.state_dict().items())
+    assert ens.network_.members == 3 and len(ens.train_results_) == 3
+    assert ens.n_parameters_ == 3 * one.n_parameters_
+    stacked = ens.network_.state_dict()
+    assert not all(torch.equal(v[0], v[1]) for v in stacked.values() if v.numel())
+    assert {r.epochs for r in ens.train_results_} != {0}  # each member early-stopped on its own rows
     X_test = census.X_test.head(3000)
     assert rule_summary(ens.rule_report(X_test))["hard_violations"] == 0
     for f in ("education_num", "capital_gain"):
@@ -126,13 +124,55 @@ def test_model_with_dropped_inputs_loads(census, census_rules, tmp_path):
     assert np.array_equal(again.predict_proba(X), clf.predict_proba(X))
 
 
-def test_rule_text_edit_is_refused(fitted, tmp_path):
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: m["extra"]["estimator"].update(classes=m["extra"]["estimator"]["classes"][::-1]),
+        lambda m: m["task"].update(classes=m["task"]["classes"][::-1]),
+        lambda m: m["task"].update(rules_text=m["task"]["rules_text"].replace("7500", "75")),
+        lambda m: m["task"]["compiled"].update(hard=[]),
+        lambda m: m["task"]["schema"]["columns"][0].update(name="ag"),
+        lambda m: m["spec"]["layers"][0].update(width=65),
+        lambda m: m.update(members=2),
+    ],
+    ids=["estimator classes", "task classes", "rule text", "compiled hard rules", "feature name", "shape", "members"],
+)
+def test_any_edit_of_what_decides_a_prediction_is_refused(fitted, tmp_path, edit):
     path = fitted.save(tmp_path / "m")
     meta = json.loads((path / "model.json").read_text())
-    meta["rules_text"] = meta["rules_text"].replace("7500", "75")
+    edit(meta)
     (path / "model.json").write_text(json.dumps(meta))
-    with pytest.raises(ModelFileError, match="rule text"):
+    with pytest.raises(ModelFileError, match="edited after saving"):
         SNASClassifier.load(path)
+
+
+def test_deeply_nested_or_huge_model_json_is_refused(fitted, tmp_path):
+    path = fitted.save(tmp_path / "m")
+    (path / "model.json").write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(ModelFileError, match="not valid JSON"):
+        SNASClassifier.load(path)
+
+
+def test_integer_target_keeps_its_dtype(census):
+    X = census.X_train.head(600)
+    y = (census.y_train.head(600) == ">50K").astype(int).to_numpy()
+    clf = SNASClassifier(architecture={"layers": [8], "max_epochs": 2}, random_state=0).fit(X, y)
+    assert clf.classes_.dtype.kind == "i" and set(clf.predict(X)) <= {0, 1}
+
+
+def test_a_rule_about_a_level_training_never_saw_still_decides_it(census, census_rules):
+    """1% samples may lack Priv-house-serv; the level joins the schema and the hard rule holds."""
+    X = census.X_train[census.X_train["occupation"] != "Priv-house-serv"].head(800)
+    y = census.y_train.loc[X.index]
+    X = X.assign(occupation=X["occupation"].astype(object))  # plain strings: the level is nowhere in the frame
+    with pytest.warns(UserWarning, match="never shows"):
+        clf = SNASClassifier(rules=census_rules, architecture={"layers": [8], "max_epochs": 2}).fit(X, y)
+    test = census.X_test[(census.X_test["occupation"] == "Priv-house-serv") & (census.X_test["capital_gain"] < 7500)]
+    test = test.assign(occupation=test["occupation"].astype(object))
+    assert len(test) > 10
+    deciding = clf.explain_rules(test)
+    assert deciding.notna().all() and (deciding == "household-service").sum() > 10  # earlier hard rules win the rest
+    assert (clf.predict(test) == "<=50K").all()
 
 
 def test_bad_columns_named(fitted, census):

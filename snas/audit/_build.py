@@ -289,15 +289,7 @@ def build_report(
 
 
 def _neuron_activations(clf: Any, row: Any) -> dict[str, float]:
-    import torch
-
-    net = clf.network_
-    if not net.neuron_ids:
-        return {}
-    t = clf._tensors(row)
-    with torch.no_grad():
-        truths = net.neurons(t["numeric"], t["missing"], t["codes"])[0].tolist()
-    return {rid: round(float(v), 4) for rid, v in zip(net.neuron_ids, truths, strict=True)}
+    return clf.model_.neuron_activations(row)[0]
 
 
 def _example_rows(doc: dict[str, Any], clf: Any, X: Any, proba: np.ndarray, positive: int) -> np.ndarray:
@@ -365,7 +357,7 @@ def _search_evidence(
     table = [
         {
             "number": h["number"],
-            "state": h["state"],
+            "fidelity": h["fidelity"],
             "accuracy": h["metrics"].get("accuracy"),
             "parameters": h["metrics"].get("parameters"),
             "f_soft": h["metrics"].get("f_soft"),
@@ -374,12 +366,15 @@ def _search_evidence(
             "architecture": _describe(h["genome"]),
         }
         for h in history
+        if h["fidelity"] != "inherited"
     ]
+    counts = {f: sum(h["fidelity"] == f for h in history) for f in ("inherited", "low", "stand-alone")}
     return [
         {
             "id": "ev:search:candidates",
             "kind": "search_history",
             "value": len(history),
+            "evaluations_by_fidelity": counts,
             "candidates": table,
             "selected": front.get("selected"),
             "reason": front.get("reason"),
@@ -389,10 +384,10 @@ def _search_evidence(
 
 
 def _describe(genome: dict[str, Any]) -> str:
-    from snas.search._space import SearchSpace
+    from snas.search import Genome
 
     try:
-        return SearchSpace.describe(genome)
+        return Genome.from_dict(genome).describe()
     except (KeyError, TypeError):
         return ""
 
@@ -611,9 +606,9 @@ def _sections(
             ),
         },
         "compute": {
-            "search_seconds": search.get("search_seconds"),
-            "candidates": search.get("evaluated"),
-            "refit_seconds": search.get("refit_seconds"),
+            "search_and_refit_seconds": search.get("elapsed_seconds"),
+            "evaluations_by_fidelity": search.get("evaluated"),
+            "refit_on_all_rows": search.get("refit"),
             "hardware": "CPU",
         },
         "data_profile": {

@@ -76,7 +76,7 @@ def figures(report: AuditReport) -> dict[str, str]:
     out: dict[str, str] = {}
     search = ev.get("ev:search:candidates")
     if search:
-        c = [r for r in search["candidates"] if r["state"] == "complete"]
+        c = [r for r in search["candidates"] if r["fidelity"] == "stand-alone"]
         fig, ax = plt.subplots(figsize=(6, 3.6))
         sc = ax.scatter(
             [r["parameters"] for r in c],
@@ -299,12 +299,12 @@ def render_html(report: AuditReport, figs: dict[str, str] | None = None) -> str:
     if search:
         out.append(
             f'<h2 id="{_slug(search["id"])}">Search history</h2><p>{e_(str(search.get("reason") or ""))}</p>'
-            "<table><tr><th>#</th><th>state</th><th>architecture</th><th>val. accuracy</th><th>parameters</th><th>F_soft</th><th>front</th></tr>"
+            "<table><tr><th>#</th><th>fidelity</th><th>architecture</th><th>val. accuracy</th><th>parameters</th><th>F_soft</th><th>front</th></tr>"
         )
         for r in search["candidates"]:
             mark = " ★" if r["number"] == search.get("selected") else ""
             out.append(
-                f"<tr><td>{r['number']}{mark}</td><td>{r['state']}</td><td>{e_(r['architecture'])}</td><td>{_fmt(r['accuracy'])}</td>"
+                f"<tr><td>{r['number']}{mark}</td><td>{r['fidelity']}</td><td>{e_(r['architecture'])}</td><td>{_fmt(r['accuracy'])}</td>"
                 f"<td>{r['parameters']}</td><td>{_fmt(r['f_soft'])}</td><td>{'yes' if r['on_front'] else ''}</td></tr>"
             )
         out.append("</table>")

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from snas.exceptions import RuleConflictError, RuleError
-from snas.rules import Compare, Condition, Member, Not, RuleSet, check_rules, shield_bodies
-from snas.rules._tree import And, Or
+from snas.rules import And, Compare, Condition, Member, Not, Or, RuleSet, check_rules, shield_bodies
 
 if TYPE_CHECKING:
     from snas.datasets import Schema

@@ -1,42 +1,49 @@
-"""NetworkSpec: the architecture (a genome, as a plain dict) validated with clear messages."""
+"""NetworkSpec: one candidate network — its architecture and its training recipe — validated
+with clear messages."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snas._util import did_you_mean
 from snas.exceptions import ConfigError
+from snas.nn._architecture import Architecture
 
-__all__ = ["ACTIVATIONS", "INJECTION_MODES", "LayerSpec", "NetworkSpec"]
+if TYPE_CHECKING:
+    from snas.nn._inputs import InputLayout
+
+__all__ = ["ACTIVATIONS", "BLOCKS", "ENCODINGS", "INJECTION_MODES", "RULE_LOSSES", "LayerSpec", "NetworkSpec"]
 
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "selu")
 BLOCKS = ("linear", "residual")
 ENCODINGS = ("standard", "ple", "periodic")
-NORMS = ("none", "batch", "layer")
 INJECTION_MODES = ("loss", "neuron", "both", "off")
 RULE_LOSSES = ("log-product", "lukasiewicz", "godel")
+MAX_WIDTH = 4096
+MAX_MEMBERS = 16
 
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """One hidden layer (or residual block)."""
+    """One hidden layer; a residual block adds ``h + W₂·act(h)`` inside the layer."""
 
     width: int = 256
     activation: str = "relu"
     block: str = "linear"
-    dropout: float = 0.1
 
 
 @dataclass(frozen=True)
 class NetworkSpec:
     """Architecture and training choices of one candidate network.
 
-    ``rule_modes`` maps soft-rule ids to ``loss | neuron | both | off``; rules not named
-    use ``default_rule_mode``. ``shield=False`` exists only for ablations: it voids the
-    hard-rule guarantee. ``ema_decay`` keeps an exponential moving average of the weights
-    for validation and the final model (0 turns it off). ``members`` > 1 trains that many
-    copies, each with its own seed and validation split, and averages their logits.
+    ``rule_modes`` maps soft-rule ids to ``loss | neuron | both | off``; rules not named use
+    ``default_rule_mode``. ``drop_features`` lists inputs the network does not read
+    (monotonic features always stay). ``shield=False`` exists only for ablations: it voids
+    the hard-rule guarantee. ``ema_decay`` keeps an exponential moving average of the
+    weights for validation and the final model (0 turns it off). ``members`` > 1 trains that
+    many copies (each with its own seed and early-stopping rows) and averages their logits.
+    ``n_bins`` and ``neuron_sharpness`` shape the inputs, so a search fixes them once.
     """
 
     layers: tuple[LayerSpec, ...] = (LayerSpec(256), LayerSpec(256))
@@ -46,19 +53,17 @@ class NetworkSpec:
     periodic_dim: int = 16
     n_bins: int = 16
     embedding_dim: int = 8
-    normalization: str = "none"
     monotone_width: int = 32
     monotone_curves: int = 8
     default_rule_mode: str = "both"
     rule_modes: dict[str, str] = field(default_factory=dict)
-    inject_at: int = 0
-    kbann: bool = True
     kbann_weight: float = 2.0
     neuron_sharpness: float = 8.0
     rule_loss: str = "log-product"
     rule_lambda: float = 0.5
     shield: bool = True
     drop_features: tuple[str, ...] = ()
+    dropout: float = 0.1
     learning_rate: float = 2e-3
     weight_decay: float = 1e-5
     ema_decay: float = 0.99
@@ -70,6 +75,26 @@ class NetworkSpec:
     def mode(self, rule_id: str) -> str:
         return self.rule_modes.get(rule_id, self.default_rule_mode)
 
+    def architecture(self, layout: InputLayout) -> Architecture:
+        """The network shape this spec gives on a task's inputs."""
+        dropped = set(self.drop_features)
+        return Architecture(
+            encoding=self.numeric_encoding,
+            numeric=tuple(f for f in layout.free_numeric if f not in dropped),
+            categorical=tuple(f for f in layout.categorical if f not in dropped),
+            embedding_dim=self.embedding_dim,
+            neurons=tuple(n.rule for n in layout.neurons if self.mode(n.rule) in ("neuron", "both")),
+            widths=tuple(layer.width for layer in self.layers),
+            activations=tuple(layer.activation for layer in self.layers),
+            residual=tuple(layer.block == "residual" for layer in self.layers),
+            monotone_width=self.monotone_width,
+            monotone_curves=self.monotone_curves,
+        )
+
+    def loss_rules(self, soft_ids: tuple[str, ...]) -> tuple[str, ...]:
+        """Soft rules trained with a rule loss."""
+        return tuple(r for r in soft_ids if self.mode(r) in ("loss", "both"))
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["layers"] = [asdict(layer) for layer in self.layers]
@@ -79,79 +104,115 @@ class NetworkSpec:
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None, where: str = "architecture") -> NetworkSpec:
         """Build and validate; every problem is listed with the allowed values."""
+        if d is not None and not isinstance(d, dict):
+            raise ConfigError(f"{where}: must be a mapping of NetworkSpec fields, got {type(d).__name__}")
         d = dict(d or {})
         names = {f.name for f in fields(cls)}
         problems: list[str] = []
         for k in list(d):
             if k not in names:
-                problems.append(f"unknown key {k!r}.{did_you_mean(k, names)}")
+                problems.append(f"unknown key {k!r}.{did_you_mean(str(k), names)}")
                 d.pop(k)
-        layers = d.pop("layers", None)
-        if layers is not None:
-            if not isinstance(layers, (list, tuple)):
-                problems.append("'layers' must be a list of {width, activation, block, dropout}")
-                layers = None
-            else:
-                built = []
-                for i, layer in enumerate(layers):
-                    if isinstance(layer, LayerSpec):
-                        built.append(layer)
-                        continue
-                    if isinstance(layer, int):
-                        layer = {"width": layer}
-                    bad = set(layer) - {"width", "activation", "block", "dropout"}
-                    if bad:
-                        problems.append(f"layers[{i}]: unknown key(s) {sorted(bad)}")
-                        continue
-                    built.append(LayerSpec(**layer))
-                layers = tuple(built)
+        layers = _layers(d.pop("layers", None), problems)
         if "drop_features" in d:
-            d["drop_features"] = tuple(d["drop_features"] or ())
-        spec = cls(**d, **({"layers": layers} if layers is not None else {}))
-        problems += spec._problems()
+            drop = d["drop_features"]
+            d["drop_features"] = tuple(drop) if isinstance(drop, (list, tuple)) else drop
+        if "rule_modes" in d and d["rule_modes"] is not None and not isinstance(d["rule_modes"], dict):
+            problems.append("rule_modes must map soft-rule ids to loss | neuron | both | off")
+            d.pop("rule_modes")
+        if problems:
+            raise ConfigError(f"{where}: " + "; ".join(problems))
+        if layers is not None:
+            d["layers"] = layers
+        spec = cls(**d)
+        problems += spec.problems()
         if problems:
             raise ConfigError(f"{where}: " + "; ".join(problems))
         return spec
 
-    def _problems(self) -> list[str]:
+    def problems(self) -> list[str]:
+        """Every invalid field, with the allowed values or range."""
         p: list[str] = []
-
-        def choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
-            if value not in allowed:
-                p.append(
-                    f"{name} must be one of {', '.join(allowed)}; got {value!r}.{did_you_mean(str(value), allowed)}"
-                )
-
         for i, layer in enumerate(self.layers):
-            if not isinstance(layer.width, int) or layer.width < 1:
-                p.append(f"layers[{i}].width must be an int >= 1; got {layer.width!r}")
-            choice(f"layers[{i}].activation", layer.activation, ACTIVATIONS)
-            choice(f"layers[{i}].block", layer.block, BLOCKS)
-            if not 0 <= layer.dropout < 1:
-                p.append(f"layers[{i}].dropout must be in [0, 1); got {layer.dropout!r}")
-        choice("numeric_encoding", self.numeric_encoding, ENCODINGS)
-        choice("normalization", self.normalization, NORMS)
-        choice("default_rule_mode", self.default_rule_mode, INJECTION_MODES)
-        choice("rule_loss", self.rule_loss, RULE_LOSSES)
+            p += _int_in(f"layers[{i}].width", layer.width, 1, MAX_WIDTH)
+            p += _choice(f"layers[{i}].activation", layer.activation, ACTIVATIONS)
+            p += _choice(f"layers[{i}].block", layer.block, BLOCKS)
+        if not self.layers:
+            p.append("layers must hold at least one layer")
+        p += _choice("numeric_encoding", self.numeric_encoding, ENCODINGS)
+        p += _choice("default_rule_mode", self.default_rule_mode, INJECTION_MODES)
+        p += _choice("rule_loss", self.rule_loss, RULE_LOSSES)
         for rid, m in self.rule_modes.items():
-            choice(f"rule_modes[{rid!r}]", m, INJECTION_MODES)
-        counts = ("n_frequencies", "periodic_dim", "n_bins", "batch_size", "max_epochs", "monotone_width", "members")
-        for name in counts:
-            v = getattr(self, name)
-            if not isinstance(v, int) or v < 1:
-                p.append(f"{name} must be an int >= 1; got {v!r}")
-        if not isinstance(self.monotone_curves, int) or self.monotone_curves < 0:
-            p.append(f"monotone_curves must be an int >= 0; got {self.monotone_curves!r}")
-        if not isinstance(self.embedding_dim, int) or self.embedding_dim < 0:
-            p.append(f"embedding_dim must be an int >= 0 (0 = one-hot); got {self.embedding_dim!r}")
-        for name in ("frequency_scale", "learning_rate", "neuron_sharpness"):
-            if not getattr(self, name) > 0:
-                p.append(f"{name} must be > 0; got {getattr(self, name)!r}")
-        if not 0 <= self.ema_decay < 1:
-            p.append(f"ema_decay must be in [0, 1) (0 = no weight averaging); got {self.ema_decay!r}")
-        for name in ("rule_lambda", "weight_decay"):
-            if not getattr(self, name) >= 0:
-                p.append(f"{name} must be >= 0; got {getattr(self, name)!r}")
-        if not 0 <= self.inject_at <= len(self.layers):
-            p.append(f"inject_at must be between 0 and the number of layers ({len(self.layers)}); got {self.inject_at}")
+            p += _choice(f"rule_modes[{rid!r}]", m, INJECTION_MODES)
+        for name, lo, hi in (
+            ("n_frequencies", 1, 256),
+            ("periodic_dim", 1, 256),
+            ("n_bins", 1, 256),
+            ("batch_size", 1, 1 << 20),
+            ("max_epochs", 1, 100_000),
+            ("patience", 1, 100_000),
+            ("monotone_width", 2, MAX_WIDTH),
+            ("members", 1, MAX_MEMBERS),
+            ("monotone_curves", 0, 256),
+            ("embedding_dim", 0, 256),
+        ):
+            p += _int_in(name, getattr(self, name), lo, hi)
+        floats: tuple[tuple[str, float, float], ...] = (
+            ("frequency_scale", 1e-6, 1e3),
+            ("learning_rate", 1e-7, 1.0),
+            ("neuron_sharpness", 1e-3, 1e3),
+            ("rule_lambda", 0.0, 1e3),
+            ("weight_decay", 0.0, 10.0),
+            ("kbann_weight", 0.0, 1e3),
+            ("dropout", 0.0, 0.95),
+            ("ema_decay", 0.0, 0.9999),
+        )
+        for name, flo, fhi in floats:
+            p += _float_in(name, getattr(self, name), flo, fhi)
+        if not isinstance(self.shield, bool):
+            p.append(f"shield must be true or false; got {self.shield!r}")
+        if not all(isinstance(f, str) for f in self.drop_features) or not isinstance(self.drop_features, tuple):
+            p.append("drop_features must be a list of feature names")
         return p
+
+
+def _layers(value: Any, problems: list[str]) -> tuple[LayerSpec, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)):
+        problems.append("'layers' must be a list of widths or of {width, activation, block}")
+        return None
+    built = []
+    for i, layer in enumerate(value):
+        if isinstance(layer, LayerSpec):
+            built.append(layer)
+            continue
+        if isinstance(layer, int) and not isinstance(layer, bool):
+            layer = {"width": layer}
+        if not isinstance(layer, dict):
+            problems.append(f"layers[{i}] must be a width or a mapping {{width, activation, block}}")
+            continue
+        bad = set(layer) - {"width", "activation", "block"}
+        if bad:
+            problems.append(f"layers[{i}]: unknown key(s) {sorted(bad)} (allowed: width, activation, block)")
+            continue
+        built.append(LayerSpec(**layer))
+    return tuple(built)
+
+
+def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> list[str]:
+    if value in allowed:
+        return []
+    return [f"{name} must be one of {', '.join(allowed)}; got {value!r}.{did_you_mean(str(value), allowed)}"]
+
+
+def _int_in(name: str, value: Any, lo: int, hi: int) -> list[str]:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        return [f"{name} must be an integer in [{lo}, {hi:,}]; got {value!r}"]
+    return []
+
+
+def _float_in(name: str, value: Any, lo: float, hi: float) -> list[str]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        return [f"{name} must be a number in [{lo:g}, {hi:g}]; got {value!r}"]
+    return []

@@ -1,30 +1,65 @@
-"""Multi-objective architecture search: genome space, NSGA-II outer loop, Gumbel supernet
-inner loop, optuna storage as the ledger, Pareto front and selection."""
+"""Multi-objective architecture search: one weight-sharing supernet per search, an
+evolutionary outer loop (optuna NSGA-II) over architectures evaluated with inherited
+weights, a gradient inner loop refining each candidate, stand-alone training with
+successive halving in parallel workers, the optuna ledger, the Pareto front and selection."""
 
-from snas.search._config import Budget, ExperimentConfig, Selection, SpaceBounds, load_config, parse_budget
-from snas.search._evaluate import Evaluation, SearchContext
-from snas.search._pipeline import RunOutput, search
-from snas.search._result import SearchResult, hypervolume, pareto_front, select
-from snas.search._run import open_study, run_search, study_evaluations
-from snas.search._space import SearchSpace
+from snas.search._config import (
+    Budget,
+    EvolutionSettings,
+    ExperimentConfig,
+    GradientSettings,
+    Selection,
+    SpaceBounds,
+    StandaloneSettings,
+    SupernetSettings,
+    config_from_mapping,
+    load_config,
+    parse_budget,
+)
+from snas.search._ledger import Ledger, check_storage
+from snas.search._measure import ValidationSet
+from snas.search._pipeline import Deadlines, SearchRun
+from snas.search._result import FIDELITIES, Evaluation, SearchResult, dominates, hypervolume, pareto_front, select
+from snas.search._run_directory import RunDirectory
+from snas.search._search import RunOutput, search, search_frame, versions
+from snas.search._space import Genome, Recipe, SearchSpace
+from snas.search._strategies import STRATEGIES, Strategy, strategy
+from snas.search._supernet import Supernet
 
 __all__ = [
+    "FIDELITIES",
+    "STRATEGIES",
     "Budget",
+    "Deadlines",
     "Evaluation",
+    "EvolutionSettings",
     "ExperimentConfig",
+    "Genome",
+    "GradientSettings",
+    "Ledger",
+    "Recipe",
+    "RunDirectory",
     "RunOutput",
-    "SearchContext",
     "SearchResult",
+    "SearchRun",
     "SearchSpace",
     "Selection",
     "SpaceBounds",
+    "StandaloneSettings",
+    "Strategy",
+    "Supernet",
+    "SupernetSettings",
+    "ValidationSet",
+    "check_storage",
+    "config_from_mapping",
+    "dominates",
     "hypervolume",
     "load_config",
-    "open_study",
     "pareto_front",
     "parse_budget",
-    "run_search",
     "search",
+    "search_frame",
     "select",
-    "study_evaluations",
+    "strategy",
+    "versions",
 ]

@@ -1,25 +1,46 @@
-"""Experiment configurations (``search/*.yaml``): validated, with every problem listed."""
+"""Experiment configurations (``search/*.yaml`` or a dict): validated in one place, for the
+CLI and for ``SNASClassifier(search=…, budget=…)`` alike, with every problem listed.
+
+Each section is a frozen dataclass; each field has one check that names the field, the
+allowed values or range and the bad value ("did you mean" for names).
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from snas._checks import Invalid, as_bool, as_choice, as_choices, as_float, as_int, as_int_list, as_range
 from snas._util import did_you_mean
-from snas._yaml import read_yaml
 from snas.exceptions import ConfigError
 
-__all__ = ["Budget", "ExperimentConfig", "Selection", "SpaceBounds", "load_config", "parse_budget"]
+__all__ = [
+    "Budget",
+    "EvolutionSettings",
+    "ExperimentConfig",
+    "GradientSettings",
+    "Selection",
+    "SpaceBounds",
+    "StandaloneSettings",
+    "SupernetSettings",
+    "config_from_mapping",
+    "load_config",
+    "parse_budget",
+]
 
-STRATEGIES = ("evolution", "gradient", "evolution+gradient", "random")
+STRATEGIES = ("evolution+gradient", "evolution", "gradient", "random")
 METRICS = ("accuracy", "roc_auc")
+MAX_SECONDS = 7 * 24 * 3600
+MAX_TRIALS = 100_000
 
 
 @dataclass(frozen=True)
 class Budget:
-    """Stop at whichever comes first: ``seconds`` of wall-clock or ``trials`` evaluated candidates."""
+    """Stop at whichever comes first: ``seconds`` of wall clock (a deadline for search and
+    refit) or ``trials`` stand-alone trainings."""
 
     seconds: float | None = None
     trials: int | None = None
@@ -33,53 +54,115 @@ class Budget:
         return " or ".join(parts) or "unlimited"
 
 
-def parse_budget(text: str | int | float | dict[str, Any] | None) -> Budget:
+def parse_budget(text: str | int | dict[str, Any] | None) -> Budget:
     """``'90s'``, ``'8min'``, ``'1h'``, ``'40trials'``, ``'5min,40trials'`` or {time, trials}."""
     if text is None:
         return Budget()
     if isinstance(text, dict):
-        b = Budget()
-        if text.get("time") is not None:
-            b = replace(b, seconds=parse_budget(str(text["time"])).seconds)
-        if text.get("trials") is not None:
-            b = replace(b, trials=int(text["trials"]))
-        return b
-    if isinstance(text, (int, float)):
-        return Budget(trials=int(text))
+        unknown = set(text) - {"time", "trials"}
+        if unknown:
+            key = sorted(map(str, unknown))[0]
+            raise ConfigError(
+                f"budget: unknown key {key!r}.{did_you_mean(key, ['time', 'trials'])} Use {{time: 7min, trials: 40}}"
+            )
+        seconds = parse_budget(str(text["time"])).seconds if text.get("time") is not None else None
+        trials = None if text.get("trials") is None else _trials(text["trials"])
+        if seconds is None and trials is None:
+            raise ConfigError("budget: give 'time' (e.g. 7min) and/or 'trials' (e.g. 40)")
+        return Budget(seconds, trials)
+    if isinstance(text, int) and not isinstance(text, bool):
+        return Budget(trials=_trials(text))
     seconds = trials = None
     for part in str(text).replace(" ", "").split(","):
-        m = re.fullmatch(r"(\d+(?:\.\d+)?)(s|sec|m|min|h|trials?)", part)
+        m = re.fullmatch(r"(\d{1,9}(?:\.\d{1,6})?)(s|sec|m|min|h|trials?)", part)
         if not m:
-            raise ConfigError(f"budget {text!r}: write e.g. '90s', '8min', '1h', '40trials' or '5min,40trials'")
+            raise ConfigError(
+                f"budget {str(text)[:60]!r}: write e.g. '90s', '8min', '1h', '40trials' or '5min,40trials'"
+            )
         v, unit = float(m.group(1)), m.group(2)
         if unit.startswith("trial"):
-            trials = int(v)
+            trials = _trials(v)
         else:
             seconds = v * {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}[unit]
+            if not 1 <= seconds <= MAX_SECONDS:
+                raise ConfigError(f"budget {text!r}: the time must be between 1 second and 7 days")
     return Budget(seconds=seconds, trials=trials)
+
+
+def _trials(v: Any) -> int:
+    try:
+        return as_int("budget trials", v, 1, MAX_TRIALS)
+    except Invalid as exc:
+        raise ConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True)
 class SpaceBounds:
-    """The search space: what each gene may take."""
+    """The search space: what each architecture gene may take, and the training-recipe ranges."""
 
+    families: tuple[str, ...] = ("mlp",)
     max_depth: int = 3
     widths: tuple[int, ...] = (8, 16, 32, 64, 128, 256)
     activations: tuple[str, ...] = ("relu", "gelu", "silu")
     blocks: tuple[str, ...] = ("linear", "residual")
-    dropout: tuple[float, float] = (0.0, 0.3)
     encodings: tuple[str, ...] = ("standard", "ple", "periodic")
     embedding_dims: tuple[int, ...] = (0, 2, 4, 8)  # 0 = one-hot (no trainable parameters)
     monotone_widths: tuple[int, ...] = (2, 4, 8, 16, 32)
     monotone_curves: tuple[int, ...] = (0, 2, 4, 8)
-    members: tuple[int, ...] = (1, 3)  # ensemble members (each trained on its own split)
-    frequency_scale: tuple[float, float] = (0.3, 10.0)
-    rule_modes: tuple[str, ...] = ("loss", "neuron", "both", "off")
-    rule_lambda: tuple[float, float] = (0.01, 3.0)
+    feature_selection: bool = True  # inputs are genes (monotonic features always stay)
+    neurons: bool = True  # each soft rule's knowledge neuron is a gene
+    complexity_weight: tuple[float, float] = (1e-3, 0.1)  # the gradient inner loop's size penalty
+    members: tuple[int, ...] = (1, 3)  # ensemble sizes tried for the best stand-alone candidates
     learning_rate: tuple[float, float] = (5e-4, 5e-3)
     weight_decay: tuple[float, float] = (1e-6, 1e-3)
-    # the gradient inner loop's scalarisation: loss + w · expected parameters / maximum
-    complexity_weight: tuple[float, float] = (1e-3, 0.1)
+    dropout: tuple[float, float] = (0.0, 0.3)
+    rule_lambda: tuple[float, float] = (0.01, 3.0)
+    frequency_scale: tuple[float, float] = (0.3, 10.0)
+
+
+@dataclass(frozen=True)
+class SupernetSettings:
+    """The weight-sharing supernet: epochs (stopped earlier by its share of a time budget),
+    sub-networks per step (the largest, the smallest and random ones) and its optimiser."""
+
+    epochs: int = 30
+    paths: int = 4
+    batch_size: int = 512
+    learning_rate: float = 2e-3
+    share: float = 0.35
+
+
+@dataclass(frozen=True)
+class EvolutionSettings:
+    """The outer loop over architectures evaluated with inherited weights."""
+
+    population_size: int = 48
+    generations: int = 60
+    share: float = 0.15
+
+
+@dataclass(frozen=True)
+class GradientSettings:
+    """The gradient inner loop: steps of Gumbel/straight-through refinement per candidate."""
+
+    steps: int = 16
+    learning_rate: float = 0.1
+
+
+@dataclass(frozen=True)
+class StandaloneSettings:
+    """Stand-alone training of the best architectures with successive halving: ``candidates``
+    trained for ``low_epochs`` with ``recipes`` training recipes each (one batched run), the
+    best 1/``eta`` trained fully (``epochs``, early stopping), then ensembles of the
+    ``ensemble_top`` most accurate. ``inherit`` starts from the supernet's weights."""
+
+    candidates: int = 32
+    eta: int = 2
+    low_epochs: int = 6
+    recipes: int = 2
+    epochs: int = 40
+    ensemble_top: int = 1
+    inherit: bool = True
 
 
 @dataclass(frozen=True)
@@ -92,16 +175,6 @@ class Selection:
 
 
 @dataclass(frozen=True)
-class Screening:
-    """Low-fidelity screening: a subsample and few epochs; non-dominated screens get full training."""
-
-    enabled: bool = True
-    subsample: float = 0.35
-    epochs: int = 4
-    startup: int = 4
-
-
-@dataclass(frozen=True)
 class ExperimentConfig:
     """Everything a search needs (paths resolved relative to the config file)."""
 
@@ -110,17 +183,19 @@ class ExperimentConfig:
     name: str = "search"
     seed: int = 0
     strategy: str = "evolution+gradient"
-    budget: Budget = Budget(seconds=480)
+    budget: Budget = Budget(seconds=420)
     metric: str = "accuracy"
     validation_fraction: float = 0.2
     min_f_soft: float | None = None
-    population_size: int = 8
     space: SpaceBounds = SpaceBounds()
-    screening: Screening = Screening()
+    supernet: SupernetSettings = SupernetSettings()
+    evolution: EvolutionSettings = EvolutionSettings()
+    gradient: GradientSettings = GradientSettings()
+    standalone: StandaloneSettings = StandaloneSettings()
     selection: Selection = Selection()
     storage: str | None = None
-    gradient_epochs: int = 4
-    final_epochs: int = 40
+    workers: int = 0  # 0 = one per CPU core
+    refit: bool = True
     source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -133,9 +208,86 @@ class ExperimentConfig:
         return replace(self, **{k: v for k, v in kw.items() if v is not None})
 
 
-_TOP = {
+# ---------------------------------------------------------------- field checks
+Check = Callable[[str, Any], Any]
+
+
+def _pos_range(lo: float, hi: float) -> Check:
+    return lambda n, v: as_range(n, v, lo, hi, positive=True)
+
+
+def _names(allowed: tuple[str, ...]) -> Check:
+    return lambda n, v: as_choices(n, ["off" if x is False else x for x in v] if isinstance(v, list) else v, allowed)
+
+
+def _space_checks() -> dict[str, Check]:
+    from snas.nn import ACTIVATIONS, BLOCKS, ENCODINGS
+
+    return {
+        "families": _names(("mlp",)),
+        "max_depth": lambda n, v: as_int(n, v, 1, 8),
+        "widths": lambda n, v: as_int_list(n, v, 2, 1024),
+        "activations": _names(ACTIVATIONS),
+        "blocks": _names(BLOCKS),
+        "encodings": _names(ENCODINGS),
+        "embedding_dims": lambda n, v: as_int_list(n, v, 0, 64),
+        "monotone_widths": lambda n, v: as_int_list(n, v, 2, 256),
+        "monotone_curves": lambda n, v: as_int_list(n, v, 0, 64),
+        "feature_selection": as_bool,
+        "neurons": as_bool,
+        "complexity_weight": _pos_range(1e-6, 10.0),
+        "members": lambda n, v: as_int_list(n, v, 1, 16),
+        "learning_rate": _pos_range(1e-6, 1.0),
+        "weight_decay": lambda n, v: as_range(n, v, 0.0, 1.0),
+        "dropout": lambda n, v: as_range(n, v, 0.0, 0.9),
+        "rule_lambda": lambda n, v: as_range(n, v, 0.0, 100.0),
+        "frequency_scale": _pos_range(1e-3, 100.0),
+    }
+
+
+_SECTION_CHECKS: dict[str, dict[str, Check]] = {
+    "supernet": {
+        "epochs": lambda n, v: as_int(n, v, 1, 10_000),
+        "paths": lambda n, v: as_int(n, v, 1, 16),
+        "batch_size": lambda n, v: as_int(n, v, 8, 65_536),
+        "learning_rate": lambda n, v: as_float(n, v, 0.0, 1.0, open_low=True),
+        "share": lambda n, v: as_float(n, v, 0.0, 0.9, open_low=True),
+    },
+    "evolution": {
+        "population_size": lambda n, v: as_int(n, v, 2, 10_000),
+        "generations": lambda n, v: as_int(n, v, 1, 100_000),
+        "share": lambda n, v: as_float(n, v, 0.0, 0.9, open_low=True),
+    },
+    "gradient": {
+        "steps": lambda n, v: as_int(n, v, 1, 10_000),
+        "learning_rate": lambda n, v: as_float(n, v, 0.0, 10.0, open_low=True),
+    },
+    "standalone": {
+        "candidates": lambda n, v: as_int(n, v, 1, 10_000),
+        "eta": lambda n, v: as_int(n, v, 1, 100),
+        "low_epochs": lambda n, v: as_int(n, v, 1, 10_000),
+        "recipes": lambda n, v: as_int(n, v, 1, 8),
+        "epochs": lambda n, v: as_int(n, v, 1, 10_000),
+        "ensemble_top": lambda n, v: as_int(n, v, 0, 100),
+        "inherit": as_bool,
+    },
+    "selection": {
+        "min_f_soft": lambda n, v: None if v is None else as_float(n, v, 0.0, 1.0),
+        "max_parameters": lambda n, v: None if v is None else as_int(n, v, 1, 10**12),
+    },
+}
+_SECTION_TYPES = {
+    "space": SpaceBounds,
+    "supernet": SupernetSettings,
+    "evolution": EvolutionSettings,
+    "gradient": GradientSettings,
+    "standalone": StandaloneSettings,
+    "selection": Selection,
+}
+_TOP = (
     "snas_search",
     "name",
+    "description",
     "dataset",
     "rules",
     "seed",
@@ -145,147 +297,173 @@ _TOP = {
     "validation_fraction",
     "constraints",
     "population_size",
-    "space",
-    "screening",
-    "selection",
-    "storage",
-    "gradient",
     "final_epochs",
-    "description",
-}
+    "storage",
+    "workers",
+    "refit",
+    *_SECTION_TYPES,
+)
 
 
-def _tuple(v: Any) -> tuple[Any, ...]:
-    return tuple(v) if isinstance(v, (list, tuple)) else (v,)
+class _Reader:
+    """Collects every problem of one configuration, each with its position when known."""
+
+    def __init__(self, source: str, locate: Callable[..., Any] | None) -> None:
+        self.source = source
+        self.locate = locate
+        self.problems: list[str] = []
+
+    def where(self, *keys: str) -> str:
+        loc = self.locate(*keys) if self.locate else None
+        return str(loc) if loc else self.source
+
+    def check(self, keys: tuple[str, ...], fn: Check, value: Any) -> Any:
+        try:
+            return fn(".".join(keys), value)
+        except (Invalid, ConfigError) as exc:
+            self.problems.append(f"{self.where(*keys)}: {exc}")
+            return None
+
+    def section(self, name: str, raw: Any, default: Any, checks: dict[str, Check]) -> Any:
+        if raw is None:
+            return default
+        if not isinstance(raw, dict):
+            self.problems.append(f"{self.where(name)}: '{name}' must be a mapping of {', '.join(checks)}")
+            return default
+        values = {}
+        for k, v in raw.items():
+            if k not in checks:
+                self.problems.append(
+                    f"{self.where(name, k)}: unknown key {k!r} in '{name}'.{did_you_mean(str(k), checks)}"
+                )
+                continue
+            got = self.check((name, k), checks[k], v)
+            if got is not None or v is None:
+                values[k] = got
+        return replace(default, **values)
+
+
+def _top_level(r: _Reader, d: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k in d:
+        if k not in _TOP:
+            r.problems.append(f"{r.where(k)}: unknown key {k!r}.{did_you_mean(str(k), _TOP)}")
+    simple: dict[str, Check] = {
+        "name": lambda n, v: _text(n, v, 128),
+        "description": lambda n, v: _text(n, v, 10_000),
+        "seed": lambda n, v: as_int(n, v, 0, 2**31 - 1),
+        "strategy": lambda n, v: as_choice(n, v, STRATEGIES),
+        "budget": lambda n, v: parse_budget(v),
+        "metric": lambda n, v: as_choice(n, v, METRICS),
+        "validation_fraction": lambda n, v: as_float(n, v, 0.05, 0.5),
+        "storage": lambda n, v: _text(n, v, 2048),
+        "workers": lambda n, v: as_int(n, v, 0, 64),
+        "refit": as_bool,
+        "dataset": lambda n, v: _text(n, v, 4096),
+        "rules": lambda n, v: None if v is None else _text(n, v, 4096),
+    }
+    for k, fn in simple.items():
+        if k in d:
+            out[k] = r.check((k,), fn, d[k])
+    return out
+
+
+def _text(name: str, value: Any, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise Invalid(f"{name} must be non-empty text of at most {limit:,} characters; got {value!r:.60}")
+    return value
+
+
+def _sections(r: _Reader, d: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    checks = {"space": _space_checks(), **_SECTION_CHECKS}
+    for name, cls in _SECTION_TYPES.items():
+        out[name] = r.section(name, d.get(name), cls(), checks[name])
+    if "population_size" in d:  # short form of evolution.population_size
+        size = r.check(("population_size",), checks["evolution"]["population_size"], d["population_size"])
+        if size is not None:
+            out["evolution"] = replace(out["evolution"], population_size=size)
+    if "final_epochs" in d:  # short form of standalone.epochs
+        epochs = r.check(("final_epochs",), checks["standalone"]["epochs"], d["final_epochs"])
+        if epochs is not None:
+            out["standalone"] = replace(out["standalone"], epochs=epochs)
+    cons = d.get("constraints")
+    if cons is not None:
+        cons = r.section("constraints", cons, Selection(), {"min_f_soft": checks["selection"]["min_f_soft"]})
+        out["min_f_soft"] = cons.min_f_soft
+    return out
+
+
+def config_from_mapping(
+    d: Any, *, source: str = "search", base: Path | None = None, locate: Callable[..., Any] | None = None
+) -> ExperimentConfig:
+    """Validate a configuration mapping (the keys of ``search/*.yaml``); every problem is listed.
+
+    Parameters
+    ----------
+    d : dict
+        The configuration; ``dataset`` may be omitted when the data come from Python.
+    source : str
+        Named in messages (a file path, or e.g. ``SNASClassifier(search=…)``).
+    base : Path, optional
+        Relative ``dataset`` / ``rules`` manifest paths are resolved against it.
+
+    Returns
+    -------
+    ExperimentConfig
+
+    Examples
+    --------
+    >>> config_from_mapping({"budget": "90s", "strategy": "evolution"}).budget.seconds
+    90.0
+    """
+    if not isinstance(d, dict):
+        raise ConfigError(f"{source}: a search configuration is a mapping (keys such as strategy, budget, space)")
+    r = _Reader(source, locate)
+    values = {**_top_level(r, d), **_sections(r, d)}
+    if r.problems:
+        raise ConfigError(f"{source}: {len(r.problems)} problem(s):\n  " + "\n  ".join(r.problems))
+    values.setdefault("dataset", "<frame>")
+    values.setdefault("rules", None)
+    for key in ("dataset", "rules"):
+        values[key] = _resolve(values[key], base)
+    known = {f.name for f in fields(ExperimentConfig)}
+    return ExperimentConfig(**{k: v for k, v in values.items() if k in known}, source=None)
+
+
+def _resolve(p: str | None, base: Path | None) -> str | None:
+    if p is None or base is None:
+        return p
+    q = Path(p)
+    if q.suffix in (".yaml", ".yml") and not q.is_absolute():
+        return str(base / q)
+    return p
 
 
 def load_config(path: str | Path) -> ExperimentConfig:
-    """Read ``search/*.yaml``; raises ConfigError listing every problem with 'did you mean'."""
+    """Read ``search/*.yaml``; raises ConfigError listing every problem with 'did you mean'.
+
+    Parameters
+    ----------
+    path : str or Path
+        The configuration file (starts with ``snas_search: 1``).
+
+    Returns
+    -------
+    ExperimentConfig
+
+    Examples
+    --------
+    >>> load_config("search/census_income.yaml").strategy  # doctest: +SKIP
+    'evolution+gradient'
+    """
+    from snas._yaml import read_yaml
+
     doc = read_yaml(path, ConfigError)
     d = doc.data
-    base = Path(path).resolve().parent
-    problems: list[str] = []
-
-    def where(*keys: str) -> str:
-        loc = doc.locate(*keys)
-        return f"{loc}" if loc else str(path)
-
     if not isinstance(d, dict) or d.get("snas_search") != 1:
         raise ConfigError(f"{path}: a search configuration starts with 'snas_search: 1'")
-    for k in d:
-        if k not in _TOP:
-            problems.append(f"{where(k)}: unknown key {k!r}.{did_you_mean(str(k), _TOP)}")
     if "dataset" not in d:
-        problems.append(f"{path}: 'dataset' is required (a name such as census_income or a manifest path)")
-    strategy = d.get("strategy", "evolution+gradient")
-    if strategy not in STRATEGIES:
-        problems.append(
-            f"{where('strategy')}: strategy must be one of {', '.join(STRATEGIES)}; got {strategy!r}.{did_you_mean(str(strategy), STRATEGIES)}"
-        )
-    metric = d.get("metric", "accuracy")
-    if metric not in METRICS:
-        problems.append(
-            f"{where('metric')}: metric must be one of {', '.join(METRICS)}; got {metric!r}.{did_you_mean(str(metric), METRICS)}"
-        )
-    budget = Budget(seconds=480)
-    try:
-        if "budget" in d:
-            budget = parse_budget(d["budget"])
-    except ConfigError as exc:
-        problems.append(f"{where('budget')}: {exc}")
-    vf = d.get("validation_fraction", 0.2)
-    if not isinstance(vf, (int, float)) or not 0.05 <= vf <= 0.5:
-        problems.append(f"{where('validation_fraction')}: validation_fraction must be in [0.05, 0.5]; got {vf!r}")
-    space = SpaceBounds()
-    if "space" in d:
-        s = d["space"] or {}
-        allowed = {f for f in SpaceBounds.__dataclass_fields__}
-        for k, v in s.items():
-            if k not in allowed:
-                problems.append(f"{where('space', k)}: unknown gene {k!r}.{did_you_mean(str(k), allowed)}")
-            else:
-                if k == "rule_modes":  # YAML 1.1 reads a bare `off` as false
-                    v = ["off" if x is False else x for x in _tuple(v)]
-                value: Any = _tuple(v) if k != "max_depth" else int(v)
-                space = replace(space, **{k: value})
-        from snas.nn._spec import ACTIVATIONS, BLOCKS, ENCODINGS, INJECTION_MODES
-
-        for gene, values, allowed_values in (
-            ("activations", space.activations, ACTIVATIONS),
-            ("blocks", space.blocks, BLOCKS),
-            ("encodings", space.encodings, ENCODINGS),
-            ("rule_modes", space.rule_modes, INJECTION_MODES),
-        ):
-            for v in values:
-                if v not in allowed_values:
-                    problems.append(
-                        f"{where('space', gene)}: {v!r} is not one of {', '.join(allowed_values)}.{did_you_mean(str(v), allowed_values)}"
-                    )
-        if not 1 <= space.max_depth <= 8:
-            problems.append(f"{where('space', 'max_depth')}: max_depth must be between 1 and 8")
-        if any((not isinstance(w, int)) or w < 2 for w in space.widths):
-            problems.append(f"{where('space', 'widths')}: widths must be integers >= 2")
-        if any((not isinstance(m, int)) or not 1 <= m <= 16 for m in space.members):
-            problems.append(f"{where('space', 'members')}: members must be integers between 1 and 16")
-    screening = Screening()
-    if "screening" in d:
-        sc = d["screening"] or {}
-        if sc is False:
-            screening = Screening(enabled=False)
-        else:
-            for k, v in sc.items():
-                if k not in Screening.__dataclass_fields__:
-                    problems.append(
-                        f"{where('screening', k)}: unknown key {k!r}.{did_you_mean(str(k), Screening.__dataclass_fields__)}"
-                    )
-                else:
-                    screening = replace(screening, **{k: v})
-    selection = Selection()
-    if "selection" in d:
-        se = d["selection"] or {}
-        for k, v in se.items():
-            if k not in Selection.__dataclass_fields__:
-                problems.append(
-                    f"{where('selection', k)}: unknown key {k!r}.{did_you_mean(str(k), Selection.__dataclass_fields__)}"
-                )
-            else:
-                selection = replace(selection, **{k: v})
-    cons = d.get("constraints") or {}
-    min_f_soft = cons.get("min_f_soft")
-    for k in cons:
-        if k != "min_f_soft":
-            problems.append(
-                f"{where('constraints', k)}: unknown constraint {k!r}.{did_you_mean(str(k), ['min_f_soft'])}"
-            )
-    grad = d.get("gradient") or {}
-    if problems:
-        raise ConfigError(f"{path}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
-
-    def resolve(p: str | None) -> str | None:
-        if p is None:
-            return None
-        q = Path(p)
-        if q.suffix in (".yaml", ".yml") and not q.is_absolute():
-            q = base / q
-            return str(q)
-        return p
-
-    return ExperimentConfig(
-        dataset=resolve(str(d["dataset"])) or "",
-        rules=resolve(d.get("rules")),
-        name=str(d.get("name", Path(path).stem)),
-        seed=int(d.get("seed", 0)),
-        strategy=strategy,
-        budget=budget,
-        metric=metric,
-        validation_fraction=float(vf),
-        min_f_soft=min_f_soft,
-        population_size=int(d.get("population_size", 8)),
-        space=space,
-        screening=screening,
-        selection=selection,
-        storage=d.get("storage"),
-        gradient_epochs=int(grad.get("epochs", 4)),
-        final_epochs=int(d.get("final_epochs", 40)),
-        source=str(Path(path)),
-    )
+        raise ConfigError(f"{path}: 'dataset' is required (a name such as census_income or a manifest path)")
+    cfg = config_from_mapping(d, source=str(path), base=Path(path).resolve().parent, locate=doc.locate)
+    return replace(cfg, name=cfg.name if "name" in d else Path(path).stem, source=str(Path(path)))

@@ -1,168 +1,290 @@
-"""``snas search``: config → verified data and rules → search → refit → run directory."""
+"""A whole search: data split → task (rules compiled once) → supernet → outer loop with
+inherited weights → stand-alone training with successive halving → selection → refit.
+
+The budget is a deadline: each phase stops at its share of the time, nothing starts that
+cannot finish, and the refit is skipped (the stand-alone model kept) when it would not
+fit — so a search ends within its budget whatever the load.
+"""
 
 from __future__ import annotations
 
-import json
-import platform
-import shutil
+import hashlib
+import os
+import socket
 import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from snas._util import atomic_write_text, sha256_file
-from snas.exceptions import ConfigError, RuleError
-from snas.search._config import ExperimentConfig, load_config, parse_budget
-from snas.search._result import SearchResult
-from snas.search._run import _recover, open_study, run_lock, run_search, write_json
+import numpy as np
 
-__all__ = ["RunOutput", "search"]
+from snas.exceptions import ConfigError
+from snas.search._config import ExperimentConfig
+from snas.search._evolution import EvolutionLog, evolve
+from snas.search._ledger import Ledger
+from snas.search._measure import ValidationSet
+from snas.search._progress import Progress
+from snas.search._result import Evaluation, SearchResult, pareto_front, select
+from snas.search._run_directory import RunDirectory
+from snas.search._space import Genome, SearchSpace
+from snas.search._standalone import StandaloneTrainer, pick_candidates
+from snas.search._strategies import strategy as strategy_named
+from snas.search._supernet import Supernet
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from snas.model import FittedModel, Task
+    from snas.rules import RuleSet
+
+__all__ = ["Deadlines", "SearchRun"]
+
+REFIT_SHARE = 0.12
 
 
 @dataclass(frozen=True)
-class RunOutput:
-    """Where everything went, plus the in-memory result."""
+class Deadlines:
+    """``time.monotonic()`` instants at which each phase must stop (None: no time budget)."""
 
-    directory: Path
-    result: SearchResult
-    model_dir: Path
-    refit_seconds: float
+    supernet: float | None
+    evolution: float | None
+    standalone: float | None
+    end: float | None
+
+    @classmethod
+    def plan(cls, config: ExperimentConfig, seconds_left: float | None) -> Deadlines:
+        if seconds_left is None:
+            return cls(None, None, None, None)
+        now = time.monotonic()
+        s, e = config.supernet.share, config.evolution.share
+        return cls(
+            now + s * seconds_left,
+            now + (s + e) * seconds_left,
+            now + (1 - REFIT_SHARE) * seconds_left,
+            now + seconds_left,
+        )
 
 
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
+class SearchRun:
+    """One worker's search on (X, y) under ``config``; ``run()`` returns the result and model.
 
-    out = {"python": platform.python_version(), "platform": platform.platform()}
-    for pkg in ("snas", "torch", "numpy", "pandas", "scikit-learn", "sympy", "optuna", "lark", "safetensors", "shap"):
+    Parameters
+    ----------
+    config : ExperimentConfig
+    X, y : the training rows (normalised column names) and their labels (strings).
+    rules : the expert rules (compiled once here).
+    target, classes : the target's name and class order.
+    directory : the run directory (None: everything in memory, as from Python).
+    storage : the ledger's URL (default: the run directory's SQLite file, or memory).
+    worker_seed : seeds this worker's supernet and outer loop (workers sharing a ledger
+        explore differently); the split and the trainings use the configuration's seed.
+    """
+
+    def __init__(
+        self,
+        config: ExperimentConfig,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        rules: RuleSet | None,
+        *,
+        target: str,
+        classes: tuple[str, ...] | None = None,
+        directory: RunDirectory | None = None,
+        storage: str | None = None,
+        worker: str | None = None,
+        worker_seed: int | None = None,
+        progress: bool = True,
+        stream: Any = None,
+    ) -> None:
+        from sklearn.model_selection import train_test_split
+
+        from snas.model import Task
+
+        self.config, self.X, self.y, self.directory = config, X, np.asarray(y, dtype=object), directory
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self.seed = config.seed if worker_seed is None else worker_seed
+        self.progress = Progress(stream or sys.stderr, progress)
+        fit_idx, val_idx = train_test_split(
+            np.arange(len(X)), test_size=config.validation_fraction, random_state=config.seed, stratify=self.y
+        )
+        self.fit_idx, self.val_idx = np.sort(fit_idx), np.sort(val_idx)
+        self.split_sha256 = hashlib.sha256(self.fit_idx.tobytes() + b"|" + self.val_idx.tobytes()).hexdigest()
+        X_fit = X.iloc[self.fit_idx].reset_index(drop=True)
+        X_val = X.iloc[self.val_idx].reset_index(drop=True)
+        self.task: Task = Task.fit(X_fit, self.y[self.fit_idx], rules, target=target, classes=classes)
+        self.space = SearchSpace(config, self.task.layout, self.task.compiled.max_parameters)
+        self.fit = self.task.training_data(X_fit, self.y[self.fit_idx], self.task.compiled.soft_ids)
+        self.val = ValidationSet.build(self.task, X_val, self.y[self.val_idx], config.metric)
+        url = storage or (directory.ledger_url() if directory is not None else "memory")
+        self.ledger = Ledger(config, url)
+        self.models: dict[str, FittedModel] = {}
+
+    # ------------------------------------------------------------------ phases
+    def run(self) -> SearchResult:
+        """Run (or resume) every phase; returns the result with the final model."""
+        start = time.monotonic()
+        prior = self.ledger.elapsed(self.worker)
+        seconds = self.config.budget.seconds
+        deadlines = Deadlines.plan(self.config, None if seconds is None else max(seconds - prior, 1.0))
+        if self.directory is not None and self.ledger.url == self.directory.ledger_url():
+            n = self.ledger.recover()
+            if n:
+                self.progress.note(f"resuming: {n} interrupted training(s) will run again")
+        trainer = StandaloneTrainer(
+            self.config, self.task, self.fit, self.val, self.ledger, worker=self.worker, on_result=self._keep
+        )
         try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
+            trainer.start()
+            supernet = self._supernet(deadlines.supernet)
+            trainer.inherited = supernet.inherited
+            inherited = self._evolve(supernet, deadlines.evolution)
+            candidates = pick_candidates(inherited, self.space, self.config.standalone.candidates)
+            self.progress.phase(f"stand-alone: {len(candidates)} candidates, successive halving")
+            standalone = trainer.successive_halving(candidates, deadline=deadlines.standalone)
+            self._wait_for_other_workers(deadlines.standalone)
+        finally:
+            trainer.close()
+            self.ledger.set_elapsed(self.worker, prior + time.monotonic() - start)
+        result = self._result(inherited + standalone, start, prior)
+        result.model = self._final_model(result.selected, supernet, deadlines.end)
+        self.ledger.set_elapsed(self.worker, prior + time.monotonic() - start)
+        result.elapsed_seconds = prior + time.monotonic() - start
+        return result
 
-
-def _copy_inputs(config: ExperimentConfig, out: Path) -> None:
-    """Copy the config and the rules into the run directory; on resume they must be unchanged."""
-    for src, name in ((config.source, "config.yaml"), (config.rules, "rules.yaml")):
-        if src is None:
-            continue
-        dest = out / name
-        if dest.exists():
-            if sha256_file(dest) != sha256_file(src):
-                raise ConfigError(
-                    f"{out}: this run directory was started with a different {name[:-5]} file ({src} changed); "
-                    "use a new --out directory to search with the new file"
-                )
-        else:
-            shutil.copyfile(src, dest)
-
-
-def search(
-    config: ExperimentConfig | str | Path,
-    out: str | Path,
-    *,
-    data_dir: str | None = None,
-    budget: str | None = None,
-    storage: str | None = None,
-    seed: int | None = None,
-    progress: bool = True,
-    stream: Any = None,
-) -> RunOutput:
-    """Run a search described by a config and write the run directory (DESIGN §8)."""
-    from snas.datasets import load
-    from snas.rules import check_rules, load_rules
-
-    cfg = config if isinstance(config, ExperimentConfig) else load_config(config)
-    if budget is not None:
-        cfg = cfg.with_overrides(budget=parse_budget(budget))
-    cfg = cfg.with_overrides(seed=seed, storage=storage)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    data = load(cfg.dataset, data_dir=data_dir)
-    rules = load_rules(cfg.rules) if cfg.rules else None
-    if rules is not None:
-        report = check_rules(rules, data)
-        if not report.ok:
-            raise RuleError(
-                "the rules have errors; run 'snas check' for details:\n" + "\n".join(str(f) for f in report.errors)
-            )
-    stream = stream or sys.stderr
-    default_storage = cfg.storage is None
-    storage_url = cfg.storage or f"sqlite:///{(out / 'search.db').resolve()}"
-    with run_lock(out):
-        _copy_inputs(cfg, out)
-        from snas.search._evaluate import SearchContext
-
-        context = SearchContext(data, rules, cfg)
-        if default_storage:  # this process owns the storage: interrupted trials are re-queued now
-            study = open_study(
-                cfg, storage_url, sampler_seed=cfg.seed, soft_rules=[r.id for r in rules.soft] if rules else []
-            )
-            n = _recover(study)
-            if n and progress:
-                print(f"resuming: {n} interrupted candidate(s) queued again", file=stream)
-        sampler_seed = cfg.seed if default_storage else cfg.seed + (abs(hash(str(out.resolve()))) % 10_000)
+    def _supernet(self, deadline: float | None) -> Supernet:
+        sn = Supernet(self.task, self.space, self.seed)
+        path = self.directory.supernet if self.directory is not None else None
+        if path is not None and sn.load(path, self.config.supernet):
+            self.progress.note(f"supernet: resumed after epoch {sn.epochs_done}")
+        total = self.config.supernet.epochs
         t0 = time.perf_counter()
-        result = run_search(
-            cfg, context, storage_url=storage_url, sampler_seed=sampler_seed, progress=progress, stream=stream
-        )
-        search_seconds = time.perf_counter() - t0
-        write_json(out / "history.json", [e.to_dict() for e in result.evaluations])
-        write_json(
-            out / "front.json",
-            {"front": [e.to_dict() for e in result.front], "selected": result.selected.number, "reason": result.reason},
-        )
-        if progress:
-            print(f"refitting the selected candidate #{result.selected.number} on all training rows …", file=stream)
-        from snas.estimator import SNASClassifier
+        self.progress.phase(f"supernet: {total} epochs, {self.config.supernet.paths} sub-networks per step")
 
-        t1 = time.perf_counter()
-        clf = SNASClassifier(rules=rules, architecture=result.selected.spec, random_state=cfg.seed)
-        clf.fit(data.X_train, data.y_train)
-        refit_seconds = time.perf_counter() - t1
-        model_dir = clf.save(out / "model")
-        summary = {
-            "config": cfg.to_dict(),
-            "selected": result.selected.to_dict(),
-            "smallest": result.smallest.to_dict(),
-            "reason": result.reason,
-            "front_size": len(result.front),
-            "evaluated": len(result.evaluations),
-            "complete": sum(e.state == "complete" for e in result.evaluations),
-            "search_seconds": search_seconds,
-            "elapsed_seconds_total": result.elapsed_seconds,
-            "refit_seconds": refit_seconds,
-            "info": result.info,
+        def report(epoch: int, loss: float) -> None:
+            self.progress.line(f"supernet: epoch {epoch}/{total} | loss {loss:.4f} | {time.perf_counter() - t0:.0f}s")
+
+        sn.train(self.fit, self.config.supernet, deadline=deadline, on_epoch=report, checkpoint=path)
+        return sn
+
+    def _evolve(self, supernet: Supernet, deadline: float | None) -> list[Evaluation]:
+        strategy = strategy_named(self.config.strategy)
+        log = EvolutionLog.open(self.directory.evolution if self.directory is not None else None)
+        t0 = time.perf_counter()
+        self.progress.phase(f"evolution: strategy {strategy.name}, population {self.config.evolution.population_size}")
+
+        def report(generation: int, evals: list[Evaluation]) -> None:
+            front = pareto_front(evals, "inherited")
+            best = min(evals, key=lambda e: e.objectives[0])
+            rate = len(evals) / max(time.perf_counter() - t0, 1e-9) * 60
+            self.progress.line(
+                f"evolution: generation {generation} | {len(evals):,} architectures | {rate:,.0f}/min | "
+                f"front {len(front)} | best val acc {best.metrics['accuracy']:.4f} (inherited weights)"
+            )
+
+        return evolve(
+            self.config,
+            strategy,
+            self.space,
+            supernet,
+            self.fit,
+            self.val,
+            log=log,
+            deadline=deadline,
+            on_generation=report,
+        )
+
+    def _keep(self, ev: Evaluation, model: FittedModel | None) -> None:
+        """Every finished stand-alone model is kept (on disk in a run directory) for the final choice."""
+        if model is None:
+            return
+        self.models[_model_key(ev)] = model
+        if self.directory is not None:
+            model.save(self.directory.candidate(_model_key(ev)))
+        m = ev.metrics
+        self.progress.line(
+            f"stand-alone: {Genome.from_dict(ev.genome).describe()} ×{ev.spec['members']} | "
+            f"val acc {m['accuracy']:.4f} | {m['parameters']:,} params | F_soft {m['f_soft'] or 1:.4f}"
+        )
+
+    def _wait_for_other_workers(self, deadline: float | None, poll: float = 1.0) -> None:
+        """Let trainings other workers are running finish, so every worker sees one front."""
+        limit = deadline if deadline is not None else time.monotonic() + 3600
+        if self.ledger.busy() and self.ledger.url != "memory":
+            self.progress.note("waiting for other workers' trainings to finish …")
+        while self.ledger.busy() and time.monotonic() < limit:
+            time.sleep(poll)
+
+    def _result(self, evals: list[Evaluation], start: float, prior: float) -> SearchResult:
+        finished = self.ledger.finished()  # other workers' trainings count too
+        seen = {e.job for e in evals if e.job}
+        for rec in finished.values():
+            if rec["job"] not in seen:
+                evals += [Evaluation.from_dict(d) for d in rec["evaluations"]]
+        evals = _numbered(evals)
+        front: list[Evaluation] = []
+        for fidelity in ("stand-alone", "low", "inherited"):  # the best fidelity that finished anything
+            front = front or pareto_front(evals, fidelity)
+        if not front:
+            raise ConfigError(
+                "the budget ended before any candidate was evaluated; give the search more time or trials"
+            )
+        chosen, why = select(front, self.config.selection, self.config.min_f_soft)
+        if chosen.fidelity != "stand-alone":
+            why += f" (no stand-alone training finished within the budget: chosen from {chosen.fidelity} results)"
+        info = {
+            "storage": self.ledger.url if not self.ledger.url.startswith("postgresql") else "postgresql://…",
+            "worker": self.worker,
+            "split_sha256": self.split_sha256,
+            "strategy": self.config.strategy,
         }
-        write_json(out / "search.json", summary)
-        write_manifest(out, cfg, data, rules, context.split_sha256)
-    return RunOutput(out, result, model_dir, refit_seconds)
+        return SearchResult(tuple(evals), tuple(front), chosen, why, prior + time.monotonic() - start, info)
+
+    # -------------------------------------------------------------- the model
+    def _final_model(self, selected: Evaluation, supernet: Supernet, deadline: float | None) -> FittedModel:
+        """Refit the selected architecture on every training row when it fits in the time
+        left; otherwise (or with ``refit: false``) keep its stand-alone model."""
+        from snas.model import FittedModel
+        from snas.nn import NetworkSpec
+
+        spec = NetworkSpec.from_dict(selected.spec)
+        kept = self._stand_alone_model(selected, spec)
+        rows_ratio = len(self.X) / max(len(self.fit_idx), 1)
+        needed = selected.seconds * rows_ratio * 1.2
+        late = deadline is not None and time.monotonic() + needed > deadline
+        if kept is not None and (not self.config.refit or late):
+            if self.config.refit:
+                self.progress.note("final model: the selected stand-alone model (no time left for a refit)")
+            return replace(kept, extra={"refit": False})
+        self.progress.phase(f"refit: #{selected.number} on all {len(self.X):,} training rows")
+        genome = Genome.from_dict(selected.genome)
+        initial = supernet.inherited(genome) if self.config.standalone.inherit else None
+        model = FittedModel.train(
+            self.task, spec, self.X, self.y, seed=self.config.seed, deadline=deadline, initial=initial
+        )
+        return replace(model, extra={"refit": True})
+
+    def _stand_alone_model(self, selected: Evaluation, spec: Any) -> FittedModel | None:
+        from snas.model import FittedModel
+
+        key = _model_key(selected)
+        if key in self.models:
+            return self.models[key]
+        if self.directory is not None:
+            path = self.directory.candidate(key)
+            if (path / "model.json").is_file():
+                return FittedModel.load(path)
+        return None
 
 
-def write_manifest(out: Path, cfg: ExperimentConfig, data: Any, rules: Any, split_sha256: str) -> None:
-    """sha256 of every file in the run directory, the data provenance, versions and seeds."""
-    files = {}
-    for p in sorted(out.rglob("*")):
-        if (
-            p.is_file()
-            and p.name not in ("manifest.json", ".search.lock")
-            and not p.name.startswith("search.db")
-            and "reports" not in p.relative_to(out).parts
-        ):
-            files[str(p.relative_to(out))] = {"sha256": sha256_file(p), "bytes": p.stat().st_size}
-    manifest = {
-        "snas_run": 1,
-        "files": files,
-        "data": data.provenance(),
-        "rules": {"path": cfg.rules, "sha256": None if rules is None else rules.sha256},
-        "split": {
-            "method": "stratified",
-            "validation_fraction": cfg.validation_fraction,
-            "seed": cfg.seed,
-            "index_sha256": split_sha256,
-        },
-        "seeds": {"search": cfg.seed, "train": cfg.seed},
-        "versions": _versions(),
-    }
-    atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+def _model_key(ev: Evaluation) -> str:
+    return f"{ev.job}-{ev.notes.get('recipe', 0)}"
+
+
+def _numbered(evals: list[Evaluation]) -> list[Evaluation]:
+    """Inherited evaluations keep their order; trainings follow in ledger order (stable
+    across resumes and identical for every worker that shares the ledger)."""
+    inherited = [e for e in evals if e.fidelity == "inherited"]
+    trained = sorted(
+        (e for e in evals if e.fidelity != "inherited"), key=lambda e: (e.notes["trial"], e.notes["recipe"])
+    )
+    return inherited + [replace(e, number=len(inherited) + i) for i, e in enumerate(trained)]

@@ -1,40 +1,92 @@
-"""Search results: the history, the Pareto front, the selection policy, hypervolume."""
+"""Search records: immutable evaluations (labelled by fidelity), the Pareto front, the
+selection policy, hypervolume and the result of a whole search."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from snas.search._config import Selection
-from snas.search._evaluate import Evaluation
 
-__all__ = ["SearchResult", "hypervolume", "pareto_front", "select"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from snas.model import FittedModel
+
+__all__ = ["FIDELITIES", "Evaluation", "SearchResult", "dominates", "hypervolume", "pareto_front", "select"]
+
+FIDELITIES = ("inherited", "low", "stand-alone")
 
 
-def _dominates(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+@dataclass(frozen=True)
+class Evaluation:
+    """One evaluated candidate (what the history, the front and the report read).
+
+    ``fidelity`` says how it was measured: ``inherited`` (supernet weights, no training),
+    ``low`` (a short stand-alone training, successive halving's first rung) or
+    ``stand-alone`` (trained fully on its own).
+    """
+
+    number: int
+    genome: dict[str, Any]
+    spec: dict[str, Any]
+    fidelity: str
+    metrics: dict[str, Any]
+    recipe: dict[str, Any] | None = None
+    generation: int | None = None
+    seed: int = 0
+    seconds: float = 0.0
+    worker: str = ""
+    job: str | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def objectives(self) -> tuple[float, float, float]:
+        """(error, parameters, soft-rule infidelity), all minimised."""
+        m = self.metrics
+        return (float(m["error"]), float(m["parameters"]), float(m["infidelity"]))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Evaluation:
+        return cls(**d)
+
+
+def dominates(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """``a`` is no worse in every objective and better in one (minimisation)."""
     return all(x <= y for x, y in zip(a, b, strict=True)) and any(x < y for x, y in zip(a, b, strict=True))
 
 
-def pareto_front(evals: list[Evaluation]) -> list[Evaluation]:
-    """Non-dominated complete evaluations (duplicates of an objective vector kept once)."""
-    done = [e for e in evals if e.state == "complete"]
-    front: list[Evaluation] = []
-    seen: set[tuple[float, ...]] = set()
-    for e in sorted(done, key=lambda e: (e.objectives, e.number)):
-        if e.objectives in seen:
-            continue
-        if not any(_dominates(o.objectives, e.objectives) for o in done):
-            front.append(e)
-            seen.add(e.objectives)
+def pareto_front(evals: list[Evaluation] | tuple[Evaluation, ...], fidelity: str = "stand-alone") -> list[Evaluation]:
+    """Non-dominated evaluations of one fidelity (equal objective vectors kept once), vectorised."""
+    done = sorted((e for e in evals if e.fidelity == fidelity), key=lambda e: (e.objectives, e.number))
+    if not done:
+        return []
+    obj = np.asarray([e.objectives for e in done])
+    keep = non_dominated(obj)
+    front, seen = [], set()
+    for i in np.flatnonzero(keep):
+        if done[i].objectives not in seen:
+            seen.add(done[i].objectives)
+            front.append(done[i])
     return front
+
+
+def non_dominated(obj: np.ndarray) -> np.ndarray:
+    """Boolean mask of the rows of ``obj`` (n, k) no other row dominates."""
+    le = (obj[:, None, :] <= obj[None, :, :]).all(-1)
+    lt = (obj[:, None, :] < obj[None, :, :]).any(-1)
+    return np.asarray(~(le & lt).any(0))
 
 
 def select(front: list[Evaluation], policy: Selection, min_f_soft: float | None = None) -> tuple[Evaluation, str]:
     """Best validation error among front members that meet the policy; with the reason."""
     if not front:
-        raise ValueError("the search produced no complete candidate")
+        raise ValueError("the search produced no stand-alone candidate; give it a larger budget")
     need_f = policy.min_f_soft if policy.min_f_soft is not None else min_f_soft
     ok = [
         e
@@ -57,31 +109,24 @@ def select(front: list[Evaluation], policy: Selection, min_f_soft: float | None 
 
 def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
     """Exact hypervolume (minimisation) of ≤ 3-D points w.r.t. ``reference``, by slicing."""
-    pts = np.asarray([p for p in np.asarray(points, dtype=float) if np.all(p < reference)])
+    pts = np.asarray(points, dtype=float)
+    pts = pts[np.all(pts < reference, axis=1)] if pts.size else pts
     if pts.size == 0:
         return 0.0
     if pts.shape[1] == 1:
         return float(reference[0] - pts[:, 0].min())
+    order = pts[np.argsort(pts[:, 0], kind="stable")]
     if pts.shape[1] == 2:
-        order = pts[np.argsort(pts[:, 0])]
-        # sweep: area = Σ (x_{i+1} − x_i) · (ref_y − min y so far)
-        hv = 0.0
         ys = np.minimum.accumulate(order[:, 1])
         xs = np.append(order[:, 0], reference[0])
-        for i in range(len(order)):
-            hv += (xs[i + 1] - xs[i]) * (reference[1] - ys[i])
-        return float(hv)
-    order = pts[np.argsort(pts[:, 0])]
+        return float(np.sum(np.diff(xs) * (reference[1] - ys)))
     zs = np.append(order[:, 0], reference[0])
-    hv = 0.0
-    for i in range(len(order)):
-        hv += (zs[i + 1] - zs[i]) * hypervolume(order[: i + 1, 1:], reference[1:])
-    return float(hv)
+    return float(sum((zs[i + 1] - zs[i]) * hypervolume(order[: i + 1, 1:], reference[1:]) for i in range(len(order))))
 
 
-@dataclass(frozen=True)
+@dataclass
 class SearchResult:
-    """Every evaluation, the front, the selected candidate and why."""
+    """Every evaluation, the stand-alone front, the selected candidate and why, and its model."""
 
     evaluations: tuple[Evaluation, ...]
     front: tuple[Evaluation, ...]
@@ -89,10 +134,30 @@ class SearchResult:
     reason: str
     elapsed_seconds: float
     info: dict[str, Any] = field(default_factory=dict)
+    model: FittedModel | None = None
 
     @property
     def smallest(self) -> Evaluation:
         return min(self.front, key=lambda e: (e.metrics["parameters"], e.objectives[0]))
+
+    def counts(self) -> dict[str, int]:
+        """Evaluations per fidelity."""
+        return {f: sum(e.fidelity == f for e in self.evaluations) for f in FIDELITIES}
+
+    def front_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([{"number": e.number, **e.metrics, "spec": e.spec} for e in self.front])
+
+    def history_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {"number": e.number, "fidelity": e.fidelity, "generation": e.generation, **e.metrics}
+                for e in self.evaluations
+            ]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

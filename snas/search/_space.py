@@ -1,210 +1,379 @@
-"""The fixed-length genome, its optuna encoding, and the repair operator."""
+"""The search space: typed genomes (architecture genes) and recipes (training genes), their
+optuna encoding, random sampling, the repair operator and the supernet's capacity.
+
+Architecture genes are judged by weight sharing (inherited weights, milliseconds each);
+recipe genes only change training, so they are chosen at the stand-alone stage.
+"""
 
 from __future__ import annotations
 
-import copy
-import itertools
-from collections.abc import Callable
-from typing import Any
+import math
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from snas.search._config import ExperimentConfig
+import numpy as np
 
-__all__ = ["SearchSpace"]
+from snas.search._config import ExperimentConfig, SpaceBounds
+
+if TYPE_CHECKING:
+    from snas.nn import Architecture, Capacity, InputLayout, NetworkSpec
+
+__all__ = ["Genome", "Recipe", "SearchSpace"]
+
+
+@dataclass(frozen=True)
+class Genome:
+    """One architecture (fixed length: inactive layers keep their genes)."""
+
+    depth: int
+    widths: tuple[int, ...]
+    activations: tuple[str, ...]
+    residual: tuple[bool, ...]
+    encoding: str
+    embedding_dim: int
+    features: tuple[str, ...]  # inputs kept (free numeric and categorical)
+    neurons: tuple[str, ...]  # soft rules whose knowledge neuron is kept
+    monotone_width: int
+    monotone_curves: int
+    complexity_weight: float = 0.01
+    family: str = "mlp"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Genome:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})  # type: ignore[arg-type]
+
+    def describe(self) -> str:
+        """Short human-readable form, e.g. ``[64 relu, 32 gelu res] periodic emb4 9/12 inputs``."""
+        layers = ", ".join(
+            f"{self.widths[i]} {self.activations[i]}{' res' if self.residual[i] else ''}" for i in range(self.depth)
+        )
+        return f"[{layers}] {self.encoding} emb{self.embedding_dim} {len(self.features)} inputs {len(self.neurons)} neurons"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a network is trained (does not change its shape, except ``members``)."""
+
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-5
+    dropout: float = 0.1
+    rule_lambda: float = 0.5
+    frequency_scale: float = 3.0
+    members: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 class SearchSpace:
-    """Genome = depth + per-layer (width, activation, block, dropout) for ``max_depth`` layers
-    (inactive layers keep their genes: fixed length) + numeric encoding + frequency scale +
-    per-soft-rule injection mode + λ, learning rate, weight decay + ensemble members + the
-    gradient inner loop's complexity weight (a scalarisation the outer loop tunes, so the
-    front keeps large networks).
+    """Genomes over a task's inputs within the configured bounds.
 
-    ``count`` maps a NetworkSpec dict to its parameter count; ``max_parameters`` (from the
-    rules' constraints) is enforced by :meth:`repair` before any training.
+    ``count`` maps a genome to its parameter count (exact, from the network layout);
+    ``max_parameters`` (from the rules' constraints) is enforced by :meth:`repair`.
     """
 
-    def __init__(
-        self,
-        config: ExperimentConfig,
-        soft_rules: list[str],
-        count: Callable[[dict[str, Any]], int],
-        max_parameters: int | None,
-    ) -> None:
-        self.bounds = config.space
-        self.soft_rules = list(soft_rules)
-        self.count = count
+    def __init__(self, config: ExperimentConfig, layout: InputLayout, max_parameters: int | None) -> None:
+        self.bounds: SpaceBounds = config.space
+        self.config = config
+        self.layout = layout
         self.max_parameters = max_parameters
-        self.max_epochs = config.final_epochs
+        self.inputs = tuple(layout.free_numeric) + tuple(layout.categorical)
+        self.neuron_rules = tuple(n.rule for n in layout.neurons)
 
-    def sample(self, trial: Any) -> dict[str, Any]:
-        """Draw a genome through an optuna trial (the sampler decides the values)."""
+    # ---------------------------------------------------------------- conversion
+    def architecture(self, g: Genome) -> Architecture:
+        from snas.nn import Architecture
+
+        keep = set(g.features)
+        return Architecture(
+            encoding=g.encoding,
+            numeric=tuple(f for f in self.layout.free_numeric if f in keep),
+            categorical=tuple(f for f in self.layout.categorical if f in keep),
+            embedding_dim=g.embedding_dim,
+            neurons=tuple(r for r in self.neuron_rules if r in set(g.neurons)),
+            widths=g.widths[: g.depth],
+            activations=g.activations[: g.depth],
+            residual=g.residual[: g.depth],
+            monotone_width=g.monotone_width,
+            monotone_curves=g.monotone_curves,
+        )
+
+    def spec(self, g: Genome, recipe: Recipe = Recipe(), *, epochs: int | None = None) -> NetworkSpec:
+        """The stand-alone NetworkSpec of a genome trained with ``recipe``."""
+        from snas.nn import LayerSpec, NetworkSpec
+
+        layers = tuple(
+            LayerSpec(g.widths[i], g.activations[i], "residual" if g.residual[i] else "linear") for i in range(g.depth)
+        )
+        neurons = set(g.neurons)
+        return NetworkSpec(
+            layers=layers,
+            numeric_encoding=g.encoding,
+            embedding_dim=g.embedding_dim,
+            monotone_width=g.monotone_width,
+            monotone_curves=g.monotone_curves,
+            default_rule_mode="loss",
+            rule_modes={r: "both" for r in self.neuron_rules if r in neurons},
+            drop_features=tuple(f for f in self.inputs if f not in set(g.features)),
+            learning_rate=recipe.learning_rate,
+            weight_decay=recipe.weight_decay,
+            dropout=recipe.dropout,
+            rule_lambda=recipe.rule_lambda,
+            frequency_scale=recipe.frequency_scale,
+            members=recipe.members,
+            max_epochs=epochs or self.config.standalone.epochs,
+        )
+
+    def capacity(self) -> Capacity:
+        """The supernet's capacity: every gene value fits inside."""
+        from snas.nn import Capacity
+
         b = self.bounds
-        layers = []
-        for i in range(b.max_depth):
-            layers.append(
-                {
-                    "width": trial.suggest_categorical(f"width_{i}", list(b.widths)),
-                    "activation": trial.suggest_categorical(f"activation_{i}", list(b.activations)),
-                    "block": trial.suggest_categorical(f"block_{i}", list(b.blocks)),
-                    "dropout": round(trial.suggest_float(f"dropout_{i}", *b.dropout), 4),
-                }
-            )
-        genome = {
-            "depth": trial.suggest_int("depth", 1, b.max_depth),
-            "layers": layers,
-            "numeric_encoding": trial.suggest_categorical("numeric_encoding", list(b.encodings)),
-            "embedding_dim": trial.suggest_categorical("embedding_dim", list(b.embedding_dims)),
-            "monotone_width": trial.suggest_categorical("monotone_width", list(b.monotone_widths)),
-            "monotone_curves": trial.suggest_categorical("monotone_curves", list(b.monotone_curves)),
-            "members": trial.suggest_categorical("members", list(b.members)),
-            "frequency_scale": trial.suggest_float("frequency_scale", *b.frequency_scale, log=True),
-            "rule_modes": {r: trial.suggest_categorical(f"mode_{r}", list(b.rule_modes)) for r in self.soft_rules},
-            "rule_lambda": trial.suggest_float("rule_lambda", *b.rule_lambda, log=True),
-            "learning_rate": trial.suggest_float("learning_rate", *b.learning_rate, log=True),
-            "weight_decay": trial.suggest_float("weight_decay", *b.weight_decay, log=True),
-            "complexity_weight": trial.suggest_float("complexity_weight", *b.complexity_weight, log=True),
-            "drop_features": [],
-        }
-        return genome
+        w = max(b.widths)
+        return Capacity(
+            encodings=b.encodings,
+            numeric=self.layout.free_numeric,
+            categorical=self.layout.categorical,
+            onehot=0 in b.embedding_dims,
+            embedding_dim=max(b.embedding_dims),
+            neurons=self.neuron_rules,
+            widths=(w,) * b.max_depth,
+            residual=(("residual" in b.blocks),) * b.max_depth,
+            monotone_width=max(b.monotone_widths),
+            monotone_curves=max(b.monotone_curves),
+        )
 
-    def starting_points(self) -> list[dict[str, Any]]:
-        """Two optuna parameter sets every search starts from (warm start): snas's default
-        network and the smallest network of the space; snapped to the configured bounds."""
+    def count(self, g: Genome, members: int = 1) -> int:
+        """Trainable parameters of the stand-alone network of ``g``."""
+        from snas.nn import count_parameters
+
+        return count_parameters(self.layout, self.architecture(g), members)
+
+    # ------------------------------------------------------------------ sampling
+    def sample(self, trial: Any) -> Genome:
+        """Draw a genome through an optuna trial (the strategy's sampler decides the values)."""
+        return self._draw(_TrialDraw(trial))
+
+    def random(self, rng: np.random.Generator) -> Genome:
+        """A uniformly random genome (supernet path sampling, random baselines)."""
+        return self._draw(_RandomDraw(rng))
+
+    def _draw(self, d: Any) -> Genome:
+        b = self.bounds
+        n = b.max_depth
+        features = self.inputs
+        if b.feature_selection:
+            features = tuple(f for f in self.inputs if d.choice(f"input_{f}", (True, False)))
+        neurons = self.neuron_rules
+        if b.neurons:
+            neurons = tuple(r for r in self.neuron_rules if d.choice(f"neuron_{r}", (True, False)))
+        return Genome(
+            depth=d.integer("depth", 1, n),
+            widths=tuple(d.choice(f"width_{i}", b.widths) for i in range(n)),
+            activations=tuple(d.choice(f"activation_{i}", b.activations) for i in range(n)),
+            residual=tuple(d.choice(f"block_{i}", b.blocks) == "residual" for i in range(n)),
+            encoding=d.choice("encoding", b.encodings),
+            embedding_dim=d.choice("embedding_dim", b.embedding_dims),
+            features=features or self.inputs[:1],
+            neurons=neurons,
+            monotone_width=d.choice("monotone_width", b.monotone_widths),
+            monotone_curves=d.choice("monotone_curves", b.monotone_curves),
+            complexity_weight=d.log_float("complexity_weight", *b.complexity_weight),
+        )
+
+    def params(self, g: Genome) -> dict[str, Any]:
+        """The optuna parameters that draw ``g`` (to enqueue known genomes)."""
+        b = self.bounds
+        p: dict[str, Any] = {"depth": g.depth, "encoding": g.encoding, "embedding_dim": g.embedding_dim}
+        for i in range(b.max_depth):
+            p[f"width_{i}"] = g.widths[i]
+            p[f"activation_{i}"] = g.activations[i]
+            p[f"block_{i}"] = "residual" if g.residual[i] else "linear"
+        if b.feature_selection:
+            p.update({f"input_{f}": f in set(g.features) for f in self.inputs})
+        if b.neurons:
+            p.update({f"neuron_{r}": r in set(g.neurons) for r in self.neuron_rules})
+        p.update(
+            monotone_width=g.monotone_width,
+            monotone_curves=g.monotone_curves,
+            complexity_weight=g.complexity_weight,
+        )
+        return p
+
+    def largest(self, encoding: str) -> Genome:
+        """Every input and neuron, the widest layers: the sandwich rule's upper path."""
+        b = self.bounds
+        return Genome(
+            b.max_depth,
+            (max(b.widths),) * b.max_depth,
+            (b.activations[0],) * b.max_depth,
+            (False,) * b.max_depth,
+            encoding,
+            max(b.embedding_dims),
+            self.inputs,
+            self.neuron_rules,
+            max(b.monotone_widths),
+            max(b.monotone_curves),
+        )
+
+    def smallest(self, encoding: str) -> Genome:
+        """One narrow layer, no neurons, the cheapest categorical inputs: the sandwich rule's lower path."""
+        b = self.bounds
+        options = [
+            Genome(
+                1,
+                (min(b.widths),) * b.max_depth,
+                (b.activations[0],) * b.max_depth,
+                (False,) * b.max_depth,
+                encoding,
+                d,
+                self.inputs,
+                (),
+                min(b.monotone_widths),
+                min(b.monotone_curves),
+            )
+            for d in b.embedding_dims
+        ]
+        return min(options, key=self.count)
+
+    def starting_points(self) -> list[Genome]:
+        """Genomes every search evaluates first: snas's default network and the smallest."""
         b = self.bounds
 
         def near(values: tuple[Any, ...], target: Any) -> Any:
-            if target in values:
-                return target
-            nums = [v for v in values if isinstance(v, (int, float))]
-            return min(nums, key=lambda v: abs(v - target)) if nums else values[0]
+            return min(values, key=lambda v: abs(v - target))
 
-        def clip(lo_hi: tuple[float, float], v: float) -> float:
-            return min(max(v, lo_hi[0]), lo_hi[1])
+        default = Genome(
+            min(2, b.max_depth),
+            (near(b.widths, 256),) * b.max_depth,
+            ("relu" if "relu" in b.activations else b.activations[0],) * b.max_depth,
+            (False,) * b.max_depth,
+            "periodic" if "periodic" in b.encodings else b.encodings[-1],
+            near(b.embedding_dims, 8),
+            self.inputs,
+            self.neuron_rules,
+            near(b.monotone_widths, 32),
+            near(b.monotone_curves, 8),
+            b.complexity_weight[0],
+        )
+        return [self.repair(default), self.repair(self.smallest(b.encodings[0]))]
 
-        points = []
-        for width, depth, enc, emb, mono, mode, penalty in (
-            (256, 2, "periodic", 8, 32, "both", b.complexity_weight[0]),
-            (8, 1, "standard", 2, 2, "loss", b.complexity_weight[1]),
-        ):
-            p: dict[str, Any] = {"depth": min(depth, b.max_depth)}
-            for i in range(b.max_depth):
-                p[f"width_{i}"] = near(b.widths, width)
-                p[f"activation_{i}"] = near(b.activations, "relu")
-                p[f"block_{i}"] = near(b.blocks, "linear")
-                p[f"dropout_{i}"] = clip(b.dropout, 0.1)
-            p.update(
-                {
-                    "numeric_encoding": near(b.encodings, enc),
-                    "embedding_dim": near(b.embedding_dims, emb),
-                    "monotone_width": near(b.monotone_widths, mono),
-                    "monotone_curves": near(b.monotone_curves, mono // 4),
-                    "members": near(b.members, 1),
-                    "frequency_scale": clip(b.frequency_scale, 3.0),
-                    "rule_lambda": clip(b.rule_lambda, 0.5),
-                    "learning_rate": clip(b.learning_rate, 2e-3),
-                    "weight_decay": clip(b.weight_decay, 1e-5),
-                    "complexity_weight": penalty,
-                }
-            )
-            p.update({f"mode_{r}": near(b.rule_modes, mode) for r in self.soft_rules})
-            points.append(p)
-        return points
-
-    def to_spec(self, genome: dict[str, Any], *, max_epochs: int | None = None) -> dict[str, Any]:
-        """Genome → NetworkSpec dict (only the active layers)."""
-        layers = [dict(layer) for layer in genome["layers"][: genome["depth"]]]
-        for a, b in itertools.pairwise(layers):  # a residual block needs equal widths
-            if b["block"] == "residual" and b["width"] != a["width"]:
-                b["block"] = "linear"
-        return {
-            "layers": layers,
-            "numeric_encoding": genome["numeric_encoding"],
-            "embedding_dim": int(genome.get("embedding_dim", 8)),
-            "monotone_width": int(genome.get("monotone_width", 32)),
-            "monotone_curves": int(genome.get("monotone_curves", 8)),
-            "members": int(genome.get("members", 1)),
-            "frequency_scale": float(genome["frequency_scale"]),
-            "rule_modes": dict(genome["rule_modes"]),
-            "rule_lambda": float(genome["rule_lambda"]),
-            "learning_rate": float(genome["learning_rate"]),
-            "weight_decay": float(genome["weight_decay"]),
-            "drop_features": list(genome.get("drop_features", [])),
-            "max_epochs": max_epochs or self.max_epochs,
-        }
-
-    def violation(self, genome: dict[str, Any]) -> float:
-        """Constraint value (≤ 0 feasible): relative excess over ``max_parameters``."""
-        if self.max_parameters is None:
-            return 0.0
-        return (self.count(self.to_spec(genome)) - self.max_parameters) / self.max_parameters
-
-    def repair(self, genome: dict[str, Any]) -> dict[str, Any]:
+    # ------------------------------------------------------------------- repair
+    def repair(self, g: Genome) -> Genome:
         """Map an infeasible genome into the feasible set, greedily: among the moves that
         shrink it (narrow the widest layer, drop the last layer, another embedding size, a
-        narrower monotone path, fewer monotone curves, fewer ensemble members, a cheaper
-        numeric encoding), take the one that removes the most parameters, until it fits
-        ``max_parameters``."""
-        g = copy.deepcopy(genome)
+        narrower monotone path, fewer monotone curves, a cheaper numeric encoding), take the
+        one that removes the most parameters, until it fits ``max_parameters``."""
         if self.max_parameters is None:
             return g
-        size = self.count(self.to_spec(g))
-        for _ in range(64):
+        size = self.count(g)
+        for _ in range(256):
             if size <= self.max_parameters:
                 return g
-            best: tuple[int, dict[str, Any]] | None = None
-            for move in self._moves(g):
-                n = self.count(self.to_spec(move))
-                if n < size and (best is None or n < best[0]):
-                    best = (n, move)
-            if best is None:
+            moves = [(self.count(m), m) for m in self._moves(g)]
+            smaller = [(n, m) for n, m in moves if n < size]
+            if not smaller:
                 break
-            size, g = best
+            size, g = min(smaller, key=lambda t: t[0])
         if size > self.max_parameters:
             raise ValueError(f"no genome in the space fits max_parameters={self.max_parameters}")
         return g
 
-    def _moves(self, g: dict[str, Any]) -> list[dict[str, Any]]:
+    def _moves(self, g: Genome) -> list[Genome]:
         b = self.bounds
         out = []
-        active = g["layers"][: g["depth"]]
-        widest = max(range(len(active)), key=lambda i: active[i]["width"])
-        smaller = [x for x in sorted(b.widths) if x < active[widest]["width"]]
+        active = g.widths[: g.depth]
+        widest = max(range(g.depth), key=lambda i: active[i])
+        smaller = [x for x in b.widths if x < active[widest]]
         if smaller:
-            m = copy.deepcopy(g)
-            m["layers"][widest]["width"] = smaller[-1]
-            out.append(m)
-        if g["depth"] > 1:
-            m = copy.deepcopy(g)
-            m["depth"] -= 1
-            out.append(m)
+            widths = list(g.widths)
+            widths[widest] = smaller[-1]
+            out.append(replace(g, widths=tuple(widths)))
+        if g.depth > 1:
+            out.append(replace(g, depth=g.depth - 1))
         for key, options in (
             ("embedding_dim", b.embedding_dims),
             ("monotone_width", b.monotone_widths),
             ("monotone_curves", b.monotone_curves),
-            ("members", b.members),
         ):
-            for v in options:
-                if v != g.get(key):
-                    m = copy.deepcopy(g)
-                    m[key] = v
-                    out.append(m)
-        cheaper = {"periodic": ["ple", "standard"], "ple": ["standard"]}.get(g["numeric_encoding"], [])
-        for enc in cheaper:
-            if enc in b.encodings:
-                m = copy.deepcopy(g)
-                m["numeric_encoding"] = enc
-                out.append(m)
+            out += [replace(g, **{key: v}) for v in options if v != getattr(g, key)]  # type: ignore[arg-type]
+        cheaper = {"periodic": ("ple", "standard"), "ple": ("standard",)}.get(g.encoding, ())
+        out += [replace(g, encoding=e) for e in cheaper if e in b.encodings]
         return out
 
-    @staticmethod
-    def describe(genome: dict[str, Any]) -> str:
-        """Short human-readable form, e.g. ``2×[64 relu, 32 gelu] periodic(σ=3.1)``."""
-        layers = genome["layers"][: genome["depth"]]
-        inner = ", ".join(
-            f"{la['width']} {la['activation']}{' res' if la['block'] == 'residual' else ''}" for la in layers
+    def violation(self, g: Genome) -> float:
+        """Constraint value (≤ 0 feasible): relative excess over ``max_parameters``."""
+        if self.max_parameters is None:
+            return 0.0
+        return (self.count(g) - self.max_parameters) / self.max_parameters
+
+    # ------------------------------------------------------------------ recipes
+    def recipes(self, n: int, rng: np.random.Generator, base: Recipe = Recipe()) -> list[Recipe]:
+        """``base`` (clipped into the configured ranges) and ``n − 1`` random recipes."""
+        b = self.bounds
+        out = [self._clip(base)]
+        for _ in range(n - 1):
+            out.append(
+                Recipe(
+                    learning_rate=_log_uniform(rng, *b.learning_rate),
+                    weight_decay=_log_uniform(rng, max(b.weight_decay[0], 1e-8), b.weight_decay[1]),
+                    dropout=float(rng.uniform(*b.dropout)),
+                    rule_lambda=_log_uniform(rng, max(b.rule_lambda[0], 1e-6), b.rule_lambda[1]),
+                    frequency_scale=_log_uniform(rng, *b.frequency_scale),
+                )
+            )
+        return out
+
+    def _clip(self, r: Recipe) -> Recipe:
+        b = self.bounds
+
+        def clip(v: float, lo_hi: tuple[float, float]) -> float:
+            return float(min(max(v, lo_hi[0]), lo_hi[1]))
+
+        return Recipe(
+            clip(r.learning_rate, b.learning_rate),
+            clip(r.weight_decay, b.weight_decay),
+            clip(r.dropout, b.dropout),
+            clip(r.rule_lambda, b.rule_lambda),
+            clip(r.frequency_scale, b.frequency_scale),
+            r.members,
         )
-        enc = genome["numeric_encoding"]
-        if enc == "periodic":
-            enc += f"(σ={genome['frequency_scale']:.2g})"
-        members = int(genome.get("members", 1))
-        return f"[{inner}] {enc} emb{genome.get('embedding_dim', 8)}" + (f" ×{members}" if members > 1 else "")
+
+
+def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
+    return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+
+
+class _TrialDraw:
+    """Genes drawn through an optuna trial."""
+
+    def __init__(self, trial: Any) -> None:
+        self.trial = trial
+
+    def choice(self, name: str, options: tuple[Any, ...]) -> Any:
+        return self.trial.suggest_categorical(name, list(options))
+
+    def integer(self, name: str, lo: int, hi: int) -> int:
+        return int(self.trial.suggest_int(name, lo, hi))
+
+    def log_float(self, name: str, lo: float, hi: float) -> float:
+        return float(self.trial.suggest_float(name, lo, hi, log=True))
+
+
+class _RandomDraw:
+    """Genes drawn uniformly at random."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+
+    def choice(self, name: str, options: tuple[Any, ...]) -> Any:
+        return options[int(self.rng.integers(len(options)))]
+
+    def integer(self, name: str, lo: int, hi: int) -> int:
+        return int(self.rng.integers(lo, hi + 1))
+
+    def log_float(self, name: str, lo: float, hi: float) -> float:
+        return _log_uniform(self.rng, lo, hi)

@@ -171,7 +171,7 @@ def test_verify_passes_then_names_the_changed_file(run, tiny_search, tmp_path):
 
 
 def test_diff_of_runs_with_different_rules_lists_fidelity_changes(run, tiny_search, tmp_path):
-    rules = (ROOT / "rules" / "census_income.yaml").read_text().replace("hours_per_week < 25", "hours_per_week < 30")
+    rules = (tiny_search / "rules.yaml").read_text().replace("hours_per_week < 25", "hours_per_week < 30")
     (tmp_path / "rules.yaml").write_text(rules)
     cfg_text = (tiny_search / "search.yaml").read_text()
     cfg_text = re.sub(r"rules: .*", f"rules: {tmp_path / 'rules.yaml'}", cfg_text)

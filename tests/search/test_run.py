@@ -1,4 +1,5 @@
-"""Real searches on a small extract: determinism, resume after kill -9, several workers."""
+"""Real searches on a small extract: determinism, labelled fidelities, resume after kill -9,
+several workers on one ledger, and a run directory that refuses foreign folders."""
 
 from __future__ import annotations
 
@@ -13,9 +14,23 @@ from pathlib import Path
 
 import pytest
 
+from snas.cli import main
 from snas.search import load_config, search
 
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
+ROOT = Path(__file__).resolve().parents[2]
+FILES = (
+    "config.yaml",
+    "rules.yaml",
+    "history.json",
+    "front.json",
+    "search.json",
+    "manifest.json",
+    "evolution.json",
+    "supernet.safetensors",
+    "model/model.json",
+    "model/model.safetensors",
+)
 
 
 def _front(out: Path) -> list:
@@ -23,28 +38,25 @@ def _front(out: Path) -> list:
     return [(e["number"], e["genome"], e["metrics"]["error"], e["metrics"]["parameters"]) for e in d["front"]]
 
 
-def test_same_seed_same_front(tiny_search, tmp_path):
+def test_same_seed_same_search_with_every_fidelity_labelled(tiny_search, tmp_path):
     cfg = load_config(tiny_search / "search.yaml")
-    a = search(cfg, tmp_path / "a", data_dir=str(tiny_search), budget="3trials", progress=False)
-    b = search(cfg, tmp_path / "b", data_dir=str(tiny_search), budget="3trials", progress=False)
+    a = search(cfg, tmp_path / "a", data_dir=str(tiny_search), progress=False)
+    b = search(cfg, tmp_path / "b", data_dir=str(tiny_search), progress=False)
     assert _front(tmp_path / "a") == _front(tmp_path / "b")
-    timing = {"train_seconds"}
-    strip = lambda m: {k: v for k, v in m.items() if k not in timing}  # noqa: E731
-    assert strip(a.result.selected.metrics) == strip(b.result.selected.metrics)
-    for name in (
-        "config.yaml",
-        "rules.yaml",
-        "history.json",
-        "front.json",
-        "search.json",
-        "manifest.json",
-        "model/model.json",
-        "model/model.safetensors",
-    ):
+    assert a.result.selected.metrics == b.result.selected.metrics
+    for name in FILES:
         assert (tmp_path / "a" / name).is_file(), name
+    history = json.loads((tmp_path / "a" / "history.json").read_text())
+    counts = {f: sum(h["fidelity"] == f for h in history) for f in ("inherited", "low", "stand-alone")}
+    assert (
+        counts["inherited"] == 8 and counts["low"] == 4 and counts["stand-alone"] == 2
+    )  # 2×2 recipes, 1 full, 1 ensemble
+    assert [h["number"] for h in history] == list(range(len(history)))
+    assert {h["generation"] for h in history if h["fidelity"] == "inherited"} == {0, 1}
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert manifest["files"]["model/model.safetensors"]["sha256"]
     assert manifest["split"]["index_sha256"] and manifest["seeds"]["search"] == 0
+    assert manifest["compute"]["torch_threads_per_worker"] == 1
 
 
 def _states(db: Path) -> list[str]:
@@ -53,7 +65,7 @@ def _states(db: Path) -> list[str]:
 
 
 def _completed_values(db: Path) -> dict[int, str]:
-    """Trial number → its objective values, for every finished trial in the ledger."""
+    """Trial number → its objective values, for every finished training in the ledger."""
     with sqlite3.connect(db) as con:
         return dict(
             con.execute(
@@ -63,22 +75,22 @@ def _completed_values(db: Path) -> dict[int, str]:
         )
 
 
-def _search_command(folder: Path, out: Path, budget: str, *extra: str) -> list[str]:
+def _search_command(folder: Path, out: Path, *extra: str) -> list[str]:
     """``snas search`` on the tiny extract, as a user would type it."""
     return [
         *(sys.executable, "-m", "snas", "search", str(folder / "search.yaml"), "--out", str(out)),
-        *("--data-dir", str(folder), "--quiet", "--no-report", "--budget", budget, *extra),
+        *("--data-dir", str(folder), "--quiet", "--no-report", *extra),
     ]
 
 
 def test_kill_9_then_resume_loses_and_repeats_nothing(tiny_search, tmp_path):
     out = tmp_path / "run"
-    cmd = _search_command(tiny_search, out, "5trials")
+    cmd = _search_command(tiny_search, out)
     proc = subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     db = out / "search.db"
     deadline = time.time() + 240
-    while time.time() < deadline:  # wait until one trial is finished and the next one is running
-        time.sleep(0.3)
+    while time.time() < deadline:  # wait until one training is finished and the next one is running
+        time.sleep(0.2)
         try:
             states = _states(db)
         except sqlite3.Error:
@@ -87,25 +99,24 @@ def test_kill_9_then_resume_loses_and_repeats_nothing(tiny_search, tmp_path):
             break
     else:
         proc.kill()
-        pytest.fail("the search never reached a running second trial")
+        pytest.fail("the search never reached a running second training")
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     before = _completed_values(db)
     done = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    history = json.loads((out / "history.json").read_text())
-    complete = [h for h in history if h["state"] in ("complete", "screened-out")]
-    assert len(complete) == 5  # the budget, exactly
-    assert len({h["number"] for h in history}) == len(history)
     after = _completed_values(db)
     assert all(after[n] == v for n, v in before.items())  # nothing finished before the kill was lost or redone
-    assert _states(db).count("FAIL") == 1  # the interrupted trial, queued again as a new trial
+    assert _states(db).count("FAIL") == 1 and len(after) == 4  # the interrupted one ran again; the budget exactly
+    history = json.loads((out / "history.json").read_text())
+    assert sum(h["fidelity"] != "inherited" for h in history) == 6
+    assert len({h["number"] for h in history}) == len(history)
 
 
-def _two_workers(tiny_search, tmp_path, storage: str) -> list[dict]:
+def _two_workers(folder: Path, tmp_path: Path, storage: str) -> list[list[dict]]:
     procs = []
     for i in range(2):
-        cmd = _search_command(tiny_search, tmp_path / f"w{i}", "4trials", "--storage", storage)
+        cmd = _search_command(folder, tmp_path / f"w{i}", "--storage", storage)
         procs.append(subprocess.Popen(cmd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
     for p in procs:
         _, err = p.communicate(timeout=600)
@@ -113,11 +124,17 @@ def _two_workers(tiny_search, tmp_path, storage: str) -> list[dict]:
     return [json.loads((tmp_path / f"w{i}" / "history.json").read_text()) for i in range(2)]
 
 
+def _trained(history: list[dict]) -> list[tuple]:
+    return sorted((h["job"], h["notes"]["recipe"], h["worker"]) for h in history if h["fidelity"] != "inherited")
+
+
 def test_two_workers_share_local_storage(tiny_search, tmp_path):
     h0, h1 = _two_workers(tiny_search, tmp_path, f"sqlite:///{tmp_path / 'shared.db'}")
-    assert h0 == h1  # both read the same ledger
-    assert len([h for h in h0 if h["state"] == "complete"]) == 4
-    assert len({h["worker"] for h in h0}) == 2  # both workers did work
+    assert _trained(h0) == _trained(h1)  # both read the same ledger
+    with sqlite3.connect(tmp_path / "shared.db") as con:
+        complete = con.execute("select count(*) from trials where state = 'COMPLETE'").fetchone()[0]
+    assert complete == 4  # the trial budget, spent once across workers
+    assert len({w for *_, w in _trained(h0)}) == 2  # both workers did work
 
 
 @pytest.mark.skipif(not os.environ.get("SNAS_TEST_POSTGRES_URL"), reason="SNAS_TEST_POSTGRES_URL not set")
@@ -127,7 +144,40 @@ def test_two_workers_share_postgresql(tiny_search, tmp_path):
     url = os.environ["SNAS_TEST_POSTGRES_URL"]
     cfg = (tiny_search / "search.yaml").read_text().replace("name: tiny", f"name: tiny-{uuid.uuid4().hex[:8]}")
     (tmp_path / "search.yaml").write_text(cfg)
-    for f in ("manifest.yaml", "adult_small.csv"):
+    for f in ("manifest.yaml", "adult_small.csv", "rules.yaml"):
         (tmp_path / f).write_bytes((tiny_search / f).read_bytes())
     h0, h1 = _two_workers(tmp_path, tmp_path, url)
-    assert h0 == h1 and len([h for h in h0 if h["state"] == "complete"]) == 4
+    assert _trained(h0) == _trained(h1) and len({w for *_, w in _trained(h0)}) == 2
+
+
+def test_out_must_be_a_run_or_a_new_folder(tiny_search, tmp_path, capsys):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "history.json").write_text("my own notes")
+    cfg = str(tiny_search / "search.yaml")
+    assert main(["search", cfg, "--out", str(mine), "--data-dir", str(tiny_search), "--quiet", "--no-report"]) == 2
+    assert "not empty and is not an snas run" in capsys.readouterr().err
+    assert (mine / "history.json").read_text() == "my own notes" and len(list(mine.iterdir())) == 1
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    assert main(["search", cfg, "--out", str(afile), "--quiet"]) == 2
+    assert "is a file, not a directory" in capsys.readouterr().err
+
+
+def test_rules_for_another_dataset_and_bad_storage_are_refused(tiny_search, tmp_path, capsys):
+    cfg = str(tiny_search / "search.yaml")
+    base = ["search", cfg, "--data-dir", str(tiny_search), "--quiet", "--no-report"]
+    assert main([*base, "--out", str(tmp_path / "a"), "--storage", "mongodb://x"]) == 2
+    assert "unknown scheme 'mongodb'" in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "b"), "--storage", f"sqlite:///{tmp_path}/no/such/dir/x.db"]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    other = (
+        (tiny_search / "search.yaml")
+        .read_text()
+        .replace("rules: rules.yaml", f"rules: {ROOT / 'rules' / 'census_income.yaml'}")
+    )
+    (tmp_path / "s.yaml").write_text(
+        other.replace("dataset: manifest.yaml", f"dataset: {tiny_search / 'manifest.yaml'}")
+    )
+    assert main(["search", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "c"), "--data-dir", str(tiny_search)]) == 2
+    assert "written for dataset 'census_income'" in capsys.readouterr().err

@@ -1,95 +1,94 @@
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 import optuna
 import pytest
 
-from snas.search import SearchContext, SearchSpace, hypervolume, load_config, pareto_front, select
-from snas.search._config import Selection
-from snas.search._evaluate import Evaluation
+from snas.model import Task
+from snas.search import (
+    Evaluation,
+    Genome,
+    Recipe,
+    SearchSpace,
+    Selection,
+    hypervolume,
+    load_config,
+    pareto_front,
+    select,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def space_and_context(census, census_rules):
-    from pathlib import Path
-
-    cfg = load_config(Path(__file__).resolve().parents[2] / "search" / "census_income.yaml")
-    ctx = SearchContext(census, census_rules, cfg)
-    soft = [r.id for r in census_rules.soft]
-    return SearchSpace(cfg, soft, ctx.count_parameters, 1500), ctx
+def space(census, census_rules):
+    X = census.X_train.head(2000)
+    task = Task.fit(X, census.y_train.head(2000).astype(str).to_numpy(), census_rules, target="income")
+    return SearchSpace(load_config(ROOT / "search" / "census_income.yaml"), task.layout, 1500)
 
 
-def test_repair_makes_every_genome_feasible(space_and_context):
-    space, ctx = space_and_context
-    sampler = optuna.samplers.RandomSampler(seed=0)
-    study = optuna.create_study(directions=["minimize"] * 3, sampler=sampler)
+def test_repair_makes_every_genome_feasible(space):
+    study = optuna.create_study(directions=["minimize"] * 3, sampler=optuna.samplers.RandomSampler(seed=0))
     infeasible = 0
-    for _ in range(12):
+    for _ in range(25):
         trial = study.ask()
         g = space.sample(trial)
-        assert len(g["layers"]) == space.bounds.max_depth  # fixed length
+        assert len(g.widths) == space.bounds.max_depth  # fixed length
         infeasible += space.violation(g) > 0
         r = space.repair(g)
-        assert ctx.count_parameters(space.to_spec(r)) <= 1500
+        assert space.count(r) <= 1500 and space.violation(r) <= 0
         study.tell(trial, [0, 0, 0])
     assert infeasible > 0  # the space does propose too-large networks
 
 
-def test_complexity_weight_is_a_gene_spanning_the_warm_start(space_and_context):
-    """The inner loop's scalarisation is tuned by the outer loop: the default network starts
-    at the lightest penalty (stays large), the smallest at the heaviest."""
-    space, _ = space_and_context
-    lo, hi = space.bounds.complexity_weight
+def test_genome_and_optuna_parameters_round_trip(space):
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        g = space.random(rng)
+        assert space.sample(optuna.trial.FixedTrial(space.params(g))) == g
+        assert Genome.from_dict(g.to_dict()) == g
+
+
+def test_features_and_neurons_are_genes_and_monotonic_inputs_always_stay(space):
+    rng = np.random.default_rng(1)
+    genomes = [space.random(rng) for _ in range(40)]
+    assert len({len(g.features) for g in genomes}) > 3 and len({len(g.neurons) for g in genomes}) > 3
+    for g in genomes[:10]:
+        spec = space.spec(g, Recipe(members=3))
+        arch = space.architecture(g)
+        assert set(spec.drop_features) == set(space.inputs) - set(g.features)
+        assert "capital_gain" not in space.inputs and "education_num" not in space.inputs  # monotone path
+        assert set(arch.neurons) == set(g.neurons) and spec.members == 3
+        assert space.count(g, members=3) == 3 * space.count(g)
+
+
+def test_starting_points_are_the_default_network_and_the_smallest(space):
     default, smallest = space.starting_points()
-    assert (default["complexity_weight"], smallest["complexity_weight"]) == (lo, hi)
-    study = optuna.create_study(directions=["minimize"] * 3, sampler=optuna.samplers.RandomSampler(seed=1))
-    drawn = [space.sample(study.ask())["complexity_weight"] for _ in range(20)]
-    assert all(lo <= w <= hi for w in drawn) and len(set(drawn)) == 20
-    assert "complexity_weight" not in space.to_spec(space.sample(study.ask()))  # not a network setting
+    assert space.count(smallest) < space.count(default) <= 1500  # repaired to the limit
+    unlimited = SearchSpace(space.config, space.layout, None)
+    big, _ = unlimited.starting_points()
+    assert big.widths[:2] == (256, 256) and big.encoding == "periodic" and set(big.features) == set(space.inputs)
 
 
-def test_ensemble_members_are_a_gene_counted_and_repaired(space_and_context):
-    """Members multiply the parameter count; repair may trade them away to fit the limit."""
-    space, ctx = space_and_context
-    study = optuna.create_study(directions=["minimize"] * 3, sampler=optuna.samplers.RandomSampler(seed=2))
-    g = space.sample(study.ask())
-    one, three = {**g, "members": 1}, {**g, "members": 3}
-    assert ctx.count_parameters(space.to_spec(three)) == 3 * ctx.count_parameters(space.to_spec(one))
-    assert "×3" in space.describe(three) and "×" not in space.describe(one)
-    assert all(p["members"] == 1 for p in space.starting_points())
-    fits = {**three, "depth": 1, "layers": [{**g["layers"][0], "width": 8}, *g["layers"][1:]]}
-    fits.update(numeric_encoding="standard", embedding_dim=2, monotone_width=2, monotone_curves=0)
-    assert (
-        ctx.count_parameters(space.to_spec(fits)) > 1500 >= ctx.count_parameters(space.to_spec({**fits, "members": 1}))
-    )
-    assert space.repair(fits)["members"] == 1
-
-
-def _ev(n, err, params, infid, f_soft=None):
-    return Evaluation(
-        n,
-        {},
-        {},
-        "complete",
-        "full",
-        {
-            "error": err,
-            "parameters": params,
-            "infidelity": infid,
-            "accuracy": 1 - err,
-            "f_soft": 1 - infid if f_soft is None else f_soft,
-        },
-    )
+def _ev(n, err, params, infid, f_soft=None, fidelity="stand-alone"):
+    m = {"error": err, "parameters": params, "infidelity": infid, "accuracy": 1 - err}
+    m["f_soft"] = 1 - infid if f_soft is None else f_soft
+    return Evaluation(n, {}, {}, fidelity, m)
 
 
 def test_front_and_selection():
     evs = [_ev(0, 0.14, 1000, 0.02), _ev(1, 0.13, 5000, 0.04), _ev(2, 0.15, 2000, 0.03), _ev(3, 0.135, 800, 0.05)]
+    evs.append(_ev(4, 0.01, 10, 0.0, fidelity="inherited"))  # another fidelity never joins the stand-alone front
     front = pareto_front(evs)
     assert [e.number for e in front] == [1, 3, 0]
     best, why = select(front, Selection(min_f_soft=0.97))
     assert best.number == 0 and "F_soft" in why
     best, _ = select(front, Selection(max_parameters=900))
     assert best.number == 3
+    assert [e.number for e in pareto_front(evs, "inherited")] == [4]
 
 
 def test_hypervolume_exact():
@@ -98,3 +97,13 @@ def test_hypervolume_exact():
     assert hypervolume(np.array([[0.5, 0.5, 0.5], [0.0, 0.9, 0.9]]), ref) == pytest.approx(0.13)
     assert hypervolume(np.array([[0.2, 0.6], [0.6, 0.2]]), ref[:2]) == pytest.approx(0.48)
     assert hypervolume(np.array([[1.5, 0.1, 0.1]]), ref) == 0.0
+
+
+def test_recipes_stay_inside_their_ranges(space):
+    rng = np.random.default_rng(2)
+    b = space.bounds
+    tight = dataclasses.replace(space.config, space=dataclasses.replace(b, learning_rate=(1e-3, 1e-3)))
+    recipes = SearchSpace(tight, space.layout, None).recipes(5, rng)
+    assert recipes[0] == Recipe(learning_rate=1e-3)
+    assert all(r.learning_rate == pytest.approx(1e-3) for r in recipes)
+    assert all(b.dropout[0] <= r.dropout <= b.dropout[1] for r in space.recipes(20, rng))

@@ -1,0 +1,282 @@
+"""FittedModel: a task, a spec and its trained network — build, train, predict, save, load.
+
+The one place that turns rules + spec + data into a trained network; the search, the
+scikit-learn estimator and the audit all go through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from snas.exceptions import ConfigError, ModelFileError, SNASError
+from snas.model._files import read_model_files, write_model_files
+from snas.model._task import Task
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
+
+    from snas.nn import Architecture, NetworkSpec, SNASNetwork
+    from snas.training import Split, TrainingData, TrainResult
+
+__all__ = ["FittedModel", "build_network", "member_splits"]
+
+PREDICT_BATCH = 16384
+
+
+def build_network(task: Task, spec: NetworkSpec, *, seed: int = 0, members: int | None = None) -> SNASNetwork:
+    """The untrained stand-alone network of ``spec`` on ``task`` (member m seeded ``seed + m``)."""
+    from snas.nn import Capacity, SNASNetwork
+
+    arch = spec.architecture(task.layout)
+    m = spec.members if members is None else members
+    net = SNASNetwork(
+        task.layout,
+        Capacity.of(arch, spec.n_frequencies, spec.periodic_dim),
+        arch,
+        members=m,
+        kbann_weight=spec.kbann_weight,
+    )
+    net.reset_parameters([seed + k for k in range(m)], spec.frequency_scale)
+    limit = task.compiled.max_parameters
+    size = net.n_parameters() if members is None else net.n_parameters() // m  # recipes: one model per member
+    if limit is not None and size > limit:
+        raise ConfigError(
+            f"the architecture has {size:,} parameters but the rules allow at most {limit:,} "
+            "(constraints.max_parameters); choose narrower layers, fewer members or a smaller encoding"
+        )
+    return net
+
+
+def member_splits(y_idx: np.ndarray, members: int, seed: int, validation_fraction: float) -> list[Split]:
+    """Per member: stratified (train, early-stopping) rows with its own seed; no early
+    stopping on tiny data (fewer than 200 rows or 5 of a class)."""
+    import torch
+    from sklearn.model_selection import train_test_split
+
+    from snas.training import Split
+
+    n = len(y_idx)
+    counts = np.bincount(y_idx)
+    if not (validation_fraction > 0 and n >= 200 and counts.min() >= 5):
+        return [Split(torch.arange(n), torch.zeros(0, dtype=torch.long))] * members
+    out = []
+    for k in range(members):
+        tr, va = train_test_split(np.arange(n), test_size=validation_fraction, random_state=seed + k, stratify=y_idx)
+        out.append(Split(torch.from_numpy(np.sort(tr)), torch.from_numpy(np.sort(va))))
+    return out
+
+
+@dataclass
+class FittedModel:
+    """A trained network with everything needed to use it.
+
+    Attributes
+    ----------
+    task : the schema, classes, compiled rules and input encoder.
+    spec : the architecture and training recipe.
+    network : the trained (stacked) network; members' logits are averaged.
+    results : one training record per member.
+    seed : member m was initialised with ``seed + m``.
+    """
+
+    task: Task
+    spec: NetworkSpec
+    network: SNASNetwork
+    results: tuple[TrainResult, ...] = ()
+    seed: int = 0
+    split: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- training
+    @classmethod
+    def train(
+        cls,
+        task: Task,
+        spec: NetworkSpec,
+        frame: pd.DataFrame,
+        y: Any,
+        *,
+        seed: int = 0,
+        validation_fraction: float = 0.15,
+        deadline: float | None = None,
+        callback: Any = None,
+        data: TrainingData | None = None,
+        initial: dict[str, torch.Tensor] | None = None,
+    ) -> FittedModel:
+        """Build and train ``spec`` on (frame, y); ``data`` reuses already-encoded rows."""
+        from snas.training import train_network
+
+        net = build_network(task, spec, seed=seed)
+        if initial is not None:
+            load_inherited(net, initial)
+        data = data or task.training_data(frame, y, spec.loss_rules(task.compiled.soft_ids))
+        splits = member_splits(data.y.numpy(), spec.members, seed, validation_fraction)
+        results = train_network(
+            net, data, [spec] * spec.members, splits, seed=seed, deadline=deadline, callback=callback
+        )
+        split = {"train": splits[0].train.numpy(), "validation": splits[0].valid.numpy()}
+        return cls(task, spec, net, tuple(results), seed, split)
+
+    @classmethod
+    def train_recipes(
+        cls,
+        task: Task,
+        specs: list[NetworkSpec],
+        data: TrainingData,
+        *,
+        seed: int = 0,
+        validation_fraction: float = 0.15,
+        deadline: float | None = None,
+        initial: dict[str, torch.Tensor] | None = None,
+    ) -> list[FittedModel]:
+        """Train several recipes of one architecture as one batched run (one member each,
+        the same rows for all, so they compare fairly); one model per spec."""
+        from snas.training import train_network
+
+        net = build_network(task, specs[0], seed=seed, members=len(specs))
+        net.reset_parameters([seed] * len(specs), [s.frequency_scale for s in specs])  # one start for every recipe
+        if initial is not None:
+            load_inherited(net, initial)
+        splits = member_splits(data.y.numpy(), 1, seed, validation_fraction) * len(specs)
+        results = train_network(net, data, specs, splits, seed=seed, deadline=deadline)
+        split = {"train": splits[0].train.numpy(), "validation": splits[0].valid.numpy()}
+        out = []
+        for m, spec in enumerate(specs):
+            one = build_network(task, replace(spec, members=1), seed=seed)
+            one.load_state_dict({k: v[m : m + 1] for k, v in net.state_dict().items()})
+            out.append(cls(task, replace(spec, members=1), one.eval(), (results[m],), seed, split))
+        return out
+
+    @property
+    def architecture(self) -> Architecture:
+        return self.network.architecture
+
+    @property
+    def n_parameters(self) -> int:
+        return self.network.n_parameters()
+
+    @property
+    def fit_seconds(self) -> float:
+        return float(sum(r.seconds for r in self.results[:1]))
+
+    # --------------------------------------------------------------- prediction
+    def logits(self, frame: pd.DataFrame) -> np.ndarray:
+        """Mean logit of the members (before the shield), (n, 1) or (n, C)."""
+        return self._forward(frame, lambda out: out.mean(0))
+
+    def _forward(self, frame: pd.DataFrame, reduce: Any) -> np.ndarray:
+        import torch
+
+        from snas.training import torch_threads
+
+        x = self.task.encode(frame)
+        self.network.eval()  # safe: torch inference mode, not Python eval
+        parts = []
+        with torch_threads(), torch.no_grad():
+            for s in range(0, len(x), PREDICT_BATCH):
+                parts.append(reduce(self.network(x.take(slice(s, s + PREDICT_BATCH)))))
+        if not parts:
+            return np.zeros((0, self.network.layout.n_out))
+        return torch.cat(parts).double().numpy()
+
+    def predict_proba(self, frame: pd.DataFrame, *, shield: bool | None = None) -> np.ndarray:
+        """Class probabilities (n, C); rows a hard rule decides are exactly 0/1."""
+        import torch
+
+        from snas.nn import functional as F
+
+        probs = F.output_probabilities(torch.from_numpy(self.logits(frame)))
+        if self.spec.shield if shield is None else shield:
+            probs = F.apply_shield(probs, torch.from_numpy(self.task.forced(frame)))
+        out = probs.numpy()
+        if not np.isfinite(out).all():
+            bad = np.flatnonzero(~np.isfinite(out).all(1))
+            raise SNASError(f"the model produced non-finite scores for row(s) {bad[:5].tolist()}; check those inputs")
+        return out
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Predicted class labels (strings, the task's classes)."""
+        return self.task.labels(self.predict_proba(frame).argmax(1))
+
+    def deciding_rules(self, frame: pd.DataFrame) -> np.ndarray:
+        """Per row, the hard rule that decided it (None where the network did)."""
+        return self.task.deciding_rules(frame)
+
+    def neuron_activations(self, frame: pd.DataFrame) -> list[dict[str, float]]:
+        """The fuzzy truth of each knowledge neuron the network reads, per row."""
+        x = self.task.encode(frame)
+        cols = [i for i, n in enumerate(self.task.layout.neurons) if n.rule in set(self.architecture.neurons)]
+        names = [self.task.layout.neurons[i].rule for i in cols]
+        t = x.truths[:, cols].numpy()
+        return [{r: round(float(v), 4) for r, v in zip(names, row, strict=True)} for row in t]
+
+    # -------------------------------------------------------------- model files
+    def save(self, path: str | Path) -> Path:
+        """Write ``model.safetensors`` + ``model.json`` into directory ``path`` (atomically)."""
+        from dataclasses import asdict
+
+        from snas._version import __version__
+
+        meta = {
+            "snas_version": __version__,
+            "task": self.task.to_dict(),
+            "spec": self.spec.to_dict(),
+            "architecture": _arch_dict(self.architecture),
+            "members": self.network.members,
+            "seed": self.seed,
+            "n_parameters": self.n_parameters,
+            "training": [{k: v for k, v in asdict(r).items() if k != "history"} for r in self.results],
+            "extra": self.extra,
+        }
+        return write_model_files(path, meta, dict(self.network.named_parameters()))
+
+    @classmethod
+    def load(cls, path: str | Path) -> FittedModel:
+        """Load a model saved with :meth:`save`; refuses tampered or foreign files."""
+        from snas.nn import NetworkSpec
+        from snas.training import TrainResult
+
+        meta, state = read_model_files(path)
+        try:
+            task = Task.from_dict(meta["task"])
+            spec = NetworkSpec.from_dict(meta["spec"], where=f"{path}: spec")
+            if _arch_dict(spec.architecture(task.layout)) != meta["architecture"]:
+                raise ModelFileError(f"{path}: the architecture does not match the spec and the task")
+            net = build_network(task, spec, seed=int(meta["seed"]), members=int(meta["members"]))
+            net.load_state_dict(state, strict=True)
+            results = tuple(TrainResult(**r) for r in meta["training"])
+        except ModelFileError:
+            raise
+        except (KeyError, TypeError, RuntimeError, ValueError, ConfigError) as exc:
+            raise ModelFileError(
+                f"{path}: the model files are inconsistent ({type(exc).__name__}: {str(exc)[:200]})"
+            ) from None
+        net.eval()  # safe: torch inference mode, not Python eval
+        return cls(task, spec, net, results, int(meta["seed"]), extra=dict(meta.get("extra") or {}))
+
+    def with_spec(self, **changes: Any) -> FittedModel:
+        """The same trained network with spec fields changed (e.g. ``shield=False`` for ablations)."""
+        return replace(self, spec=replace(self.spec, **changes))
+
+
+def _arch_dict(arch: Architecture) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(arch).items()}
+
+
+def load_inherited(net: SNASNetwork, state: dict[str, torch.Tensor]) -> None:
+    """Copy inherited (supernet) weights into every member of a stand-alone network."""
+    import torch
+
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            src = state[name]
+            if src.shape[1:] != p.shape[1:]:
+                raise ValueError(f"inherited {name} has shape {tuple(src.shape)}, the network needs {tuple(p.shape)}")
+            p.copy_(src[:1].expand_as(p))

@@ -1,0 +1,224 @@
+"""Task: what is being learned — schema, classes, compiled rules and the fitted input encoder.
+
+Built once per search (rules are compiled once) and shared by every candidate network;
+turns raw frames into the tensors networks read and into the rule truths the shield and
+the rule losses use (always from raw values, never from encodings).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from snas.datasets import Column, Schema, infer_columns
+from snas.exceptions import ModelFileError
+from snas.rules import Compare, Member, RuleSet, atoms, holds_many, parse_rules
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
+
+    from snas.nn import CompiledRules, InputLayout, Inputs, KnowledgeNeurons, TabularEncoder
+    from snas.training import TrainingData
+
+__all__ = ["Task"]
+
+Z_LIMIT = 100.0  # standardised inputs are clamped here: absurd values cannot make NaN scores
+
+
+@dataclass(frozen=True)
+class Task:
+    """Schema, classes, compiled rules and the input encoder fitted on training rows.
+
+    Use :meth:`Task.fit` to build one; every network of a search shares it.
+    """
+
+    schema: Schema
+    classes: tuple[str, ...]
+    compiled: CompiledRules
+    encoder: TabularEncoder
+    neuron_sharpness: float = 8.0
+
+    # ----------------------------------------------------------------- building
+    @classmethod
+    def fit(
+        cls,
+        X: pd.DataFrame,
+        y: Any,
+        rules: RuleSet | None,
+        *,
+        target: str = "target",
+        classes: tuple[str, ...] | None = None,
+        n_bins: int = 16,
+        neuron_sharpness: float = 8.0,
+        schema: Schema | None = None,
+    ) -> Task:
+        """Infer (or take) the schema, compile the rules and fit the encoder on ``X``.
+
+        ``X`` has normalised column names; ``y`` holds class labels (compared as strings);
+        ``classes`` fixes their order (default: sorted). Levels that a rule names but ``X``
+        never shows join the schema (with a warning), so a rule about a rare group still
+        decides its rows.
+        """
+        from snas.nn import TabularEncoder, compile_rules
+
+        classes = classes or tuple(sorted({str(v) for v in np.asarray(y, dtype=object)}))
+        if schema is None:
+            schema = _schema_for(X, target, classes, rules)
+        compiled = compile_rules(rules, schema, classes)
+        features = [c.name for c in schema.features if c.name not in set(compiled.excluded)]
+        encoder = TabularEncoder(schema, features, n_bins=n_bins).fit(X)
+        return cls(schema, classes, compiled, encoder, neuron_sharpness)
+
+    @cached_property
+    def layout(self) -> InputLayout:
+        from snas.nn import InputLayout
+
+        return InputLayout.build(self.encoder, self.compiled)
+
+    @cached_property
+    def neurons(self) -> KnowledgeNeurons:
+        from snas.nn import KnowledgeNeurons
+
+        bodies = {rid: body for rid, body, _, _ in self.compiled.soft}
+        return KnowledgeNeurons([bodies[n.rule] for n in self.layout.neurons], self.encoder, self.neuron_sharpness)
+
+    @property
+    def rules(self) -> RuleSet:
+        return self.compiled.rules
+
+    @property
+    def positive(self) -> str:
+        """The class whose probability reports and monotonic constraints refer to."""
+        p = self.rules.positive or self.schema.positive
+        return p if p in self.classes else self.classes[-1]
+
+    # ----------------------------------------------------------------- encoding
+    def encode(self, frame: pd.DataFrame) -> Inputs:
+        """Tensors for the network; standardised values are clamped to ±``Z_LIMIT``."""
+        from snas.nn import EncodedFrame, Inputs
+
+        enc = self.encoder.transform(frame)
+        numeric = np.clip(enc.numeric, -Z_LIMIT, Z_LIMIT).astype(np.float32)
+        return Inputs.encode(EncodedFrame(numeric, enc.missing, enc.codes), self.encoder, self.neurons)
+
+    def forced(self, frame: pd.DataFrame) -> np.ndarray:
+        """Class index forced by the hard rules per row (−1 where none fires)."""
+        forced = np.full(len(frame), -1, dtype=np.int64)
+        hard = self.compiled.hard
+        if hard:
+            truth = holds_many([b for _, b, _ in hard], frame, self.schema)
+            for j in range(len(hard) - 1, -1, -1):  # earlier rules win (they never disagree after compile)
+                forced[truth[:, j]] = hard[j][2]
+        return forced
+
+    def deciding_rules(self, frame: pd.DataFrame) -> np.ndarray:
+        """Per row, the id of the hard rule that decides it (None where the network does)."""
+        out = np.full(len(frame), None, dtype=object)
+        hard = self.compiled.hard
+        if hard:
+            truth = holds_many([b for _, b, _ in hard], frame, self.schema)
+            for j in range(len(hard) - 1, -1, -1):
+                out[truth[:, j]] = hard[j][0]
+        return out
+
+    def class_index(self, y: Any) -> np.ndarray:
+        """Labels → class indices (ValueError naming an unknown label)."""
+        import pandas as pd
+
+        labels = pd.Series(np.asarray(y, dtype=object)).astype(str)
+        idx = pd.Index(self.classes).get_indexer(labels)
+        if (idx < 0).any():
+            raise ValueError(f"label {labels[idx < 0].iloc[0]!r} is not one of the classes {list(self.classes)}")
+        return idx.astype(np.int64)
+
+    def training_data(self, frame: pd.DataFrame, y: Any, loss_rules: tuple[str, ...] = ()) -> TrainingData:
+        """Inputs, labels, hard-rule decisions and the truths of the rules trained with a loss."""
+        import torch
+
+        from snas.training import TrainingData
+
+        soft = {rid: (body, k, w) for rid, body, k, w in self.compiled.soft}
+        chosen = [soft[r] for r in loss_rules if r in soft]
+        body = holds_many([b for b, _, _ in chosen], frame, self.schema).astype(np.float32)
+        return TrainingData(
+            self.encode(frame),
+            torch.from_numpy(self.class_index(y)),
+            torch.from_numpy(self.forced(frame)),
+            torch.from_numpy(body.reshape(len(frame), len(chosen))),
+            torch.tensor([k for _, k, _ in chosen], dtype=torch.long),
+            torch.tensor([w for _, _, w in chosen], dtype=torch.float32),
+        )
+
+    def labels(self, idx: torch.Tensor | np.ndarray) -> np.ndarray:
+        return np.asarray(self.classes, dtype=object)[np.asarray(idx)]
+
+    # -------------------------------------------------------------- model files
+    def to_dict(self) -> dict[str, Any]:
+        rules = self.rules
+        return {
+            "schema": self.schema.to_dict(),
+            "classes": list(self.classes),
+            "rules_text": rules.text if len(rules) else None,
+            "rules_path": rules.path,
+            "rules_sha256": rules.sha256 if len(rules) else None,
+            "compiled": self.compiled.to_dict(),
+            "encoder": self.encoder.state(),
+            "neuron_sharpness": self.neuron_sharpness,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Task:
+        """Rebuild a task from a model file (the rules are parsed and compiled again)."""
+        from snas.nn import TabularEncoder, compile_rules
+
+        try:
+            schema = Schema.from_dict(d["schema"])
+            classes = tuple(str(c) for c in d["classes"])
+            rules = parse_rules(d["rules_text"], d.get("rules_path")) if d.get("rules_text") else None
+            compiled = compile_rules(rules, schema, classes)
+            encoder = TabularEncoder.from_state(schema, d["encoder"])
+            task = cls(schema, classes, compiled, encoder, float(d["neuron_sharpness"]))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ModelFileError(
+                f"the task description is inconsistent ({type(exc).__name__}: {str(exc)[:200]})"
+            ) from None
+        if task.compiled.to_dict() != d.get("compiled"):
+            raise ModelFileError("the compiled rules differ from the rule text; the model file was edited")
+        return task
+
+
+def _schema_for(X: pd.DataFrame, target: str, classes: tuple[str, ...], rules: RuleSet | None) -> Schema:
+    cols = list(infer_columns(X))
+    if rules is not None:
+        cols = _with_rule_levels(cols, rules)
+    positive = rules.positive if rules is not None else None
+    return Schema(tuple([*cols, Column(target, target, "categorical", classes)]), target, classes, positive)
+
+
+def _with_rule_levels(cols: list[Column], rules: RuleSet) -> list[Column]:
+    """Add category levels that rules name but the training frame never shows (warned)."""
+    named: dict[str, set[str]] = {}
+    for r in rules:
+        conds = [r.condition] + ([r.unless] if r.unless is not None else [])
+        for cond in conds:
+            for a in atoms(cond):
+                values = a.values if isinstance(a, Member) else (a.value,) if isinstance(a, Compare) else ()
+                named.setdefault(a.feature, set()).update(str(v) for v in values if isinstance(v, str))
+    out = []
+    for c in cols:
+        extra = sorted(named.get(c.name, set()) - set(c.levels)) if c.kind != "numeric" else []
+        if extra and c.kind == "categorical":
+            warnings.warn(
+                f"column {c.original!r}: the rules name level(s) {extra} that the training data never shows; "
+                "they join the column's levels so the rules still decide such rows",
+                UserWarning,
+                stacklevel=4,
+            )
+            c = Column(c.name, c.original, c.kind, tuple(sorted((*c.levels, *extra))), c.integer, c.unit, c.description)
+        out.append(c)
+    return out

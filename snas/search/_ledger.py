@@ -1,0 +1,151 @@
+"""The search ledger: an optuna study holding every stand-alone training (public API only).
+
+One study per experiment in the run's storage (SQLite by default, PostgreSQL for several
+machines). Each training runs through ``study.optimize`` so RDB storages keep heartbeats;
+a training whose process died is failed and simply run again. The trial budget counts
+trainings across all workers, each spent once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from snas._util import canonical_json, did_you_mean, sha256_bytes
+from snas.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from snas.search._config import ExperimentConfig
+
+__all__ = ["Ledger", "check_storage"]
+
+HEARTBEAT_SECONDS = 5
+GRACE_SECONDS = 20
+SCHEMES = ("sqlite", "postgresql", "mysql", "journal", "memory")
+
+
+def check_storage(url: str) -> None:
+    """Refuse a storage URL that cannot work, before the first trial (scheme, folder, driver)."""
+    scheme = url.split(":", 1)[0].split("+", 1)[0] if ":" in url or url == "memory" else url
+    if scheme not in SCHEMES:
+        raise ConfigError(
+            f"--storage {url[:80]!r}: unknown scheme {scheme!r}.{did_you_mean(scheme, SCHEMES)} "
+            "Use sqlite:///path.db, postgresql+psycopg2://user:password@host/db or journal://path.log"
+        )
+    if scheme in ("sqlite", "journal"):
+        path = Path(url.split("///", 1)[1] if scheme == "sqlite" and "///" in url else url.removeprefix("journal://"))
+        if not path.parent.is_dir():
+            raise ConfigError(f"--storage {url!r}: the folder {path.parent} does not exist; create it first")
+    driver = {"postgresql": "psycopg2", "mysql": "pymysql"}.get(scheme)
+    if driver and (url.startswith(f"{scheme}+{driver}") or url.startswith(f"{scheme}://")):
+        import importlib.util
+
+        if importlib.util.find_spec(driver) is None:
+            raise ConfigError(
+                f'--storage {scheme}: the driver {driver!r} is not installed; pip install -e ".[postgres]"'
+            )
+
+
+def _storage(url: str) -> Any:
+    import optuna
+
+    if url == "memory":
+        return optuna.storages.InMemoryStorage()
+    if url.startswith("journal://"):
+        from optuna.storages.journal import JournalFileBackend
+
+        return optuna.storages.JournalStorage(JournalFileBackend(url.removeprefix("journal://")))
+    retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3)
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+    for attempt in range(8):  # workers starting together race to create the schema: retry
+        try:
+            return optuna.storages.RDBStorage(
+                url,
+                engine_kwargs=kwargs,
+                heartbeat_interval=HEARTBEAT_SECONDS,
+                grace_period=GRACE_SECONDS,
+                heartbeat_stale_trial_callback=retry,
+            )
+        except Exception as exc:  # sqlalchemy errors while another worker creates the schema
+            if attempt == 7 or not type(exc).__module__.startswith("sqlalchemy"):
+                raise ConfigError(
+                    f"--storage: cannot open {url.split('@')[-1]!r} ({str(exc).splitlines()[0][:200]})"
+                ) from None
+            time.sleep(0.5 + attempt * 0.5)
+    raise AssertionError("unreachable")
+
+
+class Ledger:
+    """The study of one experiment's stand-alone trainings."""
+
+    def __init__(self, config: ExperimentConfig, url: str) -> None:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+        warnings.filterwarnings("ignore", message=".*Heartbeat of storage is supposed.*")
+        check_storage(url)
+        self.url = url
+        self.study = optuna.create_study(
+            study_name=config.name, storage=_storage(url), directions=["minimize"] * 3, load_if_exists=True
+        )
+        key = sha256_bytes(canonical_json(_identity(config)).encode())
+        existing = self.study.user_attrs.get("config_sha256")
+        if existing is None:
+            self.study.set_user_attr("config_sha256", key)
+            self.study.set_user_attr("config", json.loads(canonical_json(config.to_dict())))
+            self.study.set_metric_names(["error", "parameters", "infidelity"])
+        elif existing != key:
+            raise ConfigError(
+                f"the storage {url.split('@')[-1]} already holds study {config.name!r} from a different configuration; "
+                "use a new --out directory (or --storage), or restore the original configuration to resume"
+            )
+
+    def recover(self) -> int:
+        """Fail trainings left RUNNING by a killed process that owned this storage (they run again)."""
+        from optuna.trial import TrialState
+
+        stuck = self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        for t in stuck:
+            self.study.tell(t.number, state=TrialState.FAIL)
+        return len(stuck)
+
+    def finished(self) -> dict[str, dict[str, Any]]:
+        """Job key → evaluation record of every finished training (any worker)."""
+        from optuna.trial import TrialState
+
+        out = {}
+        for t in self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+            rec = t.user_attrs.get("evaluation")
+            if rec is not None:
+                out[rec["job"]] = rec
+        return out
+
+    def counted(self, before: int | None = None) -> int:
+        """Trainings that count against a trial budget: finished plus running (numbered before ``before``)."""
+        from optuna.trial import TrialState
+
+        trials = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))
+        return sum(1 for t in trials if before is None or t.number < before)
+
+    def busy(self) -> set[str]:
+        """Job keys another worker is training right now."""
+        from optuna.trial import TrialState
+
+        return {
+            t.user_attrs.get("job", "") for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        }
+
+    def elapsed(self, worker: str) -> float:
+        return float(self.study.user_attrs.get(f"elapsed:{worker}", 0.0))
+
+    def set_elapsed(self, worker: str, seconds: float) -> None:
+        self.study.set_user_attr(f"elapsed:{worker}", seconds)
+
+
+def _identity(config: ExperimentConfig) -> dict[str, Any]:
+    """What must match for a storage to be resumed (budgets, storage and workers may change)."""
+    return {k: v for k, v in config.to_dict().items() if k not in ("budget", "storage", "source", "extra", "workers")}

@@ -1,0 +1,150 @@
+"""RunDirectory: the one owner of a run directory's layout.
+
+A run directory holds copies of the configuration and rules, the search ledger, the
+supernet checkpoint, the evolution log, every evaluation, the front, the trained
+candidates, the selected model, the manifest, the decision log and the reports. snas
+writes nowhere else, refuses to write into a non-empty folder that is not a run, and
+reads every file through here (a missing file is a clear error, never an empty value).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from snas._util import atomic_write_text
+from snas.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from snas.search._result import Evaluation
+
+__all__ = ["RunDirectory"]
+
+MARKER = ".snas-run"
+
+
+class RunDirectory:
+    """Paths and typed reads of one run directory.
+
+    Parameters
+    ----------
+    path : str or Path
+        The run directory (``snas search --out``).
+
+    Examples
+    --------
+    >>> run = RunDirectory("runs/census")  # doctest: +SKIP
+    >>> run.model_dir, run.read_front()["selected"]  # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    # ------------------------------------------------------------------ layout
+    config = property(lambda self: self.path / "config.yaml")
+    rules = property(lambda self: self.path / "rules.yaml")
+    ledger = property(lambda self: self.path / "search.db")
+    supernet = property(lambda self: self.path / "supernet")  # .safetensors + .json
+    evolution = property(lambda self: self.path / "evolution.json")
+    history = property(lambda self: self.path / "history.json")
+    front = property(lambda self: self.path / "front.json")
+    summary = property(lambda self: self.path / "search.json")
+    candidates = property(lambda self: self.path / "candidates")
+    model_dir = property(lambda self: self.path / "model")
+    manifest = property(lambda self: self.path / "manifest.json")
+    reports = property(lambda self: self.path / "reports")
+    decisions = property(lambda self: self.path / "decisions.jsonl")
+    documentation = property(lambda self: self.path / "documentation.yaml")
+
+    def ledger_url(self) -> str:
+        return f"sqlite:///{self.ledger.resolve()}"
+
+    def candidate(self, job: str) -> Path:
+        return self.candidates / job
+
+    # ---------------------------------------------------------------- creating
+    def is_run(self) -> bool:
+        return (self.path / MARKER).is_file()
+
+    def prepare(self) -> None:
+        """Create the directory (or accept an existing run); refuse anything else."""
+        p = self.path
+        if p.exists() and not p.is_dir():
+            raise ConfigError(f"--out {p}: is a file, not a directory; choose a new folder for the run")
+        if p.is_dir() and any(p.iterdir()) and not self.is_run():
+            raise ConfigError(
+                f"--out {p}: the folder is not empty and is not an snas run; choose a new or empty folder "
+                "(snas never writes over files it did not create)"
+            )
+        try:
+            p.mkdir(parents=True, exist_ok=True)
+            if not self.is_run():
+                atomic_write_text(p / MARKER, json.dumps({"snas_run": 1}))
+        except OSError as exc:
+            raise ConfigError(f"--out {p}: cannot write there ({exc.strerror}); choose a writable folder") from None
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """One search process per run directory (the default ledger lives there)."""
+        fh = open(self.path / ".search.lock", "w")  # noqa: SIM115
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            raise ConfigError(f"{self.path}: another 'snas search' is running in this run directory") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
+
+    # ------------------------------------------------------------------ reading
+    def require(self) -> None:
+        """Raise unless this is a finished run (manifest and model present)."""
+        for f in (self.manifest, self.model_dir / "model.json"):
+            if not f.is_file():
+                raise ConfigError(f"{self.path}: not a finished run ({f.name} missing); run 'snas search' first")
+
+    def read_json(self, path: Path) -> Any:
+        if not path.is_file():
+            raise ConfigError(
+                f"{path}: missing; the run directory is incomplete — run 'snas search' again to finish it"
+            )
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: damaged ({exc}); run 'snas search' again") from None
+
+    def read_history(self) -> list[Evaluation]:
+        from snas.search._result import Evaluation
+
+        return [Evaluation.from_dict(d) for d in self.read_json(self.history)]
+
+    def read_front(self) -> dict[str, Any]:
+        return dict(self.read_json(self.front))
+
+    def read_summary(self) -> dict[str, Any]:
+        return dict(self.read_json(self.summary))
+
+    def read_manifest(self) -> dict[str, Any]:
+        return dict(self.read_json(self.manifest))
+
+    def write_json(self, path: Path, obj: Any) -> None:
+        atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_plain, allow_nan=False))
+
+
+def _plain(o: Any) -> Any:
+    import numpy as np
+
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON-serialisable: {type(o).__name__}")

@@ -1,0 +1,223 @@
+"""The two ways into a search: :func:`search` (a configuration and a run directory, the CLI's
+``snas search``) and :func:`search_frame` (data from Python, ``SNASClassifier(budget=…)``)."""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from snas._util import sha256_file
+from snas.exceptions import ConfigError, RuleError
+from snas.search._config import ExperimentConfig, config_from_mapping, load_config, parse_budget
+from snas.search._ledger import check_storage
+from snas.search._pipeline import SearchRun
+from snas.search._result import SearchResult
+from snas.search._run_directory import RunDirectory
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from snas.rules import RuleSet
+
+__all__ = ["RunOutput", "search", "search_frame"]
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """Where everything went, plus the in-memory result."""
+
+    directory: Path
+    result: SearchResult
+    model_dir: Path
+    seconds: float
+
+
+def search(
+    config: ExperimentConfig | str | Path,
+    out: str | Path,
+    *,
+    data_dir: str | None = None,
+    budget: str | None = None,
+    storage: str | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    stream: Any = None,
+) -> RunOutput:
+    """Run (or resume) the search a configuration describes and write its run directory.
+
+    Parameters
+    ----------
+    config : ExperimentConfig or path
+        ``search/*.yaml`` or a loaded configuration.
+    out : path
+        The run directory (created; an existing run is resumed; anything else is refused).
+    data_dir, budget, storage, seed, workers : overrides of the configuration.
+    progress : print progress to ``stream`` (default stderr).
+
+    Returns
+    -------
+    RunOutput
+    """
+    from snas.datasets import load
+    from snas.rules import check_rules, load_rules
+
+    cfg = config if isinstance(config, ExperimentConfig) else load_config(config)
+    cfg = cfg.with_overrides(
+        budget=None if budget is None else parse_budget(budget), seed=seed, storage=storage, workers=workers
+    )
+    run = RunDirectory(out)
+    if cfg.storage is not None:
+        check_storage(cfg.storage)
+    run.prepare()
+    data = load(cfg.dataset, data_dir=data_dir)
+    rules = load_rules(cfg.rules) if cfg.rules else None
+    if rules is not None:
+        if rules.dataset is not None and rules.dataset != data.name:
+            raise ConfigError(
+                f"{cfg.rules}: the rules are written for dataset {rules.dataset!r} but {cfg.source or 'the configuration'} "
+                f"searches {data.name!r}; point 'rules:' at the right file or fix the rule file's 'dataset:'"
+            )
+        report = check_rules(rules, data)
+        if not report.ok:
+            raise RuleError(
+                "the rules have errors; run 'snas check' for details:\n" + "\n".join(str(f) for f in report.errors)
+            )
+    t0 = time.perf_counter()
+    with run.lock():
+        _copy_inputs(cfg, run)
+        X, y = data.X_train, data.y_train.astype(str).to_numpy()
+        sr = SearchRun(
+            cfg,
+            X,
+            y,
+            rules,
+            target=data.schema.target,
+            classes=data.schema.classes,
+            directory=run,
+            storage=cfg.storage,
+            progress=progress,
+            stream=stream,
+        )
+        result = sr.run()
+        _write_run(run, cfg, result, sr, data, rules)
+    return RunOutput(run.path, result, run.model_dir, time.perf_counter() - t0)
+
+
+def search_frame(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    rules: RuleSet | None,
+    *,
+    target: str,
+    classes: tuple[str, ...] | None = None,
+    search: dict[str, Any] | str | Path | None = None,
+    budget: str | None = None,
+    seed: int = 0,
+    progress: bool = False,
+) -> SearchResult:
+    """Search on a frame from Python (no run directory; the ledger lives in memory).
+
+    ``search`` is a ``search/*.yaml`` path or a dict of its keys, validated exactly like the
+    CLI's configuration; ``budget`` overrides it (default: the configuration's, 7 minutes).
+    """
+    if isinstance(search, (str, Path)):
+        cfg = load_config(search)
+    else:
+        cfg = config_from_mapping(search or {}, source="SNASClassifier(search=…)")
+    cfg = cfg.with_overrides(seed=seed, budget=None if budget is None else parse_budget(budget))
+    cfg = replace(cfg, storage=None)
+    return SearchRun(cfg, X, y, rules, target=target, classes=classes, progress=progress).run()
+
+
+def _copy_inputs(cfg: ExperimentConfig, run: RunDirectory) -> None:
+    """Copy the config and rules into the run directory; on resume they must be unchanged."""
+    for src, dest in ((cfg.source, run.config), (cfg.rules, run.rules)):
+        if src is None:
+            continue
+        if dest.exists():
+            if sha256_file(dest) != sha256_file(src):
+                raise ConfigError(
+                    f"{run.path}: this run was started with a different {dest.stem} file ({src} changed); "
+                    "use a new --out directory to search with the new file"
+                )
+        else:
+            shutil.copyfile(src, dest)
+
+
+def _write_run(
+    run: RunDirectory, cfg: ExperimentConfig, result: SearchResult, sr: SearchRun, data: Any, rules: Any
+) -> None:
+    assert result.model is not None
+    run.write_json(run.history, [e.to_dict() for e in result.evaluations])
+    run.write_json(
+        run.front,
+        {"front": [e.to_dict() for e in result.front], "selected": result.selected.number, "reason": result.reason},
+    )
+    result.model.save(run.model_dir)
+    run.write_json(
+        run.summary,
+        {
+            "config": cfg.to_dict(),
+            "selected": result.selected.to_dict(),
+            "smallest": result.smallest.to_dict(),
+            "reason": result.reason,
+            "front_size": len(result.front),
+            "evaluated": result.counts(),
+            "elapsed_seconds": result.elapsed_seconds,
+            "refit": bool(result.model.extra.get("refit")),
+            "info": result.info,
+        },
+    )
+    write_manifest(run, cfg, data, rules, sr.split_sha256, sr)
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version(), "platform": platform.platform()}
+    for pkg in ("snas", "torch", "numpy", "pandas", "scikit-learn", "sympy", "optuna", "lark", "safetensors", "shap"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def write_manifest(run: RunDirectory, cfg: ExperimentConfig, data: Any, rules: Any, split_sha256: str, sr: Any) -> None:
+    """sha256 of every file in the run directory, the data provenance, versions, seeds and threads."""
+    from snas.training import THREADS
+
+    skip = {"manifest.json", ".search.lock"}
+    files = {}
+    for p in sorted(run.path.rglob("*")):
+        rel = p.relative_to(run.path)
+        if (
+            p.is_file()
+            and p.name not in skip
+            and not p.name.startswith("search.db")
+            and rel.parts[0] not in ("reports",)
+        ):
+            files[str(rel)] = {"sha256": sha256_file(p), "bytes": p.stat().st_size}
+    manifest = {
+        "snas_run": 1,
+        "files": files,
+        "data": data.provenance(),
+        "rules": {"path": cfg.rules, "sha256": None if rules is None else rules.sha256},
+        "split": {
+            "method": "stratified",
+            "validation_fraction": cfg.validation_fraction,
+            "seed": cfg.seed,
+            "index_sha256": split_sha256,
+        },
+        "seeds": {"search": cfg.seed, "train": cfg.seed},
+        "compute": {"torch_threads_per_worker": THREADS, "workers": sr.config.workers or "one per core"},
+        "versions": versions(),
+    }
+    run.write_json(run.manifest, manifest)

@@ -1,0 +1,376 @@
+"""Stand-alone training of the most promising architectures, multi-fidelity and in parallel.
+
+Successive halving: every candidate first trains for a few epochs with several training
+recipes at once (one batched run: the recipes are the stacked members of one network);
+the best 1/eta go on to full training with their best recipe; then the most accurate get
+an ensemble. Jobs run in worker processes with one torch thread each (the default is one
+worker per core); every job is a trial in the ledger, so nothing finished runs twice and
+an interrupted search resumes. Nothing starts that cannot finish before the deadline.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from snas._util import canonical_json, sha256_bytes
+from snas.search._result import Evaluation, non_dominated
+from snas.search._space import Genome, Recipe, SearchSpace
+
+if TYPE_CHECKING:
+    import torch
+
+    from snas.model import FittedModel, Task
+    from snas.search._config import ExperimentConfig
+    from snas.search._ledger import Ledger
+    from snas.search._measure import ValidationSet
+    from snas.search._workers import WorkerPool
+    from snas.training import TrainingData
+
+__all__ = ["Job", "JobOutcome", "StandaloneTrainer", "pick_candidates"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One stand-alone training: a genome with one or more recipes (stacked members)."""
+
+    genome: Genome
+    recipes: tuple[Recipe, ...]
+    epochs: int
+    fidelity: str  # "low" (first rung) or "stand-alone"
+    seed: int
+    inherit: bool = True
+
+    @property
+    def key(self) -> str:
+        body = {
+            "genome": self.genome.to_dict(),
+            "recipes": [r.to_dict() for r in self.recipes],
+            "epochs": self.epochs,
+            "fidelity": self.fidelity,
+            "seed": self.seed,
+            "inherit": self.inherit,
+        }
+        return sha256_bytes(canonical_json(body).encode())[:20]
+
+
+@dataclass
+class JobOutcome:
+    """What a worker returns: validation metrics per recipe, timings, and the weights of
+    fully trained models (plain tensors; the parent rebuilds the model)."""
+
+    job: Job
+    metrics: list[dict[str, Any]]
+    seconds: float
+    epochs: list[int]
+    deadline_hit: bool
+    states: list[dict[str, Any]]
+    results: list[dict[str, Any]]
+
+
+# ------------------------------------------------------------------ the workers
+_CONTEXT: dict[str, Any] = {}
+
+
+def _init_worker(task: Task, fit: TrainingData, val: ValidationSet, config: ExperimentConfig) -> None:
+    import torch
+
+    from snas.training import THREADS
+
+    torch.set_num_threads(THREADS)
+    _CONTEXT.update(task=task, fit=fit, val=val, space=SearchSpace(config, task.layout, task.compiled.max_parameters))
+
+
+def run_job(job: Job, initial: dict[str, torch.Tensor] | None, deadline: float | None) -> JobOutcome:
+    """Train ``job`` on the fit rows and measure it on the validation rows."""
+    from dataclasses import asdict
+
+    from snas.model import FittedModel
+
+    task, fit, val, space = _CONTEXT["task"], _CONTEXT["fit"], _CONTEXT["val"], _CONTEXT["space"]
+    t0 = time.perf_counter()
+    specs = [space.spec(job.genome, r, epochs=job.epochs) for r in job.recipes]
+    if len(specs) > 1:
+        models = FittedModel.train_recipes(task, specs, fit, seed=job.seed, deadline=deadline, initial=initial)
+    else:
+        models = [
+            FittedModel.train(task, specs[0], None, None, data=fit, seed=job.seed, deadline=deadline, initial=initial)
+        ]
+    metrics = [measure_model(m, val) for m in models]
+    keep = job.fidelity == "stand-alone"
+    return JobOutcome(
+        job=job,
+        metrics=metrics,
+        seconds=time.perf_counter() - t0,
+        epochs=[m.results[0].epochs for m in models],
+        deadline_hit=any(r.deadline_hit for m in models for r in m.results),
+        states=[{k: v.detach().clone() for k, v in m.network.state_dict().items()} for m in models] if keep else [],
+        results=[asdict(r) for m in models for r in m.results] if keep else [],
+    )
+
+
+def measure_model(model: FittedModel, val: ValidationSet) -> dict[str, Any]:
+    """Validation objectives of a trained model (mean logit of its members)."""
+    import torch
+
+    from snas.training import torch_threads
+
+    model.network.eval()  # safe: torch inference mode, not Python eval
+    with torch.no_grad(), torch_threads():
+        logits = model.network(val.inputs).mean(0)
+    return {**val.measure(logits), "parameters": model.n_parameters}
+
+
+# ------------------------------------------------------------------ scheduling
+def pick_candidates(evals: list[Evaluation], space: SearchSpace, n: int) -> list[Genome]:
+    """``n`` distinct architectures for stand-alone training: the starting points, half by
+    validation error, the rest spread along the inherited-weight front by size."""
+    by_arch: dict[Any, Evaluation] = {}
+    for e in evals:
+        arch = space.architecture(Genome.from_dict(e.genome))
+        if arch not in by_arch or e.objectives < by_arch[arch].objectives:
+            by_arch[arch] = e
+    pool = list(by_arch.values())
+    starts = {space.architecture(g) for g in space.starting_points()}
+    chosen = [e for a, e in by_arch.items() if a in starts]
+    half = len(chosen) + n // 2
+    for e in sorted(pool, key=lambda e: e.objectives):  # the most accurate first
+        if len(chosen) >= half:
+            break
+        if e not in chosen:
+            chosen.append(e)
+    rest = [e for e in pool if e not in chosen]
+    while rest and len(chosen) < n:
+        obj = np.asarray([e.objectives for e in rest])
+        front = [rest[i] for i in np.flatnonzero(non_dominated(obj))]
+        front.sort(key=lambda e: e.metrics["parameters"])
+        take = np.unique(np.linspace(0, len(front) - 1, min(len(front), n - len(chosen))).round().astype(int))
+        chosen += [front[i] for i in take]
+        rest = [e for e in rest if e not in chosen]
+    return [Genome.from_dict(e.genome) for e in chosen[:n]]
+
+
+class _Speed:
+    """Seconds per epoch ≈ a + b · parameters, learnt from finished jobs (to avoid starting
+    work that cannot finish before the deadline)."""
+
+    def __init__(self) -> None:
+        self.points: list[tuple[float, float]] = []
+
+    def add(self, params: int, seconds_per_epoch: float) -> None:
+        self.points.append((float(params), seconds_per_epoch))
+
+    def epoch_seconds(self, params: int) -> float:
+        if len(self.points) < 2:
+            return 0.15 + 5e-6 * params
+        x, y = np.asarray(self.points).T
+        b, a = np.polyfit(x, y, 1) if np.ptp(x) > 0 else (0.0, float(y.mean()))
+        return max(float(a + b * params), float(y.min()))
+
+
+class StandaloneTrainer:
+    """Runs jobs through the ledger on ``workers`` processes (in-process with one worker)."""
+
+    def __init__(
+        self,
+        config: ExperimentConfig,
+        task: Task,
+        fit: TrainingData,
+        val: ValidationSet,
+        ledger: Ledger,
+        *,
+        worker: str,
+        inherited: Callable[[Genome], dict[str, Any]] | None = None,
+        on_result: Callable[[Evaluation, FittedModel | None], None] | None = None,
+    ) -> None:
+        self.config, self.task, self.ledger, self.worker = config, task, ledger, worker
+        self.space = SearchSpace(config, task.layout, task.compiled.max_parameters)
+        self.inherited = inherited
+        self.on_result = on_result
+        self.workers = config.workers or max(1, os.cpu_count() or 1)
+        self.speed = _Speed()
+        self.pool: WorkerPool | None = None
+        self.payload = (task, fit, val, config)
+        if self.workers == 1:
+            _init_worker(*self.payload)
+
+    def start(self) -> None:
+        """Start the worker processes now (they load the data while the supernet trains)."""
+        from snas.search._workers import WorkerPool
+
+        if self.workers > 1 and self.pool is None:
+            self.pool = WorkerPool(self.workers, self.payload)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+    # ---------------------------------------------------------------- rungs
+    def successive_halving(self, candidates: Sequence[Genome], *, deadline: float | None) -> list[Evaluation]:
+        """Low-fidelity rung with several recipes, full training of the best 1/eta, ensembles."""
+        s = self.config.standalone
+        rng = np.random.default_rng([self.config.seed, 17])
+        recipes = self.space.recipes(s.recipes, rng)
+        n, low_rung = self._plan(len(candidates))
+        candidates = list(candidates)[:n]
+        out: list[Evaluation] = []
+        if low_rung:
+            jobs = [Job(g, tuple(recipes), s.low_epochs, "low", self.config.seed, s.inherit) for g in candidates]
+            low = self.run(jobs, deadline=deadline)
+            out += low
+            promoted = _promote(low, math.ceil(len(candidates) / s.eta))
+        else:
+            promoted = [(g, recipes[0]) for g in candidates]
+        full = self.run(
+            [Job(g, (r,), s.epochs, "stand-alone", self.config.seed, s.inherit) for g, r in promoted], deadline=deadline
+        )
+        out += full
+        out += self.run(self._ensemble_jobs(full), deadline=deadline)
+        return out
+
+    def _plan(self, n: int) -> tuple[int, bool]:
+        """How many candidates, and whether to screen them at low fidelity first, so that
+        the whole schedule (low rung, full rung, ensembles) fits a trial budget."""
+        s = self.config.standalone
+        low = s.eta > 1 and s.low_epochs < s.epochs
+        budget = self.config.budget.trials
+        if budget is None:
+            return n, low
+        ensembles = s.ensemble_top if max(self.config.space.members) > 1 else 0
+        for c in range(n, 0, -1):
+            full = math.ceil(c / s.eta) if low else c
+            if (c if low else 0) + full + min(ensembles, full) <= budget:
+                return c, low
+        return 1, False
+
+    def _ensemble_jobs(self, full: list[Evaluation]) -> list[Job]:
+        s = self.config.standalone
+        size = max(self.config.space.members)
+        if size <= 1 or not s.ensemble_top:
+            return []
+        best = sorted(full, key=lambda e: e.objectives)[: s.ensemble_top]
+        return [
+            Job(
+                Genome.from_dict(e.genome),
+                (replace(Recipe(**e.recipe), members=size),),
+                s.epochs,
+                "stand-alone",
+                self.config.seed,
+                s.inherit,
+            )
+            for e in best
+            if e.recipe is not None and self._fits_limit(Genome.from_dict(e.genome), size)
+        ]
+
+    def _fits_limit(self, g: Genome, members: int) -> bool:
+        limit = self.task.compiled.max_parameters
+        return limit is None or self.space.count(g, members) <= limit
+
+    # ------------------------------------------------------------ execution
+    def run(self, jobs: Sequence[Job], *, deadline: float | None) -> list[Evaluation]:
+        """Run ``jobs`` (skipping finished ones), ``workers`` at a time; their evaluations in job order."""
+        done = self.ledger.finished()
+        results: dict[int, list[Evaluation]] = {}
+        with ThreadPoolExecutor(self.workers) as threads:
+            futures = {i: threads.submit(self._one, job, done, deadline) for i, job in enumerate(jobs)}
+            for i, f in futures.items():
+                results[i] = f.result()
+        return [e for i in range(len(jobs)) for e in results[i]]
+
+    def _one(self, job: Job, done: dict[str, dict[str, Any]], deadline: float | None) -> list[Evaluation]:
+        import optuna
+
+        if job.key in done:
+            return self._records(done[job.key])
+        if job.key in self.ledger.busy() or not self._fits(job, deadline):
+            return []  # another worker is training it (its result joins at the end), or no time is left
+        box: list[list[Evaluation]] = []
+
+        def objective(trial: Any) -> tuple[float, float, float]:
+            trial.set_user_attr("job", job.key)
+            budget = self.config.budget.trials
+            if budget is not None and self.ledger.counted(before=trial.number) >= budget:
+                raise optuna.TrialPruned()  # the trial budget is spent (another worker was faster)
+            evals = self._execute(job, deadline, trial.number)
+            box.append(evals)
+            trial.set_user_attr("evaluation", {"job": job.key, "evaluations": [e.to_dict() for e in evals]})
+            return evals[0].objectives
+
+        self.ledger.study.optimize(objective, n_trials=1, catch=())
+        return box[0] if box else []
+
+    def _records(self, record: dict[str, Any]) -> list[Evaluation]:
+        return [Evaluation.from_dict(d) for d in record["evaluations"]]
+
+    def _fits(self, job: Job, deadline: float | None) -> bool:
+        """Enough time left for a useful part of the job (a few epochs)?"""
+        if deadline is None:
+            return True
+        members = len(job.recipes) * job.recipes[0].members
+        per_epoch = self.speed.epoch_seconds(self.space.count(job.genome)) * (1 + 0.3 * (members - 1))
+        return time.monotonic() + min(job.epochs, 5) * per_epoch <= deadline
+
+    def _execute(self, job: Job, deadline: float | None, trial: int) -> list[Evaluation]:
+        initial = self.inherited(job.genome) if (job.inherit and self.inherited is not None) else None
+        outcome = self.pool.call(job, initial, deadline) if self.pool is not None else run_job(job, initial, deadline)
+        return self._evaluations(outcome, trial)
+
+    def _evaluations(self, o: JobOutcome, trial: int) -> list[Evaluation]:
+        from snas.model import FittedModel, build_network
+        from snas.training import TrainResult
+
+        params = self.space.count(o.job.genome)
+        self.speed.add(params, o.seconds / max(1, max(o.epochs)) / (1 + 0.3 * (len(o.job.recipes) - 1)))
+        out = []
+        for i, (recipe, metrics) in enumerate(zip(o.job.recipes, o.metrics, strict=True)):
+            spec = self.space.spec(o.job.genome, recipe, epochs=o.job.epochs)
+            ev = Evaluation(
+                number=-1,  # numbered when the search ends (after every worker's trainings)
+                genome=o.job.genome.to_dict(),
+                spec=spec.to_dict(),
+                fidelity=o.job.fidelity,
+                metrics={**metrics, "epochs": o.epochs[i]},
+                recipe=recipe.to_dict(),
+                seed=o.job.seed,
+                seconds=o.seconds / len(o.job.recipes),
+                worker=self.worker,
+                job=o.job.key,
+                notes={"deadline_hit": o.deadline_hit, "inherited_init": o.job.inherit, "trial": trial, "recipe": i},
+            )
+            model = None
+            if o.states:
+                net = build_network(self.task, spec, seed=o.job.seed)
+                net.load_state_dict(o.states[i])
+                results = tuple(TrainResult(**r) for r in o.results[i * recipe.members : (i + 1) * recipe.members])
+                model = FittedModel(self.task, spec, net.eval(), results, o.job.seed)
+            if self.on_result is not None:
+                self.on_result(ev, model)
+            out.append(ev)
+        return out
+
+
+def _promote(low: list[Evaluation], k: int) -> list[tuple[Genome, Recipe]]:
+    """The ``k`` best (genome, recipe) pairs of the first rung: each genome's best recipe,
+    ranked by non-dominated sorting of (error, parameters, infidelity), then by error."""
+    best: dict[str, Evaluation] = {}
+    for e in low:
+        key = canonical_json(e.genome)
+        if key not in best or e.objectives < best[key].objectives:
+            best[key] = e
+    pool = list(best.values())
+    ranked: list[Evaluation] = []
+    while pool and len(ranked) < k:
+        obj = np.asarray([e.objectives for e in pool])
+        mask = non_dominated(obj)
+        layer = sorted((pool[i] for i in np.flatnonzero(mask)), key=lambda e: e.objectives)
+        ranked += layer
+        pool = [pool[i] for i in np.flatnonzero(~mask)]
+    return [(Genome.from_dict(e.genome), Recipe(**e.recipe)) for e in ranked[:k] if e.recipe is not None]

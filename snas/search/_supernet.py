@@ -1,0 +1,283 @@
+"""One weight-sharing supernet per search (Single-Path One-Shot / Once-for-All).
+
+Training samples sub-networks every step — the largest, the smallest and random ones (the
+sandwich rule) — so that any architecture of the space can then be evaluated with its
+inherited weights in milliseconds. The gradient inner loop refines one candidate on the
+frozen supernet: straight-through feature gates and Gumbel width choices trade training
+loss against expected size. Hard rules, monotone paths and exclusions hold for every
+sub-network by construction (they are part of every path).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from snas._util import atomic_write_bytes, atomic_write_text, sha256_bytes
+from snas.search._config import GradientSettings, SupernetSettings
+from snas.search._space import Genome, SearchSpace
+from snas.training import member_losses, torch_threads
+
+if TYPE_CHECKING:
+    from snas.model import Task
+    from snas.search._measure import ValidationSet
+    from snas.training import TrainingData
+
+__all__ = ["Supernet"]
+
+FRACTIONS = (0.25, 0.5, 1.0)
+
+
+class Supernet:
+    """The supernet of a search space on one task.
+
+    Parameters
+    ----------
+    task : Task
+        Compiled rules and encoder (shared with every stand-alone network).
+    space : SearchSpace
+        Defines the capacity (the largest value of every gene).
+    seed : int
+        Initialisation and path sampling.
+    """
+
+    def __init__(self, task: Task, space: SearchSpace, seed: int) -> None:
+        from snas.nn import NetworkSpec, SNASNetwork
+
+        self.task, self.space, self.seed = task, space, seed
+        largest = space.largest(space.bounds.encodings[0])
+        self.network = SNASNetwork(task.layout, space.capacity(), space.architecture(largest))
+        self.network.reset_parameters([seed])
+        self.spec = NetworkSpec()  # shield on, log-product rule loss
+        self.epochs_done = 0
+        self.optimizer: Any = None
+
+    # ----------------------------------------------------------------- training
+    def paths(self, rng: np.random.Generator, n: int) -> list[Genome]:
+        """The sandwich: largest and smallest (random encodings), then random genomes."""
+        encodings = self.space.bounds.encodings
+        out = [
+            self.space.largest(encodings[int(rng.integers(len(encodings)))]),
+            self.space.smallest(encodings[int(rng.integers(len(encodings)))]),
+        ]
+        return out[:n] + [self.space.random(rng) for _ in range(max(0, n - 2))]
+
+    def train(
+        self,
+        data: TrainingData,
+        settings: SupernetSettings,
+        *,
+        deadline: float | None = None,
+        on_epoch: Callable[[int, float], None] | None = None,
+        checkpoint: Path | None = None,
+    ) -> int:
+        """Train until ``settings.epochs`` or the deadline; returns the epochs completed.
+
+        Each epoch is seeded by (seed, epoch), so a resumed run continues exactly.
+        """
+        if self.optimizer is None:
+            self.optimizer = torch.optim.AdamW(self.network.parameters(), lr=settings.learning_rate, weight_decay=1e-5)
+        with torch_threads():
+            while self.epochs_done < settings.epochs:
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
+                loss = self._epoch(data, settings)
+                self.epochs_done += 1
+                if checkpoint is not None:
+                    self.save(checkpoint)
+                if on_epoch is not None:
+                    on_epoch(self.epochs_done, loss)
+        return self.epochs_done
+
+    def _epoch(self, data: TrainingData, settings: SupernetSettings) -> float:
+        net = self.network
+        net.train()
+        torch.manual_seed(self.seed * 100_003 + self.epochs_done)
+        rng = np.random.default_rng([self.seed, self.epochs_done])
+        order = torch.from_numpy(rng.permutation(len(data)))
+        shuffled = data.take(order)
+        lam = torch.full((1,), 0.5)
+        total, steps = 0.0, 0
+        for s in range(0, len(data) - 1, settings.batch_size):
+            batch = shuffled.take(slice(s, s + settings.batch_size))
+            weights = torch.ones(1, len(batch))
+            loss = torch.zeros(())
+            for g in self.paths(rng, settings.paths):
+                ce, rule = member_losses(
+                    net, batch, weights, self.spec, self.space.architecture(g), lam, torch.zeros(1)
+                )
+                loss = loss + (ce + rule).sum()
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            total += float(loss.detach()) / settings.paths
+            steps += 1
+        net.eval()  # safe: torch inference mode, not Python eval
+        return total / max(steps, 1)
+
+    # --------------------------------------------------------------- evaluation
+    @torch.no_grad()
+    def evaluate(self, g: Genome, val: ValidationSet) -> dict[str, Any]:
+        """Objectives of ``g`` with inherited weights on the validation rows."""
+        self.network.eval()  # safe: torch inference mode, not Python eval
+        with torch_threads():
+            logits = self.network(val.inputs, self.space.architecture(g))[0]
+        metrics = val.measure(logits)
+        metrics["parameters"] = self.space.count(g)
+        return metrics
+
+    def inherited(self, g: Genome) -> dict[str, torch.Tensor]:
+        """The weights a stand-alone network of ``g`` starts from (sliced, detached)."""
+        from snas.nn import Capacity, parameter_shapes
+
+        arch = self.space.architecture(g)
+        keep = parameter_shapes(self.task.layout, Capacity.of(arch))
+        with torch.no_grad():
+            sliced = self.network.weights(arch)
+            return {k: v.detach().clone() for k, v in sliced.items() if k in keep}
+
+    # -------------------------------------------------------- gradient inner loop
+    def refine(
+        self, g: Genome, data: TrainingData, settings: GradientSettings, seed: int
+    ) -> tuple[Genome, dict[str, Any]]:
+        """Learn which inputs and how many units of ``g`` to keep on the frozen supernet."""
+        arch = self.space.architecture(g)
+        kept = (*arch.numeric, *arch.categorical)
+        gate_logits = torch.full((len(kept),), 2.0, requires_grad=True)
+        width_logits = torch.zeros(arch.depth, len(FRACTIONS), requires_grad=True)
+        opt = torch.optim.Adam([gate_logits, width_logits], lr=settings.learning_rate)
+        gen = torch.Generator().manual_seed(seed)
+        base = max(self.space.count(g), 1)
+        for p in self.network.parameters():
+            p.requires_grad_(False)
+        try:
+            with torch_threads():
+                for _ in range(settings.steps):
+                    rows = torch.randint(len(data), (min(512, len(data)),), generator=gen)
+                    loss = self._refine_loss(g, arch, data.take(rows), gate_logits, width_logits, gen, base)
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+        finally:
+            for p in self.network.parameters():
+                p.requires_grad_(True)
+        return self._discretise(g, kept, gate_logits.detach(), width_logits.detach())
+
+    def _refine_loss(
+        self,
+        g: Genome,
+        arch: Any,
+        batch: TrainingData,
+        gate_logits: torch.Tensor,
+        width_logits: torch.Tensor,
+        gen: torch.Generator,
+        base: int,
+    ) -> torch.Tensor:
+        p_keep = torch.sigmoid(gate_logits)
+        hard = (torch.rand(p_keep.shape, generator=gen) < p_keep).float()
+        gates = hard - p_keep.detach() + p_keep  # straight-through Bernoulli
+        masks, expected_width = [], []
+        for i, w in enumerate(arch.widths):
+            choice = _gumbel_hard(width_logits[i], gen)
+            prefix = torch.stack([(torch.arange(w) < max(1, round(w * f))).float() for f in FRACTIONS])
+            masks.append(choice @ prefix)
+            probs = torch.softmax(width_logits[i], 0)
+            expected_width.append((probs * torch.tensor([max(1, round(w * f)) for f in FRACTIONS])).sum())
+        ce, _ = member_losses(
+            self.network,
+            batch,
+            torch.ones(1, len(batch)),
+            self.spec,
+            arch,
+            torch.zeros(1),
+            torch.zeros(1),
+            feature_gates=gates,
+            unit_masks=masks,
+        )
+        size = p_keep.mean() * expected_width[0] * max(len(p_keep), 1)
+        for a, b in itertools.pairwise(expected_width):
+            size = size + a * b
+        return ce.sum() + g.complexity_weight * size / base
+
+    def _discretise(
+        self, g: Genome, kept: tuple[str, ...], gate_logits: torch.Tensor, width_logits: torch.Tensor
+    ) -> tuple[Genome, dict[str, Any]]:
+        keep = [f for f, v in zip(kept, gate_logits.tolist(), strict=True) if v >= 0]
+        features = tuple(f for f in g.features if f in set(keep)) or g.features[:1]
+        widths = list(g.widths)
+        allowed = sorted(self.space.bounds.widths)
+        for i in range(g.depth):
+            target = widths[i] * FRACTIONS[int(width_logits[i].argmax())]
+            widths[i] = max([w for w in allowed if w <= target] or [allowed[0]])
+        refined = self.space.repair(replace(g, features=features, widths=tuple(widths)))
+        info = {
+            "dropped_inputs": [f for f in g.features if f not in set(features)],
+            "widths": list(refined.widths[: refined.depth]),
+            "gates": {f: round(float(torch.sigmoid(v)), 4) for f, v in zip(kept, gate_logits, strict=True)},
+        }
+        return refined, info
+
+    # -------------------------------------------------------------- checkpoints
+    def save(self, path: Path) -> None:
+        """Weights and optimiser state after ``epochs_done`` epochs (atomic; no pickle)."""
+        from safetensors.torch import save
+
+        tensors = {f"net.{k}": v.detach().contiguous() for k, v in self.network.named_parameters()}
+        meta: dict[str, Any] = {"epochs_done": self.epochs_done, "seed": self.seed}
+        if self.optimizer is not None:
+            state = self.optimizer.state_dict()
+            meta["param_groups"] = state["param_groups"]
+            for i, s in state["state"].items():
+                meta.setdefault("steps", {})[str(i)] = float(s["step"])
+                tensors[f"opt.{i}.exp_avg"] = s["exp_avg"].contiguous()
+                tensors[f"opt.{i}.exp_avg_sq"] = s["exp_avg_sq"].contiguous()
+        blob = save(tensors)
+        meta["sha256"] = sha256_bytes(blob)
+        atomic_write_bytes(path.with_suffix(".safetensors"), blob)
+        atomic_write_text(path.with_suffix(".json"), json.dumps(meta, sort_keys=True))
+
+    def load(self, path: Path, settings: SupernetSettings) -> bool:
+        """Resume from a checkpoint written by :meth:`save` (False when there is none or it is damaged)."""
+        from safetensors.torch import load
+
+        meta_path, blob_path = path.with_suffix(".json"), path.with_suffix(".safetensors")
+        if not (meta_path.is_file() and blob_path.is_file()):
+            return False
+        try:
+            meta = json.loads(meta_path.read_text())
+            blob = blob_path.read_bytes()
+            if sha256_bytes(blob) != meta["sha256"] or meta["seed"] != self.seed:
+                return False
+            tensors = load(blob)
+            self.network.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")}, strict=True)
+        except (ValueError, KeyError, RuntimeError, OSError):
+            return False
+        self.optimizer = torch.optim.AdamW(self.network.parameters(), lr=settings.learning_rate, weight_decay=1e-5)
+        if "param_groups" in meta:
+            state = {
+                int(i): {
+                    "step": torch.tensor(step),
+                    "exp_avg": tensors[f"opt.{i}.exp_avg"],
+                    "exp_avg_sq": tensors[f"opt.{i}.exp_avg_sq"],
+                }
+                for i, step in meta.get("steps", {}).items()
+            }
+            self.optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+        self.epochs_done = int(meta["epochs_done"])
+        return True
+
+
+def _gumbel_hard(logits: torch.Tensor, gen: torch.Generator, tau: float = 1.0) -> torch.Tensor:
+    """A one-hot sample with straight-through gradients."""
+    u = torch.rand(logits.shape, generator=gen).clamp(1e-9, 1 - 1e-9)
+    y = torch.softmax((logits - torch.log(-torch.log(u))) / tau, dim=-1)
+    hard = torch.zeros_like(y).scatter_(-1, y.argmax(-1, keepdim=True), 1.0)
+    return hard - y.detach() + y

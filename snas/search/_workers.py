@@ -1,0 +1,119 @@
+"""Worker processes for stand-alone training: ``python -m snas.search._workers``.
+
+Each worker is a fresh interpreter (never a re-import of the caller's script, so scripts
+and notebooks need no ``if __name__ == "__main__"`` guard) with one torch thread. It
+receives the task and the data once, then one job at a time, over its standard input and
+output (length-prefixed messages between snas's own processes; nothing read from disk is
+ever decoded this way). When the parent goes away the worker's input closes and it exits.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle  # safe: only messages between snas's own processes over a private pipe
+import queue
+import struct
+import subprocess
+import sys
+import threading
+from typing import IO, Any
+
+__all__ = ["WorkerPool"]
+
+_HEADER = struct.Struct("!Q")
+
+
+def _send(stream: IO[bytes], obj: Any) -> None:
+    blob = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)  # safe: internal IPC
+    stream.write(_HEADER.pack(len(blob)) + blob)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> Any:
+    head = stream.read(_HEADER.size)
+    if len(head) < _HEADER.size:
+        raise EOFError
+    (size,) = _HEADER.unpack(head)
+    blob = stream.read(size)
+    if len(blob) < size:
+        raise EOFError
+    return pickle.loads(blob)  # safe: written by the parent snas process over a private pipe
+
+
+class _Worker:
+    def __init__(self, init: tuple[Any, ...]) -> None:
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "snas.search._workers"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        _send(self.proc.stdin, init)
+
+    def call(self, args: tuple[Any, ...]) -> Any:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            _send(self.proc.stdin, args)
+            ok, value = _receive(self.proc.stdout)
+        except (EOFError, BrokenPipeError):
+            raise RuntimeError(f"a training worker (pid {self.proc.pid}) stopped unexpectedly") from None
+        if not ok:
+            raise RuntimeError(f"a training worker failed:\n{value}")
+        return value
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                assert self.proc.stdin is not None
+                self.proc.stdin.close()
+                self.proc.wait(timeout=5)
+            except (subprocess.TimeoutExpired, OSError):
+                self.proc.kill()
+
+
+class WorkerPool:
+    """``n`` worker processes; :meth:`call` runs ``run_job(*args)`` on an idle one."""
+
+    def __init__(self, n: int, init: tuple[Any, ...]) -> None:
+        self.idle: queue.Queue[_Worker] = queue.Queue()
+        self.workers = [_Worker(init) for _ in range(n)]
+        for w in self.workers:
+            self.idle.put(w)
+        self.lock = threading.Lock()
+
+    def call(self, *args: Any) -> Any:
+        worker = self.idle.get()
+        try:
+            return worker.call(args)
+        finally:
+            self.idle.put(worker)
+
+    def close(self) -> None:
+        for w in self.workers:
+            w.close()
+
+
+def _serve() -> None:
+    """The worker's loop: initialise from the first message, then answer jobs until EOF."""
+    import traceback
+
+    protocol_out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed goes to stderr, never into the protocol
+    stdin = sys.stdin.buffer
+    from snas.search._standalone import _init_worker, run_job
+
+    try:
+        _init_worker(*_receive(stdin))
+        while True:
+            args = _receive(stdin)
+            reply: tuple[bool, Any]
+            try:
+                reply = (True, run_job(*args))
+            except Exception:  # reported to the parent, which raises it
+                reply = (False, traceback.format_exc())
+            _send(protocol_out, reply)
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        return
+
+
+if __name__ == "__main__":
+    _serve()

@@ -1,0 +1,78 @@
+"""The supernet resumes exactly, the outer loop replays its log instead of evaluating again,
+and the gradient inner loop trades size against loss."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import torch
+
+from snas.model import Task
+from snas.search import STRATEGIES, SearchSpace, Supernet, ValidationSet, load_config
+from snas.search._evolution import EvolutionLog, evolve
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def setting(census, census_rules):
+    X = census.X_train.head(2400).reset_index(drop=True)
+    y = census.y_train.head(2400).astype(str).to_numpy()
+    task = Task.fit(X.head(1800), y[:1800], census_rules, target="income")
+    cfg = load_config(ROOT / "search" / "census_income.yaml")
+    cfg = dataclasses.replace(
+        cfg,
+        space=dataclasses.replace(cfg.space, widths=(4, 8, 16), max_depth=2),
+        supernet=dataclasses.replace(cfg.supernet, epochs=2, paths=3, batch_size=256),
+        evolution=dataclasses.replace(cfg.evolution, population_size=4, generations=3),
+        gradient=dataclasses.replace(cfg.gradient, steps=3),
+    )
+    space = SearchSpace(cfg, task.layout, None)
+    fit = task.training_data(X.head(1800), y[:1800], task.compiled.soft_ids)
+    val = ValidationSet.build(task, X.tail(600).reset_index(drop=True), y[1800:], "accuracy")
+    return cfg, task, space, fit, val
+
+
+def test_supernet_training_resumes_exactly(setting, tmp_path):
+    cfg, task, space, fit, _ = setting
+    straight = Supernet(task, space, seed=1)
+    straight.train(fit, cfg.supernet)
+    first = Supernet(task, space, seed=1)
+    first.train(fit, dataclasses.replace(cfg.supernet, epochs=1), checkpoint=tmp_path / "sn")
+    resumed = Supernet(task, space, seed=1)
+    assert resumed.load(tmp_path / "sn", cfg.supernet) and resumed.epochs_done == 1
+    resumed.train(fit, cfg.supernet)
+    a, b = straight.network.state_dict(), resumed.network.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    (tmp_path / "sn.safetensors").write_bytes(b"damaged")
+    assert not Supernet(task, space, seed=1).load(tmp_path / "sn", cfg.supernet)  # starts over, never crashes
+
+
+def test_outer_loop_replays_its_log_without_evaluating_again(setting, tmp_path, monkeypatch):
+    cfg, task, space, fit, val = setting
+    sn = Supernet(task, space, seed=0)
+    sn.train(fit, cfg.supernet)
+    strategy = STRATEGIES["evolution+gradient"]
+    log = EvolutionLog.open(tmp_path / "evolution.json")
+    first = evolve(cfg, strategy, space, sn, fit, val, log=log)
+    assert len(first) == 12 and {e.generation for e in first} == {0, 1, 2}
+    assert all(e.fidelity == "inherited" for e in first)
+    calls = []
+    monkeypatch.setattr(Supernet, "evaluate", lambda self, g, v: calls.append(g))
+    again = evolve(cfg, strategy, space, sn, fit, val, log=EvolutionLog.open(tmp_path / "evolution.json"))
+    assert calls == [] and [e.to_dict() for e in again] == [e.to_dict() for e in first]
+
+
+def test_gradient_inner_loop_shrinks_a_candidate_when_size_costs(setting):
+    cfg, task, space, fit, _ = setting
+    sn = Supernet(task, space, seed=0)
+    sn.train(fit, cfg.supernet)
+    g = space.largest("ple")
+    heavy = dataclasses.replace(g, complexity_weight=50.0)
+    refined, info = sn.refine(heavy, fit, dataclasses.replace(cfg.gradient, steps=40, learning_rate=0.3), seed=0)
+    assert space.count(refined) < space.count(g)
+    assert set(info["gates"]) == set(g.features)
+    light, _ = sn.refine(dataclasses.replace(g, complexity_weight=1e-6), fit, cfg.gradient, seed=0)
+    assert space.count(light) >= space.count(refined)
