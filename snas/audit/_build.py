@@ -87,7 +87,7 @@ def build_report(
 ) -> AuditReport:
     """Compute every evidence item for the run's selected model on the test split."""
 
-    from snas.datasets import load
+    from snas.datasets import load, recorded_locations
     from snas.estimator import SNASClassifier
     from snas.metrics import rule_metrics, rule_summary
     from snas.rules import holds_many
@@ -120,7 +120,8 @@ def build_report(
     doc, doc_sha = load_documentation(doc_path)
     clf = SNASClassifier.load(run / "model")
     dataset_ref = manifest["data"].get("manifest") or config.get("dataset")
-    data = load(dataset_ref, data_dir=data_dir)
+    # without --data-dir, first where the run found its data (sha256 still checked)
+    data = load(dataset_ref, data_dir=data_dir, recorded=None if data_dir else recorded_locations(manifest["data"]))
     if data.test is None:
         raise ConfigError(f"dataset {data.name!r} has no test split to audit on")
     X, y_labels = data.X_test.reset_index(drop=True), data.y_test.astype(str).to_numpy()

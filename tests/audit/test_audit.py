@@ -170,6 +170,28 @@ def test_verify_passes_then_names_the_changed_file(run, tiny_search, tmp_path):
     assert verify_run(copy, data_dir=str(data_dir)) == []
 
 
+def _no_network(url, dest, expected):
+    from snas.exceptions import DatasetError
+
+    raise DatasetError(f"cannot download {url} (no network in tests)")
+
+
+def test_a_run_remembers_where_its_data_are(run, tmp_path, monkeypatch, capsys):
+    manifest = json.loads((run / "manifest.json").read_text())
+    locations = [f["location"] for f in manifest["data"]["files"]]
+    assert locations and all(Path(p).is_absolute() and Path(p).is_file() for p in locations)
+    monkeypatch.delenv("SNAS_DATA_DIR", raising=False)
+    monkeypatch.setenv("SNAS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("snas.datasets._load._download", _no_network)
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    # neither command is told where the data are: both look where the search found them
+    assert main(["audit", "verify", str(copy)]) == 0, capsys.readouterr()
+    assert main(["audit", str(copy), "--format", "json", "--quiet"]) == 0, capsys.readouterr()
+    data = _report(copy).body["sections"]["AIA.AnnexIV.2.d"]["fields"]["data_profile"]["value"]
+    assert {f["source"] for f in data["files"]} == {"recorded"}
+
+
 def test_diff_of_runs_with_different_rules_lists_fidelity_changes(run, tiny_search, tmp_path):
     rules = (ROOT / "rules" / "census_income.yaml").read_text().replace("hours_per_week < 25", "hours_per_week < 30")
     (tmp_path / "rules.yaml").write_text(rules)
