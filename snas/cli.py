@@ -27,6 +27,36 @@ def _pct(x: float | None, digits: int = 1) -> str:
     return "—" if x is None else f"{100 * x:.{digits}f}%"
 
 
+def _stats_table(stats: Any, by_rule: dict[str, list[str]]) -> list[str]:
+    """Per-rule coverage, agreement and (soft rules) the price of hardening: the share of all
+    training rows whose label the shield would overrule if the rule were made hard."""
+    width = max(30, *(len(s.rule) for s in stats))
+    header = (
+        f"{'rule':<{width}} {'strength':<8} {'then':<8} {'coverage':>8} {'rows':>7}  "
+        f"{'label agreement [95% CI]':<26} {'harden cost':>11}  findings"
+    )
+    lines = [header, "-" * len(header)]
+    for s in stats:
+        agree = (
+            "—" if s.agreement is None else f"{_pct(s.agreement)} [{_pct(s.agreement_low)}, {_pct(s.agreement_high)}]"
+        )
+        cost = "" if s.hardening_cost is None else _pct(s.hardening_cost, 2)
+        levels = by_rule.get(s.rule, [])
+        marks = ", ".join(f"{levels.count(lv)} {lv}" for lv in ("error", "warning", "info") if lv in levels)
+        lines.append(
+            f"{s.rule:<{width}} {s.strength:<8} {s.head:<8} {_pct(s.coverage):>8} {s.support:>7,}  "
+            f"{agree:<26} {cost:>11}  {marks}"
+        )
+    lines.append("")
+    if any(s.hardening_cost is not None for s in stats):
+        lines += [
+            "harden cost: share of all training rows whose label the shield would overrule if the soft rule",
+            "were made hard, (1 − agreement) × coverage",
+            "",
+        ]
+    return lines
+
+
 def _format_check(report: Any, dataset_label: str) -> str:
     rs = report.rules
     lines = [
@@ -39,23 +69,7 @@ def _format_check(report: Any, dataset_label: str) -> str:
         for rid in {f.rule, f.other} - {None}:
             by_rule.setdefault(rid, []).append(f.level)
     if report.stats:
-        header = (
-            f"{'rule':<30} {'strength':<8} {'then':<8} {'coverage':>8} {'rows':>7}  "
-            f"{'label agreement [95% CI]':<26} findings"
-        )
-        lines += [header, "-" * len(header)]
-        for s in report.stats:
-            agree = (
-                "—"
-                if s.agreement is None
-                else f"{_pct(s.agreement)} [{_pct(s.agreement_low)}, {_pct(s.agreement_high)}]"
-            )
-            levels = by_rule.get(s.rule, [])
-            marks = ", ".join(f"{levels.count(lv)} {lv}" for lv in ("error", "warning", "info") if lv in levels)
-            lines.append(
-                f"{s.rule:<30} {s.strength:<8} {s.head:<8} {_pct(s.coverage):>8} {s.support:>7,}  {agree:<26} {marks}"
-            )
-        lines.append("")
+        lines += _stats_table(report.stats, by_rule)
     for f in report.findings:
         lines.append(str(f))
     n_err, n_warn = len(report.errors), len(report.warnings)
@@ -130,6 +144,77 @@ def cmd_rules_import_prolog(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _format_suggest(report: Any) -> str:
+    """The proposals as a short table (for the terminal; the YAML holds the rest)."""
+    lines = [
+        f"{len(report.proposals)} rules proposed from {report.rows:,} training rows of {report.dataset} "
+        f"({report.candidates:,} candidates measured, agreement target {_pct(report.target_agreement, 0)})",
+        f"{'id':<50} {'then':<8} {'coverage':>8} {'rows':>7}  label agreement [95% CI]",
+    ]
+    for p in report.proposals:
+        lines.append(
+            f"{p.id:<50} {p.head:<8} {_pct(p.coverage):>8} {p.support:>7,}  "
+            f"{_pct(p.agreement)} [{_pct(p.agreement_low)}, {_pct(p.agreement_high)}]"
+        )
+    if report.rejected:
+        lines.append(f"{len(report.rejected)} candidate(s) set aside; reasons at the end of the proposal file")
+    return "\n".join(lines)
+
+
+def cmd_rules_suggest(args: argparse.Namespace) -> int:
+    from snas._util import atomic_write_text
+    from snas.datasets import load
+    from snas.rules import load_rules, suggest_rules
+
+    rules = load_rules(args.rules) if args.rules else None
+    data = load(args.dataset, data_dir=args.data_dir)
+    report = suggest_rules(
+        data,
+        rules,
+        target_agreement=args.target_agreement,
+        max_rules=args.max,
+        min_coverage=args.min_coverage,
+        strength=args.strength,
+        ignore=tuple(args.ignore or ()),
+    )
+    print(_format_suggest(report), file=sys.stderr)
+    if not report.proposals:
+        print("no candidate reached the target: lower --target-agreement or --min-coverage", file=sys.stderr)
+        return EXIT_FAILED
+    if args.out:
+        atomic_write_text(args.out, report.to_yaml())
+        print(f"wrote {len(report.proposals)} proposed rules to {args.out} (not applied)", file=sys.stderr)
+    else:
+        sys.stdout.write(report.to_yaml())
+    return EXIT_OK
+
+
+def _add_suggest(rsub: Any) -> None:
+    sg = rsub.add_parser(
+        "suggest",
+        help="propose rules from the training data (never applied)",
+        description="Mine short rules (at most 3 conditions) with high coverage and label agreement on "
+        "the training split, measured exactly as 'snas check' measures them, checked against an "
+        "existing rule file (no contradiction of a hard rule, no near-duplicates, no excluded, "
+        "sensitive or proxy feature). Writes a proposal file for the expert to review.",
+        epilog="examples:\n  snas rules suggest census_income --rules rules/census_income.yaml --out proposal.yaml\n"
+        "  snas rules suggest census_income --target-agreement 0.97 --max 5 --ignore fnlwgt",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sg.add_argument("dataset", help="dataset name or manifest path")
+    sg.add_argument("--rules", help="existing rule file to check the proposals against")
+    sg.add_argument("--target-agreement", type=float, default=0.95, help="minimum label agreement (default 0.95)")
+    sg.add_argument("--max", type=int, default=10, help="at most this many rules (default 10)")
+    sg.add_argument("--min-coverage", type=float, default=0.01, help="minimum share of training rows (default 0.01)")
+    sg.add_argument("--strength", choices=("soft", "hard"), default="soft")
+    sg.add_argument("--ignore", action="append", metavar="FEATURE", help="never use this feature (repeatable)")
+    sg.add_argument("--out", help="write the proposal YAML here (default: standard output)")
+    sg.add_argument(
+        "--data-dir", default=None, help="folder holding the data files (default: $SNAS_DATA_DIR, cache, download)"
+    )
+    sg.set_defaults(func=cmd_rules_suggest)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that exits with code 2 and a one-line hint (never a traceback)."""
 
@@ -168,7 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.set_defaults(func=cmd_check)
 
-    r = sub.add_parser("rules", help="rule-file tools: JSON Schema, PSyKI import", description="Tools for rule files.")
+    r = sub.add_parser(
+        "rules", help="rule-file tools: JSON Schema, PSyKI import, rules from data", description="Tools for rule files."
+    )
     rsub = r.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", parser_class=_Parser)
     rsub.required = True
     s = rsub.add_parser(
@@ -189,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     ip.add_argument("--strength", choices=("soft", "hard"), default="soft")
     ip.add_argument("--out", help="write the YAML here (default: standard output)")
     ip.set_defaults(func=cmd_rules_import_prolog)
+    _add_suggest(rsub)
 
     _add_more_commands(sub)
     return p

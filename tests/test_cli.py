@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from snas.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,12 +17,22 @@ def test_check_census_exits_0_with_table(data_dir, capsys):
     assert main(["check", RULES, "--data-dir", str(data_dir)]) == 0
     out = capsys.readouterr().out
     assert "high-capital-gain" in out and "label agreement" in out and "0 errors" in out
+    assert "harden cost" in out
+    # (1 − 74.4%) × 11.9% of the rows: the soft rule's row shows its price of hardening
+    row = next(line for line in out.splitlines() if line.startswith("married-graduate-full-time "))
+    assert row.split()[-3:] == ["3.04%", "2", "warning"]
+    hard_row = next(line for line in out.splitlines() if line.startswith("high-capital-gain "))
+    assert "%" not in hard_row.split("]", 1)[1]  # no price for a rule that is already hard
 
 
 def test_check_json(data_dir, capsys):
     assert main(["check", RULES, "--data-dir", str(data_dir), "--format", "json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["ok"] and d["errors"] == 0 and len(d["stats"]) == 10
+    stats = {s["rule"]: s for s in d["stats"]}
+    assert stats["high-capital-gain"]["hardening_cost"] is None
+    s = stats["married-graduate-full-time"]
+    assert s["hardening_cost"] == pytest.approx((1 - s["agreement"]) * s["coverage"])
 
 
 def test_rule_errors_exit_1_without_traceback(tmp_path, capsys):
@@ -41,7 +53,6 @@ def test_io_and_usage_errors_exit_2(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("snas.datasets._load._download", _no_network)
     assert main(["check", RULES, "--data-dir", str(tmp_path)]) == 2
     assert "not found" in capsys.readouterr().err or True
-    import pytest
 
     with pytest.raises(SystemExit) as exc:
         main(["check"])

@@ -120,7 +120,7 @@ def build_report(
     doc, doc_sha = load_documentation(doc_path)
     clf = SNASClassifier.load(run / "model")
     dataset_ref = manifest["data"].get("manifest") or config.get("dataset")
-    data = load(dataset_ref, data_dir=data_dir)
+    data = load(dataset_ref, data_dir=data_dir, recorded=_recorded(manifest, data_dir))
     if data.test is None:
         raise ConfigError(f"dataset {data.name!r} has no test split to audit on")
     X, y_labels = data.X_test.reset_index(drop=True), data.y_test.astype(str).to_numpy()
@@ -177,6 +177,7 @@ def build_report(
     evidence += E.rule_fidelity(
         table, {k: v for k, v in groups.items() if "×" not in k}, bodies, pred_labels, [r.head for r in rules]
     )
+    _add_rule_text(evidence, rules)
     evidence.append(
         {
             "id": "ev:rules:summary",
@@ -286,6 +287,24 @@ def build_report(
         "host": platform.node(),
     }
     return AuditReport(body, run_info)
+
+
+def _recorded(manifest: dict[str, Any], data_dir: str | None) -> dict[str, str] | None:
+    """Without --data-dir, where the run found its data files (tried first; sha256 still checked)."""
+    from snas.datasets import recorded_locations
+
+    return None if data_dir else recorded_locations(manifest["data"])
+
+
+def _add_rule_text(evidence: list[dict[str, Any]], rules: Any) -> None:
+    """Each rule-fidelity item quotes its rule in the expert's words, for people reading the report."""
+    from snas.rules import to_text
+
+    for e in evidence:
+        if e["kind"] == "rule_fidelity":
+            r = rules[e["rule"]]
+            e["condition"] = r.if_text or to_text(r.condition)
+            e["unless"] = None if r.unless is None else (r.unless_text or to_text(r.unless))
 
 
 def _neuron_activations(clf: Any, row: Any) -> dict[str, float]:
@@ -571,7 +590,7 @@ def _sections(
         "report_lineage": "see parent_report_id; 'snas audit diff OLD NEW' lists the changes",
         "io_schema": [
             {"name": c.name, "original": c.original, "kind": c.kind, "levels": list(c.levels)[:50], "unit": c.unit}
-            for c in clf.schema_.features
+            for c in (data.schema.column(f.name) if f.name in data.schema else f for f in clf.schema_.features)
             if c.name in clf.encoder_.features
         ],
         "export_formats": ["safetensors weights + JSON metadata (no pickle)"],  # safe: text only

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import shutil
 import subprocess
 import tempfile
@@ -17,11 +16,34 @@ from pathlib import Path
 from typing import Any
 
 from snas._util import atomic_write_bytes, atomic_write_text
+from snas.audit._blocks import (
+    Block,
+    Figure,
+    Heading,
+    Items,
+    Para,
+    Section,
+    Table,
+    cell,
+    code,
+    fmt,
+    join,
+    link,
+    missing,
+    present,
+    strong,
+    text,
+    to_html,
+    to_markdown,
+)
+from snas.audit._blocks import slug as _slug
+from snas.audit._fields import field_label, render_field
 from snas.audit._report import AuditReport
+from snas.audit._sections import SECTIONS
+from snas.audit._summary import summarise, summary_blocks
 
 __all__ = ["render_html", "render_markdown", "write_reports"]
 
-MISSING = "⚠ missing — to be completed by the provider"
 # evidence kinds shown in their own sections rather than in the evidence table
 _NOT_TABULAR = (
     "search_history",
@@ -31,27 +53,6 @@ _NOT_TABULAR = (
     "calibration",
     "data_profile",
 )
-
-
-def _fmt(v: Any, digits: int = 4) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, float):
-        return f"{v:.{digits}f}"
-    if isinstance(v, (dict, list)):
-        return json.dumps(v, sort_keys=True, ensure_ascii=False)[:600]
-    return str(v)
-
-
-def _ci(e: dict[str, Any]) -> str:
-    ci = e.get("ci95")
-    return f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci and ci[0] is not None else ""
-
-
-def _slug(s: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in s).strip("-").lower()
 
 
 # ----------------------------------------------------------------------------- figures
@@ -142,219 +143,236 @@ def figures(report: AuditReport) -> dict[str, str]:
     return out
 
 
-# ----------------------------------------------------------------------------- markdown
-def render_markdown(report: AuditReport) -> str:
-    """GitHub-flavoured Markdown (figures omitted; see the HTML page)."""
+# ----------------------------------------------------------------------------- page
+_FIGURES = (
+    ("fig:pareto", "Search: every evaluated candidate, the Pareto front and the selected model"),
+    ("fig:calibration", "Calibration"),
+    ("fig:groups", "Selection rate per group"),
+    ("fig:shap", "Global explanation (permutation SHAP)"),
+)
+EVIDENCE_REFS = 12  # evidence ids listed under a section (all of them are in the Evidence table)
+
+
+def _title(report: AuditReport) -> list[Block]:
     b = report.body
-    ev = report.evidence
-    lines = [
-        f"# Technical documentation — {b['system']['name']}",
-        "",
-        f"Report `{report.report_id}` · schema {b['schema_version']} · model `{b['provenance']['model']['sha256'][:16]}…`",
-        "",
+    return [
+        Heading(1, f"Technical documentation — {b['system']['name']}"),
+        Para(
+            join(
+                "Report ",
+                code(report.report_id),
+                f" · schema {b['schema_version']} · model ",
+                code(b["provenance"]["model"]["sha256"][:16] + "…"),
+                " · EU AI Act Annex IV and Art. 13",
+            ),
+            "small",
+        ),
     ]
-    missing = report.missing_fields()
-    lines += [
-        f"**Completeness:** {len(missing)} field(s) still {MISSING.split(' — ')[0].lstrip('⚠ ')} — see `snas audit validate`.",
-        "",
+
+
+_FIELD_ORDER = {sid: [*auto, *human] for sid, _, auto, human, _ in SECTIONS}
+
+
+def _section(sid: str, s: dict[str, Any]) -> Section:
+    rows, classes, details = [], [], []
+    order = _FIELD_ORDER.get(sid, [])
+    for name in sorted(s["fields"], key=lambda n: order.index(n) if n in order else len(order)):
+        f = s["fields"][name]
+        inline, blocks = render_field(name, f)
+        rows.append((text(field_label(name)), text(f["status"]), inline or text("below")))
+        classes.append(f["status"])
+        if blocks:
+            details += [Heading(3, f"{field_label(name)} ({f['status']})"), *blocks]
+    out: list[Block] = [
+        Heading(2, f"{sid} — {s['title']}", _slug(sid)),
+        Table(("field", "status", "value"), tuple(rows), row_classes=tuple(classes)),
+        *details,
     ]
-    lines += ["## Headline results", "", "| metric | value | 95% CI | n |", "|---|---|---|---|"]
-    for k in ("accuracy", "balanced_accuracy", "roc_auc", "log_loss", "brier"):
-        e = ev[f"ev:metric:{k}"]
-        lines.append(f"| {k} | {_fmt(e['value'])} | {_ci(e)} | {e.get('n', '')} |")
-    rs = ev.get("ev:rules:summary")
-    if rs:
-        lines += [
-            "",
-            f"Hard-rule violations: **{rs['hard_violations']}** · micro compliance {_fmt(rs['value'])} · "
-            f"F_soft {_fmt(rs['f_soft'])}",
-            "",
-        ]
-    for sid, s in b["sections"].items():
-        lines += ["", f"## {sid} — {s['title']}", ""]
-        for name, f in s["fields"].items():
-            val = MISSING if f["status"] == "missing" else _fmt(f["value"])
-            lines.append(f"- **{name}** ({f['status']}): {val}")
-        if s["evidence"]:
-            lines.append(
-                f"- evidence: {', '.join('`' + e + '`' for e in s['evidence'][:40])}"
-                + (f" and {len(s['evidence']) - 40} more" if len(s["evidence"]) > 40 else "")
-            )
-    lines += ["", "## Evidence", "", "| id | value | 95% CI | n | pass |", "|---|---|---|---|---|"]
-    for e in b["evidence"]:
-        if e["kind"] in _NOT_TABULAR:
-            continue
-        lines.append(f"| `{e['id']}` | {_fmt(e['value'])} | {_ci(e)} | {e.get('n', '')} | {_fmt(e.get('pass'))} |")
-    lines += ["", "## Risk register (pre-filled from flagged checks)", ""]
-    lines += [
-        f"- `{r['id']}`: {r['finding']} (evidence `{r['evidence']}`; owner and mitigation: {MISSING})"
-        for r in b["risk_register"]
-    ] or ["- no check was flagged"]
-    lines += ["", "## Example decisions", ""]
-    for e in b["evidence"]:
-        if e["kind"] == "local_explanation":
-            cf = e["counterfactual"]
-            change = (
-                ", ".join(f"{c['feature']}: {c['from']} → {c['to']}" for c in cf.get("changes", [])) or "none found"
-            )
-            top = sorted(e["shap"].items(), key=lambda kv: -abs(kv[1]))[:3]
-            lines.append(
-                f"- row {e['row']}: predicted {e['prediction']} (P = {_fmt(e['value'])}), actual {e['actual']}; "
-                f"decided by rule: {e['deciding_rule'] or 'network'}; top SHAP: "
-                + ", ".join(f"{k} {v:+.3f}" for k, v in top)
-                + f"; counterfactual: {change}"
-            )
-    lines += ["", "## Approvals", ""]
-    lines += [f"- {a['role']}: {a['name'] or MISSING} ({a['date'] or 'undated'})" for a in b["approvals"]]
-    return "\n".join(lines) + "\n"
+    refs = s["evidence"]
+    if refs:
+        more = f" and {len(refs) - EVIDENCE_REFS} more (see Evidence)" if len(refs) > EVIDENCE_REFS else ""
+        out.append(Para(join("Evidence: ", join(*(link(r) for r in refs[:EVIDENCE_REFS]), sep=", "), more), "small"))
+    return Section("", tuple(out))
 
 
-# ----------------------------------------------------------------------------- html
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222;line-height:1.4}
-h1{font-size:1.6rem}h2{font-size:1.2rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}
-table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.2rem .45rem;vertical-align:top}
-th{background:#f3f3f3}.missing{color:#b00020;font-weight:600}.auto{color:#2b6}.human{color:#26b}.na{color:#888}
-.fail{background:#fde8e8}.pass{background:#eaf7ea}code{font-size:.8rem}img{max-width:100%}
-.toc{columns:2;font-size:.85rem}.small{font-size:.8rem;color:#555}
-@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}table{page-break-inside:auto}}
-"""
-
-
-def render_html(report: AuditReport, figs: dict[str, str] | None = None) -> str:
-    """A self-contained page: inline CSS and images, no scripts, no network requests."""
-    b = report.body
-    ev = report.evidence
-    figs = figures(report) if figs is None else figs
-    e_ = html.escape
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>Technical documentation — {e_(b['system']['name'])}</title>",
-        f"<style>{_CSS}</style></head><body>",
-        f"<h1>Technical documentation — {e_(b['system']['name'])}</h1>",
-        f'<p class="small">Report <code>{e_(report.report_id)}</code> · schema {e_(b["schema_version"])} · '
-        f"model <code>{e_(b['provenance']['model']['sha256'])}</code> · EU AI Act Annex IV and Art. 13</p>",
-    ]
-    missing = report.missing_fields()
-    out.append(
-        f'<p><b>Completeness:</b> <span class="{"missing" if missing else "auto"}">{len(missing)} field(s) '
-        "to be completed by the provider</span> (run <code>snas audit validate</code>).</p>"
-    )
-    out.append(
-        '<h2 id="headline">Headline results (test split)</h2><table><tr><th>metric</th><th>value</th><th>95% CI</th><th>n</th></tr>'
-    )
-    for k in ("accuracy", "balanced_accuracy", "roc_auc", "log_loss", "brier"):
-        x = ev[f"ev:metric:{k}"]
-        out.append(
-            f'<tr id="{_slug(x["id"])}"><td>{k}</td><td>{_fmt(x["value"])}</td><td>{_ci(x)}</td><td>{x.get("n", "")}</td></tr>'
-        )
-    out.append("</table>")
-    rs = ev.get("ev:rules:summary")
-    if rs:
-        out.append(
-            f"<p>Hard-rule violations: <b>{rs['hard_violations']}</b> · micro compliance {_fmt(rs['value'])} · "
-            f"F_soft {_fmt(rs['f_soft'])}</p>"
-        )
-    for key, caption in (
-        ("fig:pareto", "Search: every evaluated candidate, the Pareto front and the selected model"),
-        ("fig:calibration", "Calibration"),
-        ("fig:groups", "Selection rate per group"),
-        ("fig:shap", "Global explanation (permutation SHAP)"),
-    ):
-        if key in figs:
-            out.append(
-                f'<figure id="{_slug(key)}"><img alt="{e_(caption)}" src="{figs[key]}"><figcaption class="small">{e_(caption)}</figcaption></figure>'
-            )
-    out.append('<h2 id="contents">Sections</h2><ul class="toc">')
-    for sid, s in b["sections"].items():
-        out.append(f'<li><a href="#{_slug(sid)}">{e_(sid)}</a> {e_(s["title"])}</li>')
-    out.append("</ul>")
-    for sid, s in b["sections"].items():
-        out.append(
-            f'<h2 id="{_slug(sid)}">{e_(sid)} — {e_(s["title"])}</h2><table><tr><th>field</th><th>status</th><th>value</th></tr>'
-        )
-        for name, f in s["fields"].items():
-            cls = {"auto": "auto", "human": "human", "missing": "missing", "not_applicable": "na"}[f["status"]]
-            val = MISSING if f["status"] == "missing" else _fmt(f["value"])
-            out.append(f'<tr><td>{e_(name)}</td><td class="{cls}">{f["status"]}</td><td>{e_(val)}</td></tr>')
-        out.append("</table>")
-        if s["evidence"]:
-            links = ", ".join(f'<a href="#{_slug(x)}"><code>{e_(x)}</code></a>' for x in s["evidence"][:60])
-            more = f" and {len(s['evidence']) - 60} more" if len(s["evidence"]) > 60 else ""
-            out.append(f'<p class="small">Evidence: {links}{more}</p>')
-    out.append(
-        '<h2 id="evidence">Evidence</h2><table><tr><th>id</th><th>value</th><th>95% CI</th><th>n</th><th>threshold</th><th>pass</th></tr>'
-    )
-    for x in b["evidence"]:
+def _evidence_table(report: AuditReport) -> list[Block]:
+    rows, ids, classes = [], [], []
+    for x in report.body["evidence"]:
         if x["kind"] in _NOT_TABULAR:
             continue
-        cls = "" if x.get("pass") is None else (' class="pass"' if x["pass"] else ' class="fail"')
-        out.append(
-            f'<tr id="{_slug(x["id"])}"{cls}><td><code>{e_(x["id"])}</code></td><td>{e_(_fmt(x["value"]))}</td>'
-            f"<td>{_ci(x)}</td><td>{x.get('n', '')}</td><td>{_fmt(x.get('threshold'))}</td><td>{_fmt(x.get('pass'))}</td></tr>"
-        )
-    out.append("</table>")
-    search = ev.get("ev:search:candidates")
-    if search:
-        out.append(
-            f'<h2 id="{_slug(search["id"])}">Search history</h2><p>{e_(str(search.get("reason") or ""))}</p>'
-            "<table><tr><th>#</th><th>fidelity</th><th>architecture</th><th>val. accuracy</th><th>parameters</th><th>F_soft</th><th>front</th></tr>"
-        )
-        for r in search["candidates"]:
-            mark = " ★" if r["number"] == search.get("selected") else ""
-            out.append(
-                f"<tr><td>{r['number']}{mark}</td><td>{r['fidelity']}</td><td>{e_(r['architecture'])}</td><td>{_fmt(r['accuracy'])}</td>"
-                f"<td>{r['parameters']}</td><td>{_fmt(r['f_soft'])}</td><td>{'yes' if r['on_front'] else ''}</td></tr>"
+        ci = x.get("ci95")
+        rows.append(
+            (
+                code(x["id"]),
+                cell(x["value"]),
+                text("" if not ci or ci[0] is None else f"[{fmt(ci[0])}, {fmt(ci[1])}]"),
+                text(fmt(x.get("n")) if x.get("n") is not None else ""),
+                text(fmt(x.get("threshold")) if "threshold" in x else ""),
+                text(fmt(x.get("pass"))),
             )
-        out.append("</table>")
-    out.append('<h2 id="examples">Example decisions</h2>')
-    for x in b["evidence"]:
+        )
+        ids.append(_slug(x["id"]))
+        classes.append("" if x.get("pass") is None else ("pass" if x["pass"] else "fail"))
+    return [
+        Heading(2, "Evidence", "evidence"),
+        Table(("id", "value", "95% CI", "n", "threshold", "pass"), tuple(rows), tuple(ids), tuple(classes)),
+    ]
+
+
+def _search_history(report: AuditReport) -> list[Block]:
+    search = report.evidence.get("ev:search:candidates")
+    if not search:
+        return []
+    rows = tuple(
+        (
+            text(f"{r['number']}{' ★' if r['number'] == search.get('selected') else ''}"),
+            text(r["fidelity"]),
+            text(r["architecture"] or "—"),
+            text(fmt(r["accuracy"])),
+            text(fmt(r["parameters"])),
+            text(fmt(r["f_soft"])),
+            text("yes" if r["on_front"] else ""),
+        )
+        for r in search["candidates"]
+    )
+    header = ("#", "fidelity", "architecture", "val. accuracy", "parameters", "F_soft", "front")
+    return [
+        Heading(2, "Search history", _slug(search["id"])),
+        Para(text(search.get("reason") or "")),
+        Table(header, rows),
+    ]
+
+
+def _examples(report: AuditReport) -> list[Block]:
+    out: list[Block] = [Heading(2, "Example decisions", "examples")]
+    for x in report.body["evidence"]:
         if x["kind"] != "local_explanation":
             continue
         cf = x["counterfactual"]
         change = ", ".join(f"{c['feature']}: {c['from']} → {c['to']}" for c in cf.get("changes", [])) or "none found"
         top = sorted(x["shap"].items(), key=lambda kv: -abs(kv[1]))[:5]
-        out.append(
-            f'<div id="{_slug(x["id"])}"><h3>Row {x["row"]}</h3><p>Predicted <b>{e_(str(x["prediction"]))}</b> '
-            f"(P = {_fmt(x['value'])}), actual {e_(str(x['actual']))}. Decided by: "
-            f"<b>{e_(x['deciding_rule'] or 'the network')}</b>. Counterfactual: {e_(change)}.</p>"
-            "<table><tr><th>top SHAP</th><th>value</th></tr>"
-            + "".join(f"<tr><td>{e_(k)}</td><td>{v:+.4f}</td></tr>" for k, v in top)
-            + "</table>"
-            + (
-                '<p class="small">Knowledge neurons: '
-                + e_(", ".join(f"{k} {v:.2f}" for k, v in x["knowledge_neurons"].items()))
-                + "</p>"
-                if x["knowledge_neurons"]
-                else ""
-            )
-            + "</div>"
+        blocks: list[Block] = [
+            Heading(3, f"Row {x['row']}"),
+            Para(
+                join(
+                    "Predicted ",
+                    strong(x["prediction"]),
+                    f" (P = {fmt(x['value'])}), actual {x['actual']}. Decided by: ",
+                    strong(x["deciding_rule"] or "the network"),
+                    f". Counterfactual: {change}.",
+                )
+            ),
+            Table(("top SHAP", "value"), tuple((code(k), text(f"{v:+.4f}")) for k, v in top)),
+        ]
+        if x["knowledge_neurons"]:
+            neurons = ", ".join(f"{k} {v:.2f}" for k, v in x["knowledge_neurons"].items())
+            blocks.append(Para(text(f"Knowledge neurons: {neurons}"), "small"))
+        out.append(Section(_slug(x["id"]), tuple(blocks)))
+    return out
+
+
+def _risk_register(report: AuditReport) -> list[Block]:
+    register = report.body["risk_register"]
+    rows = tuple(
+        (
+            code(r["id"]),
+            text(r["finding"]),
+            link(r["evidence"]),
+            text(fmt(r.get("owner"))) if r.get("owner") else missing("⚠ to be completed"),
+            text(fmt(r.get("mitigation"))) if r.get("mitigation") else missing("⚠ to be completed"),
         )
-    out.append(
-        '<h2 id="risk-register">Risk register (pre-filled from flagged checks)</h2><table><tr><th>id</th><th>finding</th><th>owner / mitigation</th></tr>'
+        for r in register
     )
-    for r in b["risk_register"]:
-        out.append(
-            f'<tr id="{_slug(r["id"])}"><td><code>{e_(r["id"])}</code></td><td>{e_(r["finding"])}</td><td class="missing">{MISSING}</td></tr>'
-        )
-    out.append(
-        '</table><h2 id="provenance">Provenance</h2><pre class="small">'
-        + e_(json.dumps(b["provenance"], indent=2, sort_keys=True))
-        + "</pre>"
+    table = Table(("id", "finding", "evidence", "owner", "mitigation"), rows, tuple(_slug(r["id"]) for r in register))
+    return [
+        Heading(2, "Risk register (pre-filled from flagged checks)", "risk-register"),
+        table if rows else Para(text("no check was flagged")),
+    ]
+
+
+def _closing(report: AuditReport) -> list[Block]:
+    b = report.body
+    approvals = Table(
+        ("role", "name", "date"),
+        tuple(
+            (text(a["role"] or ""), text(a["name"]) if a["name"] else missing(), text(fmt(a["date"])))
+            for a in b["approvals"]
+        ),
+        row_classes=tuple("human" if a["name"] else "missing" for a in b["approvals"]),
     )
-    out.append('<h2 id="approvals">Approvals</h2><table><tr><th>role</th><th>name</th><th>date</th></tr>')
-    for a in b["approvals"]:
-        out.append(
-            f'<tr><td>{e_(a["role"] or "")}</td><td class="{"human" if a["name"] else "missing"}">{e_(a["name"] or MISSING)}</td><td>{e_(str(a["date"] or ""))}</td></tr>'
-        )
-    out.append("</table>")
-    out.append(
-        '<section id="run-info"><h2>Run information (timings; not part of the content hash)</h2><pre class="small">'
-        + e_(json.dumps(report.run_info, indent=2, sort_keys=True))
-        + "</pre></section>"
+    return [
+        Heading(2, "Provenance", "provenance"),
+        *present(b["provenance"]),
+        Heading(2, "Approvals", "approvals"),
+        approvals,
+    ]
+
+
+def report_blocks(report: AuditReport) -> list[Block]:
+    """The whole report as blocks, summary first (the same content for Markdown and HTML)."""
+    sections = report.body["sections"]
+    contents = Items(tuple(join(link(sid), " ", s["title"]) for sid, s in sections.items()))
+    return [
+        *_title(report),
+        *summary_blocks(summarise(report)),
+        Section("figures", (Heading(2, "Figures"), *(Figure(k, c) for k, c in _FIGURES))),
+        Section("contents", (Heading(2, "Sections"), contents), "toc"),
+        *(_section(sid, s) for sid, s in sections.items()),
+        *_evidence_table(report),
+        *_search_history(report),
+        *_examples(report),
+        *_risk_register(report),
+        *_closing(report),
+    ]
+
+
+def render_markdown(report: AuditReport) -> str:
+    """CommonMark with GitHub tables: every structured field as a table or list, text escaped
+    (figures are in the HTML page)."""
+    return "\n".join(to_markdown(report_blocks(report))).rstrip("\n") + "\n"
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222;line-height:1.4}
+h1{font-size:1.6rem}h2{font-size:1.2rem;border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}h3{font-size:1rem;margin:1rem 0 .3rem}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.2rem .45rem;vertical-align:top;text-align:left}
+th{background:#f3f3f3}.missing{color:#b00020;font-weight:600}tr.missing td:nth-child(2){color:#b00020;font-weight:600}
+tr.auto td:nth-child(2){color:#2b6}tr.human td:nth-child(2){color:#26b}tr.not_applicable td:nth-child(2){color:#888}
+.fail{background:#fde8e8}.pass{background:#eaf7ea}code{font-size:.8rem;overflow-wrap:anywhere}img{max-width:100%}
+.toc ul{columns:2;font-size:.85rem}.small{font-size:.8rem;color:#555}
+.summary{border:1px solid #ccc;border-radius:6px;padding:.2rem 1rem .6rem;background:#fafafa}
+.summary h2{margin-top:.6rem}.summary ul{margin:.2rem 0;padding-left:1.2rem}.summary li{margin:.1rem 0}
+@media print{
+@page{size:A4;margin:12mm}
+body{margin:0;max-width:none;font-size:9.5pt}
+.summary{border:none;padding:0;background:none;break-after:page;page-break-after:always}
+h1,h2,h3{break-after:avoid;page-break-after:avoid}
+table{break-inside:auto}
+tr,td,th,figure,img{break-inside:avoid;page-break-inside:avoid}
+thead{display:table-header-group}
+tfoot{display:table-footer-group}
+a{color:inherit;text-decoration:none}
+}
+"""
+
+
+def render_html(report: AuditReport, figs: dict[str, str] | None = None) -> str:
+    """A self-contained page: inline CSS and images, no scripts, no network requests; the
+    summary is the first section, and the print CSS keeps table rows whole across pages."""
+    figs = figures(report) if figs is None else figs
+    name = html.escape(report.body["system"]["name"])
+    run_info = Section(
+        "run-info", (Heading(2, "Run information (timings; not part of the content hash)"), *present(report.run_info))
     )
-    out.append("</body></html>")
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Technical documentation — {name}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        *to_html(report_blocks(report), figs),
+        *to_html([run_info], figs),
+        "</body></html>",
+    ]
     return "\n".join(out) + "\n"
 
 

@@ -35,10 +35,12 @@ def verify_run(run_dir: str | Path, *, data_dir: str | None = None, tolerance: f
         if doc and (run / "documentation.yaml").is_file() and sha256_file(run / "documentation.yaml") != doc["sha256"]:
             problems.append(f"{run / 'documentation.yaml'}: changed since the report was written")
     # data files: locate them again and compare with the recorded hashes
-    from snas.datasets import load_manifest, locate_file
+    from snas.datasets import load_manifest, locate_file, recorded_locations
     from snas.exceptions import DatasetError
 
     data = manifest["data"]
+    # without data_dir, first where the run found each file (then the usual search order)
+    recorded = {} if data_dir else recorded_locations(data)
     try:
         m = load_manifest(data["manifest"])
         for rec in data["files"]:
@@ -46,7 +48,7 @@ def verify_run(run_dir: str | Path, *, data_dir: str | None = None, tolerance: f
             if f is None:
                 continue
             try:
-                path, _ = locate_file(f, data_dir, download=False)
+                path, _ = locate_file(f, data_dir, download=False, recorded=recorded.get(f.path))
             except DatasetError as exc:
                 problems.append(str(exc).split(";")[0])
                 continue
@@ -64,7 +66,7 @@ def verify_run(run_dir: str | Path, *, data_dir: str | None = None, tolerance: f
     from snas.metrics import rule_metrics, rule_summary
 
     clf = SNASClassifier.load(run / "model")
-    ds = load(data["manifest"], data_dir=data_dir, download=False)
+    ds = load(data["manifest"], data_dir=data_dir, download=False, recorded=recorded)
     X, y = ds.X_test.reset_index(drop=True), ds.y_test.astype(str).to_numpy()
     proba = clf.predict_proba(X)
     classes = [str(c) for c in clf.classes_]

@@ -1,6 +1,15 @@
 """Dataset manifests → verified, typed pandas frames (see ``datasets/*.yaml``)."""
 
-from snas.datasets._load import Dataset, FileRecord, cache_dir, from_frame, infer_columns, load, locate_file
+from snas.datasets._load import (
+    Dataset,
+    FileRecord,
+    cache_dir,
+    from_frame,
+    infer_columns,
+    load,
+    locate_file,
+    recorded_locations,
+)
 from snas.datasets._manifest import DataFile, Manifest, find_manifest, load_manifest
 from snas.datasets._schema import Column, ColumnKind, Schema, normalise_name
 
@@ -20,4 +29,5 @@ __all__ = [
     "load_manifest",
     "locate_file",
     "normalise_name",
+    "recorded_locations",
 ]

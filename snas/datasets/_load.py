@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,19 +19,30 @@ from snas.exceptions import DatasetError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Dataset", "FileRecord", "cache_dir", "from_frame", "infer_columns", "load", "locate_file"]
+__all__ = [
+    "Dataset",
+    "FileRecord",
+    "cache_dir",
+    "from_frame",
+    "infer_columns",
+    "load",
+    "locate_file",
+    "recorded_locations",
+]
 
 
 @dataclass(frozen=True)
 class FileRecord:
-    """Provenance of one verified file."""
+    """Provenance of one verified file; ``location`` is the absolute path it was read from
+    (so a later audit of the run finds it again without being told where)."""
 
     role: str
     path: str
     sha256: str
     bytes: int
     rows: int
-    source: str  # data_dir | SNAS_DATA_DIR | cache | download | frame
+    source: str  # recorded | data_dir | SNAS_DATA_DIR | cache | download | frame
+    location: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -112,11 +124,24 @@ def _download(url: str, dest: Path, expected: str) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
+def recorded_locations(provenance: Mapping[str, Any]) -> dict[str, str]:
+    """Manifest path → absolute location of each file in a :meth:`Dataset.provenance` record
+    (e.g. the ``data`` block of a run's ``manifest.json``); files without one are left out."""
+    return {f["path"]: f["location"] for f in provenance.get("files", []) if f.get("location")}
+
+
 def locate_file(
-    f: DataFile, data_dir: str | os.PathLike[str] | None = None, *, download: bool = True
+    f: DataFile,
+    data_dir: str | os.PathLike[str] | None = None,
+    *,
+    download: bool = True,
+    recorded: str | os.PathLike[str] | None = None,
 ) -> tuple[Path, str]:
-    """Find ``f`` (data_dir → SNAS_DATA_DIR → cache → download) and verify its sha256."""
+    """Find ``f`` (recorded location → data_dir → SNAS_DATA_DIR → cache → download) and
+    verify its sha256. ``recorded`` is where an earlier run found the file."""
     tried: list[tuple[Path, str]] = []
+    if recorded:
+        tried.append((Path(recorded), "recorded"))
     if f.package:
         import importlib.resources
 
@@ -234,6 +259,7 @@ def load(
     data_dir: str | os.PathLike[str] | None = None,
     *,
     download: bool = True,
+    recorded: Mapping[str, str] | None = None,
 ) -> Dataset:
     """Load a dataset by name or manifest path; every file's sha256 is verified.
 
@@ -246,6 +272,9 @@ def load(
         the cache (:func:`cache_dir`), then the public URL are tried.
     download : bool
         Allow downloading into the cache when the files are nowhere else.
+    recorded : mapping, optional
+        Manifest path → absolute location where an earlier run found each file
+        (:func:`recorded_locations`); tried first, then the usual order.
 
     Examples
     --------
@@ -256,19 +285,20 @@ def load(
     m = load_manifest(name_or_manifest)
     frames: dict[str, pd.DataFrame] = {}
     records: list[FileRecord] = []
+    known = recorded or {}
     for role in ("train", "test"):
         file_role = m.split.get(role)
         if file_role is None:
             continue
         f = m.files[file_role]
-        path, source = locate_file(f, data_dir, download=download)
+        path, source = locate_file(f, data_dir, download=download, recorded=known.get(f.path))
         frames[role] = _read_csv(path, m, f)
-        records.append(FileRecord(role, f.path, f.sha256, path.stat().st_size, len(frames[role]), source))
+        records.append(_record(role, f, path, len(frames[role]), source))
     for role, f in m.files.items():  # verify the remaining files (documentation) too
         if role not in {m.split.get("train"), m.split.get("test")}:
             try:
-                path, source = locate_file(f, data_dir, download=download)
-                records.append(FileRecord(role, f.path, f.sha256, path.stat().st_size, 0, source))
+                path, source = locate_file(f, data_dir, download=download, recorded=known.get(f.path))
+                records.append(_record(role, f, path, 0, source))
             except DatasetError:
                 if role in ("train", "test"):
                     raise
@@ -276,6 +306,10 @@ def load(
     if test is None and "test_fraction" in m.split:
         train, test = _split(train, m)
     return Dataset(name=m.name, schema=m.schema, train=train, test=test, files=tuple(records), manifest=m)
+
+
+def _record(role: str, f: DataFile, path: Path, rows: int, source: str) -> FileRecord:
+    return FileRecord(role, f.path, f.sha256, path.stat().st_size, rows, source, str(path.resolve()))
 
 
 def _split(frame: pd.DataFrame, m: Manifest) -> tuple[pd.DataFrame, pd.DataFrame]:

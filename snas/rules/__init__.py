@@ -16,6 +16,7 @@ from snas.rules._logic import LogicContext, find_overlap, is_satisfiable
 from snas.rules._parse import KEYWORDS, load_rules, parse_condition, parse_rules
 from snas.rules._prolog import import_prolog
 from snas.rules._schema import rule_file_schema
+from snas.rules._suggest import Proposal, Rejected, SuggestReport, suggest_rules
 from snas.rules._tree import (
     And,
     Compare,
@@ -45,10 +46,13 @@ __all__ = [
     "Member",
     "Not",
     "Or",
+    "Proposal",
+    "Rejected",
     "Rule",
     "RuleSet",
     "RuleStats",
     "Span",
+    "SuggestReport",
     "atoms",
     "check_rules",
     "features_of",
@@ -63,5 +67,6 @@ __all__ = [
     "rule_file_schema",
     "rule_stats",
     "shield_bodies",
+    "suggest_rules",
     "to_text",
 ]

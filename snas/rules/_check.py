@@ -57,7 +57,11 @@ class Finding:
 
 @dataclass(frozen=True)
 class RuleStats:
-    """Coverage and label agreement of one rule on the training data."""
+    """Coverage and label agreement of one rule on the training data.
+
+    ``hardening_cost`` (soft rules only) prices making the rule hard: (1 − agreement) ×
+    coverage, the share of all training rows whose label the shield would then overrule.
+    """
 
     rule: str
     strength: str
@@ -67,6 +71,7 @@ class RuleStats:
     agreement: float | None
     agreement_low: float | None
     agreement_high: float | None
+    hardening_cost: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -382,7 +387,8 @@ def rule_stats(
     schema: Schema | None = None,
     bodies: dict[str, np.ndarray] | None = None,
 ) -> list[RuleStats]:
-    """Check 4: support, coverage and label agreement (with a Wilson 95% interval) per rule."""
+    """Check 4: support, coverage and label agreement (with a Wilson 95% interval) per rule,
+    and for soft rules the price of hardening them: the share of rows whose label they contradict."""
     bodies = bodies or {r.id: holds(r.body, frame, schema) for r in rs.rules}
     n = len(frame)
     out = []
@@ -401,6 +407,7 @@ def rule_stats(
                 agreement=agree / support if support else None,
                 agreement_low=float(lo) if support else None,
                 agreement_high=float(hi) if support else None,
+                hardening_cost=None if r.is_hard else ((support - agree) / n if n else 0.0),
             )
         )
     return out

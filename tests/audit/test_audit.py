@@ -131,15 +131,144 @@ def test_html_is_self_contained(run):
     assert "<script" not in page and page.count("data:image/png;base64,") >= 3
 
 
+def _json_in(md_text: str) -> list[str]:
+    """Text and code nodes of the CommonMark tree that hold a JSON object or array."""
+    from markdown_it import MarkdownIt
+
+    decoder = json.JSONDecoder()
+    found = []
+
+    def walk(tokens):
+        for t in tokens:
+            content = t.content or ""
+            for m in re.finditer(r'[\[{]\s*"', content):
+                try:
+                    value, _ = decoder.raw_decode(content, m.start())
+                except ValueError:
+                    continue
+                if isinstance(value, (dict, list)):
+                    found.append(content[:120])
+            walk(t.children or [])
+
+    walk(MarkdownIt("commonmark").enable("table").parse(md_text))
+    return found
+
+
+def test_markdown_shows_structured_fields_as_tables_not_json(run):
+    md = (run / "reports" / "report.md").read_text()
+    assert _json_in(md) == []
+    assert max(len(line) for line in md.splitlines()) <= 400
+    assert md.splitlines()[0].startswith("# Technical documentation") and "\n## Summary\n" in md
+    assert md.index("## Summary") < md.index("## AIA.AnnexIV.1.a")
+    for header in (
+        "| feature | name in the data | kind | unit | levels |",  # io_schema
+        "| file | size | sha256 |",  # artefact_manifest
+        "| gene | values | meaning |",  # search_space (also under change_bounds)
+        "| rule or constraint | built into the network as | guarantee |",  # rule_constraint_map
+        "| width | activation | block | dropout |",  # architecture: hidden layers
+        "| field | meaning |",  # log_schema
+    ):
+        assert header in md, header
+    assert re.search(r"\| `capital_gain` \| [^|]+ \| numeric \| USD \|", md)  # units from the dataset manifest
+    assert "| `model/model.safetensors` |" in md and " KiB |" in md
+
+
+def _summary_of(page: str) -> tuple[list[tuple[str, str]], str]:
+    """(tag, id) of each section-level element in document order, and the summary's text."""
+    from html.parser import HTMLParser
+
+    class Outline(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.order, self.depth, self.summary = [], 0, []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag in ("section", "h2"):
+                self.order.append((tag, a.get("id") or ""))
+            if tag == "section" and (a.get("id") == "summary" or self.depth):
+                self.depth += 1
+
+        def handle_endtag(self, tag):
+            if tag == "section" and self.depth:
+                self.depth -= 1
+
+        def handle_data(self, data):
+            if self.depth:
+                self.summary.append(data)
+
+    p = Outline()
+    p.feed(page)
+    return p.order, " ".join(p.summary)
+
+
+def test_summary_comes_first_and_says_what_is_guaranteed_and_open(run):
+    report = _report(run)
+    order, summary = _summary_of((run / "reports" / "report.html").read_text())
+    assert order[0] == ("section", "summary") and order[1][0] == "h2"
+    ev = report.evidence
+    accuracy = ev["ev:metric:accuracy"]
+    assert f"{100 * accuracy['value']:.2f}%" in summary and f"{100 * accuracy['ci95'][0]:.2f}%" in summary
+    hard = [e for e in report.body["evidence"] if e["kind"] == "rule_fidelity" and e["strength"] == "hard"]
+    assert hard
+    for e in hard:  # each guarantee names its rule, its condition and the evidence that checks it
+        assert f"hard rule {e['rule']}: if {e['condition']}" in summary and e["id"] in summary
+    for kind in ("monotonicity", "flip_rate"):
+        assert all(e["id"] in summary for e in report.body["evidence"] if e["kind"] == kind)
+    assert "to be completed by the provider" in summary  # intended purpose not written yet
+    missing = {name for _, name in report.missing_fields()}
+    assert f"Still to be completed by the provider ({len(missing)} fields)" in summary
+    risks = report.body["risk_register"]
+    assert f"Top open risks ({min(5, len(risks))} of {len(risks)}" in summary
+
+
+def test_human_text_is_shown_as_text(run):
+    from markdown_it import MarkdownIt
+
+    from snas.audit import render_html, render_markdown
+
+    report = _report(run)
+    hostile = "<script>alert(1)</script> <!-- hidden --> | *bold* [link](javascript:x) &amp;"
+    report.body["sections"]["AIA.AnnexIV.1.a"]["fields"]["intended_purpose"] = {"status": "human", "value": hostile}
+    report.body["system"]["name"] = "<b>name</b>"
+    md = render_markdown(report)
+    tokens = MarkdownIt("commonmark").enable("table").parse(md)
+    kinds = {t.type for t in tokens} | {c.type for t in tokens for c in t.children or []}
+    assert not kinds & {"html_inline", "html_block", "link_open"}
+    shown = MarkdownIt("commonmark").enable("table").render(md)
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt; &lt;!-- hidden --&gt; | *bold* [link](javascript:x) &amp;amp;" in shown
+    )
+    page = render_html(report, figs={})
+    assert "<script" not in page and "<!-- hidden" not in page and "<b>name</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;!-- hidden --&gt;" in page
+
+
+def _print_css(page: str) -> str:
+    style = page.split("<style>", 1)[1].split("</style>", 1)[0]
+    return style[style.index("@media print") :]
+
+
+def test_print_css_keeps_rows_whole_and_the_summary_on_page_one(run):
+    page = (run / "reports" / "report.html").read_text()
+    css = _print_css(page)
+    assert re.search(r"tr[^{]*\{[^}]*break-inside:avoid", css)
+    assert "thead{display:table-header-group}" in css
+    assert re.search(r"\.summary\{[^}]*break-after:page", css)
+    assert page.count("<thead>") >= 10  # headers repeat on every printed page
+
+
 @pytest.mark.skipif(chromium() is None, reason="Chromium not installed (Debian package chromium)")
-def test_renders_in_headless_chromium(run, tmp_path):
+def test_renders_in_headless_chromium_and_prints_to_pdf(run, tmp_path):
+    from snas.audit._render import render_pdf
+
     shot = tmp_path / "report.png"
     log = subprocess.run(
         [
             chromium(),
             *CHROMIUM_FLAGS,
             f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1200,2000",
+            "--window-size=1280,1600",
             "--enable-logging=stderr",
             "--v=0",
             f"--screenshot={shot}",
@@ -151,6 +280,9 @@ def test_renders_in_headless_chromium(run, tmp_path):
     )
     assert shot.is_file() and shot.stat().st_size > 10_000
     assert "net::ERR" not in log.stderr
+    pdf = tmp_path / "report.pdf"
+    render_pdf(run / "reports" / "report.html", pdf)
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 50_000
 
 
 def test_verify_passes_then_names_the_changed_file(run, tiny_search, tmp_path):
@@ -168,6 +300,28 @@ def test_verify_passes_then_names_the_changed_file(run, tiny_search, tmp_path):
         assert any(str(target) in p for p in problems), (target, problems)
         target.write_bytes(original)
     assert verify_run(copy, data_dir=str(data_dir)) == []
+
+
+def _no_network(url, dest, expected):
+    from snas.exceptions import DatasetError
+
+    raise DatasetError(f"cannot download {url} (no network in tests)")
+
+
+def test_a_run_remembers_where_its_data_are(run, tmp_path, monkeypatch, capsys):
+    manifest = json.loads((run / "manifest.json").read_text())
+    locations = [f["location"] for f in manifest["data"]["files"]]
+    assert locations and all(Path(p).is_absolute() and Path(p).is_file() for p in locations)
+    monkeypatch.delenv("SNAS_DATA_DIR", raising=False)
+    monkeypatch.setenv("SNAS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("snas.datasets._load._download", _no_network)
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    # neither command is told where the data are: both look where the search found them
+    assert main(["audit", "verify", str(copy)]) == 0, capsys.readouterr()
+    assert main(["audit", str(copy), "--format", "json", "--quiet"]) == 0, capsys.readouterr()
+    data = _report(copy).body["sections"]["AIA.AnnexIV.2.d"]["fields"]["data_profile"]["value"]
+    assert {f["source"] for f in data["files"]} == {"recorded"}
 
 
 def test_diff_of_runs_with_different_rules_lists_fidelity_changes(run, tiny_search, tmp_path):

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from snas.datasets import cache_dir, from_frame, load, load_manifest, normalise_name
+from snas.datasets import cache_dir, from_frame, load, load_manifest, normalise_name, recorded_locations
 from snas.exceptions import DatasetError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +76,27 @@ def test_env_var_then_cache(tmp_path, data_dir, monkeypatch):
     _copy_data(tmp_path / "c", data_dir)
     shutil.copytree(tmp_path / "c" / "data", cache_dir() / "datasets")
     assert load(MANIFEST, download=False).files[0].source == "cache"
+
+
+def test_recorded_location_first_still_verified_then_the_usual_order(tmp_path, data_dir, monkeypatch):
+    d = _copy_data(tmp_path, data_dir)
+    first = load(MANIFEST, data_dir=d, download=False)
+    recorded = recorded_locations(first.provenance())
+    assert recorded["census-income/adult.test"] == str((d / "census-income" / "adult.test").resolve())
+    monkeypatch.delenv("SNAS_DATA_DIR", raising=False)
+    monkeypatch.setenv("SNAS_CACHE_DIR", str(tmp_path / "empty-cache"))
+    again = load(MANIFEST, download=False, recorded=recorded)  # no data_dir: found where it was
+    assert {f.source for f in again.files} == {"recorded"}
+    target = d / "census-income" / "adult.test"
+    original = target.read_bytes()
+    target.write_bytes(original.replace(b"Private", b"Privatf", 1))
+    with pytest.raises(DatasetError) as err:  # the sha256 is still checked there
+        load(MANIFEST, download=False, recorded=recorded)
+    assert str(target) in str(err.value) and "sha256 mismatch" in str(err.value)
+    target.write_bytes(original)
+    shutil.move(d, tmp_path / "moved")  # gone from the recorded place: SNAS_DATA_DIR, cache ... as usual
+    monkeypatch.setenv("SNAS_DATA_DIR", str(tmp_path / "moved"))
+    assert {f.source for f in load(MANIFEST, download=False, recorded=recorded).files} == {"SNAS_DATA_DIR"}
 
 
 def test_bad_value_names_line_and_column(tmp_path):

@@ -44,6 +44,12 @@ def test_coverage_and_agreement_match_pandas(census, census_rules):
         assert stats[rid].coverage == pytest.approx(mask.mean()), rid
         assert stats[rid].agreement == pytest.approx((y[mask] == head).mean()), rid
         assert stats[rid].agreement_low < stats[rid].agreement <= stats[rid].agreement_high
+        # the price of hardening a soft rule: rows it covers whose label differs from its head
+        overruled = (mask & (y != head)).sum() / len(df)
+        if census_rules[rid].is_hard:
+            assert stats[rid].hardening_cost is None, rid
+        else:
+            assert stats[rid].hardening_cost == pytest.approx(overruled), rid
 
 
 def test_known_conflict_found_with_witness(census):

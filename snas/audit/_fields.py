@@ -1,0 +1,317 @@
+"""How each section field of the report is shown to people: tables and lists with units.
+
+Fields named in :data:`RENDERERS` get a rendering of their own (the I/O schema as a feature
+table, the artefact manifest with sizes, the search space with ranges and units ...); every
+other value goes through the generic :func:`~snas.audit._blocks.present`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from snas.audit._blocks import (
+    MISSING,
+    Block,
+    Inline,
+    Items,
+    Para,
+    Table,
+    cell,
+    code,
+    fmt,
+    join,
+    link,
+    missing,
+    present,
+    records,
+    strong,
+    text,
+)
+
+__all__ = ["RENDERERS", "ci_text", "field_label", "pct", "render_field", "seconds", "size", "with_ci"]
+
+INLINE_CHARS = 200  # longer values are shown under the section's field table, not in a cell
+_LABELS = {
+    "io_schema": "input/output schema",
+    "ifu_draft": "instructions for use (draft)",
+    "ifu_approval": "instructions for use: approval",
+    "system.annex_iii_point": "Annex III point",
+    "see": "cross-reference",
+}
+
+
+def field_label(name: str) -> str:
+    """``datasheet.legal_basis`` → ``datasheet: legal basis``."""
+    if name in _LABELS:
+        return _LABELS[name]
+    return ": ".join(part.replace("_", " ") for part in name.split("."))
+
+
+# ----------------------------------------------------------------------------- units
+def size(n: Any) -> str:
+    """Bytes with a binary unit: ``172.1 KiB``."""
+    if not isinstance(n, (int, float)):
+        return fmt(n)
+    value, unit = float(n), "bytes"
+    for u in ("KiB", "MiB", "GiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, u
+    return f"{int(n):,} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+
+
+def seconds(s: Any) -> str:
+    if not isinstance(s, (int, float)):
+        return fmt(s)
+    return f"{s:.1f} s" if s < 600 else f"{s / 60:.1f} min"
+
+
+def pct(x: Any, digits: int = 2) -> str:
+    return "—" if not isinstance(x, (int, float)) else f"{100 * x:.{digits}f}%"
+
+
+def ci_text(ci: Any, as_pct: bool = True) -> str:
+    """``85.91%–86.93%`` (empty without an interval)."""
+    if not ci or ci[0] is None:
+        return ""
+    f: Callable[[Any], str] = pct if as_pct else (lambda v: fmt(v))
+    return f"{f(ci[0])}–{f(ci[1])}"
+
+
+def with_ci(value: Any, ci: Any, as_pct: bool = True) -> str:
+    """``86.43% (95% CI 85.91%–86.93%)``."""
+    shown = pct(value) if as_pct else fmt(value)
+    return f"{shown} (95% CI {ci_text(ci, as_pct)})" if ci_text(ci) else shown
+
+
+# ----------------------------------------------------------------------------- fields
+def _levels(levels: list[Any], shown: int = 10) -> Inline:
+    if not levels:
+        return text("—")
+    head = ", ".join(str(v) for v in levels[:shown])
+    more = f" … and {len(levels) - shown} more" if len(levels) > shown else ""
+    return text(f"{len(levels)}: {head}{more}")
+
+
+def _io_schema(value: list[dict[str, Any]]) -> list[Block]:
+    rows = tuple(
+        (
+            code(c.get("name")),
+            text(c.get("original") or "—"),
+            text(c.get("kind")),
+            text(c.get("unit") or "—"),
+            _levels(c.get("levels") or []),
+        )
+        for c in value
+    )
+    return [Table(("feature", "name in the data", "kind", "unit", "levels"), rows)]
+
+
+def _input_spec(value: list[dict[str, Any]]) -> list[Block]:
+    rows = tuple((code(c.get("name")), text(c.get("kind")), _levels(c.get("levels") or [])) for c in value)
+    return [Table(("feature", "kind", "levels"), rows)]
+
+
+def _artefacts(value: Mapping[str, Any]) -> list[Block]:
+    rows = tuple((code(path), text(size(info.get("bytes"))), code(info.get("sha256"))) for path, info in value.items())
+    return [Table(("file", "size", "sha256"), rows)]
+
+
+_GENES = {  # search-space gene → what a value means (unit)
+    "max_depth": "hidden layers (at most)",
+    "widths": "neurons per layer",
+    "activations": "activation function",
+    "blocks": "layer type",
+    "dropout": "dropout probability",
+    "encodings": "encoding of numeric inputs",
+    "embedding_dims": "embedding size per category (0 = one-hot)",
+    "monotone_widths": "neurons of the monotone path",
+    "monotone_curves": "curves per monotone input",
+    "members": "networks averaged (ensemble size)",
+    "frequency_scale": "scale of periodic frequencies",
+    "rule_modes": "how each soft rule is injected",
+    "rule_lambda": "weight of the rule loss",
+    "learning_rate": "learning rate (per step)",
+    "weight_decay": "weight decay",
+    "complexity_weight": "inner-loop weight on expected size",
+}
+
+
+def _choices(v: Any) -> str:
+    if isinstance(v, list) and len(v) == 2 and all(isinstance(x, float) for x in v):
+        return f"from {fmt(v[0], 4)} to {fmt(v[1], 4)} (continuous)"
+    if isinstance(v, list):
+        return "one of " + ", ".join(fmt(x) for x in v)
+    return fmt(v)
+
+
+def _search_space(value: Mapping[str, Any] | None) -> list[Block]:
+    if not value:
+        return [Para(text("— (no search space recorded)"))]
+    rows = tuple((code(k), text(_choices(v)), text(_GENES.get(k, "—"))) for k, v in value.items())
+    return [Table(("gene", "values", "meaning"), rows)]
+
+
+def _rule_map(value: Mapping[str, str]) -> list[Block]:
+    rows = []
+    for key, how in value.items():
+        kind, _, name = key.partition(":")
+        what = {"exclude": "excluded feature", "monotonic": "monotone feature"}.get(kind) if name else None
+        label = join(code(name), f" ({what})") if what else code(key)
+        guarantee = "guaranteed" if "guaranteed" in how else ("measured only" if "measured" in how else "encouraged")
+        rows.append((label, text(how), text(guarantee)))
+    return [Table(("rule or constraint", "built into the network as", "guarantee"), tuple(rows))]
+
+
+_SPEC_UNITS = {
+    "learning_rate": "per step",
+    "batch_size": "rows",
+    "max_epochs": "epochs",
+    "patience": "epochs without improvement",
+    "embedding_dim": "dimensions per category",
+    "n_frequencies": "frequencies per numeric input",
+    "monotone_width": "neurons",
+    "members": "networks",
+    "rule_lambda": "× rule loss",
+}
+
+
+def _architecture(value: Mapping[str, Any]) -> list[Block]:
+    spec = dict(value.get("spec") or {})
+    layers = spec.pop("layers", [])
+    modes = spec.pop("rule_modes", {})
+    rows = [
+        (text("form"), text(value.get("form"))),
+        (text("size"), text(f"{fmt(value.get('parameters'))} trainable parameters")),
+    ]
+    rows += [(code(k), text(f"{fmt(v)} {_SPEC_UNITS.get(k, '')}".strip())) for k, v in spec.items()]
+    out: list[Block] = [Table(("item", "value"), tuple(rows))]
+    if layers:
+        out += [Para(strong("hidden layers")), records(layers, ["width", "activation", "block", "dropout"])]
+    if modes:
+        out += [
+            Para(strong("soft-rule injection")),
+            Table(("rule", "mode"), tuple((code(r), text(m)) for r, m in modes.items())),
+        ]
+    return out
+
+
+def _change_bounds(value: Mapping[str, Any]) -> list[Block]:
+    rows = tuple((text(k.replace("_", " ")), cell(v)) for k, v in value.items() if k != "search_space")
+    return [
+        Table(("item", "value"), rows),
+        Para(strong("search space the model may be re-searched in")),
+        *_search_space(value.get("search_space")),
+    ]
+
+
+def _monitoring(value: Mapping[str, Any]) -> list[Block]:
+    ref = value.get("reference") or {}
+    rows = [
+        (text("metrics watched"), text(fmt(value.get("metrics")))),
+        (text("reference accuracy (test split)"), text(with_ci(ref.get("accuracy"), ref.get("ci95")))),
+        (text("decision log"), text(fmt(value.get("log")))),
+    ]
+    rows += [(text(k), cell(v)) for k, v in value.items() if k not in ("metrics", "reference", "log")]
+    return [Table(("item", "value"), tuple(rows))]
+
+
+def _log_schema(value: Mapping[str, Any]) -> list[Block]:
+    return [Table(("field", "meaning"), tuple((code(k), text(fmt(v))) for k, v in value.items()))]
+
+
+def _versions(value: Mapping[str, Any]) -> list[Block]:
+    return [Table(("package", "version"), tuple((code(k), text(fmt(v))) for k, v in value.items()))]
+
+
+def _data_profile(value: Mapping[str, Any]) -> list[Block]:
+    rows = [(text("dataset"), text(fmt(value.get("dataset"))))]
+    rows += [(text(f"{r} rows"), text(fmt(value.get(f"{r}_rows")))) for r in ("train", "test")]
+    rows.append((text("split"), cell(value.get("split"))))
+    files = [
+        (
+            text(f.get("role")),
+            code(f.get("path")),
+            text(fmt(f.get("rows"))),
+            text(size(f.get("bytes"))),
+            code(f.get("sha256")),
+        )
+        for f in value.get("files") or []
+    ]
+    return [
+        Table(("item", "value"), tuple(rows)),
+        Table(("role", "file", "rows", "size", "sha256"), tuple(files)),
+    ]
+
+
+def _resources(value: Mapping[str, Any]) -> list[Block]:
+    model = value.get("model") or {}
+    rows = (
+        (text("model size"), join(f"{fmt(model.get('value'))} {model.get('unit', '')} ", link(str(model.get("id"))))),
+        (text("model file"), text(size(model.get("model_bytes")))),
+        (text("latency"), text("measured per run: see Run information (inference µs per row)")),
+    )
+    return [Table(("item", "value"), rows)]
+
+
+def _compute(value: Mapping[str, Any]) -> list[Block]:
+    rows = tuple(
+        (text(k.replace("_", " ")), text(seconds(v) if k.endswith("seconds") else fmt(v))) for k, v in value.items()
+    )
+    return [Table(("item", "value"), rows)]
+
+
+def _accuracy(value: Mapping[str, Any]) -> list[Block]:
+    return [Para(text(with_ci(value.get("accuracy"), value.get("ci95"))))]
+
+
+def _evidence_refs(value: Any) -> list[Block]:
+    if isinstance(value, str):
+        value = [value]
+    if len(value) > 3:
+        return [Items(tuple(link(v) for v in value))]
+    return [Para(join(*(link(v) for v in value), sep=", ") if value else text("—"))]
+
+
+RENDERERS: dict[str, Callable[[Any], list[Block]]] = {
+    "io_schema": _io_schema,
+    "input_specification": _input_spec,
+    "artefact_manifest": _artefacts,
+    "search_space": _search_space,
+    "rule_constraint_map": _rule_map,
+    "architecture": _architecture,
+    "change_bounds": _change_bounds,
+    "monitoring_spec": _monitoring,
+    "log_schema": _log_schema,
+    "environment": _versions,
+    "dependencies": _versions,
+    "runtime_dependencies": _versions,
+    "data_profile": _data_profile,
+    "resources": _resources,
+    "compute": _compute,
+    "expected_accuracy": _accuracy,
+    "weak_slices": _evidence_refs,
+    "example_explanations": _evidence_refs,
+    "calibration": _evidence_refs,
+}
+
+
+def render_field(name: str, field: Mapping[str, Any]) -> tuple[Inline | None, list[Block]]:
+    """``(inline, [])`` when the value fits a table cell, else ``(None, blocks)``."""
+    status, value = field.get("status"), field.get("value")
+    if status == "missing":
+        return missing(MISSING), []
+    if status == "not_applicable":
+        return join("not applicable: ", text(fmt(value))), []
+    renderer = RENDERERS.get(name)
+    try:
+        blocks = renderer(value) if renderer is not None and value is not None else present(value)
+    except (AttributeError, TypeError, KeyError, IndexError):  # an unexpected shape: shown generically
+        blocks = present(value)
+    if len(blocks) == 1 and isinstance(blocks[0], Para):
+        short = sum(len(t) for _, t in blocks[0].content) <= INLINE_CHARS
+        return (blocks[0].content, []) if short else (None, blocks)
+    if len(blocks) == 1 and isinstance(blocks[0], Items) and len(blocks[0].items) <= 6 and name not in RENDERERS:
+        return join(*blocks[0].items, sep="; "), []
+    return None, blocks

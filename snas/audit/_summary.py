@@ -1,0 +1,270 @@
+"""The one-page summary at the top of the report, computed from the report's JSON.
+
+What the system is and is for (or that the provider has not said yet), the headline
+metrics with intervals, what holds by construction (hard rules, monotonicity, exclusions —
+each with the evidence id that checks it on the test split), the most important open risks
+and the human fields still missing. Computed as data first (:func:`summarise`), drawn second
+(:func:`summary_blocks`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from snas.audit._blocks import (
+    Block,
+    Heading,
+    Inline,
+    Items,
+    Para,
+    Section,
+    Table,
+    code,
+    fmt,
+    join,
+    link,
+    missing,
+    strong,
+    text,
+)
+from snas.audit._fields import ci_text, field_label, pct
+
+if TYPE_CHECKING:
+    from snas.audit._report import AuditReport
+
+__all__ = ["Summary", "summarise", "summary_blocks"]
+
+HEADLINE = (
+    ("accuracy", "accuracy", True),
+    ("balanced_accuracy", "balanced accuracy", True),
+    ("roc_auc", "ROC-AUC", False),
+)
+# the order in which open risks are worth a reader's first minute (by the kind of failed check)
+RISK_ORDER = (
+    "rule_summary",
+    "rule_fidelity",
+    "monotonicity",
+    "flip_rate",
+    "fairness_gap",
+    "proxy_leakage",
+    "robustness",
+    "weak_slice",
+    "group_metric",
+)
+TOP_RISKS = 5
+
+
+@dataclass(frozen=True)
+class Headline:
+    label: str
+    value: float | None
+    ci95: tuple[float, float] | None
+    n: int | None
+    evidence: str
+    as_pct: bool
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A statement with the evidence item that checks it; ``met`` False means it failed."""
+
+    statement: str
+    evidence: str
+    met: bool | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    system: str
+    purpose: Any
+    provider: Any
+    annex_iii_point: Any
+    description: str
+    headlines: tuple[Headline, ...]
+    rules_line: str
+    guarantees: tuple[Claim, ...]
+    risks: tuple[Claim, ...]
+    risk_total: int
+    missing: tuple[str, ...]
+
+
+def _human(report: AuditReport, section: str, name: str) -> Any:
+    f = report.body["sections"].get(section, {}).get("fields", {}).get(name) or {}
+    return f.get("value") if f.get("status") == "human" else None
+
+
+def _auto(report: AuditReport, section: str, name: str) -> Any:
+    f = report.body["sections"].get(section, {}).get("fields", {}).get(name) or {}
+    return f.get("value") if f.get("status") == "auto" else None
+
+
+def _description(report: AuditReport) -> str:
+    arch = _auto(report, "AIA.AnnexIV.2.c", "architecture") or {}
+    data = _auto(report, "AIA.AnnexIV.2.d", "data_profile") or {}
+    compute = _auto(report, "AIA.AnnexIV.2.c", "compute") or {}
+    meaning = _auto(report, "AIA.Art13.3.b.vii", "output_meaning")
+    parts = [
+        f"A neural network ({arch.get('form', 'one network')}, {fmt(arch.get('parameters'))} trainable parameters)"
+    ]
+    if meaning:
+        parts.append(f" that outputs the {meaning}")
+    parts.append(".")
+    if data:
+        parts.append(
+            f" Trained on {fmt(data.get('train_rows'))} rows of {data.get('dataset')}; tested on "
+            f"{fmt(data.get('test_rows'))} held-out rows"
+        )
+        parts.append(
+            f"; selected from {compute['candidates']} searched candidates." if compute.get("candidates") else "."
+        )
+    return "".join(parts)
+
+
+def _guarantees(ev: list[dict[str, Any]]) -> list[Claim]:
+    """Hard rules, then monotone features, then excluded features."""
+    order = {"rule_fidelity": 0, "monotonicity": 1, "flip_rate": 2}
+    out = []
+    for e in sorted(ev, key=lambda e: order.get(e["kind"], 3)):
+        if e["kind"] == "rule_fidelity" and e.get("strength") == "hard":
+            rule = f"hard rule {e['rule']}"
+            if e.get("condition"):
+                rule += f": if {e['condition']}" + (f" unless {e['unless']}" if e.get("unless") else "")
+            rule += f" then {e.get('head')}"
+            n, bad = e.get("n") or 0, e.get("violations") or 0
+            seen = f"{bad:,} of {n:,} covered test rows violate it" if n else "no test row is covered"
+            out.append(Claim(f"{rule} — {seen}", e["id"], e.get("pass")))
+        elif e["kind"] == "monotonicity":
+            way = "never decreases" if e.get("direction") == "increasing" else "never increases"
+            out.append(
+                Claim(
+                    f"the predicted probability {way} as {e.get('feature')} grows — violations on {pct(e.get('value'), 1)} of "
+                    f"{fmt(e.get('n'))} rows ({e.get('method', 'grid')})",
+                    e["id"],
+                    e.get("pass"),
+                )
+            )
+        elif e["kind"] == "flip_rate":
+            out.append(
+                Claim(
+                    f"{e.get('feature')} is never a model input — changing it changed {pct(e.get('value'), 1)} of "
+                    f"{fmt(e.get('n'))} decisions",
+                    e["id"],
+                    e.get("pass"),
+                )
+            )
+    return out
+
+
+def _risks(report: AuditReport) -> list[Claim]:
+    """One open risk of each kind first (in :data:`RISK_ORDER`), then the rest in order."""
+    ev = report.evidence
+    register = [r for r in report.body["risk_register"] if r.get("status", "open") == "open"]
+
+    def rank(r: dict[str, Any]) -> int:
+        kind = ev.get(r["evidence"], {}).get("kind", "")
+        return RISK_ORDER.index(kind) if kind in RISK_ORDER else len(RISK_ORDER)
+
+    ordered = sorted(register, key=rank)
+    firsts: list[dict[str, Any]] = []
+    rest: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for r in ordered:
+        (rest if rank(r) in seen else firsts).append(r)
+        seen.add(rank(r))
+    return [Claim(r["finding"], r["evidence"], None) for r in firsts + rest]
+
+
+def summarise(report: AuditReport) -> Summary:
+    """The summary's content, from the report body alone."""
+    b, ev = report.body, report.evidence
+    heads = []
+    for key, label, as_pct in HEADLINE:
+        e = ev.get(f"ev:metric:{key}")
+        if e is not None:
+            ci = tuple(e["ci95"]) if e.get("ci95") and e["ci95"][0] is not None else None
+            heads.append(Headline(label, e.get("value"), ci, e.get("n"), e["id"], as_pct))
+    rs = ev.get("ev:rules:summary") or {}
+    rules_line = (
+        f"hard-rule violations on the test split: {rs.get('hard_violations')}; soft-rule fidelity F_soft "
+        f"{fmt(rs.get('f_soft'), 3)}; micro compliance {fmt(rs.get('value'), 3)}"
+        if rs
+        else "no rules"
+    )
+    names = list(dict.fromkeys(name for _, name in report.missing_fields()))
+    risks = _risks(report)
+    return Summary(
+        system=b["system"]["name"],
+        purpose=_human(report, "AIA.AnnexIV.1.a", "intended_purpose"),
+        provider=_human(report, "AIA.AnnexIV.1.a", "provider.name"),
+        annex_iii_point=_human(report, "AIA.AnnexIV.1.a", "system.annex_iii_point"),
+        description=_description(report),
+        headlines=tuple(heads),
+        rules_line=rules_line,
+        guarantees=tuple(_guarantees(b["evidence"])),
+        risks=tuple(risks[:TOP_RISKS]),
+        risk_total=len(risks),
+        missing=tuple(field_label(n) for n in names),
+    )
+
+
+def _human_inline(value: Any) -> Inline:
+    return missing("⚠ to be completed by the provider") if value in (None, "") else text(fmt(value))
+
+
+def _claim(c: Claim) -> Inline:
+    mark = "" if c.met is not False else "NOT MET: "
+    return join(mark, c.statement, " (", link(c.evidence), ")")
+
+
+def summary_blocks(s: Summary) -> list[Block]:
+    """The summary as one section (``id="summary"``), meant to fill the first printed page."""
+    facts = Table(
+        ("", ""),
+        (
+            (strong("system"), text(s.system)),
+            (strong("intended purpose"), _human_inline(s.purpose)),
+            (strong("provider"), _human_inline(s.provider)),
+            (strong("Annex III point"), _human_inline(s.annex_iii_point)),
+        ),
+    )
+    metrics = Table(
+        ("metric (test split)", "value", "95% CI", "n", "evidence"),
+        tuple(
+            (
+                text(h.label),
+                text(pct(h.value) if h.as_pct else fmt(h.value)),
+                text(ci_text(h.ci95, h.as_pct)),
+                text(fmt(h.n)),
+                link(h.evidence),
+            )
+            for h in s.headlines
+        ),
+    )
+    guaranteed: list[Block] = (
+        [Items(tuple(_claim(c) for c in s.guarantees))]
+        if s.guarantees
+        else [Para(text("no hard rule, monotonicity or exclusion is declared"))]
+    )
+    more = s.risk_total - len(s.risks)
+    risks: list[Block] = [Items(tuple(_claim(c) for c in s.risks))] if s.risks else [Para(text("no check was flagged"))]
+    blocks: list[Block] = [
+        Heading(2, "Summary"),
+        facts,
+        Para(text(s.description)),
+        metrics,
+        Para(text(s.rules_line)),
+        Heading(3, "What is guaranteed (by construction; checked on the test split)"),
+        *guaranteed,
+        Heading(
+            3, f"Top open risks ({len(s.risks)} of {s.risk_total}{'; the rest in the risk register' if more else ''})"
+        ),
+        *risks,
+        Heading(3, f"Still to be completed by the provider ({len(s.missing)} fields)"),
+        Para(
+            text(", ".join(s.missing) + ". Run snas audit validate to list them by section.")
+            if s.missing
+            else code("complete")
+        ),
+    ]
+    return [Section("summary", tuple(blocks), "summary")]
