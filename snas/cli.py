@@ -101,15 +101,12 @@ def cmd_rules_import_prolog(args: argparse.Namespace) -> int:
     import yaml
 
     from snas._util import atomic_write_text
+    from snas._yaml import read_text_file
     from snas.datasets import load_manifest
     from snas.exceptions import RuleSyntaxError
     from snas.rules import import_prolog
 
-    try:
-        with open(args.file, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise RuleSyntaxError(f"cannot read the file ({exc.strerror})", path=args.file) from None
+    text = read_text_file(args.file, RuleSyntaxError)  # size limit, UTF-8, directories refused
     schema = load_manifest(args.dataset).schema if args.dataset else None
     rs = import_prolog(text, path=args.file, schema=schema, strength=args.strength)
     d = rs.to_dict()

@@ -105,21 +105,29 @@ class _Located:
         return RuleSyntaxError(message, path=None, line=line, column=col, context=ctx)
 
 
-def _number(token: Any, loc: _Located) -> Fraction:
-    text = str(token)
+def number_value(text: str) -> Fraction | str:
+    """The exact value of a number token, or the message saying why it is out of range.
+
+    Checked before ``Fraction`` sees the text: ``1e999999999`` would build a billion-digit integer.
+    """
     m = _NUMBER.fullmatch(text)
     digits = len((m.group("int") or "") + (m.group("frac") or "")) if m else len(text)
     exp_text = (m.group("exp") if m else None) or "0"
     exp = int(exp_text) if len(exp_text) < 6 else 10**6
     if digits > 30 or abs(exp) > 30:
-        raise loc.error(
-            f"number {text[:20]}{'…' if len(text) > 20 else ''} is out of range "
-            f"(at most 30 digits and |exponent| ≤ 30)",
-            token.start_pos,
+        return (
+            f"number {text[:20]}{'…' if len(text) > 20 else ''} is out of range (at most 30 digits and |exponent| ≤ 30)"
         )
     value = Fraction(text)
     if abs(value) > MAX_ABS_NUMBER:
-        raise loc.error(f"number {text} is out of range (|x| ≤ 1e15)", token.start_pos)
+        return f"number {text} is out of range (|x| ≤ 1e15)"
+    return value
+
+
+def _number(token: Any, loc: _Located) -> Fraction:
+    value = number_value(str(token))
+    if isinstance(value, str):
+        raise loc.error(value, token.start_pos)
     return value
 
 
