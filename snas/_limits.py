@@ -12,6 +12,7 @@ __all__ = [
     "MAX_CONDITION_CHARS",
     "MAX_CONDITION_DEPTH",
     "MAX_FILE_BYTES",
+    "MAX_ID_CHARS",
     "MAX_INT_DIGITS",
     "MAX_RULES",
     "MAX_YAML_DEPTH",
@@ -26,6 +27,9 @@ MAX_RULES = 1_000
 
 #: Longest ``if:`` / ``unless:`` condition, in characters.
 MAX_CONDITION_CHARS = 2_000
+
+#: Longest rule id, in characters (ids appear in every message about the rule).
+MAX_ID_CHARS = 100
 
 #: Deepest nesting of parentheses and brackets inside one condition.
 MAX_CONDITION_DEPTH = 64

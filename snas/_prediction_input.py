@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from snas._yaml import shown
 from snas.datasets import normalise_name
 from snas.exceptions import DatasetError
 
@@ -132,11 +133,11 @@ def _check_header(text: str, path: str | Path) -> None:
             norm = normalise_name(name)
         except DatasetError:
             raise DatasetError(
-                f"{path}: line 1, column {j}: the header name {name!r} has no letters or digits; name the column"
+                f"{path}: line 1, column {j}: the header name {shown(name)} has no letters or digits; name the column"
             ) from None
         if norm in first:
             raise DatasetError(
-                f"{path}: line 1, column {j}: {name!r} is the same column as column {first[norm]} "
+                f"{path}: line 1, column {j}: {shown(name)} is the same column as column {first[norm]} "
                 f"({header[first[norm] - 1]!r}) once names are normalised to {norm!r}; keep one of them"
             )
         first[norm] = j
@@ -182,7 +183,7 @@ def _numeric(s: pd.Series, col: Column, text: str, path: str | Path) -> pd.Serie
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
         raise DatasetError(
-            f"{path}: line {_line_of(text, i)}, column {col.name!r}: {s.iloc[i]!r} is not a finite number; "
+            f"{path}: line {_line_of(text, i)}, column {col.name!r}: {shown(s.iloc[i])} is not a finite number; "
             "write a number such as 40, or leave the cell empty (or '?') when the value is missing"
         )
     return num
@@ -198,7 +199,7 @@ def _categorical(s: pd.Series, col: Column, text: str, path: str | Path, warn: W
     if unknown.any():
         i = int(unknown.nonzero()[0][0])
         warn(
-            f"{path}: line {_line_of(text, i)}, column {col.name!r}: unknown level {s.iloc[i]!r} "
+            f"{path}: line {_line_of(text, i)}, column {col.name!r}: unknown level {shown(s.iloc[i])} "
             f"is treated as missing ({int(unknown.sum())} row(s))"
         )
     dtype = pd.CategoricalDtype(list(col.levels), ordered=col.kind == "ordinal")

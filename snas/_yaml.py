@@ -27,7 +27,7 @@ from yaml.resolver import Resolver
 
 from snas._limits import MAX_FILE_BYTES, MAX_INT_DIGITS, MAX_YAML_DEPTH
 
-__all__ = ["TEXT_HINT", "Located", "SnasLoader", "YamlDocument", "read_text_file", "read_yaml", "type_name"]
+__all__ = ["TEXT_HINT", "Located", "SnasLoader", "YamlDocument", "read_text_file", "read_yaml", "shown", "type_name"]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _CONTEXT_WIDTH = 100  # characters of the source line shown above a caret
@@ -92,7 +92,7 @@ class SnasLoader(yaml.SafeLoader):
                 continue  # SafeConstructor reports unhashable keys itself
             if key in first:
                 raise _refuse(
-                    f"duplicate key {key!r} (first written on line {first[key]}); "
+                    f"duplicate key {shown(key)} (first written on line {first[key]}); "
                     "a key may appear only once in a mapping — delete one of them",
                     key_node.start_mark,
                 )
@@ -103,8 +103,10 @@ class SnasLoader(yaml.SafeLoader):
         try:
             return super().construct_object(node, deep=deep)
         except (ValueError, OverflowError) as exc:
-            shown = str(node.value)[:40] if isinstance(node.value, str) else node.tag
-            raise _refuse(f"cannot read the value {shown!r} ({exc}); correct or quote it", node.start_mark) from None
+            value = node.value if isinstance(node.value, str) else node.tag
+            raise _refuse(
+                f"cannot read the value {shown(value)} ({exc}); correct or quote it", node.start_mark
+            ) from None
 
     def construct_yaml_int(self, node: Any) -> int:
         """Integers longer than MAX_INT_DIGITS are refused (Python cannot even print 5,000 digits)."""
@@ -225,6 +227,12 @@ def _mark_position(mark: Any) -> tuple[int | None, int | None]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, for messages (a key may be 100 KB long)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 TEXT_HINT = "write it as text (in quotes if it looks like a number, a date or yes/no)"
 
 
@@ -237,7 +245,7 @@ def type_name(value: Any) -> str:
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, int | float):
-        return f"the number {value!r}"
+        return f"the number {shown(value)}"
     if value is None:
         return "nothing (null)"
     if isinstance(value, str):
@@ -281,10 +289,12 @@ def _make_error(
     return error_type(f"{where}: {message}")
 
 
-def _too_large(size: int) -> str:
+def _too_large(size: int | None) -> str:
+    """The message for a file over MAX_FILE_BYTES (``size`` None: only known to be larger)."""
+    has = f"{size:,} bytes" if size is not None else f"more than {MAX_FILE_BYTES:,} bytes"
     return (
-        f"the file has {size:,} bytes; snas reads at most {MAX_FILE_BYTES:,} bytes (MAX_FILE_BYTES) "
-        "from a rule, configuration, manifest or documentation file — split it or remove what it does not need"
+        f"the file has {has}; snas reads at most {MAX_FILE_BYTES:,} bytes (MAX_FILE_BYTES) from a rule, "
+        "configuration, manifest, documentation or Datalog file — split it or remove what it does not need"
     )
 
 
@@ -304,7 +314,7 @@ def read_text_file(path: str | Path, error_type: type[Exception]) -> str:
     except OSError as exc:
         raise _make_error(error_type, f"cannot read the file ({exc.strerror})", str(p), None, None, "") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise _make_error(error_type, _too_large(len(raw)), str(p), None, None, "")
+        raise _make_error(error_type, _too_large(None), str(p), None, None, "")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

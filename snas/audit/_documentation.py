@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from snas._util import did_you_mean, sha256_file
-from snas._yaml import TEXT_HINT, YamlDocument, read_yaml, type_name
+from snas._yaml import TEXT_HINT, YamlDocument, read_yaml, shown, type_name
 from snas.audit._sections import SECTIONS
 from snas.exceptions import ConfigError
 
@@ -61,7 +61,7 @@ def load_documentation(path: str | Path | None) -> tuple[dict[str, Any], str | N
 def _check_keys(data: dict[Any, Any], fail: Fail) -> None:
     for k in data:
         if k not in _TOP:
-            raise fail(f"unknown field {k!r}.{did_you_mean(str(k), _TOP)} Fields: {', '.join(_TOP)}", k)
+            raise fail(f"unknown field {shown(k)}.{did_you_mean(str(k), _TOP)} Fields: {', '.join(_TOP)}", k)
     for group in _GROUPS:
         sub = data.get(group)
         if sub is None:
@@ -119,7 +119,7 @@ def _approvals(value: Any, fail: Fail) -> list[dict[str, Any]]:
         for k, v in a.items():
             if k not in _APPROVAL_KEYS:
                 raise fail(
-                    f"unknown key {k!r} in an approval.{did_you_mean(str(k), _APPROVAL_KEYS)}", "approvals", i, k
+                    f"unknown key {shown(k)} in an approval.{did_you_mean(str(k), _APPROVAL_KEYS)}", "approvals", i, k
                 )
             if k == "date" and isinstance(v, dt.date):
                 continue

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from snas._util import did_you_mean
-from snas._yaml import TEXT_HINT, read_yaml, type_name
+from snas._yaml import TEXT_HINT, read_yaml, shown, type_name
 from snas.datasets._schema import Column, Schema, normalise_name
 from snas.exceptions import DatasetError
 
@@ -144,10 +144,10 @@ def _top(d: Any, fail: Fail) -> dict[Any, Any]:
         raise fail("missing or unsupported 'snas_dataset' version; write 'snas_dataset: 1'")
     for k in d:
         if k not in _TOP_KEYS:
-            raise fail(f"unknown key {k!r}.{did_you_mean(str(k), _TOP_KEYS)}", k)
+            raise fail(f"unknown key {shown(k)}.{did_you_mean(str(k), _TOP_KEYS)}", k)
     for k in ("name", "files", "columns", "target"):
         if k not in d:
-            raise fail(f"missing required key {k!r}")
+            raise fail(f"missing required key {shown(k)}")
     if not _text(d, "name", fail):
         raise fail("'name' must be the dataset's name, such as census_income", "name")
     return d
@@ -176,32 +176,38 @@ def _files(spec: Any, fail: Fail) -> dict[str, DataFile]:
 
 def _file(role: str, spec: Any, fail: Fail) -> DataFile:
     if not isinstance(spec, dict) or "path" not in spec or "sha256" not in spec:
-        raise fail(f"file {role!r} needs at least 'path' and 'sha256'", "files", role)
+        raise fail(f"file {shown(role)} needs at least 'path' and 'sha256'", "files", role)
     for k in spec:
         if k not in _FILE_KEYS:
-            raise fail(f"unknown key {k!r} in file {role!r}.{did_you_mean(str(k), _FILE_KEYS)}", "files", role, k)
+            raise fail(
+                f"unknown key {shown(k)} in file {shown(role)}.{did_you_mean(str(k), _FILE_KEYS)}", "files", role, k
+            )
     for k in ("path", "sha256", "url", "label_suffix", "package"):
         _text(spec, k, fail, "files", role)
     rel = PurePosixPath(spec["path"])
     if not spec["path"] or rel.is_absolute() or ".." in rel.parts or "\\" in spec["path"] or ":" in spec["path"]:
         raise fail(
-            f"file {role!r}: 'path' must be relative to the data folder, without '..' (got {spec['path']!r})",
+            f"file {shown(role)}: 'path' must be relative to the data folder, without '..' (got {shown(spec['path'])})",
             "files",
             role,
             "path",
         )
     sha = spec["sha256"].lower()
     if len(sha) != 64 or any(ch not in "0123456789abcdef" for ch in sha):
-        raise fail(f"file {role!r}: sha256 must be 64 hex digits", "files", role, "sha256")
+        raise fail(f"file {shown(role)}: sha256 must be 64 hex digits", "files", role, "sha256")
     url = spec.get("url")
     if url is not None and not url.startswith(("https://", "http://")):
-        raise fail(f"file {role!r}: 'url' must start with https:// or http://", "files", role, "url")
+        raise fail(f"file {shown(role)}: 'url' must start with https:// or http://", "files", role, "url")
     package = spec.get("package")
     if package is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", package):
-        raise fail(f"file {role!r}: 'package' must be a Python package name such as sklearn.datasets", "files", role)
+        raise fail(
+            f"file {shown(role)}: 'package' must be a Python package name such as sklearn.datasets", "files", role
+        )
     skip = spec.get("skip_rows", 0)
     if isinstance(skip, bool) or not isinstance(skip, int) or skip < 0:
-        raise fail(f"file {role!r}: skip_rows must be a whole number >= 0, got {skip!r}", "files", role, "skip_rows")
+        raise fail(
+            f"file {shown(role)}: skip_rows must be a whole number >= 0, got {shown(skip)}", "files", role, "skip_rows"
+        )
     return DataFile(role, spec["path"], sha, url, skip, spec.get("label_suffix"), package)
 
 
@@ -212,7 +218,7 @@ def _format(fmt: Any, fail: Fail) -> dict[str, Any]:
         raise fail("'format' must be {header: true|false, separator: ',', missing: ['?']}", "format")
     for k in fmt:
         if k not in _FORMAT_KEYS:
-            raise fail(f"unknown key {k!r} in 'format'.{did_you_mean(str(k), _FORMAT_KEYS)}", "format", k)
+            raise fail(f"unknown key {shown(k)} in 'format'.{did_you_mean(str(k), _FORMAT_KEYS)}", "format", k)
     header = fmt.get("header", False)
     if not isinstance(header, bool):
         raise fail(f"'format.header' must be true or false, got {type_name(header)}", "format", "header")
@@ -249,22 +255,22 @@ def _column(c: Any, i: int, fail: Fail) -> Column:
         raise fail("each column needs a 'name' and a 'type'", "columns", i)
     for k in c:
         if k not in _COLUMN_KEYS:
-            raise fail(f"unknown key {k!r} in a column.{did_you_mean(str(k), _COLUMN_KEYS)}", "columns", i, k)
+            raise fail(f"unknown key {shown(k)} in a column.{did_you_mean(str(k), _COLUMN_KEYS)}", "columns", i, k)
     if not _label(c["name"]):
         raise fail(f"a column name must be text, got {type_name(c['name'])}", "columns", i, "name")
     name = str(c["name"])
     kind = c.get("type", "numeric")
     if kind not in _KINDS:
         raise fail(
-            f"column {name!r}: type must be one of {', '.join(_KINDS)}; got {kind!r}.{did_you_mean(str(kind), _KINDS)}",
+            f"column {shown(name)}: type must be one of {', '.join(_KINDS)}; got {shown(kind)}.{did_you_mean(str(kind), _KINDS)}",
             "columns",
             i,
         )
     levels = _levels(c.get("levels"), name, i, fail)
     if kind == "ordinal" and not levels:
-        raise fail(f"ordinal column {name!r} needs its 'levels' in order", "columns", i)
+        raise fail(f"ordinal column {shown(name)} needs its 'levels' in order", "columns", i)
     if not isinstance(c.get("integer", False), bool):
-        raise fail(f"column {name!r}: 'integer' must be true or false", "columns", i, "integer")
+        raise fail(f"column {shown(name)}: 'integer' must be true or false", "columns", i, "integer")
     for k in ("unit", "description"):
         _text(c, k, fail, "columns", i)
     return Column(
@@ -283,7 +289,7 @@ def _levels(spec: Any, name: str, i: int, fail: Fail) -> tuple[str, ...]:
         return ()
     if not isinstance(spec, list) or not all(_label(v) for v in spec):
         raise fail(
-            f"column {name!r}: 'levels' must be a list of text values (quote values such as yes, no, 1.10)",
+            f"column {shown(name)}: 'levels' must be a list of text values (quote values such as yes, no, 1.10)",
             "columns",
             i,
             "levels",
@@ -291,7 +297,7 @@ def _levels(spec: Any, name: str, i: int, fail: Fail) -> tuple[str, ...]:
     levels = tuple(str(v) for v in spec)
     dupes = sorted({v for v in levels if levels.count(v) > 1}) if len(set(levels)) < len(levels) else []
     if dupes:
-        raise fail(f"column {name!r}: level(s) {dupes} listed twice; list each level once", "columns", i, "levels")
+        raise fail(f"column {shown(name)}: level(s) {dupes} listed twice; list each level once", "columns", i, "levels")
     return levels
 
 
@@ -303,7 +309,7 @@ def _schema(d: dict[Any, Any], columns: list[Column], fail: Fail) -> Schema:
     target = normalise_name(str(tgt["column"]))
     if target not in names:
         raise fail(
-            f"target column {tgt['column']!r} is not among the columns.{did_you_mean(target, names)}",
+            f"target column {shown(tgt['column'])} is not among the columns.{did_you_mean(target, names)}",
             "target",
             "column",
         )
@@ -315,7 +321,7 @@ def _schema(d: dict[Any, Any], columns: list[Column], fail: Fail) -> Schema:
         positive = str(positive)
         if classes and positive not in classes:
             raise fail(
-                f"positive class {positive!r} is not a level of {target!r}: {list(classes)}", "target", "positive"
+                f"positive class {shown(positive)} is not a level of {target!r}: {list(classes)}", "target", "positive"
             )
     sensitive_spec = d.get("sensitive") or []
     if not isinstance(sensitive_spec, list) or not all(_label(s) for s in sensitive_spec):
@@ -334,18 +340,20 @@ def _split(spec: Any, files: dict[str, DataFile], fail: Fail) -> dict[str, Any]:
         raise fail("'split' must be {train: ROLE, test: ROLE} or {train: ROLE, test_fraction: 0.3, seed: 0}", "split")
     for k in split:
         if k not in _SPLIT_KEYS:
-            raise fail(f"unknown key {k!r} in 'split'.{did_you_mean(str(k), _SPLIT_KEYS)}", "split", k)
+            raise fail(f"unknown key {shown(k)} in 'split'.{did_you_mean(str(k), _SPLIT_KEYS)}", "split", k)
     split = {"train": "train", **split}
     for role_key in ("train", "test"):
         role = split.get(role_key)
         if (role is not None or role_key == "train") and (not isinstance(role, str) or role not in files):
-            raise fail(f"split {role_key!r} names file {role!r}, which is not under 'files'", "split")
+            raise fail(f"split {role_key!r} names file {shown(role)}, which is not under 'files'", "split")
     frac = split.get("test_fraction")
     if frac is not None and (isinstance(frac, bool) or not isinstance(frac, int | float) or not 0 < frac < 1):
-        raise fail(f"'split.test_fraction' must be a number between 0 and 1, got {frac!r}", "split", "test_fraction")
+        raise fail(
+            f"'split.test_fraction' must be a number between 0 and 1, got {shown(frac)}", "split", "test_fraction"
+        )
     seed = split.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise fail(f"'split.seed' must be a whole number in [0, 2**32), got {seed!r}", "split", "seed")
+        raise fail(f"'split.seed' must be a whole number in [0, 2**32), got {shown(seed)}", "split", "seed")
     if not isinstance(split.get("stratify", True), bool):
         raise fail("'split.stratify' must be true or false", "split", "stratify")
     if "test" not in split and "test_fraction" not in split:

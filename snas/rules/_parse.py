@@ -10,9 +10,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from snas._limits import MAX_CONDITION_CHARS, MAX_CONDITION_DEPTH, MAX_RULES
+from snas._limits import MAX_CONDITION_CHARS, MAX_CONDITION_DEPTH, MAX_ID_CHARS, MAX_RULES
 from snas._util import did_you_mean, sha256_bytes
-from snas._yaml import TEXT_HINT, YamlDocument, caret_context, read_text_file, type_name
+from snas._yaml import TEXT_HINT, YamlDocument, caret_context, read_text_file, shown, type_name
 from snas.exceptions import RuleSyntaxError
 from snas.rules._tree import (
     FLIPPED_OP,
@@ -360,7 +360,7 @@ def _top(d: Any, fail: Callable[..., RuleSyntaxError]) -> dict[Any, Any]:
         raise fail("missing or unsupported 'snas_rules' version; write 'snas_rules: 1' at the top")
     for k in d:
         if k not in _TOP_KEYS:
-            raise fail(f"unknown key {k!r}.{did_you_mean(str(k), _TOP_KEYS)} Allowed: {', '.join(_TOP_KEYS)}", k)
+            raise fail(f"unknown key {shown(k)}.{did_you_mean(str(k), _TOP_KEYS)} Allowed: {', '.join(_TOP_KEYS)}", k)
     _text(d.get("description"), fail, "'description'", "description")
     return d
 
@@ -401,15 +401,15 @@ def _rule(r: Any, i: int, doc: YamlDocument, fail: Callable[..., RuleSyntaxError
         raise fail("each rule is a mapping with at least 'id', 'if' and 'then'", "rules", i)
     for k in r:
         if k not in _RULE_KEYS:
-            raise fail(f"unknown key {k!r} in a rule.{did_you_mean(str(k), _RULE_KEYS)}", "rules", i, k)
+            raise fail(f"unknown key {shown(k)} in a rule.{did_you_mean(str(k), _RULE_KEYS)}", "rules", i, k)
     for k in ("id", "if", "then"):
         if k not in r:
-            raise fail(f"rule #{i + 1} lacks {k!r}", "rules", i)
+            raise fail(f"rule #{i + 1} lacks {shown(k)}", "rules", i)
     rid = _rule_id(r["id"], i, fail, seen)
     cond, unless = _conditions(r, rid, i, doc, fail)
     head = r["then"]
     if not _is_label(head):
-        raise fail(f"rule {rid!r}: 'then' must be a class label such as \">50K\"", "rules", i, "then")
+        raise fail(f"rule {shown(rid)}: 'then' must be a class label such as \">50K\"", "rules", i, "then")
     strength, weight, priority = _strength(r, rid, i, fail)
     rloc = doc.locate("rules", i)
     return Rule(
@@ -420,8 +420,8 @@ def _rule(r: Any, i: int, doc: YamlDocument, fail: Callable[..., RuleSyntaxError
         unless=unless,
         weight=weight,
         priority=priority,
-        rationale=_text(r.get("rationale"), fail, f"rule {rid!r}: 'rationale'", "rules", i, "rationale"),
-        source=_text(r.get("source"), fail, f"rule {rid!r}: 'source'", "rules", i, "source"),
+        rationale=_text(r.get("rationale"), fail, f"rule {shown(rid)}: 'rationale'", "rules", i, "rationale"),
+        source=_text(r.get("source"), fail, f"rule {shown(rid)}: 'source'", "rules", i, "source"),
         if_text=r["if"].strip(),
         unless_text=(r.get("unless") or "").strip(),
         span=Span(rloc.line, rloc.column) if rloc else Span(),
@@ -430,15 +430,16 @@ def _rule(r: Any, i: int, doc: YamlDocument, fail: Callable[..., RuleSyntaxError
 
 def _rule_id(value: Any, i: int, fail: Callable[..., RuleSyntaxError], seen: dict[str, int]) -> str:
     rid = str(value) if _is_label(value) else ""
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", rid):
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", rid) or len(rid) > MAX_ID_CHARS:
         raise fail(
-            f"rule id {value!r} must start with a letter or digit and use only letters, digits, '-', '_', '.'",
+            f"rule id {shown(value)} must start with a letter or digit and use only letters, digits, '-', '_', '.' "
+            f"(at most {MAX_ID_CHARS} characters)",
             "rules",
             i,
             "id",
         )
     if rid in seen:
-        raise fail(f"duplicate rule id {rid!r} (first used by rule #{seen[rid] + 1})", "rules", i, "id")
+        raise fail(f"duplicate rule id {shown(rid)} (first used by rule #{seen[rid] + 1})", "rules", i, "id")
     seen[rid] = i
     return rid
 
@@ -448,12 +449,12 @@ def _conditions(
 ) -> tuple[Condition, Condition | None]:
     """The parsed ``if`` and ``unless`` conditions of one rule."""
     if not isinstance(r["if"], str):
-        raise fail(f"rule {rid!r}: 'if' must be a condition written as text", "rules", i, "if")
+        raise fail(f"rule {shown(rid)}: 'if' must be a condition written as text", "rules", i, "if")
     cond = parse_condition(r["if"], _doc=doc, _node=doc.scalar_node("rules", i, "if"))
     if r.get("unless") is None:
         return cond, None
     if not isinstance(r["unless"], str):
-        raise fail(f"rule {rid!r}: 'unless' must be a condition written as text", "rules", i, "unless")
+        raise fail(f"rule {shown(rid)}: 'unless' must be a condition written as text", "rules", i, "unless")
     return cond, parse_condition(r["unless"], _doc=doc, _node=doc.scalar_node("rules", i, "unless"))
 
 
@@ -464,7 +465,7 @@ def _strength(
     strength = r.get("strength", "soft")
     if strength not in ("hard", "soft"):
         raise fail(
-            f"rule {rid!r}: strength must be 'hard' or 'soft', got {strength!r}."
+            f"rule {shown(rid)}: strength must be 'hard' or 'soft', got {shown(strength)}."
             f"{did_you_mean(str(strength), ('hard', 'soft'))}",
             "rules",
             i,
@@ -472,17 +473,24 @@ def _strength(
         )
     weight = r.get("weight", 1.0)
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < float(weight) <= 1000:
-        raise fail(f"rule {rid!r}: weight must be a number in (0, 1000], got {weight!r}", "rules", i, "weight")
+        raise fail(
+            f"rule {shown(rid)}: weight must be a number in (0, 1000], got {shown(weight)}", "rules", i, "weight"
+        )
     if strength == "hard" and "weight" in r:
         raise fail(
-            f"rule {rid!r}: a hard rule is enforced exactly and takes no weight; remove 'weight' or make it soft",
+            f"rule {shown(rid)}: a hard rule is enforced exactly and takes no weight; remove 'weight' or make it soft",
             "rules",
             i,
             "weight",
         )
     priority = r.get("priority")
     if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
-        raise fail(f"rule {rid!r}: priority must be an integer (lower wins), got {priority!r}", "rules", i, "priority")
+        raise fail(
+            f"rule {shown(rid)}: priority must be an integer (lower wins), got {shown(priority)}",
+            "rules",
+            i,
+            "priority",
+        )
     return strength, float(weight), priority
 
 
@@ -501,7 +509,7 @@ def _constraints(c: Any, fail: Any) -> Constraints:
         raise fail("'constraints' must be a mapping", "constraints")
     for k in c:
         if k not in _CONSTRAINT_KEYS:
-            raise fail(f"unknown constraint {k!r}.{did_you_mean(str(k), _CONSTRAINT_KEYS)}", "constraints", k)
+            raise fail(f"unknown constraint {shown(k)}.{did_you_mean(str(k), _CONSTRAINT_KEYS)}", "constraints", k)
     mono = c.get("monotonic") or {}
     if not isinstance(mono, dict) or any(k not in ("increasing", "decreasing") for k in mono):
         raise fail("'monotonic' must be {increasing: [...], decreasing: [...]}", "constraints", "monotonic")
@@ -512,7 +520,7 @@ def _constraints(c: Any, fail: Any) -> Constraints:
         raise fail(f"{sorted(both)} cannot be both increasing and decreasing", "constraints", "monotonic")
     maxp = c.get("max_parameters")
     if maxp is not None and (isinstance(maxp, bool) or not isinstance(maxp, int) or maxp < 1):
-        raise fail(f"max_parameters must be a positive integer, got {maxp!r}", "constraints", "max_parameters")
+        raise fail(f"max_parameters must be a positive integer, got {shown(maxp)}", "constraints", "max_parameters")
     return Constraints(
         monotonic_increasing=inc,
         monotonic_decreasing=dec,
