@@ -37,7 +37,7 @@ __all__ = ["FAR_OUTSIDE", "decision_log_lines", "read_prediction_csv", "training
 #: maximum gets a warning; without a known range, a value beyond ±1e15.
 FAR_OUTSIDE = 10.0
 _NO_RANGE_LIMIT = 1e15
-_NA_MARKERS = ["?", ""]
+_NA_MARKERS = ["?", ""]  # cells read as missing values
 
 Warn = Callable[[str], None]
 
@@ -74,10 +74,9 @@ def read_prediction_csv(
     """
     import pandas as pd
 
-    text = _read_text(path)
-    _check_header(text, path)
-    raw = _parse(text, path)
-    raw = raw.rename(columns={c: normalise_name(c) for c in raw.columns})
+    header, rows, lines = _records(_read_text(path), path)
+    raw = pd.DataFrame(rows, columns=[normalise_name(c) for c in header], dtype=object)
+    raw = raw.mask(raw.isin(_NA_MARKERS))  # '?' and empty cells are missing values
     needed = [c.name for c in schema.features]
     missing = [c for c in needed if c not in raw.columns]
     if missing:
@@ -85,9 +84,9 @@ def read_prediction_csv(
     out = {}
     for col in schema.features:
         if col.kind == "numeric":
-            out[col.name] = _numeric(raw[col.name], col, text, path)
+            out[col.name] = _numeric(raw[col.name], col, lines, path)
         else:
-            out[col.name] = _categorical(raw[col.name], col, text, path, warn)
+            out[col.name] = _categorical(raw[col.name], col, lines, path, warn)
     frame = pd.DataFrame(out)
     if feature_names is not None:
         frame = frame.set_axis(list(feature_names), axis=1)
@@ -120,61 +119,61 @@ def _read_text(path: str | Path) -> str:
         ) from None
 
 
-def _check_header(text: str, path: str | Path) -> None:
-    """The header row exists and its names are distinct after normalisation."""
-    header = next((row for row in csv.reader(io.StringIO(text)) if row), None)
-    if not header:
+def _records(text: str, path: str | Path) -> tuple[list[str], list[list[str]], list[int]]:
+    """(header, data rows, the line each row starts on); blank lines are skipped."""
+    reader = csv.reader(io.StringIO(text), skipinitialspace=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    try:
+        for record in reader:
+            if any(field.strip() for field in record):
+                if header is None:
+                    header = _check_header(record, start, path)
+                elif len(record) != len(header):
+                    raise DatasetError(
+                        f"{path}: line {start}: {len(record)} field(s) but the header has {len(header)}; "
+                        "check the commas and quotes on this line (a text with commas goes in double quotes)"
+                    )
+                else:
+                    rows.append(record)
+                    lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DatasetError(
+            f"{path}: line {reader.line_num}: cannot read as CSV ({exc}); shorten or correct the field"
+        ) from None
+    if header is None:
         raise DatasetError(
             f"{path}: the file is empty; write a header row with the model's columns, then one row per case"
         )
+    if not rows:
+        raise DatasetError(f"{path}: no data rows after the header; add one row per case to predict")
+    return header, rows, lines
+
+
+def _check_header(header: list[str], line: int, path: str | Path) -> list[str]:
+    """The header row, once its names are known distinct after normalisation."""
     first: dict[str, int] = {}
     for j, name in enumerate(header, start=1):
         try:
             norm = normalise_name(name)
         except DatasetError:
             raise DatasetError(
-                f"{path}: line 1, column {j}: the header name {shown(name)} has no letters or digits; name the column"
+                f"{path}: line {line}, column {j}: the header name {shown(name)} has no letters or digits; "
+                "name the column"
             ) from None
         if norm in first:
             raise DatasetError(
-                f"{path}: line 1, column {j}: {shown(name)} is the same column as column {first[norm]} "
-                f"({header[first[norm] - 1]!r}) once names are normalised to {norm!r}; keep one of them"
+                f"{path}: line {line}, column {j}: {shown(name)} is the same column as column {first[norm]} "
+                f"({shown(header[first[norm] - 1])}) once names are normalised to {norm!r}; keep one of them"
             )
         first[norm] = j
+    return header
 
 
-def _parse(text: str, path: str | Path) -> pd.DataFrame:
-    import pandas as pd
-
-    try:
-        raw = pd.read_csv(
-            io.StringIO(text), dtype=str, skipinitialspace=True, na_values=_NA_MARKERS, keep_default_na=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else exc.__class__.__name__
-        raise DatasetError(
-            f"{path}: cannot read as CSV with a header row ({detail}); check quotes and commas"
-        ) from None
-    if raw.empty:
-        raise DatasetError(f"{path}: no data rows after the header; add one row per case to predict")
-    return raw
-
-
-def _line_of(text: str, row: int) -> int:
-    """The 1-based line where data row ``row`` (0-based, blank lines skipped) starts."""
-    reader = csv.reader(io.StringIO(text))
-    seen = -2  # the header is row -1
-    start = 1
-    for record in reader:
-        if record:
-            seen += 1
-            if seen == row:
-                return start
-        start = reader.line_num + 1
-    return row + 2
-
-
-def _numeric(s: pd.Series, col: Column, text: str, path: str | Path) -> pd.Series:
+def _numeric(s: pd.Series, col: Column, lines: list[int], path: str | Path) -> pd.Series:
     import numpy as np
     import pandas as pd
 
@@ -183,13 +182,13 @@ def _numeric(s: pd.Series, col: Column, text: str, path: str | Path) -> pd.Serie
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
         raise DatasetError(
-            f"{path}: line {_line_of(text, i)}, column {col.name!r}: {shown(s.iloc[i])} is not a finite number; "
+            f"{path}: line {lines[i]}, column {col.name!r}: {shown(s.iloc[i])} is not a finite number; "
             "write a number such as 40, or leave the cell empty (or '?') when the value is missing"
         )
     return num
 
 
-def _categorical(s: pd.Series, col: Column, text: str, path: str | Path, warn: Warn) -> Any:
+def _categorical(s: pd.Series, col: Column, lines: list[int], path: str | Path, warn: Warn) -> Any:
     import pandas as pd
 
     from snas._util import level_codes
@@ -199,7 +198,7 @@ def _categorical(s: pd.Series, col: Column, text: str, path: str | Path, warn: W
     if unknown.any():
         i = int(unknown.nonzero()[0][0])
         warn(
-            f"{path}: line {_line_of(text, i)}, column {col.name!r}: unknown level {shown(s.iloc[i])} "
+            f"{path}: line {lines[i]}, column {col.name!r}: unknown level {shown(s.iloc[i])} "
             f"is treated as missing ({int(unknown.sum())} row(s))"
         )
     dtype = pd.CategoricalDtype(list(col.levels), ordered=col.kind == "ordinal")

@@ -13,7 +13,7 @@ can name line and column.
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,7 +27,17 @@ from yaml.resolver import Resolver
 
 from snas._limits import MAX_FILE_BYTES, MAX_INT_DIGITS, MAX_YAML_DEPTH
 
-__all__ = ["TEXT_HINT", "Located", "SnasLoader", "YamlDocument", "read_text_file", "read_yaml", "shown", "type_name"]
+__all__ = [
+    "TEXT_HINT",
+    "Located",
+    "SnasLoader",
+    "YamlDocument",
+    "read_text_file",
+    "read_yaml",
+    "shown",
+    "type_name",
+    "unknown_key",
+]
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _CONTEXT_WIDTH = 100  # characters of the source line shown above a caret
@@ -171,9 +181,13 @@ class YamlDocument:
             raise _make_error(error_type, _too_large(len(text.encode("utf-8", "surrogatepass"))), path, None, None, "")
         self.node, self.data = _parse(text, path, error_type, loader or _loader_class())
 
-    def locate(self, *keys: str | int) -> Located | None:
-        """Position of the value at ``keys`` (mapping keys / sequence indices), if present."""
+    def locate(self, *keys: str | int, key: bool = False) -> Located | None:
+        """Position of the value at ``keys`` (mapping keys / sequence indices), if present;
+        with ``key=True`` the position of the last key itself (for "unknown key" messages)."""
         node = self.scalar_node(*keys)
+        if key and keys and node is not None:
+            parent = self.scalar_node(*keys[:-1])
+            node = next((k for k, v in getattr(parent, "value", ()) if v is node), node)
         if node is None:
             return None
         return Located(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -205,11 +219,9 @@ def _parse(text: str, path: str | None, error_type: type[Exception], loader_clas
         raise _make_error(error_type, str(exc.problem), path, line, col, text) from None
     except yaml.MarkedYAMLError as exc:
         line, col = _mark_position(exc.problem_mark or exc.context_mark)
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = f"{exc.problem or exc.context or 'invalid YAML'}; {_hint(str(exc))}"
         if "found another document" in problem:
             problem = "a file holds one YAML document; remove the second '---' and what follows it"
-        if "could not determine a constructor" in str(exc):
-            problem = f"{problem}; YAML tags that build objects are not allowed in snas files (remove the '!!' tag)"
         raise _make_error(error_type, f"invalid YAML: {problem}", path, line, col, text) from None
     except yaml.reader.ReaderError as exc:
         idx = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
@@ -223,6 +235,28 @@ def _parse(text: str, path: str | None, error_type: type[Exception], loader_clas
             loader.dispose()
 
 
+_YAML_HINTS = (
+    (
+        "could not determine a constructor",
+        "YAML tags that build objects are not allowed in snas files (remove the '!' tag)",
+    ),
+    ("tab", "indent with spaces, not tabs"),
+    ("end of stream", "close the quote or bracket opened earlier"),
+    ("quoted scalar", "close the quote"),
+    ("could not find expected ':'", "write 'key: value' on one line (keys are at most 1,024 characters)"),
+    ("did not find expected", "check the indentation, quotes and commas on this line and the one before"),
+    ("mapping values are not allowed", "put text that contains ': ' in quotes"),
+    ("expected <block end>", "check the indentation of this line"),
+    ("unhashable key", "a key must be plain text"),
+    ("nesting depth", "flatten the structure"),
+)
+
+
+def _hint(problem: str) -> str:
+    """What to do about a PyYAML / libyaml syntax error."""
+    return next((h for key, h in _YAML_HINTS if key in problem), "check the YAML syntax (quotes, colons, indentation)")
+
+
 def _mark_position(mark: Any) -> tuple[int | None, int | None]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
@@ -231,6 +265,14 @@ def shown(value: Any, limit: int = 60) -> str:
     """``repr(value)`` cut to about ``limit`` characters, for messages (a key may be 100 KB long)."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def unknown_key(key: Any, allowed: Sequence[str], where: str = "") -> str:
+    """``unknown key 'x' in a rule. Did you mean 'y'?`` — or the allowed keys when nothing is close."""
+    from snas._util import did_you_mean
+
+    hint = did_you_mean(str(key), allowed)
+    return f"unknown key {shown(key)}{where}.{hint or ' Allowed: ' + ', '.join(allowed)}"
 
 
 TEXT_HINT = "write it as text (in quotes if it looks like a number, a date or yes/no)"

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from snas._util import did_you_mean, sha256_file
-from snas._yaml import TEXT_HINT, YamlDocument, read_yaml, shown, type_name
+from snas._util import sha256_file
+from snas._yaml import TEXT_HINT, YamlDocument, read_yaml, type_name, unknown_key
 from snas.audit._sections import SECTIONS
 from snas.exceptions import ConfigError
 
@@ -43,13 +43,13 @@ def load_documentation(path: str | Path | None) -> tuple[dict[str, Any], str | N
         return {}, None
     doc = read_yaml(path, ConfigError)
 
-    def fail(msg: str, *keys: str | int) -> ConfigError:
-        loc = doc.locate(*keys) if keys else None
+    def fail(msg: str, *keys: str | int, key: bool = False) -> ConfigError:
+        loc = doc.locate(*keys, key=key) if keys else None
         return ConfigError(f"{loc or path}: {msg}")
 
     data = doc.data
     if not isinstance(data, dict) or data.get("snas_documentation") != 1 or data.get("snas_documentation") is True:
-        raise fail("a documentation file starts with 'snas_documentation: 1'")
+        raise fail("a documentation file must be a YAML mapping; write 'snas_documentation: 1' as its first line")
     _check_keys(data, fail)
     for field in DOCUMENTATION_FIELDS:
         if field != "approvals":
@@ -61,7 +61,7 @@ def load_documentation(path: str | Path | None) -> tuple[dict[str, Any], str | N
 def _check_keys(data: dict[Any, Any], fail: Fail) -> None:
     for k in data:
         if k not in _TOP:
-            raise fail(f"unknown field {shown(k)}.{did_you_mean(str(k), _TOP)} Fields: {', '.join(_TOP)}", k)
+            raise fail(unknown_key(k, _TOP).replace("unknown key", "unknown field", 1), k, key=True)
     for group in _GROUPS:
         sub = data.get(group)
         if sub is None:
@@ -71,7 +71,12 @@ def _check_keys(data: dict[Any, Any], fail: Fail) -> None:
             raise fail(f"'{group}' must be a mapping of {', '.join(allowed)}", group)
         for k in sub:
             if k not in allowed:
-                raise fail(f"unknown field '{group}.{k}'.{did_you_mean(str(k), allowed)}", group, k)
+                raise fail(
+                    unknown_key(k, allowed, f" in '{group}'").replace("unknown key", "unknown field", 1),
+                    group,
+                    k,
+                    key=True,
+                )
 
 
 def _check_field(doc: YamlDocument, field: str, fail: Fail) -> None:
@@ -118,9 +123,7 @@ def _approvals(value: Any, fail: Fail) -> list[dict[str, Any]]:
             raise fail("each approval is a mapping {role, name, date}", "approvals", i)
         for k, v in a.items():
             if k not in _APPROVAL_KEYS:
-                raise fail(
-                    f"unknown key {shown(k)} in an approval.{did_you_mean(str(k), _APPROVAL_KEYS)}", "approvals", i, k
-                )
+                raise fail(unknown_key(k, _APPROVAL_KEYS, " in an approval"), "approvals", i, k, key=True)
             if k == "date" and isinstance(v, dt.date):
                 continue
             _check_text(v, f"approvals[{i}].{k}", fail, "approvals", i, k)

@@ -10,14 +10,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from snas._util import did_you_mean
-from snas._yaml import TEXT_HINT, read_yaml, shown, type_name
+from snas._yaml import TEXT_HINT, read_yaml, shown, type_name, unknown_key
 from snas.datasets._schema import Column, Schema, normalise_name
 from snas.exceptions import DatasetError
 
 __all__ = ["DataFile", "Manifest", "find_manifest", "load_manifest"]
 
 _KINDS = ("numeric", "categorical", "ordinal")
-_TOP_KEYS = {
+_TOP_KEYS = (
     "snas_dataset",
     "name",
     "title",
@@ -30,7 +30,7 @@ _TOP_KEYS = {
     "target",
     "sensitive",
     "split",
-}
+)
 _FILE_KEYS = ("path", "url", "sha256", "skip_rows", "label_suffix", "package")
 _FORMAT_KEYS = ("header", "separator", "missing")
 _COLUMN_KEYS = ("name", "type", "levels", "integer", "unit", "description", "recode")
@@ -109,8 +109,8 @@ def load_manifest(name_or_path: str | os.PathLike[str]) -> Manifest:
     doc = read_yaml(path, DatasetError)
     where = str(path)
 
-    def fail(msg: str, *keys: str | int) -> DatasetError:
-        loc = doc.locate(*keys) if keys else None
+    def fail(msg: str, *keys: str | int, key: bool = False) -> DatasetError:
+        loc = doc.locate(*keys, key=key) if keys else None
         return DatasetError(f"{loc or where}: {msg}")
 
     d = _top(doc.data, fail)
@@ -139,15 +139,15 @@ Fail = Callable[..., DatasetError]
 
 def _top(d: Any, fail: Fail) -> dict[Any, Any]:
     if not isinstance(d, dict):
-        raise fail("a manifest must be a YAML mapping with 'snas_dataset: 1' at the top")
+        raise fail("a manifest must be a YAML mapping; write 'snas_dataset: 1' as its first line")
     if d.get("snas_dataset") != 1 or isinstance(d.get("snas_dataset"), bool):
         raise fail("missing or unsupported 'snas_dataset' version; write 'snas_dataset: 1'")
     for k in d:
         if k not in _TOP_KEYS:
-            raise fail(f"unknown key {shown(k)}.{did_you_mean(str(k), _TOP_KEYS)}", k)
+            raise fail(unknown_key(k, _TOP_KEYS), k, key=True)
     for k in ("name", "files", "columns", "target"):
         if k not in d:
-            raise fail(f"missing required key {shown(k)}")
+            raise fail(f"missing required key {shown(k)}; a manifest needs name, files, columns and target")
     if not _text(d, "name", fail):
         raise fail("'name' must be the dataset's name, such as census_income", "name")
     return d
@@ -179,9 +179,7 @@ def _file(role: str, spec: Any, fail: Fail) -> DataFile:
         raise fail(f"file {shown(role)} needs at least 'path' and 'sha256'", "files", role)
     for k in spec:
         if k not in _FILE_KEYS:
-            raise fail(
-                f"unknown key {shown(k)} in file {shown(role)}.{did_you_mean(str(k), _FILE_KEYS)}", "files", role, k
-            )
+            raise fail(unknown_key(k, _FILE_KEYS, f" in file {shown(role)}"), "files", role, k, key=True)
     for k in ("path", "sha256", "url", "label_suffix", "package"):
         _text(spec, k, fail, "files", role)
     rel = PurePosixPath(spec["path"])
@@ -218,7 +216,7 @@ def _format(fmt: Any, fail: Fail) -> dict[str, Any]:
         raise fail("'format' must be {header: true|false, separator: ',', missing: ['?']}", "format")
     for k in fmt:
         if k not in _FORMAT_KEYS:
-            raise fail(f"unknown key {shown(k)} in 'format'.{did_you_mean(str(k), _FORMAT_KEYS)}", "format", k)
+            raise fail(unknown_key(k, _FORMAT_KEYS, " in 'format'"), "format", k, key=True)
     header = fmt.get("header", False)
     if not isinstance(header, bool):
         raise fail(f"'format.header' must be true or false, got {type_name(header)}", "format", "header")
@@ -240,12 +238,16 @@ def _columns(spec: Any, fail: Fail) -> tuple[list[Column], dict[str, dict[str, s
     for i, c in enumerate(spec):
         col = _column(c, i, fail)
         if any(o.name == col.name for o in columns):
-            raise fail(f"two columns normalise to the same name {col.name!r}; rename one", "columns", i)
+            raise fail(f"two columns normalise to the same name {shown(col.name)}; rename one", "columns", i)
         columns.append(col)
         if c.get("recode") is not None:
             rc = c["recode"]
             if not isinstance(rc, dict) or not all(_label(k) and _label(v) for k, v in rc.items()):
-                raise fail(f"column {col.original!r}: 'recode' maps raw values to level names", "columns", i)
+                raise fail(
+                    f"column {shown(col.original)}: 'recode' must map raw values to level names ({{raw: level}})",
+                    "columns",
+                    i,
+                )
             recode[col.name] = {str(k): str(v) for k, v in rc.items()}
     return columns, recode
 
@@ -255,7 +257,7 @@ def _column(c: Any, i: int, fail: Fail) -> Column:
         raise fail("each column needs a 'name' and a 'type'", "columns", i)
     for k in c:
         if k not in _COLUMN_KEYS:
-            raise fail(f"unknown key {shown(k)} in a column.{did_you_mean(str(k), _COLUMN_KEYS)}", "columns", i, k)
+            raise fail(unknown_key(k, _COLUMN_KEYS, " in a column"), "columns", i, k, key=True)
     if not _label(c["name"]):
         raise fail(f"a column name must be text, got {type_name(c['name'])}", "columns", i, "name")
     name = str(c["name"])
@@ -274,7 +276,7 @@ def _column(c: Any, i: int, fail: Fail) -> Column:
     for k in ("unit", "description"):
         _text(c, k, fail, "columns", i)
     return Column(
-        name=normalise_name(name),
+        name=_norm(name, fail, "columns", i, "name"),
         original=name,
         kind=kind,
         levels=levels,
@@ -306,13 +308,9 @@ def _schema(d: dict[Any, Any], columns: list[Column], fail: Fail) -> Schema:
     tgt = d["target"]
     if not isinstance(tgt, dict) or not _label(tgt.get("column")) or not set(tgt) <= {"column", "positive"}:
         raise fail("'target' must be {column: NAME, positive: LABEL}", "target")
-    target = normalise_name(str(tgt["column"]))
+    target = _norm(tgt["column"], fail, "target", "column")
     if target not in names:
-        raise fail(
-            f"target column {shown(tgt['column'])} is not among the columns.{did_you_mean(target, names)}",
-            "target",
-            "column",
-        )
+        raise fail(_not_a_column("target column", tgt["column"], names), "target", "column")
     classes = next(c for c in columns if c.name == target).levels
     positive = tgt.get("positive")
     if positive is not None:
@@ -321,16 +319,31 @@ def _schema(d: dict[Any, Any], columns: list[Column], fail: Fail) -> Schema:
         positive = str(positive)
         if classes and positive not in classes:
             raise fail(
-                f"positive class {shown(positive)} is not a level of {target!r}: {list(classes)}", "target", "positive"
+                f"positive class {shown(positive)} is not a level of {target!r}; use one of {list(classes)}",
+                "target",
+                "positive",
             )
     sensitive_spec = d.get("sensitive") or []
     if not isinstance(sensitive_spec, list) or not all(_label(s) for s in sensitive_spec):
         raise fail("'sensitive' must be a list of column names", "sensitive")
-    sensitive = tuple(normalise_name(str(s)) for s in sensitive_spec)
+    sensitive = tuple(_norm(s, fail, "sensitive") for s in sensitive_spec)
     for s in sensitive:
         if s not in names:
-            raise fail(f"sensitive column {s!r} is not among the columns.{did_you_mean(s, names)}", "sensitive")
+            raise fail(_not_a_column("sensitive column", s, names), "sensitive")
     return Schema(columns=tuple(columns), target=target, classes=classes, positive=positive, sensitive=sensitive)
+
+
+def _norm(name: Any, fail: Fail, *keys: str | int) -> str:
+    """The normalised column name, or an error at ``keys`` for a name without letters or digits."""
+    try:
+        return normalise_name(str(name))
+    except DatasetError:
+        raise fail(f"column name {shown(name)} has no letters or digits; rename it", *keys) from None
+
+
+def _not_a_column(what: str, name: Any, names: list[str]) -> str:
+    hint = did_you_mean(str(name), names)
+    return f"{what} {shown(name)} is not among the columns.{hint or ' Columns: ' + ', '.join(names)}"
 
 
 def _split(spec: Any, files: dict[str, DataFile], fail: Fail) -> dict[str, Any]:
@@ -340,12 +353,15 @@ def _split(spec: Any, files: dict[str, DataFile], fail: Fail) -> dict[str, Any]:
         raise fail("'split' must be {train: ROLE, test: ROLE} or {train: ROLE, test_fraction: 0.3, seed: 0}", "split")
     for k in split:
         if k not in _SPLIT_KEYS:
-            raise fail(f"unknown key {shown(k)} in 'split'.{did_you_mean(str(k), _SPLIT_KEYS)}", "split", k)
+            raise fail(unknown_key(k, _SPLIT_KEYS, " in 'split'"), "split", k, key=True)
     split = {"train": "train", **split}
     for role_key in ("train", "test"):
         role = split.get(role_key)
         if (role is not None or role_key == "train") and (not isinstance(role, str) or role not in files):
-            raise fail(f"split {role_key!r} names file {shown(role)}, which is not under 'files'", "split")
+            raise fail(
+                f"split {role_key!r} names file {shown(role)}, which is not under 'files'; use one of {sorted(files)}",
+                "split",
+            )
     frac = split.get("test_fraction")
     if frac is not None and (isinstance(frac, bool) or not isinstance(frac, int | float) or not 0 < frac < 1):
         raise fail(

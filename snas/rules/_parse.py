@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from snas._limits import MAX_CONDITION_CHARS, MAX_CONDITION_DEPTH, MAX_ID_CHARS, MAX_RULES
 from snas._util import did_you_mean, sha256_bytes
-from snas._yaml import TEXT_HINT, YamlDocument, caret_context, read_text_file, shown, type_name
+from snas._yaml import TEXT_HINT, YamlDocument, caret_context, read_text_file, shown, type_name, unknown_key
 from snas.exceptions import RuleSyntaxError
 from snas.rules._tree import (
     FLIPPED_OP,
@@ -285,7 +285,7 @@ def parse_condition(text: str, *, _doc: YamlDocument | None = None, _node: Any =
         elif ch in "&|!~":
             hint = " (write 'and', 'or', 'not')"
         elif ch == ".":
-            hint = " (attribute access is not part of the rule language)"
+            hint = " (attribute access is not part of the rule language; write a feature name)"
         raise loc.error(f"unexpected character {ch!r}{hint}", pos) from None
     except UnexpectedEOF as exc:
         raise loc.error(f"unexpected end of the condition; expected {_expected(exc.expected)}", len(text)) from None
@@ -345,8 +345,8 @@ def parse_rules(text: str, path: str | os.PathLike[str] | None = None) -> RuleSe
 def _failer(doc: YamlDocument) -> Callable[..., RuleSyntaxError]:
     """``fail(message, *keys)``: a RuleSyntaxError at the value found under ``keys``."""
 
-    def fail(msg: str, *keys: str | int) -> RuleSyntaxError:
-        loc = doc.locate(*keys) if keys else None
+    def fail(msg: str, *keys: str | int, key: bool = False) -> RuleSyntaxError:
+        loc = doc.locate(*keys, key=key) if keys else None
         line, col = (loc.line, loc.column) if loc else (None, None)
         return RuleSyntaxError(msg, path=doc.path, line=line, column=col, context=caret_context(doc.text, line, col))
 
@@ -355,12 +355,12 @@ def _failer(doc: YamlDocument) -> Callable[..., RuleSyntaxError]:
 
 def _top(d: Any, fail: Callable[..., RuleSyntaxError]) -> dict[Any, Any]:
     if not isinstance(d, dict):
-        raise fail("a rule file is a YAML mapping that starts with 'snas_rules: 1'")
+        raise fail("a rule file must be a YAML mapping; write 'snas_rules: 1' as its first line, then 'rules:'")
     if d.get("snas_rules") != 1 or isinstance(d.get("snas_rules"), bool):
         raise fail("missing or unsupported 'snas_rules' version; write 'snas_rules: 1' at the top")
     for k in d:
         if k not in _TOP_KEYS:
-            raise fail(f"unknown key {shown(k)}.{did_you_mean(str(k), _TOP_KEYS)} Allowed: {', '.join(_TOP_KEYS)}", k)
+            raise fail(unknown_key(k, _TOP_KEYS), k, key=True)
     _text(d.get("description"), fail, "'description'", "description")
     return d
 
@@ -401,10 +401,10 @@ def _rule(r: Any, i: int, doc: YamlDocument, fail: Callable[..., RuleSyntaxError
         raise fail("each rule is a mapping with at least 'id', 'if' and 'then'", "rules", i)
     for k in r:
         if k not in _RULE_KEYS:
-            raise fail(f"unknown key {shown(k)} in a rule.{did_you_mean(str(k), _RULE_KEYS)}", "rules", i, k)
+            raise fail(unknown_key(k, _RULE_KEYS, " in a rule"), "rules", i, k, key=True)
     for k in ("id", "if", "then"):
         if k not in r:
-            raise fail(f"rule #{i + 1} lacks {shown(k)}", "rules", i)
+            raise fail(f"rule #{i + 1} lacks {shown(k)}; every rule needs id, if and then", "rules", i)
     rid = _rule_id(r["id"], i, fail, seen)
     cond, unless = _conditions(r, rid, i, doc, fail)
     head = r["then"]
@@ -439,7 +439,12 @@ def _rule_id(value: Any, i: int, fail: Callable[..., RuleSyntaxError], seen: dic
             "id",
         )
     if rid in seen:
-        raise fail(f"duplicate rule id {shown(rid)} (first used by rule #{seen[rid] + 1})", "rules", i, "id")
+        raise fail(
+            f"duplicate rule id {shown(rid)} (first used by rule #{seen[rid] + 1}); give each rule its own id",
+            "rules",
+            i,
+            "id",
+        )
     seen[rid] = i
     return rid
 
@@ -509,7 +514,7 @@ def _constraints(c: Any, fail: Any) -> Constraints:
         raise fail("'constraints' must be a mapping", "constraints")
     for k in c:
         if k not in _CONSTRAINT_KEYS:
-            raise fail(f"unknown constraint {shown(k)}.{did_you_mean(str(k), _CONSTRAINT_KEYS)}", "constraints", k)
+            raise fail(unknown_key(k, _CONSTRAINT_KEYS, " in 'constraints'"), "constraints", k, key=True)
     mono = c.get("monotonic") or {}
     if not isinstance(mono, dict) or any(k not in ("increasing", "decreasing") for k in mono):
         raise fail("'monotonic' must be {increasing: [...], decreasing: [...]}", "constraints", "monotonic")
@@ -517,7 +522,11 @@ def _constraints(c: Any, fail: Any) -> Constraints:
     dec = _names(mono.get("decreasing"), fail, "constraints", "monotonic", "decreasing")
     both = set(inc) & set(dec)
     if both:
-        raise fail(f"{sorted(both)} cannot be both increasing and decreasing", "constraints", "monotonic")
+        raise fail(
+            f"{sorted(both)} cannot be both increasing and decreasing; list each feature under one of them",
+            "constraints",
+            "monotonic",
+        )
     maxp = c.get("max_parameters")
     if maxp is not None and (isinstance(maxp, bool) or not isinstance(maxp, int) or maxp < 1):
         raise fail(f"max_parameters must be a positive integer, got {shown(maxp)}", "constraints", "max_parameters")

@@ -64,7 +64,9 @@ def import_prolog(
                 f"more than {MAX_RULES:,} class rules (MAX_RULES); import the knowledge base in parts"
             )
     if not rules:
-        raise RuleSyntaxError("no class rule with a body found", path=path)
+        raise RuleSyntaxError(
+            "no class rule with a body found; write clauses as class(V1, ..., Vn, label) :- body.", path=path
+        )
     target = schema.target if schema is not None else None
     return RuleSet(rules=tuple(rules), target=target, path=path, text=text, sha256=sha256_bytes(text.encode()))
 
@@ -160,7 +162,9 @@ class _Clause:
         tok = t.children[0]
         if t.data == "var":
             if str(tok) not in self.mapping:
-                raise self.error(f"variable {tok} is not an argument of the head", tok)
+                raise self.error(
+                    f"variable {tok} is not an argument of the head; add it to the head or use a constant", tok
+                )
             return "feature", self.mapping[str(tok)]
         if t.data == "number":
             value = number_value(str(tok))
@@ -187,7 +191,7 @@ class _Clause:
         if node.data == "not_":
             inner = self.build(node.children[0])
             if inner is None:
-                raise self.error("'\\+ true' can never hold")
+                raise self.error("'\\+ true' can never hold; remove the clause")
             return Not(inner)
         return self._compare(node)
 
@@ -203,4 +207,4 @@ class _Clause:
             return Compare(va, op, vb)  # type: ignore[arg-type]
         if kb == "feature" and ka == "value":
             return Compare(vb, FLIPPED_OP[op], va)  # type: ignore[arg-type]
-        raise self.error("each comparison needs one variable and one constant", op_tok)
+        raise self.error("each comparison needs one variable and one constant (Age > 30)", op_tok)
