@@ -343,7 +343,7 @@ def _norm(name: Any, fail: Fail, *keys: str | int) -> str:
 
 def _not_a_column(what: str, name: Any, names: list[str]) -> str:
     hint = did_you_mean(str(name), names)
-    return f"{what} {shown(name)} is not among the columns.{hint or ' Columns: ' + ', '.join(names)}"
+    return f"{what} {shown(name)} is not among the columns.{hint or ' Use one of: ' + ', '.join(names)}"
 
 
 def _split(spec: Any, files: dict[str, DataFile], fail: Fail) -> dict[str, Any]:

@@ -279,14 +279,7 @@ def parse_condition(text: str, *, _doc: YamlDocument | None = None, _node: Any =
     except UnexpectedCharacters as exc:
         pos = int(exc.pos_in_stream or 0)
         ch = text[pos] if pos < len(text) else ""
-        hint = ""
-        if ch == "=":
-            hint = " (write '==' to compare for equality)"
-        elif ch in "&|!~":
-            hint = " (write 'and', 'or', 'not')"
-        elif ch == ".":
-            hint = " (attribute access is not part of the rule language; write a feature name)"
-        raise loc.error(f"unexpected character {ch!r}{hint}", pos) from None
+        raise loc.error(f"unexpected character {ch!r}{_char_hint(ch)}", pos) from None
     except UnexpectedEOF as exc:
         raise loc.error(f"unexpected end of the condition; expected {_expected(exc.expected)}", len(text)) from None
     except UnexpectedToken as exc:
@@ -302,6 +295,22 @@ def parse_condition(text: str, *, _doc: YamlDocument | None = None, _node: Any =
             f"cannot parse the condition ({exc.__class__.__name__})", getattr(exc, "pos_in_stream", 0) or 0
         ) from None
     return _build(tree, loc)
+
+
+_CHAR_HINTS = {
+    "=": " (write '==' to compare for equality)",
+    ".": " (attribute access is not part of the rule language; write a feature name)",
+    '"': " (close the quoted text on the same line)",
+    "'": " (close the quoted text on the same line)",
+    "`": " (close the `quoted feature name`)",
+}
+
+
+def _char_hint(ch: str) -> str:
+    """What to write instead of a character the condition language does not have."""
+    if ch and ch in "&|!~":
+        return " (write 'and', 'or', 'not')"
+    return _CHAR_HINTS.get(ch, " (remove it; write text values in quotes)")
 
 
 def _expected(names: Any) -> str:

@@ -46,7 +46,7 @@ def _entries(text: str) -> list[int]:
 
 def _key_lines(text: str) -> list[int]:
     """Indices of lines that start a mapping entry (``key:`` not preceded by ``- ``)."""
-    return [i for i, line in enumerate(text.splitlines()) if re.match(r"^ *[a-z_]+:", line) and _whole(line)]
+    return [i for i, line in enumerate(text.splitlines()) if re.match(r"^ *[a-z_]+:(\s|$)", line) and _whole(line)]
 
 
 @st.composite
