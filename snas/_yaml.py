@@ -219,7 +219,8 @@ def _parse(text: str, path: str | None, error_type: type[Exception], loader_clas
         raise _make_error(error_type, str(exc.problem), path, line, col, text) from None
     except yaml.MarkedYAMLError as exc:
         line, col = _mark_position(exc.problem_mark or exc.context_mark)
-        problem = f"{exc.problem or exc.context or 'invalid YAML'}; {_hint(str(exc))}"
+        at = source_line(text, line)[col - 1 : col] if line and col else ""
+        problem = f"{exc.problem or exc.context or 'invalid YAML'}; {_hint(str(exc) if at != chr(9) else 'tab')}"
         if "found another document" in problem:
             problem = "a file holds one YAML document; remove the second '---' and what follows it"
         raise _make_error(error_type, f"invalid YAML: {problem}", path, line, col, text) from None
