@@ -152,16 +152,6 @@ def _build(tree: Any, loc: _Located) -> Condition:
     """Lark parse tree → condition tree, iteratively (hostile nesting cannot blow the stack)."""
     from lark import Tree
 
-    def value_of(node: Any) -> tuple[Any, Span]:
-        tok = node.children[0]
-        if node.data == "number":
-            return _number(tok, loc), loc.span(tok.start_pos)
-        return _string(tok), loc.span(tok.start_pos)
-
-    def feature_of(node: Any) -> tuple[str, Span]:
-        tok = node.children[0]
-        return _feature(tok, loc), loc.span(tok.start_pos)
-
     # post-order traversal with an explicit stack
     out: dict[int, Condition] = {}
     stack: list[tuple[Any, bool]] = [(tree, False)]
@@ -181,47 +171,52 @@ def _build(tree: Any, loc: _Located) -> Condition:
             out[id(node)] = cls(tuple(items))
         elif kind == "not_":
             out[id(node)] = Not(out.pop(id(node.children[0])))
-        elif kind == "compare":
-            (fname, fspan), op, (val, vspan) = (
-                feature_of(node.children[0]),
-                str(node.children[1]),
-                value_of(node.children[2]),
-            )
-            out[id(node)] = Compare(fname, op, val, fspan, vspan)  # type: ignore[arg-type]
-        elif kind == "compare_reversed":
-            (val, vspan), op, (fname, fspan) = (
-                value_of(node.children[0]),
-                str(node.children[1]),
-                feature_of(node.children[2]),
-            )
-            out[id(node)] = Compare(fname, FLIPPED_OP[op], val, fspan, vspan)  # type: ignore[arg-type]
-        elif kind == "between":
-            (lo, lspan), op1 = value_of(node.children[0]), str(node.children[1])
-            (fname, fspan), op2, (hi, hspan) = (
-                feature_of(node.children[2]),
-                str(node.children[3]),
-                value_of(node.children[4]),
-            )
-            if op1 not in ("<", "<=") or op2 not in ("<", "<="):
-                raise loc.error("a range must read 'low < feature < high' (with < or <=)", node.children[1].start_pos)
-            out[id(node)] = And(
-                (
-                    Compare(fname, FLIPPED_OP[op1], lo, fspan, lspan),  # type: ignore[arg-type]
-                    Compare(fname, op2, hi, fspan, hspan),  # type: ignore[arg-type]
-                )
-            )
-        elif kind in ("member", "not_member"):
-            fname, fspan = feature_of(node.children[0])
-            lst = node.children[-1]
-            pairs = [value_of(v) for v in lst.children if isinstance(v, Tree)]
-            if not pairs:
-                raise loc.error("an empty list: write at least one value inside [ ]", fspan_offset(node))
-            out[id(node)] = Member(
-                fname, tuple(p[0] for p in pairs), kind == "not_member", fspan, tuple(p[1] for p in pairs)
-            )
-        else:  # pragma: no cover - grammar and builder disagree
-            raise loc.error(f"internal: unexpected node {kind}", 0)
+        else:
+            out[id(node)] = _leaf(node, loc)
     return out[id(tree)]
+
+
+def _value_of(node: Any, loc: _Located) -> tuple[Any, Span]:
+    tok = node.children[0]
+    if node.data == "number":
+        return _number(tok, loc), loc.span(tok.start_pos)
+    return _string(tok), loc.span(tok.start_pos)
+
+
+def _feature_of(node: Any, loc: _Located) -> tuple[str, Span]:
+    tok = node.children[0]
+    return _feature(tok, loc), loc.span(tok.start_pos)
+
+
+def _leaf(node: Any, loc: _Located) -> Condition:
+    """A comparison, range or membership test of the parse tree."""
+    from lark import Tree
+
+    kind, ch = node.data, node.children
+    if kind == "compare":
+        (fname, fspan), (val, vspan) = _feature_of(ch[0], loc), _value_of(ch[2], loc)
+        return Compare(fname, str(ch[1]), val, fspan, vspan)  # type: ignore[arg-type]
+    if kind == "compare_reversed":
+        (val, vspan), (fname, fspan) = _value_of(ch[0], loc), _feature_of(ch[2], loc)
+        return Compare(fname, FLIPPED_OP[str(ch[1])], val, fspan, vspan)  # type: ignore[arg-type]
+    if kind == "between":
+        (lo, lspan), op1 = _value_of(ch[0], loc), str(ch[1])
+        (fname, fspan), op2, (hi, hspan) = _feature_of(ch[2], loc), str(ch[3]), _value_of(ch[4], loc)
+        if op1 not in ("<", "<=") or op2 not in ("<", "<="):
+            raise loc.error("a range must read 'low < feature < high' (with < or <=)", ch[1].start_pos)
+        return And(
+            (
+                Compare(fname, FLIPPED_OP[op1], lo, fspan, lspan),  # type: ignore[arg-type]
+                Compare(fname, op2, hi, fspan, hspan),  # type: ignore[arg-type]
+            )
+        )
+    if kind in ("member", "not_member"):
+        fname, fspan = _feature_of(ch[0], loc)
+        pairs = [_value_of(v, loc) for v in ch[-1].children if isinstance(v, Tree)]
+        if not pairs:
+            raise loc.error("an empty list: write at least one value inside [ ]", fspan_offset(node))
+        return Member(fname, tuple(p[0] for p in pairs), kind == "not_member", fspan, tuple(p[1] for p in pairs))
+    raise loc.error(f"internal: unexpected node {kind}", 0)  # pragma: no cover - grammar and builder disagree
 
 
 def fspan_offset(node: Any) -> int:
