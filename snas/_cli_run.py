@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -63,66 +62,19 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_input(path: str, clf: Any) -> Any:
-    import pandas as pd
-
-    from snas.datasets import normalise_name
-    from snas.exceptions import DatasetError
-
-    try:
-        frame = pd.read_csv(path, skipinitialspace=True, na_values=["?", ""], keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{path}: cannot read as CSV with a header row ({exc})") from None
-    frame = frame.rename(columns={c: normalise_name(c) for c in frame.columns})
-    expected = [
-        normalise_name(c)
-        for c in (clf.feature_names_in_ if getattr(clf, "feature_names_in_", None) is not None else [])
-    ]
-    missing = [c for c in expected if c not in frame.columns]
-    if missing:
-        raise DatasetError(f"{path}: missing column(s) {missing}; the model needs {expected}")
-    out = {}
-    for col in clf.schema_.features:
-        s = frame[col.name]
-        if col.kind == "numeric":
-            num = pd.to_numeric(s, errors="coerce")
-            bad = num.isna() & s.notna()
-            if bad.any():
-                i = int(bad.to_numpy().nonzero()[0][0])
-                raise DatasetError(f"{path}: line {i + 2}, column {col.name!r}: {s.iloc[i]!r} is not a number")
-            out[col.name] = num
-        else:
-            from snas._util import level_codes
-
-            codes = level_codes(s, list(col.levels))
-            unknown = (codes < 0) & s.notna().to_numpy()
-            if unknown.any():
-                i = int(unknown.nonzero()[0][0])
-                print(
-                    f"warning: {path}: line {i + 2}, column {col.name!r}: unknown level {s.iloc[i]!r} "
-                    "is treated as missing",
-                    file=sys.stderr,
-                )
-            dtype = pd.CategoricalDtype(list(col.levels), ordered=col.kind == "ordinal")
-            out[col.name] = pd.Categorical.from_codes(codes, dtype=dtype)
-    cols = list(clf.feature_names_in_) if getattr(clf, "feature_names_in_", None) is not None else list(out)
-    return pd.DataFrame(out).set_axis(cols, axis=1), frame
-
-
 def cmd_predict(args: argparse.Namespace) -> int:
-    import hashlib
-    import json
-    from datetime import datetime
-
     import numpy as np
 
+    from snas._prediction_input import decision_log_lines, read_prediction_csv, training_ranges
     from snas._util import atomic_write_text, sha256_file
     from snas.estimator import SNASClassifier
 
     run = Path(args.run)
     model_dir = run / "model" if (run / "model").is_dir() else run
     clf = SNASClassifier.load(model_dir)
-    X, raw = _read_input(args.data, clf)
+    X, raw = read_prediction_csv(
+        args.data, clf.schema_, getattr(clf, "feature_names_in_", None), training_ranges=training_ranges(clf)
+    )
     proba = clf.predict_proba(X)
     pred = clf.classes_[proba.argmax(1)]
     rule = clf.explain_rules(X)
@@ -139,26 +91,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     log_path = Path(args.log) if args.log else run / "decisions.jsonl"
     model_hash = sha256_file(model_dir / "model.safetensors")
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    lines = []
-    for i in range(len(X)):
-        row = X.iloc[i].to_dict()
-        digest = hashlib.sha256(json.dumps(row, sort_keys=True, default=str).encode()).hexdigest()
-        lines.append(
-            json.dumps(
-                {
-                    "time": now,
-                    "model_sha256": model_hash,
-                    "input_sha256": digest,
-                    "output": str(pred[i]),
-                    "probabilities": {str(c): round(float(proba[i, j]), 6) for j, c in enumerate(clf.classes_)},
-                    "deciding_rule": rule.iloc[i],
-                    "source": str(args.data),
-                    "row": i,
-                },
-                sort_keys=True,
-            )
-        )
+    lines = decision_log_lines(X, pred, proba, clf.classes_, rule, model_sha256=model_hash, source=str(args.data))
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "a", encoding="utf-8") as fh:  # append-only decision log (AI Act Art. 12)
         fh.write("\n".join(lines) + "\n")

@@ -115,15 +115,12 @@ def cmd_rules_import_prolog(args: argparse.Namespace) -> int:
     import yaml
 
     from snas._util import atomic_write_text
+    from snas._yaml import read_text_file
     from snas.datasets import load_manifest
     from snas.exceptions import RuleSyntaxError
     from snas.rules import import_prolog
 
-    try:
-        with open(args.file, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise RuleSyntaxError(f"cannot read the file ({exc.strerror})", path=args.file) from None
+    text = read_text_file(args.file, RuleSyntaxError)  # size limit, UTF-8, directories refused
     schema = load_manifest(args.dataset).schema if args.dataset else None
     rs = import_prolog(text, path=args.file, schema=schema, strength=args.strength)
     d = rs.to_dict()
@@ -304,6 +301,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except SNASError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # an output path that cannot be written: a usage error, not a crash
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}; check the path and its permissions", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

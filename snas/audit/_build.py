@@ -13,6 +13,7 @@ import numpy as np
 
 from snas._util import canonical_json, sha256_bytes, sha256_file
 from snas.audit import _evidence as E
+from snas.audit._documentation import load_documentation
 from snas.audit._report import SCHEMA_VERSION, AuditReport
 from snas.audit._sections import SECTIONS
 from snas.audit._stats import Bootstrap
@@ -30,18 +31,6 @@ LOG_SCHEMA = {
     "source": "input file",
     "row": "row number in the input",
 }
-
-
-def load_documentation(path: str | Path | None) -> tuple[dict[str, Any], str | None]:
-    """The human-written fields (``audit/*.yaml``) and their sha256 (None when absent)."""
-    if path is None or not Path(path).is_file():
-        return {}, None
-    from snas._yaml import read_yaml
-
-    doc = read_yaml(path, ConfigError).data or {}
-    if not isinstance(doc, dict) or doc.get("snas_documentation") != 1:
-        raise ConfigError(f"{path}: a documentation file starts with 'snas_documentation: 1'")
-    return doc, sha256_file(path)
 
 
 def _lookup(doc: dict[str, Any], dotted: str) -> Any:

@@ -114,6 +114,16 @@ class CheckReport:
         }
 
 
+def _suggest(word: str, choices: Any, what: str) -> str:
+    """' Did you mean ...?', or else the names to choose from (at most 20)."""
+    options = [str(c) for c in choices]
+    hint = did_you_mean(word, options)
+    if hint or not options:
+        return hint
+    more = ", …" if len(options) > 20 else ""
+    return f" Use one of the {what}: {', '.join(options[:20])}{more}"
+
+
 def _finding(rs: RuleSet, level: Level, code: str, msg: str, span: Span | None = None, **kw: Any) -> Finding:
     line, col = (span.line, span.column) if span else (None, None)
     return Finding(
@@ -151,7 +161,7 @@ def _check_names(rs: RuleSet, schema: Schema) -> list[Finding]:
                     "error",
                     "unknown-class",
                     f"rule {r.id!r}: 'then: {r.head}' is not a class "
-                    f"of {schema.target!r}.{did_you_mean(r.head, schema.classes)} Classes: "
+                    f"of {schema.target!r}.{did_you_mean(r.head, schema.classes)} Use one of the classes: "
                     f"{', '.join(schema.classes)}",
                     r.span,
                     rule=r.id,
@@ -178,7 +188,7 @@ def _check_names(rs: RuleSet, schema: Schema) -> list[Finding]:
                             rs,
                             "error",
                             "unknown-feature",
-                            f"rule {r.id!r}: unknown feature {a.feature!r}.{did_you_mean(a.feature, feats)}",
+                            f"rule {r.id!r}: unknown feature {a.feature!r}.{_suggest(a.feature, feats, 'features')}",
                             a.span,
                             rule=r.id,
                         )
@@ -232,7 +242,7 @@ def _check_names(rs: RuleSet, schema: Schema) -> list[Finding]:
                                 "error",
                                 "unknown-level",
                                 f"rule {r.id!r}: {v!r} is not a level "
-                                f"of {a.feature!r}.{did_you_mean(str(v), col.levels)}",
+                                f"of {a.feature!r}.{_suggest(str(v), col.levels, 'levels')}",
                                 sp,
                                 rule=r.id,
                             )
@@ -263,7 +273,7 @@ def _check_names(rs: RuleSet, schema: Schema) -> list[Finding]:
                         rs,
                         "error",
                         "unknown-feature",
-                        f"constraints.{name}: unknown feature {f!r}.{did_you_mean(f, feats)}",
+                        f"constraints.{name}: unknown feature {f!r}.{_suggest(f, feats, 'features')}",
                     )
                 )
             elif name.startswith("monotonic") and schema.column(f).kind == "categorical":

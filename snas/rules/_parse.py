@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from snas._limits import MAX_CONDITION_CHARS, MAX_CONDITION_DEPTH, MAX_ID_CHARS, MAX_RULES
 from snas._util import did_you_mean, sha256_bytes
-from snas._yaml import YamlDocument, caret_context
+from snas._yaml import TEXT_HINT, YamlDocument, caret_context, read_text_file, shown, type_name, unknown_key
 from snas.exceptions import RuleSyntaxError
 from snas.rules._tree import (
     FLIPPED_OP,
@@ -29,8 +31,7 @@ from snas.rules._tree import (
 __all__ = ["KEYWORDS", "load_rules", "parse_condition", "parse_rules"]
 
 KEYWORDS = frozenset({"and", "or", "not", "in"})
-MAX_CONDITION_CHARS = 4000
-MAX_DEPTH = 64
+Strength = Literal["hard", "soft"]
 MAX_ABS_NUMBER = 10**15
 _NUMBER = re.compile(r"[+-]?(?P<int>\d*)(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[+-]?\d+))?")
 _RULE_KEYS = ("id", "if", "unless", "then", "strength", "weight", "priority", "rationale", "source")
@@ -104,21 +105,29 @@ class _Located:
         return RuleSyntaxError(message, path=None, line=line, column=col, context=ctx)
 
 
-def _number(token: Any, loc: _Located) -> Fraction:
-    text = str(token)
+def number_value(text: str) -> Fraction | str:
+    """The exact value of a number token, or the message saying why it is out of range.
+
+    Checked before ``Fraction`` sees the text: ``1e999999999`` would build a billion-digit integer.
+    """
     m = _NUMBER.fullmatch(text)
     digits = len((m.group("int") or "") + (m.group("frac") or "")) if m else len(text)
     exp_text = (m.group("exp") if m else None) or "0"
     exp = int(exp_text) if len(exp_text) < 6 else 10**6
     if digits > 30 or abs(exp) > 30:
-        raise loc.error(
-            f"number {text[:20]}{'…' if len(text) > 20 else ''} is out of range "
-            f"(at most 30 digits and |exponent| ≤ 30)",
-            token.start_pos,
+        return (
+            f"number {text[:20]}{'…' if len(text) > 20 else ''} is out of range (at most 30 digits and |exponent| ≤ 30)"
         )
     value = Fraction(text)
     if abs(value) > MAX_ABS_NUMBER:
-        raise loc.error(f"number {text} is out of range (|x| ≤ 1e15)", token.start_pos)
+        return f"number {text} is out of range (|x| ≤ 1e15)"
+    return value
+
+
+def _number(token: Any, loc: _Located) -> Fraction:
+    value = number_value(str(token))
+    if isinstance(value, str):
+        raise loc.error(value, token.start_pos)
     return value
 
 
@@ -143,16 +152,6 @@ def _build(tree: Any, loc: _Located) -> Condition:
     """Lark parse tree → condition tree, iteratively (hostile nesting cannot blow the stack)."""
     from lark import Tree
 
-    def value_of(node: Any) -> tuple[Any, Span]:
-        tok = node.children[0]
-        if node.data == "number":
-            return _number(tok, loc), loc.span(tok.start_pos)
-        return _string(tok), loc.span(tok.start_pos)
-
-    def feature_of(node: Any) -> tuple[str, Span]:
-        tok = node.children[0]
-        return _feature(tok, loc), loc.span(tok.start_pos)
-
     # post-order traversal with an explicit stack
     out: dict[int, Condition] = {}
     stack: list[tuple[Any, bool]] = [(tree, False)]
@@ -172,47 +171,52 @@ def _build(tree: Any, loc: _Located) -> Condition:
             out[id(node)] = cls(tuple(items))
         elif kind == "not_":
             out[id(node)] = Not(out.pop(id(node.children[0])))
-        elif kind == "compare":
-            (fname, fspan), op, (val, vspan) = (
-                feature_of(node.children[0]),
-                str(node.children[1]),
-                value_of(node.children[2]),
-            )
-            out[id(node)] = Compare(fname, op, val, fspan, vspan)  # type: ignore[arg-type]
-        elif kind == "compare_reversed":
-            (val, vspan), op, (fname, fspan) = (
-                value_of(node.children[0]),
-                str(node.children[1]),
-                feature_of(node.children[2]),
-            )
-            out[id(node)] = Compare(fname, FLIPPED_OP[op], val, fspan, vspan)  # type: ignore[arg-type]
-        elif kind == "between":
-            (lo, lspan), op1 = value_of(node.children[0]), str(node.children[1])
-            (fname, fspan), op2, (hi, hspan) = (
-                feature_of(node.children[2]),
-                str(node.children[3]),
-                value_of(node.children[4]),
-            )
-            if op1 not in ("<", "<=") or op2 not in ("<", "<="):
-                raise loc.error("a range must read 'low < feature < high' (with < or <=)", node.children[1].start_pos)
-            out[id(node)] = And(
-                (
-                    Compare(fname, FLIPPED_OP[op1], lo, fspan, lspan),  # type: ignore[arg-type]
-                    Compare(fname, op2, hi, fspan, hspan),  # type: ignore[arg-type]
-                )
-            )
-        elif kind in ("member", "not_member"):
-            fname, fspan = feature_of(node.children[0])
-            lst = node.children[-1]
-            pairs = [value_of(v) for v in lst.children if isinstance(v, Tree)]
-            if not pairs:
-                raise loc.error("an empty list: write at least one value inside [ ]", fspan_offset(node))
-            out[id(node)] = Member(
-                fname, tuple(p[0] for p in pairs), kind == "not_member", fspan, tuple(p[1] for p in pairs)
-            )
-        else:  # pragma: no cover - grammar and builder disagree
-            raise loc.error(f"internal: unexpected node {kind}", 0)
+        else:
+            out[id(node)] = _leaf(node, loc)
     return out[id(tree)]
+
+
+def _value_of(node: Any, loc: _Located) -> tuple[Any, Span]:
+    tok = node.children[0]
+    if node.data == "number":
+        return _number(tok, loc), loc.span(tok.start_pos)
+    return _string(tok), loc.span(tok.start_pos)
+
+
+def _feature_of(node: Any, loc: _Located) -> tuple[str, Span]:
+    tok = node.children[0]
+    return _feature(tok, loc), loc.span(tok.start_pos)
+
+
+def _leaf(node: Any, loc: _Located) -> Condition:
+    """A comparison, range or membership test of the parse tree."""
+    from lark import Tree
+
+    kind, ch = node.data, node.children
+    if kind == "compare":
+        (fname, fspan), (val, vspan) = _feature_of(ch[0], loc), _value_of(ch[2], loc)
+        return Compare(fname, str(ch[1]), val, fspan, vspan)  # type: ignore[arg-type]
+    if kind == "compare_reversed":
+        (val, vspan), (fname, fspan) = _value_of(ch[0], loc), _feature_of(ch[2], loc)
+        return Compare(fname, FLIPPED_OP[str(ch[1])], val, fspan, vspan)  # type: ignore[arg-type]
+    if kind == "between":
+        (lo, lspan), op1 = _value_of(ch[0], loc), str(ch[1])
+        (fname, fspan), op2, (hi, hspan) = _feature_of(ch[2], loc), str(ch[3]), _value_of(ch[4], loc)
+        if op1 not in ("<", "<=") or op2 not in ("<", "<="):
+            raise loc.error("a range must read 'low < feature < high' (with < or <=)", ch[1].start_pos)
+        return And(
+            (
+                Compare(fname, FLIPPED_OP[op1], lo, fspan, lspan),  # type: ignore[arg-type]
+                Compare(fname, op2, hi, fspan, hspan),  # type: ignore[arg-type]
+            )
+        )
+    if kind in ("member", "not_member"):
+        fname, fspan = _feature_of(ch[0], loc)
+        pairs = [_value_of(v, loc) for v in ch[-1].children if isinstance(v, Tree)]
+        if not pairs:
+            raise loc.error("an empty list: write at least one value inside [ ]", fspan_offset(node))
+        return Member(fname, tuple(p[0] for p in pairs), kind == "not_member", fspan, tuple(p[1] for p in pairs))
+    raise loc.error(f"internal: unexpected node {kind}", 0)  # pragma: no cover - grammar and builder disagree
 
 
 def fspan_offset(node: Any) -> int:
@@ -256,22 +260,21 @@ def parse_condition(text: str, *, _doc: YamlDocument | None = None, _node: Any =
     if not isinstance(text, str) or not text.strip():
         raise loc.error("empty condition: write a comparison such as 'age >= 21'", 0)
     if len(text) > MAX_CONDITION_CHARS:
-        raise loc.error(f"condition longer than {MAX_CONDITION_CHARS} characters; split the rule", 0)
-    if _depth_ok(text) > MAX_DEPTH or text.count("not") > MAX_DEPTH * 4:
-        raise loc.error(f"condition nested deeper than {MAX_DEPTH} levels; simplify it", 0)
+        raise loc.error(
+            f"a condition of {len(text):,} characters; at most {MAX_CONDITION_CHARS:,} (MAX_CONDITION_CHARS) — "
+            "split it into several rules",
+            0,
+        )
+    if _depth_ok(text) > MAX_CONDITION_DEPTH or text.count("not") > MAX_CONDITION_DEPTH * 4:
+        raise loc.error(
+            f"condition nested deeper than {MAX_CONDITION_DEPTH} levels (MAX_CONDITION_DEPTH); simplify it", 0
+        )
     try:
         tree = _parser().parse(text)
     except UnexpectedCharacters as exc:
         pos = int(exc.pos_in_stream or 0)
         ch = text[pos] if pos < len(text) else ""
-        hint = ""
-        if ch == "=":
-            hint = " (write '==' to compare for equality)"
-        elif ch in "&|!~":
-            hint = " (write 'and', 'or', 'not')"
-        elif ch == ".":
-            hint = " (attribute access is not part of the rule language)"
-        raise loc.error(f"unexpected character {ch!r}{hint}", pos) from None
+        raise loc.error(f"unexpected character {ch!r}{_char_hint(ch)}", pos) from None
     except UnexpectedEOF as exc:
         raise loc.error(f"unexpected end of the condition; expected {_expected(exc.expected)}", len(text)) from None
     except UnexpectedToken as exc:
@@ -289,6 +292,22 @@ def parse_condition(text: str, *, _doc: YamlDocument | None = None, _node: Any =
     return _build(tree, loc)
 
 
+_CHAR_HINTS = {
+    "=": " (write '==' to compare for equality)",
+    ".": " (attribute access is not part of the rule language; write a feature name)",
+    '"': " (close the quoted text on the same line)",
+    "'": " (close the quoted text on the same line)",
+    "`": " (close the `quoted feature name`)",
+}
+
+
+def _char_hint(ch: str) -> str:
+    """What to write instead of a character the condition language does not have."""
+    if ch and ch in "&|!~":
+        return " (write 'and', 'or', 'not')"
+    return _CHAR_HINTS.get(ch, " (remove it; write text values in quotes)")
+
+
 def _expected(names: Any) -> str:
     labels = sorted({_TERMINAL_NAMES.get(n, n.lower()) for n in names})
     return ", ".join(labels[:6]) if labels else "something else"
@@ -298,120 +317,190 @@ def parse_rules(text: str, path: str | os.PathLike[str] | None = None) -> RuleSe
     """Parse the text of a rule file (``snas_rules: 1``) into a :class:`RuleSet`."""
     spath = None if path is None else str(path)
     doc = YamlDocument(text, spath, RuleSyntaxError)
-    d = doc.data
-
-    def fail(msg: str, *keys: str | int) -> RuleSyntaxError:
-        loc = doc.locate(*keys) if keys else None
-        line, col = (loc.line, loc.column) if loc else (None, None)
-        return RuleSyntaxError(msg, path=spath, line=line, column=col, context=caret_context(text, line, col))
-
-    if not isinstance(d, dict):
-        raise fail("a rule file is a YAML mapping that starts with 'snas_rules: 1'")
-    if d.get("snas_rules") != 1:
-        raise fail("missing or unsupported 'snas_rules' version; write 'snas_rules: 1' at the top")
-    for k in d:
-        if k not in _TOP_KEYS:
-            raise fail(f"unknown key {k!r}.{did_you_mean(str(k), _TOP_KEYS)} Allowed: {', '.join(_TOP_KEYS)}", k)
-    target = positive = None
-    if "target" in d:
-        t = d["target"]
-        if isinstance(t, str):
-            target = t
-        elif isinstance(t, dict) and "column" in t:
-            target, positive = str(t["column"]), (None if t.get("positive") is None else str(t["positive"]))
-        else:
-            raise fail("'target' must be a column name or {column: NAME, positive: LABEL}", "target")
+    fail = _failer(doc)
+    d = _top(doc.data, fail)
+    target, positive = _target(d, fail)
     raw_rules = d.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
         raise fail(
             "'rules' must be a non-empty list of rules (each with id, if, then)", *(("rules",) if "rules" in d else ())
         )
-
-    rules: list[Rule] = []
-    seen: dict[str, int] = {}
-    for i, r in enumerate(raw_rules):
-        if not isinstance(r, dict):
-            raise fail("each rule is a mapping with at least 'id', 'if' and 'then'", "rules", i)
-        for k in r:
-            if k not in _RULE_KEYS:
-                raise fail(f"unknown key {k!r} in a rule.{did_you_mean(str(k), _RULE_KEYS)}", "rules", i, k)
-        for k in ("id", "if", "then"):
-            if k not in r:
-                raise fail(f"rule #{i + 1} lacks {k!r}", "rules", i)
-        rid = str(r["id"])
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", rid):
-            raise fail(
-                f"rule id {rid!r} must start with a letter or digit and use only letters, digits, '-', '_', '.'",
-                "rules",
-                i,
-                "id",
-            )
-        if rid in seen:
-            raise fail(f"duplicate rule id {rid!r} (first used by rule #{seen[rid] + 1})", "rules", i, "id")
-        seen[rid] = i
-        if not isinstance(r["if"], str):
-            raise fail(f"rule {rid!r}: 'if' must be a condition written as text", "rules", i, "if")
-        cond = parse_condition(r["if"], _doc=doc, _node=doc.scalar_node("rules", i, "if"))
-        unless = None
-        if r.get("unless") is not None:
-            if not isinstance(r["unless"], str):
-                raise fail(f"rule {rid!r}: 'unless' must be a condition written as text", "rules", i, "unless")
-            unless = parse_condition(r["unless"], _doc=doc, _node=doc.scalar_node("rules", i, "unless"))
-        head = r["then"]
-        if isinstance(head, bool) or not isinstance(head, (str, int)):
-            raise fail(f"rule {rid!r}: 'then' must be a class label such as \">50K\"", "rules", i, "then")
-        strength = r.get("strength", "soft")
-        if strength not in ("hard", "soft"):
-            raise fail(
-                f"rule {rid!r}: strength must be 'hard' or 'soft', got {strength!r}."
-                f"{did_you_mean(str(strength), ('hard', 'soft'))}",
-                "rules",
-                i,
-                "strength",
-            )
-        weight = r.get("weight", 1.0)
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < float(weight) <= 1000:
-            raise fail(f"rule {rid!r}: weight must be a number in (0, 1000], got {weight!r}", "rules", i, "weight")
-        if strength == "hard" and "weight" in r:
-            raise fail(
-                f"rule {rid!r}: a hard rule is enforced exactly and takes no weight; remove 'weight' or make it soft",
-                "rules",
-                i,
-                "weight",
-            )
-        priority = r.get("priority")
-        if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
-            raise fail(
-                f"rule {rid!r}: priority must be an integer (lower wins), got {priority!r}", "rules", i, "priority"
-            )
-        rloc = doc.locate("rules", i)
-        rules.append(
-            Rule(
-                id=rid,
-                condition=cond,
-                head=str(head),
-                strength=strength,
-                unless=unless,
-                weight=float(weight),
-                priority=priority,
-                rationale=str(r.get("rationale", "") or "").strip(),
-                source=str(r.get("source", "") or "").strip(),
-                if_text=r["if"].strip(),
-                unless_text=(r.get("unless") or "").strip(),
-                span=Span(rloc.line, rloc.column) if rloc else Span(),
-            )
+    if len(raw_rules) > MAX_RULES:
+        raise fail(
+            f"{len(raw_rules):,} rules; a rule file holds at most {MAX_RULES:,} (MAX_RULES) — "
+            "merge rules with the same conclusion ('or') or keep the ones the domain needs",
+            "rules",
         )
-    constraints = _constraints(d.get("constraints"), fail)
+    seen: dict[str, int] = {}
+    rules = [_rule(r, i, doc, fail, seen) for i, r in enumerate(raw_rules)]
+    dataset = _text(d.get("dataset"), fail, "'dataset'", "dataset")
     return RuleSet(
         rules=tuple(rules),
         target=target,
         positive=positive,
-        dataset=None if d.get("dataset") is None else str(d["dataset"]),
-        constraints=constraints,
+        dataset=dataset or None,
+        constraints=_constraints(d.get("constraints"), fail),
         path=spath,
         text=text,
         sha256=sha256_bytes(text.encode("utf-8")),
     )
+
+
+def _failer(doc: YamlDocument) -> Callable[..., RuleSyntaxError]:
+    """``fail(message, *keys)``: a RuleSyntaxError at the value found under ``keys``."""
+
+    def fail(msg: str, *keys: str | int, key: bool = False) -> RuleSyntaxError:
+        loc = doc.locate(*keys, key=key) if keys else None
+        line, col = (loc.line, loc.column) if loc else (None, None)
+        return RuleSyntaxError(msg, path=doc.path, line=line, column=col, context=caret_context(doc.text, line, col))
+
+    return fail
+
+
+def _top(d: Any, fail: Callable[..., RuleSyntaxError]) -> dict[Any, Any]:
+    if not isinstance(d, dict):
+        raise fail("a rule file must be a YAML mapping; write 'snas_rules: 1' as its first line, then 'rules:'")
+    if d.get("snas_rules") != 1 or isinstance(d.get("snas_rules"), bool):
+        raise fail("missing or unsupported 'snas_rules' version; write 'snas_rules: 1' at the top")
+    for k in d:
+        if k not in _TOP_KEYS:
+            raise fail(unknown_key(k, _TOP_KEYS), k, key=True)
+    _text(d.get("description"), fail, "'description'", "description")
+    return d
+
+
+def _target(d: dict[Any, Any], fail: Callable[..., RuleSyntaxError]) -> tuple[str | None, str | None]:
+    if "target" not in d:
+        return None, None
+    t = d["target"]
+    if _is_label(t):
+        return str(t), None
+    if isinstance(t, dict) and "column" in t and set(t) <= {"column", "positive"} and _is_label(t["column"]):
+        positive = t.get("positive")
+        if positive is not None and not _is_label(positive):
+            raise fail(
+                "'target.positive' must be a class label such as \">50K\" (text, in quotes)", "target", "positive"
+            )
+        return str(t["column"]), (None if positive is None else str(positive))
+    raise fail("'target' must be a column name or {column: NAME, positive: LABEL}", "target")
+
+
+def _is_label(value: Any) -> bool:
+    """Text or an integer: a column name or class label (not true/false, 1.10, a list ...)."""
+    return isinstance(value, str | int) and not isinstance(value, bool)
+
+
+def _text(value: Any, fail: Callable[..., RuleSyntaxError], what: str, *keys: str | int) -> str:
+    """A free-text field (rationale, source ...): a string or nothing, never a list or mapping."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise fail(f"{what} must be text, got {type_name(value)}; {TEXT_HINT}", *keys)
+    return value.strip()
+
+
+def _rule(r: Any, i: int, doc: YamlDocument, fail: Callable[..., RuleSyntaxError], seen: dict[str, int]) -> Rule:
+    """Rule #i of the file, validated."""
+    if not isinstance(r, dict):
+        raise fail("each rule is a mapping with at least 'id', 'if' and 'then'", "rules", i)
+    for k in r:
+        if k not in _RULE_KEYS:
+            raise fail(unknown_key(k, _RULE_KEYS, " in a rule"), "rules", i, k, key=True)
+    for k in ("id", "if", "then"):
+        if k not in r:
+            raise fail(f"rule #{i + 1} lacks {shown(k)}; every rule needs id, if and then", "rules", i)
+    rid = _rule_id(r["id"], i, fail, seen)
+    cond, unless = _conditions(r, rid, i, doc, fail)
+    head = r["then"]
+    if not _is_label(head):
+        raise fail(f"rule {shown(rid)}: 'then' must be a class label such as \">50K\"", "rules", i, "then")
+    strength, weight, priority = _strength(r, rid, i, fail)
+    rloc = doc.locate("rules", i)
+    return Rule(
+        id=rid,
+        condition=cond,
+        head=str(head),
+        strength=strength,
+        unless=unless,
+        weight=weight,
+        priority=priority,
+        rationale=_text(r.get("rationale"), fail, f"rule {shown(rid)}: 'rationale'", "rules", i, "rationale"),
+        source=_text(r.get("source"), fail, f"rule {shown(rid)}: 'source'", "rules", i, "source"),
+        if_text=r["if"].strip(),
+        unless_text=(r.get("unless") or "").strip(),
+        span=Span(rloc.line, rloc.column) if rloc else Span(),
+    )
+
+
+def _rule_id(value: Any, i: int, fail: Callable[..., RuleSyntaxError], seen: dict[str, int]) -> str:
+    rid = str(value) if _is_label(value) else ""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", rid) or len(rid) > MAX_ID_CHARS:
+        raise fail(
+            f"rule id {shown(value)} must start with a letter or digit and use only letters, digits, '-', '_', '.' "
+            f"(at most {MAX_ID_CHARS} characters)",
+            "rules",
+            i,
+            "id",
+        )
+    if rid in seen:
+        raise fail(
+            f"duplicate rule id {shown(rid)} (first used by rule #{seen[rid] + 1}); give each rule its own id",
+            "rules",
+            i,
+            "id",
+        )
+    seen[rid] = i
+    return rid
+
+
+def _conditions(
+    r: dict[Any, Any], rid: str, i: int, doc: YamlDocument, fail: Callable[..., RuleSyntaxError]
+) -> tuple[Condition, Condition | None]:
+    """The parsed ``if`` and ``unless`` conditions of one rule."""
+    if not isinstance(r["if"], str):
+        raise fail(f"rule {shown(rid)}: 'if' must be a condition written as text", "rules", i, "if")
+    cond = parse_condition(r["if"], _doc=doc, _node=doc.scalar_node("rules", i, "if"))
+    if r.get("unless") is None:
+        return cond, None
+    if not isinstance(r["unless"], str):
+        raise fail(f"rule {shown(rid)}: 'unless' must be a condition written as text", "rules", i, "unless")
+    return cond, parse_condition(r["unless"], _doc=doc, _node=doc.scalar_node("rules", i, "unless"))
+
+
+def _strength(
+    r: dict[Any, Any], rid: str, i: int, fail: Callable[..., RuleSyntaxError]
+) -> tuple[Strength, float, int | None]:
+    """(strength, weight, priority) of one rule."""
+    strength = r.get("strength", "soft")
+    if strength not in ("hard", "soft"):
+        raise fail(
+            f"rule {shown(rid)}: strength must be 'hard' or 'soft', got {shown(strength)}."
+            f"{did_you_mean(str(strength), ('hard', 'soft'))}",
+            "rules",
+            i,
+            "strength",
+        )
+    weight = r.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < float(weight) <= 1000:
+        raise fail(
+            f"rule {shown(rid)}: weight must be a number in (0, 1000], got {shown(weight)}", "rules", i, "weight"
+        )
+    if strength == "hard" and "weight" in r:
+        raise fail(
+            f"rule {shown(rid)}: a hard rule is enforced exactly and takes no weight; remove 'weight' or make it soft",
+            "rules",
+            i,
+            "weight",
+        )
+    priority = r.get("priority")
+    if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int)):
+        raise fail(
+            f"rule {shown(rid)}: priority must be an integer (lower wins), got {shown(priority)}",
+            "rules",
+            i,
+            "priority",
+        )
+    return strength, float(weight), priority
 
 
 def _names(value: Any, fail: Any, *keys: str) -> tuple[str, ...]:
@@ -429,7 +518,7 @@ def _constraints(c: Any, fail: Any) -> Constraints:
         raise fail("'constraints' must be a mapping", "constraints")
     for k in c:
         if k not in _CONSTRAINT_KEYS:
-            raise fail(f"unknown constraint {k!r}.{did_you_mean(str(k), _CONSTRAINT_KEYS)}", "constraints", k)
+            raise fail(unknown_key(k, _CONSTRAINT_KEYS, " in 'constraints'"), "constraints", k, key=True)
     mono = c.get("monotonic") or {}
     if not isinstance(mono, dict) or any(k not in ("increasing", "decreasing") for k in mono):
         raise fail("'monotonic' must be {increasing: [...], decreasing: [...]}", "constraints", "monotonic")
@@ -437,10 +526,14 @@ def _constraints(c: Any, fail: Any) -> Constraints:
     dec = _names(mono.get("decreasing"), fail, "constraints", "monotonic", "decreasing")
     both = set(inc) & set(dec)
     if both:
-        raise fail(f"{sorted(both)} cannot be both increasing and decreasing", "constraints", "monotonic")
+        raise fail(
+            f"{sorted(both)} cannot be both increasing and decreasing; list each feature under one of them",
+            "constraints",
+            "monotonic",
+        )
     maxp = c.get("max_parameters")
     if maxp is not None and (isinstance(maxp, bool) or not isinstance(maxp, int) or maxp < 1):
-        raise fail(f"max_parameters must be a positive integer, got {maxp!r}", "constraints", "max_parameters")
+        raise fail(f"max_parameters must be a positive integer, got {shown(maxp)}", "constraints", "max_parameters")
     return Constraints(
         monotonic_increasing=inc,
         monotonic_decreasing=dec,
@@ -459,14 +552,5 @@ def load_rules(path: str | os.PathLike[str]) -> RuleSet:
     >>> [r.id for r in rules.hard]  # doctest: +SKIP
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise RuleSyntaxError("rule file not found; check the path", path=str(p)) from None
-    except OSError as exc:
-        raise RuleSyntaxError(f"cannot read the rule file ({exc.strerror})", path=str(p)) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RuleSyntaxError(f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8", path=str(p)) from None
+    text = read_text_file(p, RuleSyntaxError)
     return parse_rules(text, p)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import functools
 import re
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from snas._limits import MAX_CONDITION_CHARS, MAX_CONDITION_DEPTH, MAX_RULES
 from snas._util import sha256_bytes
+from snas._yaml import caret_context
 from snas.exceptions import RuleSyntaxError
+from snas.rules._parse import number_value
 from snas.rules._tree import FLIPPED_OP, And, Compare, Condition, Not, Or, Rule, RuleSet, to_text
 
 if TYPE_CHECKING:
@@ -43,110 +47,164 @@ def import_prolog(
 
     Head variables map to features by position when ``schema`` has that many features,
     otherwise by name (``CapitalGain`` → ``capital_gain``). Clauses whose body is ``true``
-    (a default class) are skipped: the network learns the default.
+    (a default class) are skipped: the network learns the default. The result obeys the
+    rule-file limits (:mod:`snas._limits`), so the YAML written from it loads again.
     """
-    from fractions import Fraction
+    tree = _parse_kb(text, path)
+    feats = list(schema.feature_names) if schema is not None else []
+    rules: list[Rule] = []
+    for n, clause in enumerate(tree.children):
+        if clause.data == "fact":
+            continue
+        rule = _Clause(clause, feats, path).rule(n, strength)
+        if rule is not None:
+            rules.append(rule)
+        if len(rules) > MAX_RULES:
+            raise _Clause(clause, feats, path).error(
+                f"more than {MAX_RULES:,} class rules (MAX_RULES); import the knowledge base in parts"
+            )
+    if not rules:
+        raise RuleSyntaxError(
+            "no class rule with a body found; write clauses as class(V1, ..., Vn, label) :- body.", path=path
+        )
+    target = schema.target if schema is not None else None
+    return RuleSet(rules=tuple(rules), target=target, path=path, text=text, sha256=sha256_bytes(text.encode()))
 
-    from lark import Token, Tree
+
+def _parse_kb(text: str, path: str | None) -> Any:
     from lark.exceptions import UnexpectedInput
 
     try:
-        tree = _parser().parse(text)
+        return _parser().parse(text)
     except UnexpectedInput as exc:
         line, col = getattr(exc, "line", None), getattr(exc, "column", None)
-        ctx = exc.get_context(text) if hasattr(exc, "get_context") else ""
+        ctx = caret_context(text, line, col) if isinstance(line, int) and line > 0 else ""
         raise RuleSyntaxError(
-            f"cannot parse the Datalog rules ({exc.__class__.__name__})",
+            f"cannot parse the Datalog rules ({exc.__class__.__name__}); "
+            "write clauses as class(V1, ..., Vn, label) :- body.",
             path=path,
             line=line,
             column=col,
-            context=ctx.rstrip(),
+            context=ctx,
         ) from None
-    rules: list[Rule] = []
-    skipped = 0
-    for n, clause in enumerate(tree.children):
+
+
+def _chain(node: Any) -> list[Any]:
+    """The operands of a run of the same operator (``a, b, c`` parses as ``and(and(a, b), c)``)."""
+    from lark import Tree
+
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Tree) and n.data == node.data:
+            stack.extend(reversed(n.children))
+        else:
+            out.append(n)
+    return out
+
+
+class _Clause:
+    """One ``class(...) :- body.`` clause turned into a :class:`Rule`."""
+
+    def __init__(self, clause: Any, feats: list[str], path: str | None) -> None:
+        self.clause = clause
+        self.path = path
         head = clause.children[0]
-        terms = head.children[1:]
-        if clause.data == "fact":
-            continue
-        label_tok = terms[-1]
-        variables = [str(t.children[0]) for t in terms[:-1]]
-        feats = list(schema.feature_names) if schema is not None else []
-        mapping = {v: (feats[i] if len(feats) == len(variables) else _snake(v)) for i, v in enumerate(variables)}
+        self.name_tok = head.children[0]
+        self.terms = head.children[1:]
+        variables = [str(t.children[0]) for t in self.terms[:-1]]
+        by_position = len(feats) == len(variables)
+        self.mapping = {v: (feats[i] if by_position else _snake(v)) for i, v in enumerate(variables)}
 
-        def term(t: Tree, mapping: dict[str, str] = mapping) -> tuple[str, Any]:
-            tok = t.children[0]
-            if t.data == "var":
-                if str(tok) not in mapping:
-                    raise RuleSyntaxError(
-                        f"variable {tok} is not an argument of the head",
-                        path=path,
-                        line=getattr(tok, "line", None),
-                        column=getattr(tok, "column", None),
-                    )
-                return "feature", mapping[str(tok)]
-            if t.data == "number":
-                return "value", Fraction(str(tok))
-            if t.data == "qatom":
-                return "value", str(tok)[1:-1].replace("\\'", "'")
-            return "value", str(tok)
+    def error(self, message: str, tok: Any = None) -> RuleSyntaxError:
+        tok = tok if getattr(tok, "line", None) is not None else self.name_tok
+        return RuleSyntaxError(message, path=self.path, line=tok.line, column=tok.column)
 
-        def build(node: Tree | Token) -> Condition | None:
-            if isinstance(node, Token):  # TRUE
-                return None
-            if node.data == "true_":
-                return None
-            if node.data in ("and_", "or_"):
-                parts = [p for p in (build(c) for c in node.children) if p is not None]
-                if node.data == "or_" and len(parts) < len(node.children):
-                    return None  # "... ; true" is always true
-                if not parts:
-                    return None
-                return parts[0] if len(parts) == 1 else (And(tuple(parts)) if node.data == "and_" else Or(tuple(parts)))
-            if node.data == "not_":
-                inner = build(node.children[0])
-                if inner is None:
-                    raise RuleSyntaxError("'\\+ true' can never hold", path=path)
-                return Not(inner)
-            if node.data == "cmp":
-                a, op_tok, b = node.children
-                op = _OPS[str(op_tok)]
-            else:
-                op_tok, a, b = node.children
-                op = _OPS[str(op_tok)[1:-1]]
-            (ka, va), (kb, vb) = term(a), term(b)
-            if ka == "feature" and kb == "value":
-                return Compare(va, op, vb)  # type: ignore[arg-type]
-            if kb == "feature" and ka == "value":
-                return Compare(vb, FLIPPED_OP[op], va)  # type: ignore[arg-type]
-            tok = op_tok
-            raise RuleSyntaxError(
-                "each comparison needs one variable and one constant",
-                path=path,
-                line=getattr(tok, "line", None),
-                column=getattr(tok, "column", None),
-            )
-
-        cond = build(clause.children[1])
+    def rule(self, n: int, strength: str) -> Rule | None:
+        self._check_nesting()
+        cond = self.build(self.clause.children[1])
         if cond is None:
-            skipped += 1
-            continue
-        _, label = term(label_tok)
+            return None
+        _, label = self.term(self.terms[-1])
         if isinstance(label, Fraction):
             label = str(label.numerator) if label.denominator == 1 else str(float(label))
         text_cond = to_text(cond)
-        rules.append(
-            Rule(
-                id=f"clause-{n + 1}",
-                condition=cond,
-                head=str(label),
-                strength=strength,  # type: ignore[arg-type]
-                priority=n + 1,
-                if_text=text_cond,
-                source=f"imported from {path or 'Datalog'} (clause {n + 1})",
+        if len(text_cond) > MAX_CONDITION_CHARS:
+            raise self.error(
+                f"the body becomes a condition of {len(text_cond):,} characters; at most "
+                f"{MAX_CONDITION_CHARS:,} (MAX_CONDITION_CHARS) — split the clause"
             )
+        return Rule(
+            id=f"clause-{n + 1}",
+            condition=cond,
+            head=str(label),
+            strength=strength,  # type: ignore[arg-type]
+            priority=n + 1,
+            if_text=text_cond,
+            source=f"imported from {self.path or 'Datalog'} (clause {n + 1})",
         )
-    if not rules:
-        raise RuleSyntaxError("no class rule with a body found", path=path)
-    target = schema.target if schema is not None else None
-    return RuleSet(rules=tuple(rules), target=target, path=path, text=text, sha256=sha256_bytes(text.encode()))
+
+    def _check_nesting(self) -> None:
+        """Refuse bodies nested deeper than MAX_CONDITION_DEPTH before any recursion."""
+        from lark import Tree
+
+        stack = [(self.clause.children[1], 0, "")]
+        while stack:
+            node, depth, parent = stack.pop()
+            if not isinstance(node, Tree):
+                continue
+            depth += node.data == "not_" or (node.data in ("and_", "or_") and node.data != parent)
+            if depth > MAX_CONDITION_DEPTH:
+                raise self.error(f"the body is nested deeper than {MAX_CONDITION_DEPTH} levels; simplify it")
+            stack.extend((c, depth, node.data) for c in node.children)
+
+    def term(self, t: Any) -> tuple[str, Any]:
+        tok = t.children[0]
+        if t.data == "var":
+            if str(tok) not in self.mapping:
+                raise self.error(
+                    f"variable {tok} is not an argument of the head; add it to the head or use a constant", tok
+                )
+            return "feature", self.mapping[str(tok)]
+        if t.data == "number":
+            value = number_value(str(tok))
+            if isinstance(value, str):
+                raise self.error(value, tok)
+            return "value", value
+        if t.data == "qatom":
+            return "value", str(tok)[1:-1].replace("\\'", "'")
+        return "value", str(tok)
+
+    def build(self, node: Any) -> Condition | None:
+        from lark import Token
+
+        if isinstance(node, Token) or node.data == "true_":  # TRUE
+            return None
+        if node.data in ("and_", "or_"):
+            operands = _chain(node)
+            parts = [p for p in (self.build(c) for c in operands) if p is not None]
+            if node.data == "or_" and len(parts) < len(operands):
+                return None  # "... ; true" is always true
+            if not parts:
+                return None
+            return parts[0] if len(parts) == 1 else (And(tuple(parts)) if node.data == "and_" else Or(tuple(parts)))
+        if node.data == "not_":
+            inner = self.build(node.children[0])
+            if inner is None:
+                raise self.error("'\\+ true' can never hold; remove the clause")
+            return Not(inner)
+        return self._compare(node)
+
+    def _compare(self, node: Any) -> Condition:
+        if node.data == "cmp":
+            a, op_tok, b = node.children
+            op = _OPS[str(op_tok)]
+        else:
+            op_tok, a, b = node.children
+            op = _OPS[str(op_tok)[1:-1]]
+        (ka, va), (kb, vb) = self.term(a), self.term(b)
+        if ka == "feature" and kb == "value":
+            return Compare(va, op, vb)  # type: ignore[arg-type]
+        if kb == "feature" and ka == "value":
+            return Compare(vb, FLIPPED_OP[op], va)  # type: ignore[arg-type]
+        raise self.error("each comparison needs one variable and one constant (Age > 30)", op_tok)

@@ -1,0 +1,305 @@
+"""What ``snas predict`` reads and writes besides the model: the input CSV and the decision log.
+
+The CSV is checked before any prediction: UTF-8 text, a header row whose names stay distinct
+after normalisation (``Age`` and ``age`` are the same column), at least one data row, every
+column the model needs, and finite numbers in numeric columns (``inf``, ``nan`` or ``1e400``
+are refused with line and column). Finite values far outside the training range are accepted
+with one warning per column. Each decision-log line is strict JSON (no ``NaN``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import stat
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from snas._yaml import shown
+from snas.datasets import normalise_name
+from snas.exceptions import DatasetError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from snas.datasets import Column, Schema
+
+__all__ = ["FAR_OUTSIDE", "decision_log_lines", "read_prediction_csv", "training_ranges"]
+
+#: A value further than FAR_OUTSIDE training-range widths beyond the training minimum or
+#: maximum gets a warning; without a known range, a value beyond ±1e15.
+FAR_OUTSIDE = 10.0
+_NO_RANGE_LIMIT = 1e15
+_NA_MARKERS = ["?", ""]  # cells read as missing values
+
+Warn = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def read_prediction_csv(
+    path: str | Path,
+    schema: Schema,
+    feature_names: Sequence[str] | None = None,
+    *,
+    training_ranges: Mapping[str, tuple[float, float]] | None = None,
+    warn: Warn = _stderr,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(typed feature frame for the model, the rows as read) of a prediction CSV.
+
+    Parameters
+    ----------
+    path : path
+        CSV with a header row; the model's feature columns in any order, extra columns kept.
+    schema : Schema
+        The fitted model's schema: column kinds and levels.
+    feature_names : sequence of str, optional
+        Column names of the returned frame (the model's ``feature_names_in_``).
+    training_ranges : mapping, optional
+        ``{column: (min, max)}`` seen in training, for the far-outside warning.
+
+    Raises
+    ------
+    DatasetError
+        Naming the file, and line and column where there is one.
+    """
+    import pandas as pd
+
+    header, rows, lines = _records(_read_text(path), path)
+    raw = pd.DataFrame(rows, columns=[normalise_name(c) for c in header], dtype=object)
+    raw = raw.mask(raw.isin(_NA_MARKERS))  # '?' and empty cells are missing values
+    needed = [c.name for c in schema.features]
+    missing = [c for c in needed if c not in raw.columns]
+    if missing:
+        raise DatasetError(f"{path}: missing column(s) {missing}; the model needs {needed} (any order)")
+    out = {}
+    for col in schema.features:
+        if col.kind == "numeric":
+            out[col.name] = _numeric(raw[col.name], col, lines, path)
+        else:
+            out[col.name] = _categorical(raw[col.name], col, lines, path, warn)
+    frame = pd.DataFrame(out)
+    if feature_names is not None:
+        frame = frame.set_axis(list(feature_names), axis=1)
+    _warn_far_outside(frame, schema, training_ranges or {}, path, warn)
+    return frame, raw
+
+
+def _read_text(path: str | Path) -> str:
+    """The file's text; refuses directories, devices and bytes that are not UTF-8."""
+    p = Path(path)
+    try:
+        mode = p.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise DatasetError(f"{p}: is a directory; give the path of a CSV file")
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            raise DatasetError(f"{p}: not a regular file; give the path of a CSV file")
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise DatasetError(f"{p}: file not found; check the path") from None
+    except OSError as exc:
+        raise DatasetError(f"{p}: cannot read the file ({exc.strerror})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - raw.rfind(b"\n", 0, exc.start)
+        raise DatasetError(
+            f"{p}:{line}:{col}: the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
+            "save it as UTF-8 (for example 'CSV UTF-8' in a spreadsheet program)"
+        ) from None
+
+
+def _records(text: str, path: str | Path) -> tuple[list[str], list[list[str]], list[int]]:
+    """(header, data rows, the line each row starts on); blank lines are skipped."""
+    reader = csv.reader(io.StringIO(text), skipinitialspace=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    try:
+        for record in reader:
+            if any(field.strip() for field in record):
+                if header is None:
+                    header = _check_header(record, start, path)
+                elif len(record) != len(header):
+                    raise DatasetError(
+                        f"{path}: line {start}: {len(record)} field(s) but the header has {len(header)}; "
+                        "check the commas and quotes on this line (a text with commas goes in double quotes)"
+                    )
+                else:
+                    rows.append(record)
+                    lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise DatasetError(
+            f"{path}: line {reader.line_num}: cannot read as CSV ({exc}); shorten or correct the field"
+        ) from None
+    if header is None:
+        raise DatasetError(
+            f"{path}: the file is empty; write a header row with the model's columns, then one row per case"
+        )
+    if not rows:
+        raise DatasetError(f"{path}: no data rows after the header; add one row per case to predict")
+    return header, rows, lines
+
+
+def _check_header(header: list[str], line: int, path: str | Path) -> list[str]:
+    """The header row, once its names are known distinct after normalisation."""
+    first: dict[str, int] = {}
+    for j, name in enumerate(header, start=1):
+        try:
+            norm = normalise_name(name)
+        except DatasetError:
+            raise DatasetError(
+                f"{path}: line {line}, column {j}: the header name {shown(name)} has no letters or digits; "
+                "name the column"
+            ) from None
+        if norm in first:
+            raise DatasetError(
+                f"{path}: line {line}, column {j}: {shown(name)} is the same column as column {first[norm]} "
+                f"({shown(header[first[norm] - 1])}) once names are normalised to {norm!r}; keep one of them"
+            )
+        first[norm] = j
+    return header
+
+
+def _numeric(s: pd.Series, col: Column, lines: list[int], path: str | Path) -> pd.Series:
+    import numpy as np
+    import pandas as pd
+
+    num = pd.to_numeric(s, errors="coerce")
+    bad = (num.isna() & s.notna()) | np.isinf(num.to_numpy())
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise DatasetError(
+            f"{path}: line {lines[i]}, column {col.name!r}: {shown(s.iloc[i])} is not a finite number; "
+            "write a number such as 40, or leave the cell empty (or '?') when the value is missing"
+        )
+    return num
+
+
+def _categorical(s: pd.Series, col: Column, lines: list[int], path: str | Path, warn: Warn) -> Any:
+    import pandas as pd
+
+    from snas._util import level_codes
+
+    codes = level_codes(s, list(col.levels))
+    unknown = (codes < 0) & s.notna().to_numpy()
+    if unknown.any():
+        i = int(unknown.nonzero()[0][0])
+        warn(
+            f"{path}: line {lines[i]}, column {col.name!r}: unknown level {shown(s.iloc[i])} "
+            f"is treated as missing ({int(unknown.sum())} row(s))"
+        )
+    dtype = pd.CategoricalDtype(list(col.levels), ordered=col.kind == "ordinal")
+    return pd.Categorical.from_codes(codes, dtype=dtype)
+
+
+def _warn_far_outside(
+    frame: pd.DataFrame,
+    schema: Schema,
+    ranges: Mapping[str, tuple[float, float]],
+    path: str | Path,
+    warn: Warn,
+) -> None:
+    """One warning per numeric column holding values far outside what the model was trained on."""
+    import numpy as np
+
+    for j, col in enumerate(schema.features):
+        if col.kind != "numeric":
+            continue
+        values = frame.iloc[:, j].to_numpy(dtype="float64")
+        if col.name in ranges:
+            lo, hi = ranges[col.name]
+            width = max(hi - lo, abs(lo), abs(hi), 1.0)
+            lo, hi = lo - FAR_OUTSIDE * width, hi + FAR_OUTSIDE * width
+            seen = f"trained on {ranges[col.name][0]:g} to {ranges[col.name][1]:g}"
+        else:
+            lo, hi, seen = -_NO_RANGE_LIMIT, _NO_RANGE_LIMIT, "no training range known"
+        far = (values < lo) | (values > hi)
+        if np.any(far):
+            i = int(far.nonzero()[0][0])
+            warn(
+                f"{path}: column {col.name!r}: {int(far.sum())} value(s) lie far outside the training range "
+                f"({seen}; first {values[i]:g} in data row {i + 1}); the model extrapolates — check the units"
+            )
+
+
+def training_ranges(model: Any) -> dict[str, tuple[float, float]]:
+    """``{column: (min, max)}`` of the numeric training values, from a fitted model's encoder state.
+
+    Empty when the model does not expose them (the far-outside warning then uses ±1e15).
+    """
+    try:
+        state = model.encoder_.state()
+        numeric = [f for f in state["features"] if model.schema_.column(f).kind == "numeric"]
+        out = {}
+        for name, mean, std, edges in zip(numeric, state["mean"], state["std"], state["edges"], strict=True):
+            out[name] = (float(mean + std * edges[0]), float(mean + std * edges[-1]))
+        return out
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError):
+        return {}
+
+
+def decision_log_lines(
+    frame: pd.DataFrame,
+    predictions: Sequence[Any] | np.ndarray,
+    probabilities: np.ndarray,
+    classes: Sequence[Any] | np.ndarray,
+    deciding_rules: Sequence[Any] | pd.Series,
+    *,
+    model_sha256: str,
+    source: str,
+    now: datetime | None = None,
+) -> list[str]:
+    """One strict-JSON line per decision (Art. 12): ``deciding_rule`` is null where no hard rule
+    decided, probabilities that are not finite are null; ``json.loads`` never meets ``NaN``."""
+    when = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    rules = list(deciding_rules)
+    lines = []
+    for i in range(len(frame)):
+        row = frame.iloc[i].to_dict()
+        digest = hashlib.sha256(json.dumps(row, sort_keys=True, default=str).encode()).hexdigest()
+        record = {
+            "time": when,
+            "model_sha256": model_sha256,
+            "input_sha256": digest,
+            "output": str(predictions[i]),
+            "probabilities": {str(c): _finite(probabilities[i, j]) for j, c in enumerate(classes)},
+            "deciding_rule": _rule_id(rules[i]),
+            "source": source,
+            "row": i,
+        }
+        lines.append(json.dumps(record, sort_keys=True, allow_nan=False))
+    return lines
+
+
+def _finite(x: Any) -> float | None:
+    v = float(x)
+    return round(v, 6) if math.isfinite(v) else None
+
+
+def _rule_id(value: Any) -> str | None:
+    """The rule id, or None for None, NaN, pandas NA and ''."""
+    import pandas as pd
+
+    if isinstance(value, str):
+        return value or None
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):  # not a scalar
+        pass
+    return str(value)

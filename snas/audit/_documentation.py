@@ -1,0 +1,132 @@
+"""The human-written documentation file (``audit/*.yaml``): read, check, never executed.
+
+Every field the report shows is plain text, ``null`` (still to be written), or
+``{status: not_applicable, reason: TEXT}``; approvals are a list of {role, name, date}. Text
+may not carry HTML markup or comments: the report quotes it verbatim.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from snas._util import sha256_file
+from snas._yaml import TEXT_HINT, YamlDocument, read_yaml, type_name, unknown_key
+from snas.audit._sections import SECTIONS
+from snas.exceptions import ConfigError
+
+__all__ = ["DOCUMENTATION_FIELDS", "load_documentation"]
+
+#: Every field a documentation file may hold (dotted: ``provider.name``).
+DOCUMENTATION_FIELDS: tuple[str, ...] = tuple(sorted({h for s in SECTIONS for h in s[3]} | {"system.name"}))
+_GROUPS = sorted({f.split(".")[0] for f in DOCUMENTATION_FIELDS if "." in f})
+_TOP = sorted({f.split(".")[0] for f in DOCUMENTATION_FIELDS} | {"snas_documentation"})
+_APPROVAL_KEYS = ("role", "name", "date")
+_MARKUP = re.compile(r"<(?:[!?]|/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$))")  # tags, comments; not <a@b.org>
+
+Fail = Callable[..., ConfigError]
+
+
+def load_documentation(path: str | Path | None) -> tuple[dict[str, Any], str | None]:
+    """The human-written fields (``audit/*.yaml``) and their sha256 (``({}, None)`` without a file).
+
+    Raises
+    ------
+    ConfigError
+        With file, line and column: the file is missing, not YAML, has an unknown field, or a
+        field holds something other than text.
+    """
+    if path is None:
+        return {}, None
+    doc = read_yaml(path, ConfigError)
+
+    def fail(msg: str, *keys: str | int, key: bool = False) -> ConfigError:
+        loc = doc.locate(*keys, key=key) if keys else None
+        return ConfigError(f"{loc or path}: {msg}")
+
+    data = doc.data
+    if not isinstance(data, dict) or data.get("snas_documentation") != 1 or data.get("snas_documentation") is True:
+        raise fail("a documentation file must be a YAML mapping; write 'snas_documentation: 1' as its first line")
+    _check_keys(data, fail)
+    for field in DOCUMENTATION_FIELDS:
+        if field != "approvals":
+            _check_field(doc, field, fail)
+    data["approvals"] = _approvals(data.get("approvals"), fail)
+    return data, sha256_file(path)
+
+
+def _check_keys(data: dict[Any, Any], fail: Fail) -> None:
+    for k in data:
+        if k not in _TOP:
+            raise fail(unknown_key(k, _TOP).replace("unknown key", "unknown field", 1), k, key=True)
+    for group in _GROUPS:
+        sub = data.get(group)
+        if sub is None:
+            continue
+        allowed = [f.split(".", 1)[1] for f in DOCUMENTATION_FIELDS if f.startswith(group + ".")]
+        if not isinstance(sub, dict):
+            raise fail(f"'{group}' must be a mapping of {', '.join(allowed)}", group)
+        for k in sub:
+            if k not in allowed:
+                raise fail(
+                    unknown_key(k, allowed, f" in '{group}'").replace("unknown key", "unknown field", 1),
+                    group,
+                    k,
+                    key=True,
+                )
+
+
+def _check_field(doc: YamlDocument, field: str, fail: Fail) -> None:
+    """A field is text, null, or {status: not_applicable, reason: TEXT}."""
+    keys = field.split(".")
+    value: Any = doc.data
+    for k in keys:
+        value = value.get(k) if isinstance(value, dict) else None
+    if isinstance(value, dict) and value.get("status") == "not_applicable" and set(value) <= {"status", "reason"}:
+        _check_text(value.get("reason"), f"{field}.reason", fail, *keys, "reason")
+        return
+    if isinstance(value, dict):
+        raise fail(
+            f"'{field}' must be text or {{status: not_applicable, reason: TEXT}}, got a mapping "
+            f"with {sorted(map(str, value))}",
+            *keys,
+        )
+    _check_text(value, field, fail, *keys)
+
+
+def _check_text(value: Any, field: str, fail: Fail, *keys: str | int) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise fail(f"'{field}' must be text, got {type_name(value)}; {TEXT_HINT}", *keys)
+    m = _MARKUP.search(value)
+    if m:
+        raise fail(
+            f"'{field}' contains HTML markup or a comment ({value[m.start() : m.start() + 10]!r}); "
+            "write plain text — the report quotes fields verbatim",
+            *keys,
+        )
+
+
+def _approvals(value: Any, fail: Fail) -> list[dict[str, Any]]:
+    """Approvals as a list of {role, name, date} with text values (dates as YYYY-MM-DD)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise fail("'approvals' must be a list of {role, name, date}", "approvals")
+    out = []
+    for i, a in enumerate(value):
+        if not isinstance(a, dict):
+            raise fail("each approval is a mapping {role, name, date}", "approvals", i)
+        for k, v in a.items():
+            if k not in _APPROVAL_KEYS:
+                raise fail(unknown_key(k, _APPROVAL_KEYS, " in an approval"), "approvals", i, k, key=True)
+            if k == "date" and isinstance(v, dt.date):
+                continue
+            _check_text(v, f"approvals[{i}].{k}", fail, "approvals", i, k)
+        date = a.get("date")
+        out.append({**a, "date": date.isoformat() if isinstance(date, dt.date) else date})
+    return out

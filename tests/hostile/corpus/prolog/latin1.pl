@@ -1,0 +1,1 @@
+class(Age, 'é') :- Age > 1.

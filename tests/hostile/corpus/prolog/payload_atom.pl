@@ -1,0 +1,1 @@
+class(Age, Job, '>50K') :- Job = '__import__("os").system("true")'.

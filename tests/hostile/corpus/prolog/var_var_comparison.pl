@@ -1,0 +1,1 @@
+class(Age, Hours, '>50K') :- Age > Hours.

@@ -1,0 +1,82 @@
+"""The input side of ``snas predict`` without a model: reading the CSV and writing the log lines."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from snas._prediction_input import decision_log_lines, read_prediction_csv, training_ranges
+from snas.datasets import load_manifest
+from snas.exceptions import DatasetError
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = load_manifest(ROOT / "datasets" / "census_income.yaml").schema
+HEADER = ",".join(c.original for c in SCHEMA.features)
+ROW = "25,Private,226802,11th,7,Never-married,Machine-op-inspct,Own-child,Black,Male,0,0,40,United-States"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "in.csv"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_reads_original_column_names_and_missing_markers(tmp_path: Path) -> None:
+    path = _write(tmp_path, f"{HEADER}\n{ROW}\n" + ROW.replace("Private", "?").replace(",40,", ",,") + "\n")
+    frame, raw = read_prediction_csv(path, SCHEMA, SCHEMA.feature_names)
+    assert list(frame.columns) == list(SCHEMA.feature_names) and len(frame) == 2
+    assert frame["age"].tolist() == [25, 25] and pd.isna(frame["hours_per_week"].iloc[1])
+    assert pd.isna(frame["workclass"].iloc[1]) and frame["workclass"].iloc[0] == "Private"
+    assert raw.loc[0, "education_num"] == "7"  # the rows as read, for the output file
+
+
+def test_line_numbers_count_blank_lines_and_quoted_newlines(tmp_path: Path) -> None:
+    multiline = ROW.replace("Never-married", '"Never-\nmarried"')
+    bad = ROW.replace(",0,40,", ",0,-inf,")
+    path = _write(tmp_path, f"\n{HEADER}\n\n{multiline}\n\n{bad}\n")
+    with pytest.raises(DatasetError, match=r"in\.csv: line 7, column 'hours_per_week': '-inf' is not a finite number"):
+        read_prediction_csv(path, SCHEMA)
+
+
+def test_far_outside_values_warn_once_per_column(tmp_path: Path) -> None:
+    rows = [ROW.replace(",0,40,", f",0,{v},") for v in ("1e300", "5e299", "40")]
+    path = _write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
+    messages: list[str] = []
+    frame, _ = read_prediction_csv(path, SCHEMA, training_ranges={"hours_per_week": (1.0, 99.0)}, warn=messages.append)
+    assert frame["hours_per_week"].iloc[0] == 1e300
+    assert len(messages) == 1 and "'hours_per_week': 2 value(s) lie far outside the training range" in messages[0]
+    messages.clear()
+    read_prediction_csv(path, SCHEMA, training_ranges={"hours_per_week": (0.0, 1e301)}, warn=messages.append)
+    assert messages == []
+
+
+def test_training_ranges_come_from_the_encoder_state() -> None:
+    state = {"features": ["age", "sex"], "mean": [40.0], "std": [10.0], "edges": [[-2.0, 0.0, 3.0]]}
+    model = SimpleNamespace(encoder_=SimpleNamespace(state=lambda: state), schema_=SCHEMA)
+    assert training_ranges(model) == {"age": (20.0, 70.0)}
+    assert training_ranges(object()) == {}
+
+
+def test_decision_log_is_strict_json() -> None:
+    frame = pd.DataFrame({"age": [20.0, np.nan, 1e300]})
+    proba = np.array([[1.0, 0.0], [np.nan, np.nan], [np.inf, 0.25]])
+    rules = pd.Series(["minor-age", None, np.nan], dtype=object)
+
+    def refuse(constant: str) -> None:
+        raise ValueError(constant)
+
+    lines = decision_log_lines(
+        frame, ["<=50K"] * 3, proba, ["<=50K", ">50K"], rules, model_sha256="0" * 64, source="x.csv",
+        now=datetime(2026, 11, 30, tzinfo=UTC),
+    )  # fmt: skip
+    records = [json.loads(line, parse_constant=refuse) for line in lines]
+    assert [r["deciding_rule"] for r in records] == ["minor-age", None, None]
+    assert records[1]["probabilities"] == {"<=50K": None, ">50K": None}
+    assert records[2]["probabilities"] == {"<=50K": None, ">50K": 0.25}
+    assert records[0]["time"] == "2026-11-30T00:00:00+00:00" and records[2]["row"] == 2
