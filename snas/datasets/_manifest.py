@@ -182,6 +182,9 @@ def _file(role: str, spec: Any, fail: Fail) -> DataFile:
             raise fail(unknown_key(k, _FILE_KEYS, f" in file {shown(role)}"), "files", role, k, key=True)
     for k in ("path", "sha256", "url", "label_suffix", "package"):
         _text(spec, k, fail, "files", role)
+    for k in ("path", "sha256"):
+        if not isinstance(spec[k], str) or not spec[k]:
+            raise fail(f"file {shown(role)}: '{k}' must be non-empty text", "files", role, k)
     rel = PurePosixPath(spec["path"])
     if not spec["path"] or rel.is_absolute() or ".." in rel.parts or "\\" in spec["path"] or ":" in spec["path"]:
         raise fail(
