@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from snas.nn import functional as F
-from snas.nn._architecture import Architecture
+from snas.nn._architecture import AdditiveArchitecture, Architecture
 from snas.nn._inputs import Inputs
 from snas.nn._spec import NetworkSpec
 
@@ -101,7 +101,7 @@ def member_losses(
     d: TrainingData,
     weights: torch.Tensor,
     spec: NetworkSpec,
-    arch: Architecture | None,
+    arch: Architecture | AdditiveArchitecture | None,
     lam: torch.Tensor,
     dropout: torch.Tensor,
     **forward: Any,
@@ -134,7 +134,11 @@ def member_losses(
 
 @torch.no_grad()
 def evaluate_losses(
-    net: torch.nn.Module, d: TrainingData, weights: torch.Tensor, spec: NetworkSpec, arch: Architecture | None = None
+    net: torch.nn.Module,
+    d: TrainingData,
+    weights: torch.Tensor,
+    spec: NetworkSpec,
+    arch: Architecture | AdditiveArchitecture | None = None,
 ) -> torch.Tensor:
     """Per-member validation log-loss on the rows each member holds out (early stopping)."""
     was = net.training
@@ -213,7 +217,7 @@ def train_network(
     specs: Sequence[NetworkSpec],
     splits: Sequence[Split],
     *,
-    arch: Architecture | None = None,
+    arch: Architecture | AdditiveArchitecture | None = None,
     seed: int = 0,
     max_epochs: int | None = None,
     deadline: float | None = None,
@@ -239,7 +243,7 @@ class _Trainer:
         data: TrainingData,
         specs: Sequence[NetworkSpec],
         splits: Sequence[Split],
-        arch: Architecture | None,
+        arch: Architecture | AdditiveArchitecture | None,
         seed: int,
         max_epochs: int | None,
         deadline: float | None,

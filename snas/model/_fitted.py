@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import torch
 
-    from snas.nn import Architecture, NetworkSpec, SNASNetwork
+    from snas.model._explain import Explanation, TermShape
+    from snas.nn import AdditiveArchitecture, AdditiveNetwork, Architecture, NetworkSpec, SNASNetwork
     from snas.training import Split, TrainingData, TrainResult
 
 __all__ = ["FittedModel", "build_network", "member_splits"]
@@ -28,19 +29,27 @@ __all__ = ["FittedModel", "build_network", "member_splits"]
 PREDICT_BATCH = 16384
 
 
-def build_network(task: Task, spec: NetworkSpec, *, seed: int = 0, members: int | None = None) -> SNASNetwork:
-    """The untrained stand-alone network of ``spec`` on ``task`` (member m seeded ``seed + m``)."""
-    from snas.nn import Capacity, SNASNetwork
+def build_network(
+    task: Task, spec: NetworkSpec, *, seed: int = 0, members: int | None = None
+) -> SNASNetwork | AdditiveNetwork:
+    """The untrained stand-alone network of ``spec`` on ``task`` (member m seeded ``seed + m``):
+    an :class:`~snas.nn.SNASNetwork` for the MLP family, an :class:`~snas.nn.AdditiveNetwork`
+    for the additive (glass-box) family."""
+    from snas.nn import AdditiveArchitecture, AdditiveCapacity, AdditiveNetwork, Capacity, SNASNetwork
 
     arch = spec.architecture(task.layout)
     m = spec.members if members is None else members
-    net = SNASNetwork(
-        task.layout,
-        Capacity.of(arch, spec.n_frequencies, spec.periodic_dim),
-        arch,
-        members=m,
-        kbann_weight=spec.kbann_weight,
-    )
+    net: SNASNetwork | AdditiveNetwork
+    if isinstance(arch, AdditiveArchitecture):
+        net = AdditiveNetwork(task.layout, AdditiveCapacity.of(arch), arch, members=m)
+    else:
+        net = SNASNetwork(
+            task.layout,
+            Capacity.of(arch, spec.n_frequencies, spec.periodic_dim),
+            arch,
+            members=m,
+            kbann_weight=spec.kbann_weight,
+        )
     net.reset_parameters([seed + k for k in range(m)], spec.frequency_scale)
     limit = task.compiled.max_parameters
     size = net.n_parameters() if members is None else net.n_parameters() // m  # recipes: one model per member
@@ -86,7 +95,7 @@ class FittedModel:
 
     task: Task
     spec: NetworkSpec
-    network: SNASNetwork
+    network: SNASNetwork | AdditiveNetwork
     results: tuple[TrainResult, ...] = ()
     seed: int = 0
     split: dict[str, Any] = field(default_factory=dict)
@@ -153,12 +162,25 @@ class FittedModel:
         return out
 
     @property
-    def architecture(self) -> Architecture:
+    def architecture(self) -> Architecture | AdditiveArchitecture:
         return self.network.architecture
 
     @property
     def n_parameters(self) -> int:
         return self.network.n_parameters()
+
+    @property
+    def family(self) -> str:
+        """``mlp`` or ``additive`` (glass box)."""
+        return self.architecture.family
+
+    @property
+    def complexity(self) -> float:
+        """What a reader must understand: terms for a glass box, parameters for an MLP
+        (see :func:`snas.nn.complexity`)."""
+        from snas.nn import complexity
+
+        return complexity(self.task.layout, self.architecture, self.network.members)
 
     @property
     def fit_seconds(self) -> float:
@@ -206,6 +228,51 @@ class FittedModel:
     def deciding_rules(self, frame: pd.DataFrame) -> np.ndarray:
         """Per row, the hard rule that decided it (None where the network did)."""
         return self.task.deciding_rules(frame)
+
+    def explain(self, frame: pd.DataFrame, target: str | None = None) -> Explanation:
+        """Exact per-term contributions of a glass-box (additive) model on ``frame``.
+
+        Parameters
+        ----------
+        frame : rows with the training columns.
+        target : the class whose logit is explained (binary models: ``classes[-1]``, the
+            only logit; multiclass: default the positive class).
+
+        Returns
+        -------
+        Explanation
+            ``contributions`` (one column per term: ``bias``, each input's shape, each pair
+            ``"f×g"``, each knowledge neuron ``"rule:<id>"``) summing to ``logit`` — the logit
+            before the shield — on every row; the probability after the shield; and the
+            hard rule that decided each row (None where the network did).
+
+        Raises
+        ------
+        SNASError
+            For an MLP (its explanations are the audit's SHAP values).
+
+        Examples
+        --------
+        >>> e = model.explain(X.head(3))  # doctest: +SKIP
+        >>> e.contributions.sum(axis=1)  # == e.logit  # doctest: +SKIP
+        """
+        from snas.model._explain import explain
+
+        return explain(self, frame, target)
+
+    def shapes(self, frame: pd.DataFrame | None = None, target: str | None = None) -> list[TermShape]:
+        """Every term of a glass-box model as a function on a grid: knots and levels with
+        their contributions, the value for missing, the density of ``frame``'s rows (give the
+        training rows) and the monotone direction — data for plots (see :class:`TermShape`).
+
+        Examples
+        --------
+        >>> [s.name for s in model.shapes(X_train)][:3]  # doctest: +SKIP
+        ['bias', 'age', 'education_num']
+        """
+        from snas.model._explain import shapes
+
+        return shapes(self, frame, target)
 
     def neuron_activations(self, frame: pd.DataFrame) -> list[dict[str, float]]:
         """The fuzzy truth of each knowledge neuron the network reads, per row."""
@@ -264,13 +331,17 @@ class FittedModel:
         return replace(self, spec=replace(self.spec, **changes))
 
 
-def _arch_dict(arch: Architecture) -> dict[str, Any]:
+def _arch_dict(arch: Architecture | AdditiveArchitecture) -> dict[str, Any]:
+    """The architecture as JSON reads it back (tuples become lists at every depth); the
+    family is named for the additive one (MLP model files stay as they were)."""
+    import json
     from dataclasses import asdict
 
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(arch).items()}
+    d: dict[str, Any] = json.loads(json.dumps(asdict(arch)))
+    return d if arch.family == "mlp" else {"family": arch.family, **d}
 
 
-def load_inherited(net: SNASNetwork, state: dict[str, torch.Tensor]) -> None:
+def load_inherited(net: torch.nn.Module, state: dict[str, torch.Tensor]) -> None:
     """Copy inherited (supernet) weights into every member of a stand-alone network."""
     import torch
 

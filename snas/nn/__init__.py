@@ -1,19 +1,36 @@
 """Knowledge injection and networks: encoders, inputs, knowledge neurons, monotone paths,
-shields, rule losses, and the stacked, sliceable SNASNetwork."""
+shields, rule losses, the stacked, sliceable SNASNetwork and the glass-box AdditiveNetwork."""
 
-from snas.nn._architecture import Architecture, Capacity
+from snas.nn._additive import AdditiveNetwork
+from snas.nn._architecture import PAIR_COST, AdditiveArchitecture, AdditiveCapacity, Architecture, Capacity, pair_name
 from snas.nn._compile import CompiledRules, compile_rules, polarity
 from snas.nn._encoders import EncodedFrame, TabularEncoder
 from snas.nn._inputs import InputLayout, Inputs, KnowledgeNeurons, NeuronInfo
-from snas.nn._network import SNASNetwork, count_parameters, has_monotone_path, parameter_shapes
-from snas.nn._spec import ACTIVATIONS, BLOCKS, ENCODINGS, INJECTION_MODES, RULE_LOSSES, LayerSpec, NetworkSpec
+from snas.nn._network import SNASNetwork, complexity, count_parameters, has_monotone_path, parameter_shapes
+from snas.nn._pairs import rank_pairs
+from snas.nn._spec import (
+    ACTIVATIONS,
+    BLOCKS,
+    ENCODINGS,
+    FAMILIES,
+    INJECTION_MODES,
+    RULE_LOSSES,
+    LayerSpec,
+    NetworkSpec,
+    canonical_pairs,
+)
 
 __all__ = [
     "ACTIVATIONS",
     "BLOCKS",
     "ENCODINGS",
+    "FAMILIES",
     "INJECTION_MODES",
+    "PAIR_COST",
     "RULE_LOSSES",
+    "AdditiveArchitecture",
+    "AdditiveCapacity",
+    "AdditiveNetwork",
     "Architecture",
     "Capacity",
     "CompiledRules",
@@ -26,9 +43,13 @@ __all__ = [
     "NeuronInfo",
     "SNASNetwork",
     "TabularEncoder",
+    "canonical_pairs",
     "compile_rules",
+    "complexity",
     "count_parameters",
     "has_monotone_path",
+    "pair_name",
     "parameter_shapes",
     "polarity",
+    "rank_pairs",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Architecture", "Capacity"]
+__all__ = ["PAIR_COST", "AdditiveArchitecture", "AdditiveCapacity", "Architecture", "Capacity", "pair_name"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,10 @@ class Architecture:
     @property
     def depth(self) -> int:
         return len(self.widths)
+
+    @property
+    def family(self) -> str:
+        return "mlp"
 
 
 @dataclass(frozen=True)
@@ -110,4 +114,86 @@ class Capacity:
                     out.append(f"layer {i} cannot be residual")
         if arch.monotone_width > self.monotone_width or arch.monotone_curves > self.monotone_curves:
             out.append("monotone path larger than the capacity")
+        return out
+
+
+PAIR_COST = 3.0  # interpretability cost of a pairwise term (a heat map) relative to a 1-D shape
+
+
+def pair_name(pair: tuple[str, str]) -> str:
+    """The display name of a pairwise term: ``"f×g"``."""
+    return f"{pair[0]}×{pair[1]}"
+
+
+@dataclass(frozen=True)
+class AdditiveArchitecture:
+    """The shape of one additive (glass-box) network.
+
+    Attributes
+    ----------
+    numeric : numeric features with a shape term (monotone ones always included).
+    categorical : categorical features with a per-level term.
+    neurons : soft-rule ids whose knowledge neuron is a term.
+    pairs : pairwise interaction terms (feature pairs in the layout's input order).
+    shape_bins : piecewise-linear ramps per numeric shape (divides the encoder's bins).
+    pair_bins : ramps per numeric side of a pair (divides the encoder's bins).
+    """
+
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+    neurons: tuple[str, ...]
+    pairs: tuple[tuple[str, str], ...] = ()
+    shape_bins: int = 16
+    pair_bins: int = 4
+
+    @property
+    def family(self) -> str:
+        return "additive"
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Term names in output order: features, pairs ``f×g``, neurons ``rule:<id>`` (bias apart)."""
+        pairs = tuple(pair_name(p) for p in self.pairs)
+        return (*self.numeric, *self.categorical, *pairs, *(f"rule:{r}" for r in self.neurons))
+
+    def complexity(self) -> float:
+        """Interpretability cost: one per feature shape and neuron, ``PAIR_COST`` per pair."""
+        return float(len(self.numeric) + len(self.categorical) + len(self.neurons) + PAIR_COST * len(self.pairs))
+
+
+@dataclass(frozen=True)
+class AdditiveCapacity:
+    """What an additive module allocates: every listed term at the given resolutions."""
+
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+    neurons: tuple[str, ...]
+    pairs: tuple[tuple[str, str], ...]
+    shape_bins: int
+    pair_bins: int
+
+    @classmethod
+    def of(cls, arch: AdditiveArchitecture) -> AdditiveCapacity:
+        """Exactly the shape of ``arch`` (a compact, stand-alone network)."""
+        return cls(arch.numeric, arch.categorical, arch.neurons, arch.pairs, arch.shape_bins, arch.pair_bins)
+
+    def admits(self, arch: AdditiveArchitecture) -> list[str]:
+        """Why ``arch`` is not a path of this capacity (empty when it is)."""
+        out = []
+        named: tuple[tuple[str, tuple[object, ...], tuple[object, ...]], ...] = (
+            ("numeric", arch.numeric, self.numeric),
+            ("categorical", arch.categorical, self.categorical),
+            ("neurons", arch.neurons, self.neurons),
+            ("pairs", arch.pairs, self.pairs),
+        )
+        for name, kept, allowed in named:
+            extra = set(kept) - set(allowed)
+            if extra:
+                out.append(f"{name} {sorted(map(str, extra))} not available")
+        for name, want, have in (
+            ("shape_bins", arch.shape_bins, self.shape_bins),
+            ("pair_bins", arch.pair_bins, self.pair_bins),
+        ):
+            if want < 1 or have % want:
+                out.append(f"{name} {want} does not divide {have}")
         return out

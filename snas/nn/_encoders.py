@@ -64,12 +64,16 @@ class TabularEncoder:
         The columns the network sees (excluded features already removed).
     n_bins : int
         Quantile bins per numeric column for piecewise-linear encoding.
+    shape_bins : int
+        Finer quantile bins per numeric column for the additive family's shape functions
+        (computed from the standardised values by that network; the MLP never reads them).
     """
 
-    def __init__(self, schema: Schema, features: list[str], n_bins: int = 16) -> None:
+    def __init__(self, schema: Schema, features: list[str], n_bins: int = 16, shape_bins: int = 64) -> None:
         self.schema = schema
         self.features = list(features)
         self.n_bins = n_bins
+        self.shape_bins = shape_bins
         self.numeric = [f for f in self.features if schema.column(f).kind == "numeric"]
         self.categorical = [f for f in self.features if schema.column(f).kind != "numeric"]
         self.levels = {f: list(schema.column(f).levels) for f in self.categorical}
@@ -83,6 +87,7 @@ class TabularEncoder:
         self.has_missing_ = np.isnan(x).any(axis=0) if x.size else np.zeros(0, bool)
         z = (x - self.mean_) / self.std_
         self.edges_ = [bin_edges(z[:, j][~np.isnan(z[:, j])], self.n_bins) for j in range(z.shape[1])]
+        self.shape_edges_ = [bin_edges(z[:, j][~np.isnan(z[:, j])], self.shape_bins) for j in range(z.shape[1])]
         return self
 
     def _numeric(self, frame: pd.DataFrame) -> np.ndarray:
@@ -115,13 +120,17 @@ class TabularEncoder:
             "std": self.std_.tolist(),
             "has_missing": self.has_missing_.tolist(),
             "edges": [e.tolist() for e in self.edges_],
+            "shape_bins": self.shape_bins,
+            "shape_edges": [e.tolist() for e in self.shape_edges_],
         }
 
     @classmethod
     def from_state(cls, schema: Schema, state: dict[str, Any]) -> TabularEncoder:
-        enc = cls(schema, state["features"], state["n_bins"])
+        enc = cls(schema, state["features"], state["n_bins"], int(state.get("shape_bins", 64)))
         enc.mean_ = np.asarray(state["mean"], dtype=float)
         enc.std_ = np.asarray(state["std"], dtype=float)
         enc.has_missing_ = np.asarray(state["has_missing"], dtype=bool)
         enc.edges_ = [np.asarray(e, dtype=float) for e in state["edges"]]
+        # model files written before the additive family have no shape edges (MLPs never read them)
+        enc.shape_edges_ = [np.asarray(e, dtype=float) for e in state.get("shape_edges", enc.edges_)]
         return enc

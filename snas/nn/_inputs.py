@@ -49,6 +49,8 @@ class InputLayout:
     neurons: tuple[NeuronInfo, ...]
     n_bins: int
     n_classes: int
+    shape_edges: tuple[tuple[float, ...], ...] = ()  # per numeric input: the additive family's fine bin edges (z)
+    shape_bins: int = 64
 
     @property
     def free_numeric(self) -> tuple[str, ...]:
@@ -90,6 +92,8 @@ class InputLayout:
             neurons=tuple(neurons),
             n_bins=encoder.n_bins,
             n_classes=len(compiled.classes),
+            shape_edges=tuple(tuple(float(v) for v in e) for e in encoder.shape_edges_),
+            shape_bins=encoder.shape_bins,
         )
 
 

@@ -23,10 +23,11 @@ import torch
 from torch import nn
 
 from snas.nn import functional as F
-from snas.nn._architecture import Architecture, Capacity
+from snas.nn._additive import additive_parameter_shapes
+from snas.nn._architecture import AdditiveArchitecture, AdditiveCapacity, Architecture, Capacity
 from snas.nn._inputs import InputLayout, Inputs
 
-__all__ = ["SNASNetwork", "count_parameters", "parameter_shapes"]
+__all__ = ["SNASNetwork", "complexity", "count_parameters", "parameter_shapes"]
 
 ACTIVATIONS = {
     "relu": torch.relu,
@@ -59,8 +60,12 @@ def _levels_of(layout: InputLayout, categorical: Sequence[str]) -> list[int]:
     return [levels[f] + 1 for f in categorical]
 
 
-def parameter_shapes(layout: InputLayout, cap: Capacity, members: int = 1) -> dict[str, tuple[int, ...]]:
+def parameter_shapes(
+    layout: InputLayout, cap: Capacity | AdditiveCapacity, members: int = 1
+) -> dict[str, tuple[int, ...]]:
     """Name → shape of every tensor a network of capacity ``cap`` allocates (all trainable)."""
+    if isinstance(cap, AdditiveCapacity):
+        return additive_parameter_shapes(layout, cap, members)
     M, B, kf = members, layout.n_bins, len(cap.numeric)
     w_last = cap.widths[-1]  # a supernet's capacity has equal widths, so any layer may be last
     free_n, mono_n = _split_neurons(layout, cap.neurons)
@@ -105,9 +110,23 @@ def parameter_shapes(layout: InputLayout, cap: Capacity, members: int = 1) -> di
     return s
 
 
-def count_parameters(layout: InputLayout, arch: Architecture, members: int = 1) -> int:
-    """Trainable parameters of a stand-alone network of ``arch`` (the complexity objective)."""
-    return sum(math.prod(shape) for shape in parameter_shapes(layout, Capacity.of(arch), members).values())
+def count_parameters(layout: InputLayout, arch: Architecture | AdditiveArchitecture, members: int = 1) -> int:
+    """Trainable parameters of a stand-alone network of ``arch`` (all members)."""
+    cap = AdditiveCapacity.of(arch) if isinstance(arch, AdditiveArchitecture) else Capacity.of(arch)
+    return sum(math.prod(shape) for shape in parameter_shapes(layout, cap, members).values())
+
+
+def complexity(layout: InputLayout, arch: Architecture | AdditiveArchitecture, members: int = 1) -> float:
+    """What a reader must understand (the search's complexity objective).
+
+    An additive (glass-box) network costs one per feature shape and knowledge neuron and
+    ``PAIR_COST`` per pairwise interaction, whatever its members (their average is one
+    additive model with the same terms); an MLP costs its trainable parameters, all
+    members counted (opaque parameters).
+    """
+    if isinstance(arch, AdditiveArchitecture):
+        return arch.complexity()
+    return float(count_parameters(layout, arch, members))
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,24 @@ from typing import TYPE_CHECKING, Any
 
 from snas._util import did_you_mean
 from snas.exceptions import ConfigError
-from snas.nn._architecture import Architecture
+from snas.nn._architecture import AdditiveArchitecture, Architecture
 
 if TYPE_CHECKING:
     from snas.nn._inputs import InputLayout
 
-__all__ = ["ACTIVATIONS", "BLOCKS", "ENCODINGS", "INJECTION_MODES", "RULE_LOSSES", "LayerSpec", "NetworkSpec"]
+__all__ = [
+    "ACTIVATIONS",
+    "BLOCKS",
+    "ENCODINGS",
+    "FAMILIES",
+    "INJECTION_MODES",
+    "RULE_LOSSES",
+    "LayerSpec",
+    "NetworkSpec",
+    "canonical_pairs",
+]
 
+FAMILIES = ("mlp", "additive")
 ACTIVATIONS = ("relu", "gelu", "silu", "tanh", "selu")
 BLOCKS = ("linear", "residual")
 ENCODINGS = ("standard", "ple", "periodic")
@@ -44,8 +55,15 @@ class NetworkSpec:
     weights for validation and the final model (0 turns it off). ``members`` > 1 trains that
     many copies (each with its own seed and early-stopping rows) and averages their logits.
     ``n_bins`` and ``neuron_sharpness`` shape the inputs, so a search fixes them once.
+
+    ``family`` is ``mlp`` (layers, encodings, a monotone path) or ``additive`` (a glass box:
+    one shape per kept input, ``pairs`` of interacting features, knowledge neurons as
+    terms; ``shape_bins`` and ``pair_bins`` bins per numeric shape and per numeric side of
+    a pair, at most the encoder's fine grid of 64). The MLP fields are unused by the
+    additive family and vice versa.
     """
 
+    family: str = "mlp"
     layers: tuple[LayerSpec, ...] = (LayerSpec(256), LayerSpec(256))
     numeric_encoding: str = "periodic"
     n_frequencies: int = 24
@@ -71,12 +89,17 @@ class NetworkSpec:
     batch_size: int = 512
     max_epochs: int = 40
     patience: int = 6
+    pairs: tuple[tuple[str, str], ...] = ()
+    shape_bins: int = 64
+    pair_bins: int = 4
 
     def mode(self, rule_id: str) -> str:
         return self.rule_modes.get(rule_id, self.default_rule_mode)
 
-    def architecture(self, layout: InputLayout) -> Architecture:
+    def architecture(self, layout: InputLayout) -> Architecture | AdditiveArchitecture:
         """The network shape this spec gives on a task's inputs."""
+        if self.family == "additive":
+            return self._additive(layout)
         dropped = set(self.drop_features)
         return Architecture(
             encoding=self.numeric_encoding,
@@ -91,6 +114,17 @@ class NetworkSpec:
             monotone_curves=self.monotone_curves,
         )
 
+    def _additive(self, layout: InputLayout) -> AdditiveArchitecture:
+        dropped = set(self.drop_features)
+        return AdditiveArchitecture(
+            numeric=tuple(f for f in layout.numeric if f in layout.monotone or f not in dropped),
+            categorical=tuple(f for f in layout.categorical if f not in dropped),
+            neurons=tuple(n.rule for n in layout.neurons if self.mode(n.rule) in ("neuron", "both")),
+            pairs=canonical_pairs(self.pairs, layout),
+            shape_bins=min(self.shape_bins, layout.shape_bins),
+            pair_bins=min(self.pair_bins, layout.shape_bins),
+        )
+
     def loss_rules(self, soft_ids: tuple[str, ...]) -> tuple[str, ...]:
         """Soft rules trained with a rule loss."""
         return tuple(r for r in soft_ids if self.mode(r) in ("loss", "both"))
@@ -99,6 +133,7 @@ class NetworkSpec:
         d = asdict(self)
         d["layers"] = [asdict(layer) for layer in self.layers]
         d["drop_features"] = list(self.drop_features)
+        d["pairs"] = [list(p) for p in self.pairs]
         return d
 
     @classmethod
@@ -117,6 +152,8 @@ class NetworkSpec:
         if "drop_features" in d:
             drop = d["drop_features"]
             d["drop_features"] = tuple(drop) if isinstance(drop, (list, tuple)) else drop
+        if "pairs" in d:
+            d["pairs"] = _pairs(d["pairs"], problems)
         if "rule_modes" in d and d["rule_modes"] is not None and not isinstance(d["rule_modes"], dict):
             problems.append("rule_modes must map soft-rule ids to loss | neuron | both | off")
             d.pop("rule_modes")
@@ -139,6 +176,7 @@ class NetworkSpec:
             p += _choice(f"layers[{i}].block", layer.block, BLOCKS)
         if not self.layers:
             p.append("layers must hold at least one layer")
+        p += _choice("family", self.family, FAMILIES)
         p += _choice("numeric_encoding", self.numeric_encoding, ENCODINGS)
         p += _choice("default_rule_mode", self.default_rule_mode, INJECTION_MODES)
         p += _choice("rule_loss", self.rule_loss, RULE_LOSSES)
@@ -155,6 +193,8 @@ class NetworkSpec:
             ("members", 1, MAX_MEMBERS),
             ("monotone_curves", 0, 256),
             ("embedding_dim", 0, 256),
+            ("shape_bins", 1, 256),
+            ("pair_bins", 1, 256),
         ):
             p += _int_in(name, getattr(self, name), lo, hi)
         floats: tuple[tuple[str, float, float], ...] = (
@@ -173,7 +213,37 @@ class NetworkSpec:
             p.append(f"shield must be true or false; got {self.shield!r}")
         if not all(isinstance(f, str) for f in self.drop_features) or not isinstance(self.drop_features, tuple):
             p.append("drop_features must be a list of feature names")
+        if self.pairs and self.family != "additive":
+            p.append("pairs belong to the additive family; set family: additive or remove pairs")
         return p
+
+
+def _pairs(value: Any, problems: list[str]) -> tuple[tuple[str, str], ...]:
+    ok = isinstance(value, (list, tuple)) and all(
+        isinstance(q, (list, tuple)) and len(q) == 2 and all(isinstance(f, str) for f in q) for q in value
+    )
+    if not ok:
+        problems.append("pairs must be a list of feature pairs, e.g. [[age, hours_per_week]]")
+        return ()
+    return tuple((str(q[0]), str(q[1])) for q in value)
+
+
+def canonical_pairs(pairs: tuple[tuple[str, str], ...], layout: InputLayout) -> tuple[tuple[str, str], ...]:
+    """Pairs in the layout's input order (each pair and the list), duplicates dropped;
+    ConfigError for features the network does not read (unknown or excluded) or f×f."""
+    order = {f: i for i, f in enumerate((*layout.numeric, *layout.categorical))}
+    out: dict[tuple[str, str], None] = {}
+    for f, g in pairs:
+        for name in (f, g):
+            if name not in order:
+                raise ConfigError(
+                    f"pairs: {name!r} is not an input of the network (unknown or excluded).{did_you_mean(name, order)}"
+                )
+        if f == g:
+            raise ConfigError(f"pairs: a pair needs two different features; got [{f}, {g}]")
+        a, b = sorted((f, g), key=order.__getitem__)
+        out[(a, b)] = None
+    return tuple(sorted(out, key=lambda q: (order[q[0]], order[q[1]])))
 
 
 def _layers(value: Any, problems: list[str]) -> tuple[LayerSpec, ...] | None:

@@ -98,7 +98,14 @@ def _trials(v: Any) -> int:
 
 @dataclass(frozen=True)
 class SpaceBounds:
-    """The search space: what each architecture gene may take, and the training-recipe ranges."""
+    """The search space: what each architecture gene may take, and the training-recipe ranges.
+
+    ``families`` is a gene: ``mlp`` networks and ``additive`` glass boxes (one shape per
+    input, at most ``max_pairs`` pairwise terms chosen among the ``pair_candidates`` best
+    ranked once per task, knowledge neurons as terms; ``shape_bins`` and ``pair_bins`` are
+    the bin counts of a numeric shape and of a pair's numeric side, each dividing the largest).
+    Feature and neuron genes are shared by both families.
+    """
 
     families: tuple[str, ...] = ("mlp",)
     max_depth: int = 3
@@ -118,6 +125,10 @@ class SpaceBounds:
     dropout: tuple[float, float] = (0.0, 0.3)
     rule_lambda: tuple[float, float] = (0.01, 3.0)
     frequency_scale: tuple[float, float] = (0.3, 10.0)
+    shape_bins: tuple[int, ...] = (16, 32, 64)
+    pair_bins: tuple[int, ...] = (2, 4, 8)
+    max_pairs: int = 10
+    pair_candidates: int = 20
 
 
 @dataclass(frozen=True)
@@ -221,10 +232,10 @@ def _names(allowed: tuple[str, ...]) -> Check:
 
 
 def _space_checks() -> dict[str, Check]:
-    from snas.nn import ACTIVATIONS, BLOCKS, ENCODINGS
+    from snas.nn import ACTIVATIONS, BLOCKS, ENCODINGS, FAMILIES
 
     return {
-        "families": _names(("mlp",)),
+        "families": _names(FAMILIES),
         "max_depth": lambda n, v: as_int(n, v, 1, 8),
         "widths": lambda n, v: as_int_list(n, v, 2, 1024),
         "activations": _names(ACTIVATIONS),
@@ -242,7 +253,20 @@ def _space_checks() -> dict[str, Check]:
         "dropout": lambda n, v: as_range(n, v, 0.0, 0.9),
         "rule_lambda": lambda n, v: as_range(n, v, 0.0, 100.0),
         "frequency_scale": _pos_range(1e-3, 100.0),
+        "shape_bins": lambda n, v: _dividing(n, as_int_list(n, v, 1, 64)),
+        "pair_bins": lambda n, v: _dividing(n, as_int_list(n, v, 1, 64)),
+        "max_pairs": lambda n, v: as_int(n, v, 0, 100),
+        "pair_candidates": lambda n, v: as_int(n, v, 0, 1000),
     }
+
+
+def _dividing(name: str, values: tuple[int, ...]) -> tuple[int, ...]:
+    """Bin counts that share one supernet table: each must divide the largest."""
+    top = max(values)
+    bad = [v for v in values if top % v]
+    if bad:
+        raise Invalid(f"{name} must each divide the largest ({top}); {bad} do not (e.g. use 16, 32, 64)")
+    return values
 
 
 _SECTION_CHECKS: dict[str, dict[str, Check]] = {

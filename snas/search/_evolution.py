@@ -101,7 +101,7 @@ def evolve(
         )
         out.append(ev)
         m = ev.metrics
-        study.tell(trial, [m["error"], math.log10(max(m["parameters"], 1)), m["infidelity"]])
+        study.tell(trial, [m["error"], math.log10(max(ev.objectives[1], 1)), m["infidelity"]])
         if (n + 1) % settings.population_size == 0:
             log.save()
             if on_generation is not None:

@@ -97,7 +97,7 @@ class Ledger:
         if existing is None:
             self.study.set_user_attr("config_sha256", key)
             self.study.set_user_attr("config", json.loads(canonical_json(config.to_dict())))
-            self.study.set_metric_names(["error", "parameters", "infidelity"])
+            self.study.set_metric_names(["error", "complexity", "infidelity"])
         elif existing != key:
             raise ConfigError(
                 f"the storage {url.split('@')[-1]} already holds study {config.name!r} from a different configuration; "

@@ -112,12 +112,22 @@ class SearchRun:
         X_fit = X.iloc[self.fit_idx].reset_index(drop=True)
         X_val = X.iloc[self.val_idx].reset_index(drop=True)
         self.task: Task = Task.fit(X_fit, self.y[self.fit_idx], rules, target=target, classes=classes)
-        self.space = SearchSpace(config, self.task.layout, self.task.compiled.max_parameters)
         self.fit = self.task.training_data(X_fit, self.y[self.fit_idx], self.task.compiled.soft_ids)
+        self.space = SearchSpace(config, self.task.layout, self.task.compiled.max_parameters, self._pairs())
         self.val = ValidationSet.build(self.task, X_val, self.y[self.val_idx], config.metric)
         url = storage or (directory.ledger_url() if directory is not None else "memory")
         self.ledger = Ledger(config, url)
         self.models: dict[str, FittedModel] = {}
+
+    def _pairs(self) -> tuple[tuple[str, str], ...]:
+        """The glass-box family's candidate interactions, ranked once on the fit rows."""
+        from snas.nn import rank_pairs
+
+        b = self.config.space
+        if "additive" not in b.families or not b.max_pairs:
+            return ()
+        fit = self.fit
+        return rank_pairs(self.task.layout, fit.inputs, fit.y, fit.forced, n=b.pair_candidates, seed=self.config.seed)
 
     # ------------------------------------------------------------------ phases
     def run(self) -> SearchResult:
@@ -176,9 +186,13 @@ class SearchRun:
             front = pareto_front(evals, "inherited")
             best = min(evals, key=lambda e: e.objectives[0])
             rate = len(evals) / max(time.perf_counter() - t0, 1e-9) * 60
+            families = ""
+            if len(self.config.space.families) > 1:
+                counts = {f: sum(e.family == f for e in front) for f in self.config.space.families}
+                families = " (" + ", ".join(f"{n} {f}" for f, n in counts.items()) + ")"
             self.progress.line(
                 f"evolution: generation {generation} | {len(evals):,} architectures | {rate:,.0f}/min | "
-                f"front {len(front)} | best val acc {best.metrics['accuracy']:.4f} (inherited weights)"
+                f"front {len(front)}{families} | best val acc {best.metrics['accuracy']:.4f} (inherited weights)"
             )
 
         return evolve(
@@ -203,7 +217,8 @@ class SearchRun:
         m = ev.metrics
         self.progress.line(
             f"stand-alone: {Genome.from_dict(ev.genome).describe()} ×{ev.spec['members']} | "
-            f"val acc {m['accuracy']:.4f} | {m['parameters']:,} params | F_soft {m['f_soft'] or 1:.4f}"
+            f"val acc {m['accuracy']:.4f} | complexity {ev.objectives[1]:,.0f} | {m['parameters']:,} params | "
+            f"F_soft {m['f_soft'] or 1:.4f}"
         )
 
     def _wait_for_other_workers(self, deadline: float | None, poll: float = 1.0) -> None:

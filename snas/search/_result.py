@@ -44,9 +44,19 @@ class Evaluation:
 
     @property
     def objectives(self) -> tuple[float, float, float]:
-        """(error, parameters, soft-rule infidelity), all minimised."""
+        """(error, complexity, soft-rule infidelity), all minimised.
+
+        Complexity is what a reader must understand (:func:`snas.nn.complexity`): terms for
+        a glass box, trainable parameters for an MLP; records written before it existed
+        fall back to their parameters.
+        """
         m = self.metrics
-        return (float(m["error"]), float(m["parameters"]), float(m["infidelity"]))
+        return (float(m["error"]), float(m.get("complexity", m["parameters"])), float(m["infidelity"]))
+
+    @property
+    def family(self) -> str:
+        """``mlp`` or ``additive`` (glass box)."""
+        return str(self.genome.get("family") or self.spec.get("family") or "mlp")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -147,14 +157,20 @@ class SearchResult:
     def front_frame(self) -> pd.DataFrame:
         import pandas as pd
 
-        return pd.DataFrame([{"number": e.number, **e.metrics, "spec": e.spec} for e in self.front])
+        return pd.DataFrame([{"number": e.number, "family": e.family, **e.metrics, "spec": e.spec} for e in self.front])
 
     def history_frame(self) -> pd.DataFrame:
         import pandas as pd
 
         return pd.DataFrame(
             [
-                {"number": e.number, "fidelity": e.fidelity, "generation": e.generation, **e.metrics}
+                {
+                    "number": e.number,
+                    "fidelity": e.fidelity,
+                    "family": e.family,
+                    "generation": e.generation,
+                    **e.metrics,
+                }
                 for e in self.evaluations
             ]
         )

@@ -1,22 +1,27 @@
 """The search space: typed genomes (architecture genes) and recipes (training genes), their
-optuna encoding, random sampling, the repair operator and the supernet's capacity.
+optuna encoding, random sampling, the repair operator and the supernets' capacities.
 
+The family is a gene: ``mlp`` genomes use the layer, encoding and monotone-path genes;
+``additive`` (glass-box) genomes use the pair and bin genes; both use the feature and
+neuron genes. Every genome carries every gene (fixed length), so crossover mixes families.
 Architecture genes are judged by weight sharing (inherited weights, milliseconds each);
 recipe genes only change training, so they are chosen at the stand-alone stage.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from snas.search._config import ExperimentConfig, SpaceBounds
+from snas.search._draw import RandomDraw, TrialDraw, log_uniform, near, pair_gene
 
 if TYPE_CHECKING:
-    from snas.nn import Architecture, Capacity, InputLayout, NetworkSpec
+    from collections.abc import Sequence
+
+    from snas.nn import AdditiveArchitecture, AdditiveCapacity, Architecture, Capacity, InputLayout, NetworkSpec
 
 __all__ = ["Genome", "Recipe", "SearchSpace"]
 
@@ -37,16 +42,29 @@ class Genome:
     monotone_curves: int
     complexity_weight: float = 0.01
     family: str = "mlp"
+    pairs: tuple[tuple[str, str], ...] = ()  # additive: pairwise interaction terms
+    shape_bins: int = 64  # additive: bins per numeric shape
+    pair_bins: int = 4  # additive: bins per numeric side of a pair
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        d = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        d["pairs"] = [list(p) for p in self.pairs]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Genome:
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})  # type: ignore[arg-type]
+        d = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}
+        d["pairs"] = tuple(tuple(p) for p in d.get("pairs", ()))
+        return cls(**d)
 
     def describe(self) -> str:
-        """Short human-readable form, e.g. ``[64 relu, 32 gelu res] periodic emb4 9/12 inputs``."""
+        """Short human-readable form, e.g. ``[64 relu, 32 gelu res] periodic emb4 9/12 inputs``
+        or ``additive 12 shapes + 4 pairs + 6 neurons, 64/4 bins``."""
+        if self.family == "additive":
+            return (
+                f"additive {len(self.features)} inputs + {len(self.pairs)} pairs + {len(self.neurons)} neurons, "
+                f"{self.shape_bins}/{self.pair_bins} bins"
+            )
         layers = ", ".join(
             f"{self.widths[i]} {self.activations[i]}{' res' if self.residual[i] else ''}" for i in range(self.depth)
         )
@@ -71,20 +89,35 @@ class Recipe:
 class SearchSpace:
     """Genomes over a task's inputs within the configured bounds.
 
-    ``count`` maps a genome to its parameter count (exact, from the network layout);
+    ``count`` maps a genome to its parameter count (exact, from the network layout) and
+    ``complexity`` to its interpretability cost (the complexity objective);
     ``max_parameters`` (from the rules' constraints) is enforced by :meth:`repair`.
+    ``pairs`` are the additive family's candidate interactions, best first (see
+    :func:`snas.nn.rank_pairs`); the first ``pair_candidates`` are genes.
     """
 
-    def __init__(self, config: ExperimentConfig, layout: InputLayout, max_parameters: int | None) -> None:
+    def __init__(
+        self,
+        config: ExperimentConfig,
+        layout: InputLayout,
+        max_parameters: int | None,
+        pairs: Sequence[tuple[str, str]] = (),
+    ) -> None:
         self.bounds: SpaceBounds = config.space
         self.config = config
         self.layout = layout
         self.max_parameters = max_parameters
         self.inputs = tuple(layout.free_numeric) + tuple(layout.categorical)
         self.neuron_rules = tuple(n.rule for n in layout.neurons)
+        self.candidates = canonical_pairs_ranked(pairs, layout)[: self.bounds.pair_candidates]
 
     # ---------------------------------------------------------------- conversion
-    def architecture(self, g: Genome) -> Architecture:
+    def architecture(self, g: Genome) -> Architecture | AdditiveArchitecture:
+        """The network shape of ``g`` (of its family)."""
+        return self.additive_architecture(g) if g.family == "additive" else self.mlp_architecture(g)
+
+    def mlp_architecture(self, g: Genome) -> Architecture:
+        """The MLP shape of ``g``'s genes."""
         from snas.nn import Architecture
 
         keep = set(g.features)
@@ -101,20 +134,28 @@ class SearchSpace:
             monotone_curves=g.monotone_curves,
         )
 
-    def spec(self, g: Genome, recipe: Recipe = Recipe(), *, epochs: int | None = None) -> NetworkSpec:
-        """The stand-alone NetworkSpec of a genome trained with ``recipe``."""
-        from snas.nn import LayerSpec, NetworkSpec
+    def additive_architecture(self, g: Genome) -> AdditiveArchitecture:
+        """The glass-box shape of ``g``'s genes (monotone inputs always have a shape)."""
+        from snas.nn import AdditiveArchitecture, canonical_pairs
 
-        layers = tuple(
-            LayerSpec(g.widths[i], g.activations[i], "residual" if g.residual[i] else "linear") for i in range(g.depth)
+        keep = set(g.features)
+        return AdditiveArchitecture(
+            numeric=tuple(f for f in self.layout.numeric if f in self.layout.monotone or f in keep),
+            categorical=tuple(f for f in self.layout.categorical if f in keep),
+            neurons=tuple(r for r in self.neuron_rules if r in set(g.neurons)),
+            pairs=canonical_pairs(g.pairs, self.layout),
+            shape_bins=g.shape_bins,
+            pair_bins=g.pair_bins,
         )
+
+    def spec(self, g: Genome, recipe: Recipe = Recipe(), *, epochs: int | None = None) -> NetworkSpec:
+        """The stand-alone NetworkSpec of a genome trained with ``recipe`` (the other
+        family's genes are left at their defaults, so one architecture gives one spec)."""
+        from snas.nn import NetworkSpec
+
         neurons = set(g.neurons)
         return NetworkSpec(
-            layers=layers,
-            numeric_encoding=g.encoding,
-            embedding_dim=g.embedding_dim,
-            monotone_width=g.monotone_width,
-            monotone_curves=g.monotone_curves,
+            **self._shape(g),
             default_rule_mode="loss",
             rule_modes={r: "both" for r in self.neuron_rules if r in neurons},
             drop_features=tuple(f for f in self.inputs if f not in set(g.features)),
@@ -125,6 +166,37 @@ class SearchSpace:
             frequency_scale=recipe.frequency_scale,
             members=recipe.members,
             max_epochs=epochs or self.config.standalone.epochs,
+        )
+
+    def _shape(self, g: Genome) -> dict[str, Any]:
+        """The NetworkSpec fields of ``g``'s family."""
+        from snas.nn import LayerSpec
+
+        if g.family == "additive":
+            return {"family": "additive", "pairs": g.pairs, "shape_bins": g.shape_bins, "pair_bins": g.pair_bins}
+        layers = tuple(
+            LayerSpec(g.widths[i], g.activations[i], "residual" if g.residual[i] else "linear") for i in range(g.depth)
+        )
+        return {
+            "layers": layers,
+            "numeric_encoding": g.encoding,
+            "embedding_dim": g.embedding_dim,
+            "monotone_width": g.monotone_width,
+            "monotone_curves": g.monotone_curves,
+        }
+
+    def additive_capacity(self) -> AdditiveCapacity:
+        """The additive supernet's capacity: every input, neuron and candidate pair at the finest bins."""
+        from snas.nn import AdditiveCapacity
+
+        b = self.bounds
+        return AdditiveCapacity(
+            numeric=self.layout.numeric,
+            categorical=self.layout.categorical,
+            neurons=self.neuron_rules,
+            pairs=self.candidates,
+            shape_bins=min(max(b.shape_bins), self.layout.shape_bins),
+            pair_bins=min(max(b.pair_bins), self.layout.shape_bins),
         )
 
     def capacity(self) -> Capacity:
@@ -152,14 +224,23 @@ class SearchSpace:
 
         return count_parameters(self.layout, self.architecture(g), members)
 
+    def complexity(self, g: Genome, members: int = 1) -> float:
+        """The complexity objective of ``g``: terms for a glass box, parameters for an MLP
+        (see :func:`snas.nn.complexity`)."""
+        from snas.nn import complexity
+
+        return complexity(self.layout, self.architecture(g), members)
+
     # ------------------------------------------------------------------ sampling
     def sample(self, trial: Any) -> Genome:
         """Draw a genome through an optuna trial (the strategy's sampler decides the values)."""
-        return self._draw(_TrialDraw(trial))
+        return self._draw(TrialDraw(trial))
 
-    def random(self, rng: np.random.Generator) -> Genome:
-        """A uniformly random genome (supernet path sampling, random baselines)."""
-        return self._draw(_RandomDraw(rng))
+    def random(self, rng: np.random.Generator, family: str | None = None) -> Genome:
+        """A uniformly random genome (supernet path sampling, random baselines), of ``family``
+        when given."""
+        g = self._draw(RandomDraw(rng))
+        return g if family is None else replace(g, family=family)
 
     def _draw(self, d: Any) -> Genome:
         b = self.bounds
@@ -182,7 +263,22 @@ class SearchSpace:
             monotone_width=d.choice("monotone_width", b.monotone_widths),
             monotone_curves=d.choice("monotone_curves", b.monotone_curves),
             complexity_weight=d.log_float("complexity_weight", *b.complexity_weight),
+            **self._draw_additive(d),
         )
+
+    def _draw_additive(self, d: Any) -> dict[str, Any]:
+        """The additive genes and the family gene, drawn after the MLP genes (and only when
+        the space has the additive family, so MLP-only searches draw exactly as before)."""
+        b = self.bounds
+        out: dict[str, Any] = {"family": b.families[0]}
+        if "additive" in b.families:
+            chosen = tuple(p for p in self.candidates if d.choice(pair_gene(p), (True, False)))
+            out["pairs"] = chosen[: b.max_pairs]
+            out["shape_bins"] = d.choice("shape_bins", b.shape_bins)
+            out["pair_bins"] = d.choice("pair_bins", b.pair_bins)
+        if len(b.families) > 1:
+            out["family"] = d.choice("family", b.families)
+        return out
 
     def params(self, g: Genome) -> dict[str, Any]:
         """The optuna parameters that draw ``g`` (to enqueue known genomes)."""
@@ -201,6 +297,11 @@ class SearchSpace:
             monotone_curves=g.monotone_curves,
             complexity_weight=g.complexity_weight,
         )
+        if "additive" in b.families:
+            p.update({pair_gene(q): q in set(g.pairs) for q in self.candidates})
+            p.update(shape_bins=g.shape_bins, pair_bins=g.pair_bins)
+        if len(b.families) > 1:
+            p["family"] = g.family
         return p
 
     def largest(self, encoding: str) -> Genome:
@@ -239,14 +340,41 @@ class SearchSpace:
         ]
         return min(options, key=self.count)
 
-    def starting_points(self) -> list[Genome]:
-        """Genomes every search evaluates first: snas's default network and the smallest."""
+    def largest_additive(self) -> Genome:
+        """Every input and neuron, the best ``max_pairs`` candidate pairs, the finest bins:
+        the additive supernet's upper path."""
         b = self.bounds
+        top = self.largest(b.encodings[0])
+        pairs = self.candidates[: b.max_pairs]
+        return replace(top, family="additive", pairs=pairs, shape_bins=max(b.shape_bins), pair_bins=max(b.pair_bins))
 
-        def near(values: tuple[Any, ...], target: Any) -> Any:
-            return min(values, key=lambda v: abs(v - target))
+    def smallest_additive(self) -> Genome:
+        """One shape per input at the coarsest bins, no pair and no neuron: the additive
+        supernet's lower path."""
+        b = self.bounds
+        top = self.largest(b.encodings[0])
+        return replace(
+            top, family="additive", neurons=(), pairs=(), shape_bins=min(b.shape_bins), pair_bins=min(b.pair_bins)
+        )
 
-        default = Genome(
+    def starting_points(self) -> list[Genome]:
+        """Genomes every search evaluates first: per family, snas's default network and the
+        smallest (MLP), or every term with the best pairs and a plain additive model of
+        shapes and neurons (glass box)."""
+        b = self.bounds
+        default = self._default_mlp()
+        out = []
+        if "mlp" in b.families:
+            smallest = replace(self.smallest(b.encodings[0]), **self._additive_genes())
+            out += [self.repair(default), self.repair(smallest)]
+        if "additive" in b.families:
+            glass = replace(default, **self._additive_genes(), family="additive")
+            out += [self.repair(replace(glass, pairs=self.candidates[: b.max_pairs])), self.repair(glass)]
+        return out
+
+    def _default_mlp(self) -> Genome:
+        b = self.bounds
+        return Genome(
             min(2, b.max_depth),
             (near(b.widths, 256),) * b.max_depth,
             ("relu" if "relu" in b.activations else b.activations[0],) * b.max_depth,
@@ -258,15 +386,24 @@ class SearchSpace:
             near(b.monotone_widths, 32),
             near(b.monotone_curves, 8),
             b.complexity_weight[0],
+            **self._additive_genes(),
         )
-        return [self.repair(default), self.repair(self.smallest(b.encodings[0]))]
+
+    def _additive_genes(self) -> dict[str, Any]:
+        """Default additive genes within the bounds: no pair, the finest shapes, pairs of 4 bins."""
+        b = self.bounds
+        return {"pairs": (), "shape_bins": max(b.shape_bins), "pair_bins": near(b.pair_bins, 4)}
 
     # ------------------------------------------------------------------- repair
     def repair(self, g: Genome) -> Genome:
         """Map an infeasible genome into the feasible set, greedily: among the moves that
-        shrink it (narrow the widest layer, drop the last layer, another embedding size, a
-        narrower monotone path, fewer monotone curves, a cheaper numeric encoding), take the
-        one that removes the most parameters, until it fits ``max_parameters``."""
+        shrink it (MLP: narrow the widest layer, drop the last layer, another embedding size,
+        a narrower monotone path, fewer monotone curves, a cheaper numeric encoding;
+        additive: drop the last pair, coarser bins), take the one that removes the most
+        parameters, until it fits ``max_parameters``. Additive genomes keep at most
+        ``max_pairs`` pairs."""
+        if len(g.pairs) > self.bounds.max_pairs:
+            g = replace(g, pairs=g.pairs[: self.bounds.max_pairs])
         if self.max_parameters is None:
             return g
         size = self.count(g)
@@ -284,6 +421,10 @@ class SearchSpace:
 
     def _moves(self, g: Genome) -> list[Genome]:
         b = self.bounds
+        if g.family == "additive":  # fewer pairs (the lowest-ranked first), coarser shapes or pairs
+            out = [replace(g, pairs=g.pairs[:-1])] if g.pairs else []
+            out += [replace(g, shape_bins=v) for v in b.shape_bins if v < g.shape_bins]
+            return out + [replace(g, pair_bins=v) for v in b.pair_bins if v < g.pair_bins]
         out = []
         active = g.widths[: g.depth]
         widest = max(range(g.depth), key=lambda i: active[i])
@@ -318,11 +459,11 @@ class SearchSpace:
         for _ in range(n - 1):
             out.append(
                 Recipe(
-                    learning_rate=_log_uniform(rng, *b.learning_rate),
-                    weight_decay=_log_uniform(rng, max(b.weight_decay[0], 1e-8), b.weight_decay[1]),
+                    learning_rate=log_uniform(rng, *b.learning_rate),
+                    weight_decay=log_uniform(rng, max(b.weight_decay[0], 1e-8), b.weight_decay[1]),
                     dropout=float(rng.uniform(*b.dropout)),
-                    rule_lambda=_log_uniform(rng, max(b.rule_lambda[0], 1e-6), b.rule_lambda[1]),
-                    frequency_scale=_log_uniform(rng, *b.frequency_scale),
+                    rule_lambda=log_uniform(rng, max(b.rule_lambda[0], 1e-6), b.rule_lambda[1]),
+                    frequency_scale=log_uniform(rng, *b.frequency_scale),
                 )
             )
         return out
@@ -343,37 +484,11 @@ class SearchSpace:
         )
 
 
-def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
-    return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
-
-
-class _TrialDraw:
-    """Genes drawn through an optuna trial."""
-
-    def __init__(self, trial: Any) -> None:
-        self.trial = trial
-
-    def choice(self, name: str, options: tuple[Any, ...]) -> Any:
-        return self.trial.suggest_categorical(name, list(options))
-
-    def integer(self, name: str, lo: int, hi: int) -> int:
-        return int(self.trial.suggest_int(name, lo, hi))
-
-    def log_float(self, name: str, lo: float, hi: float) -> float:
-        return float(self.trial.suggest_float(name, lo, hi, log=True))
-
-
-class _RandomDraw:
-    """Genes drawn uniformly at random."""
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.rng = rng
-
-    def choice(self, name: str, options: tuple[Any, ...]) -> Any:
-        return options[int(self.rng.integers(len(options)))]
-
-    def integer(self, name: str, lo: int, hi: int) -> int:
-        return int(self.rng.integers(lo, hi + 1))
-
-    def log_float(self, name: str, lo: float, hi: float) -> float:
-        return _log_uniform(self.rng, lo, hi)
+def canonical_pairs_ranked(pairs: Sequence[tuple[str, str]], layout: InputLayout) -> tuple[tuple[str, str], ...]:
+    """Candidate pairs in their rank order, each written in the layout's input order."""
+    order = {f: i for i, f in enumerate((*layout.numeric, *layout.categorical))}
+    out: dict[tuple[str, str], None] = {}
+    for f, g in pairs:
+        a, b = sorted((str(f), str(g)), key=lambda x: order.get(x, len(order)))
+        out[(a, b)] = None
+    return tuple(out)

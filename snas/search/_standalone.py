@@ -10,6 +10,7 @@ an interrupted search resumes. Nothing starts that cannot finish before the dead
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
@@ -125,13 +126,25 @@ def measure_model(model: FittedModel, val: ValidationSet) -> dict[str, Any]:
     model.network.eval()  # safe: torch inference mode, not Python eval
     with torch.no_grad(), torch_threads():
         logits = model.network(val.inputs).mean(0)
-    return {**val.measure(logits), "parameters": model.n_parameters}
+    return {**val.measure(logits), "parameters": model.n_parameters, "complexity": model.complexity}
 
 
 # ------------------------------------------------------------------ scheduling
 def pick_candidates(evals: list[Evaluation], space: SearchSpace, n: int) -> list[Genome]:
-    """``n`` distinct architectures for stand-alone training: the starting points, half by
-    validation error, the rest spread along the inherited-weight front by size."""
+    """``n`` distinct architectures for stand-alone training, shared out evenly between the
+    families evaluated (see :func:`_pick_family`), alternating between them."""
+    families = list(dict.fromkeys(e.family for e in evals))
+    if len(families) <= 1:
+        return _pick_family(evals, space, n)
+    shares = [n // len(families) + (i < n % len(families)) for i in range(len(families))]
+    picks = [_pick_family([e for e in evals if e.family == f], space, k) for f, k in zip(families, shares, strict=True)]
+    out = [g for group in itertools.zip_longest(*picks) for g in group if g is not None]
+    return out[:n]
+
+
+def _pick_family(evals: list[Evaluation], space: SearchSpace, n: int) -> list[Genome]:
+    """``n`` distinct architectures: the starting points, half by validation error, the
+    rest spread along the inherited-weight front by complexity."""
     by_arch: dict[Any, Evaluation] = {}
     for e in evals:
         arch = space.architecture(Genome.from_dict(e.genome))
@@ -150,7 +163,7 @@ def pick_candidates(evals: list[Evaluation], space: SearchSpace, n: int) -> list
     while rest and len(chosen) < n:
         obj = np.asarray([e.objectives for e in rest])
         front = [rest[i] for i in np.flatnonzero(non_dominated(obj))]
-        front.sort(key=lambda e: e.metrics["parameters"])
+        front.sort(key=lambda e: e.objectives[1])
         take = np.unique(np.linspace(0, len(front) - 1, min(len(front), n - len(chosen))).round().astype(int))
         chosen += [front[i] for i in take]
         rest = [e for e in rest if e not in chosen]

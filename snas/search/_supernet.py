@@ -1,10 +1,12 @@
-"""One weight-sharing supernet per search (Single-Path One-Shot / Once-for-All).
+"""One weight-sharing supernet per search (Single-Path One-Shot / Once-for-All), holding one
+network per architecture family: an MLP supernet and an additive (glass-box) one.
 
-Training samples sub-networks every step — the largest, the smallest and random ones (the
-sandwich rule) — so that any architecture of the space can then be evaluated with its
-inherited weights in milliseconds. The gradient inner loop refines one candidate on the
-frozen supernet: straight-through feature gates and Gumbel width choices trade training
-loss against expected size. Hard rules, monotone paths and exclusions hold for every
+Training samples sub-networks of every family each step — the largest, the smallest and
+random ones (the sandwich rule) — so that any architecture of the space can then be
+evaluated with its inherited weights in milliseconds; weights are shared within a family.
+The gradient inner loop refines one candidate on the frozen supernet: straight-through
+gates on inputs (and, for glass boxes, on pairs) and Gumbel width choices trade training
+loss against expected complexity. Hard rules, monotone paths and exclusions hold for every
 sub-network by construction (they are part of every path).
 """
 
@@ -23,6 +25,7 @@ import torch
 
 from snas._util import atomic_write_bytes, atomic_write_text, sha256_bytes
 from snas.search._config import GradientSettings, SupernetSettings
+from snas.search._refine import refine_additive
 from snas.search._space import Genome, SearchSpace
 from snas.training import member_losses, torch_threads
 
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["Supernet"]
 
 FRACTIONS = (0.25, 0.5, 1.0)
+PREFIX = {"mlp": "net.", "additive": "additive."}  # checkpoint tensor names per family
 
 
 class Supernet:
@@ -50,25 +54,40 @@ class Supernet:
     """
 
     def __init__(self, task: Task, space: SearchSpace, seed: int) -> None:
-        from snas.nn import NetworkSpec, SNASNetwork
+        from snas.nn import AdditiveNetwork, NetworkSpec, SNASNetwork
 
         self.task, self.space, self.seed = task, space, seed
-        largest = space.largest(space.bounds.encodings[0])
-        self.network = SNASNetwork(task.layout, space.capacity(), space.architecture(largest))
-        self.network.reset_parameters([seed])
+        self.networks: dict[str, Any] = {}  # family → SNASNetwork | AdditiveNetwork
+        if "mlp" in space.bounds.families:
+            largest = space.largest(space.bounds.encodings[0])
+            self.networks["mlp"] = SNASNetwork(task.layout, space.capacity(), space.mlp_architecture(largest))
+        if "additive" in space.bounds.families:
+            arch = space.additive_architecture(space.largest_additive())
+            self.networks["additive"] = AdditiveNetwork(task.layout, space.additive_capacity(), arch)
+        for net in self.networks.values():
+            net.reset_parameters([seed])
+        self.network = next(iter(self.networks.values()))  # the first family's (the MLP's when it has one)
         self.spec = NetworkSpec()  # shield on, log-product rule loss
         self.epochs_done = 0
         self.optimizer: Any = None
 
+    def parameters(self) -> list[torch.nn.Parameter]:
+        """Every family's parameters (the MLP's first)."""
+        return [p for net in self.networks.values() for p in net.parameters()]
+
     # ----------------------------------------------------------------- training
-    def paths(self, rng: np.random.Generator, n: int) -> list[Genome]:
-        """The sandwich: largest and smallest (random encodings), then random genomes."""
+    def paths(self, rng: np.random.Generator, n: int, family: str = "mlp") -> list[Genome]:
+        """The sandwich: largest and smallest (MLP: random encodings), then random genomes."""
+        if family == "additive":
+            out = [self.space.largest_additive(), self.space.smallest_additive()]
+            return out[:n] + [self.space.random(rng, "additive") for _ in range(max(0, n - 2))]
         encodings = self.space.bounds.encodings
         out = [
             self.space.largest(encodings[int(rng.integers(len(encodings)))]),
             self.space.smallest(encodings[int(rng.integers(len(encodings)))]),
         ]
-        return out[:n] + [self.space.random(rng) for _ in range(max(0, n - 2))]
+        fam = "mlp" if len(self.space.bounds.families) > 1 else None  # MLP-only spaces draw exactly as before
+        return out[:n] + [self.space.random(rng, fam) for _ in range(max(0, n - 2))]
 
     def train(
         self,
@@ -84,7 +103,7 @@ class Supernet:
         Each epoch is seeded by (seed, epoch), so a resumed run continues exactly.
         """
         if self.optimizer is None:
-            self.optimizer = torch.optim.AdamW(self.network.parameters(), lr=settings.learning_rate, weight_decay=1e-5)
+            self.optimizer = torch.optim.AdamW(self.parameters(), lr=settings.learning_rate, weight_decay=1e-5)
         with torch_threads():
             while self.epochs_done < settings.epochs:
                 if deadline is not None and time.monotonic() >= deadline:
@@ -98,8 +117,8 @@ class Supernet:
         return self.epochs_done
 
     def _epoch(self, data: TrainingData, settings: SupernetSettings) -> float:
-        net = self.network
-        net.train()
+        for net in self.networks.values():
+            net.train()
         torch.manual_seed(self.seed * 100_003 + self.epochs_done)
         rng = np.random.default_rng([self.seed, self.epochs_done])
         order = torch.from_numpy(rng.permutation(len(data)))
@@ -110,66 +129,92 @@ class Supernet:
             batch = shuffled.take(slice(s, s + settings.batch_size))
             weights = torch.ones(1, len(batch))
             loss = torch.zeros(())
-            for g in self.paths(rng, settings.paths):
-                ce, rule = member_losses(
-                    net, batch, weights, self.spec, self.space.architecture(g), lam, torch.zeros(1)
-                )
-                loss = loss + (ce + rule).sum()
+            for family, net in self.networks.items():
+                for g in self.paths(rng, settings.paths, family):
+                    ce, rule = member_losses(
+                        net, batch, weights, self.spec, self.space.architecture(g), lam, torch.zeros(1)
+                    )
+                    loss = loss + (ce + rule).sum()
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
-            total += float(loss.detach()) / settings.paths
+            total += float(loss.detach()) / (settings.paths * len(self.networks))
             steps += 1
-        net.eval()  # safe: torch inference mode, not Python eval
+        for net in self.networks.values():
+            net.eval()  # safe: torch inference mode, not Python eval
         return total / max(steps, 1)
 
     # --------------------------------------------------------------- evaluation
     @torch.no_grad()
     def evaluate(self, g: Genome, val: ValidationSet) -> dict[str, Any]:
         """Objectives of ``g`` with inherited weights on the validation rows."""
-        self.network.eval()  # safe: torch inference mode, not Python eval
+        net = self.networks[g.family]
+        net.eval()  # safe: torch inference mode, not Python eval
         with torch_threads():
-            logits = self.network(val.inputs, self.space.architecture(g))[0]
+            logits = net(val.inputs, self.space.architecture(g))[0]
         metrics = val.measure(logits)
         metrics["parameters"] = self.space.count(g)
+        metrics["complexity"] = self.space.complexity(g)
         return metrics
 
     def inherited(self, g: Genome) -> dict[str, torch.Tensor]:
         """The weights a stand-alone network of ``g`` starts from (sliced, detached)."""
-        from snas.nn import Capacity, parameter_shapes
+        from snas.nn import AdditiveArchitecture, AdditiveCapacity, Capacity, parameter_shapes
 
         arch = self.space.architecture(g)
-        keep = parameter_shapes(self.task.layout, Capacity.of(arch))
+        cap = AdditiveCapacity.of(arch) if isinstance(arch, AdditiveArchitecture) else Capacity.of(arch)
+        keep = parameter_shapes(self.task.layout, cap)
         with torch.no_grad():
-            sliced = self.network.weights(arch)
+            sliced = self.networks[g.family].weights(arch)
             return {k: v.detach().clone() for k, v in sliced.items() if k in keep}
 
     # -------------------------------------------------------- gradient inner loop
     def refine(
         self, g: Genome, data: TrainingData, settings: GradientSettings, seed: int
     ) -> tuple[Genome, dict[str, Any]]:
-        """Learn which inputs and how many units of ``g`` to keep on the frozen supernet."""
-        arch = self.space.architecture(g)
+        """Learn which inputs and how many units of ``g`` to keep on the frozen supernet
+        (glass boxes: which inputs and pairs, see :func:`refine_additive`)."""
+        if g.family == "additive":
+            return refine_additive(self, g, data, settings, seed)
+        arch = self.space.mlp_architecture(g)
         kept = (*arch.numeric, *arch.categorical)
         gate_logits = torch.full((len(kept),), 2.0, requires_grad=True)
         width_logits = torch.zeros(arch.depth, len(FRACTIONS), requires_grad=True)
-        opt = torch.optim.Adam([gate_logits, width_logits], lr=settings.learning_rate)
         gen = torch.Generator().manual_seed(seed)
         base = max(self.space.count(g), 1)
-        for p in self.network.parameters():
+
+        def loss(batch: TrainingData) -> torch.Tensor:
+            return self._refine_loss(g, arch, batch, gate_logits, width_logits, gen, base)
+
+        self.fit_gates("mlp", [gate_logits, width_logits], loss, data, settings, gen)
+        return self._discretise(g, kept, gate_logits.detach(), width_logits.detach())
+
+    def fit_gates(
+        self,
+        family: str,
+        variables: list[torch.Tensor],
+        loss: Callable[[TrainingData], torch.Tensor],
+        data: TrainingData,
+        settings: GradientSettings,
+        gen: torch.Generator,
+    ) -> None:
+        """Adam on ``variables`` for ``settings.steps`` batches of 512 rows, the family's
+        network frozen (the gradient inner loop)."""
+        net = self.networks[family]
+        opt = torch.optim.Adam(variables, lr=settings.learning_rate)
+        for p in net.parameters():
             p.requires_grad_(False)
         try:
             with torch_threads():
                 for _ in range(settings.steps):
                     rows = torch.randint(len(data), (min(512, len(data)),), generator=gen)
-                    loss = self._refine_loss(g, arch, data.take(rows), gate_logits, width_logits, gen, base)
+                    value = loss(data.take(rows))
                     opt.zero_grad(set_to_none=True)
-                    loss.backward()
+                    value.backward()
                     opt.step()
         finally:
-            for p in self.network.parameters():
+            for p in net.parameters():
                 p.requires_grad_(True)
-        return self._discretise(g, kept, gate_logits.detach(), width_logits.detach())
 
     def _refine_loss(
         self,
@@ -192,7 +237,7 @@ class Supernet:
             probs = torch.softmax(width_logits[i], 0)
             expected_width.append((probs * torch.tensor([max(1, round(w * f)) for f in FRACTIONS])).sum())
         ce, _ = member_losses(
-            self.network,
+            self.networks["mlp"],
             batch,
             torch.ones(1, len(batch)),
             self.spec,
@@ -230,7 +275,11 @@ class Supernet:
         """Weights and optimiser state after ``epochs_done`` epochs (atomic; no pickle)."""
         from safetensors.torch import save
 
-        tensors = {f"net.{k}": v.detach().contiguous() for k, v in self.network.named_parameters()}
+        tensors = {
+            f"{PREFIX[family]}{k}": v.detach().contiguous()
+            for family, net in self.networks.items()
+            for k, v in net.named_parameters()
+        }
         meta: dict[str, Any] = {"epochs_done": self.epochs_done, "seed": self.seed}
         if self.optimizer is not None:
             state = self.optimizer.state_dict()
@@ -257,10 +306,12 @@ class Supernet:
             if sha256_bytes(blob) != meta["sha256"] or meta["seed"] != self.seed:
                 return False
             tensors = load(blob)
-            self.network.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("net.")}, strict=True)
+            for family, net in self.networks.items():
+                pre = PREFIX[family]
+                net.load_state_dict({k[len(pre) :]: v for k, v in tensors.items() if k.startswith(pre)}, strict=True)
         except (ValueError, KeyError, RuntimeError, OSError):
             return False
-        self.optimizer = torch.optim.AdamW(self.network.parameters(), lr=settings.learning_rate, weight_decay=1e-5)
+        self.optimizer = torch.optim.AdamW(self.parameters(), lr=settings.learning_rate, weight_decay=1e-5)
         if "param_groups" in meta:
             state = {
                 int(i): {

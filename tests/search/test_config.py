@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_default_config_loads():
     cfg = load_config(ROOT / "search" / "census_income.yaml")
     assert cfg.strategy == "evolution+gradient" and cfg.budget.seconds == 420
+    assert cfg.space.families == ("mlp", "additive") and cfg.space.max_pairs == 10
     assert Path(cfg.rules).resolve() == (ROOT / "rules" / "census_income.yaml").resolve()
     assert cfg.evolution.population_size == 48 and cfg.supernet.epochs == 30
 
@@ -71,12 +72,20 @@ def test_every_problem_listed_with_did_you_mean(tmp_path):
         ({"standalone": "fast"}, "'standalone' must be a mapping"),
         ({"validation_fraction": 0.9}, "validation_fraction must be a number in [0.05, 0.5]"),
         ([1, 2], "a search configuration is a mapping"),
+        ({"space": {"families": ["mlp", "additve"]}}, "Did you mean 'additive'"),
+        ({"space": {"shape_bins": [16, 24, 64]}}, "space.shape_bins must each divide the largest (64); [24] do not"),
+        ({"space": {"max_pairs": -1}}, "space.max_pairs must be an integer in [0, 100]"),
     ],
 )
 def test_hostile_values_are_refused_with_the_allowed_range(mapping, fragment):
     with pytest.raises(ConfigError) as err:
         config_from_mapping(mapping, source="SNASClassifier(search=…)")
     assert fragment in str(err.value) and str(err.value).startswith("SNASClassifier(search=…)")
+
+
+def test_the_breast_cancer_config_loads():
+    cfg = load_config(ROOT / "search" / "breast_cancer.yaml")
+    assert cfg.metric == "roc_auc" and "additive" in cfg.space.families
 
 
 def test_the_estimator_validates_search_like_the_cli(census):

@@ -1,0 +1,303 @@
+"""Exact explanations of glass-box (additive) models, as data: per-row term contributions
+that sum to the logit, and every term's shape on a grid for plotting (InterpretML's
+"explanations are data": computing is separate from drawing).
+
+Everything is computed by the network's own term functions on real or synthetic encoded
+rows, so what is shown is exactly what predicts. Members of an ensemble are averaged term
+by term; the average of additive models is additive with the same terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from snas.exceptions import SNASError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
+
+    from snas.model._fitted import FittedModel
+    from snas.nn import AdditiveArchitecture, AdditiveNetwork, InputLayout, Inputs
+
+__all__ = ["Explanation", "TermShape", "explain", "shapes"]
+
+NEURON_GRID = 11  # truth values 0, 0.1, …, 1 for a knowledge neuron's shape
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Per-row contributions of every term of a glass-box model.
+
+    Attributes
+    ----------
+    contributions : DataFrame (rows × terms): ``bias``, one column per input shape (the
+        feature's name), per pair (``"f×g"``) and per knowledge neuron (``"rule:<id>"``).
+        Each row sums to ``logit``.
+    logit : the model's logit for ``target`` before the shield (n,).
+    probability : the probability of ``target`` after the shield (n,).
+    deciding_rule : the hard rule that decided the row (None where the network did).
+    target : the class whose logit is explained.
+    """
+
+    contributions: pd.DataFrame
+    logit: np.ndarray
+    probability: np.ndarray
+    deciding_rule: np.ndarray
+    target: str
+
+
+@dataclass(frozen=True)
+class TermShape:
+    """One term's function on a grid, ready to plot.
+
+    Attributes
+    ----------
+    name : the term's column in :attr:`Explanation.contributions`.
+    kind : ``numeric``, ``categorical``, ``pair``, ``neuron`` or ``bias``.
+    features : the input features the term reads (a neuron: those its rule reads).
+    grid : per axis, the grid: raw values at the shape's knots (numeric; the shape is
+        linear between knots and constant beyond them), level names with ``"<missing>"``
+        first (categorical), or fuzzy truths 0…1 (neuron).
+    contribution : the term's logit contribution at every grid point (shape: one axis per
+        grid; a pair is a table read with bilinear interpolation between numeric knots).
+    missing : the contribution of a missing value (numeric shapes that have one), else None.
+    density : share of the given rows nearest each grid point (same shape as
+        ``contribution``; None when no rows were given).
+    monotone : per feature, +1 / −1 where the rules make the score non-decreasing /
+        non-increasing in it (guaranteed by construction), 0 elsewhere.
+    """
+
+    name: str
+    kind: str
+    features: tuple[str, ...]
+    grid: tuple[np.ndarray, ...]
+    contribution: np.ndarray
+    missing: float | None
+    density: np.ndarray | None
+    monotone: tuple[int, ...]
+
+
+def _additive(model: FittedModel) -> tuple[AdditiveNetwork, AdditiveArchitecture]:
+    from snas.nn import AdditiveArchitecture, AdditiveNetwork
+
+    net, arch = model.network, model.architecture
+    if not isinstance(net, AdditiveNetwork) or not isinstance(arch, AdditiveArchitecture):
+        raise SNASError(
+            "exact term contributions exist only for glass-box models (family: additive); this model is an "
+            f"{arch.family.upper()} — use the audit's SHAP values for it"
+        )
+    return net, arch
+
+
+def _output(model: FittedModel, target: str | None) -> tuple[int, str]:
+    """Which logit column explains ``target`` (binary models have one, for classes[-1])."""
+    classes = model.task.classes
+    if model.task.layout.n_out == 1:
+        if target is not None and target != classes[-1]:
+            raise SNASError(f"a binary model's logit is that of {classes[-1]!r}; got target {target!r}")
+        return 0, classes[-1]
+    name = target if target is not None else model.task.positive
+    if name not in classes:
+        raise SNASError(f"target {name!r} is not one of the classes {list(classes)}")
+    return classes.index(name), name
+
+
+def _terms(net: AdditiveNetwork, x: Inputs, out: int) -> tuple[np.ndarray, float]:
+    """Member-averaged contributions (n, T) of output ``out`` and the averaged bias."""
+    import torch
+
+    from snas.training import torch_threads
+
+    net.eval()  # safe: torch inference mode, not Python eval
+    with torch.no_grad(), torch_threads():
+        t = net.terms(x)[..., out].double().mean(0)
+        bias = net.weights()["bias"][:, out].double().mean()
+    return t.numpy(), float(bias)
+
+
+def explain(model: FittedModel, frame: pd.DataFrame, target: str | None = None) -> Explanation:
+    """Exact per-term contributions of a glass-box model on ``frame`` (see :class:`Explanation`)."""
+    import pandas as pd
+
+    net, arch = _additive(model)
+    out, name = _output(model, target)
+    x = model.task.encode(frame)
+    parts = [_terms(net, x.take(slice(s, s + 16384)), out) for s in range(0, len(x), 16384)]
+    bias = parts[0][1] if parts else _terms(net, x, out)[1]
+    values = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, len(arch.terms)))
+    table = np.concatenate([np.full((len(values), 1), bias), values], axis=1)
+    contributions = pd.DataFrame(table, columns=["bias", *arch.terms], index=frame.index)
+    proba = model.predict_proba(frame)[:, model.task.classes.index(name)]
+    return Explanation(contributions, table.sum(axis=1), proba, model.deciding_rules(frame), name)
+
+
+# ------------------------------------------------------------------------ shapes
+def _synthetic(layout: InputLayout, n: int) -> dict[str, torch.Tensor]:
+    """Encoded columns of ``n`` neutral rows (z = 0, nothing missing, level code 0, truths 0)."""
+    import torch
+
+    return {
+        "numeric": torch.zeros(n, len(layout.numeric)),
+        "missing": torch.zeros(n, len(layout.numeric)),
+        "codes": torch.zeros(n, len(layout.categorical), dtype=torch.long),
+        "truths": torch.zeros(n, len(layout.neurons)),
+    }
+
+
+def _inputs(layout: InputLayout, cols: dict[str, torch.Tensor]) -> Inputs:
+    import torch
+
+    from snas.nn import Inputs
+    from snas.nn import functional as F
+
+    n = cols["numeric"].shape[0]
+    onehot = F.one_hot_blocks(cols["codes"], [v + 1 for v in layout.levels])
+    ple = torch.zeros(n, len(layout.numeric), layout.n_bins)  # the MLP's encoding: never read here
+    return Inputs(cols["numeric"], cols["missing"], cols["codes"], ple, onehot, cols["truths"])
+
+
+@dataclass(frozen=True)
+class _Axis:
+    """One grid axis: the encoded values to set and what to show."""
+
+    feature: str
+    column: str  # numeric | codes | truths
+    index: int
+    encoded: np.ndarray
+    shown: np.ndarray
+
+
+def _numeric_axis(model: FittedModel, feature: str, bins: int) -> _Axis:
+    from snas.nn._additive import knot_positions, valid_bins
+
+    layout, enc = model.task.layout, model.task.encoder
+    j = layout.numeric.index(feature)
+    edges = np.asarray(layout.shape_edges[j], dtype=float)
+    z = edges[sorted(set(knot_positions(valid_bins(layout)[j], bins)))]
+    k = enc.numeric.index(feature)
+    return _Axis(feature, "numeric", j, z, z * enc.std_[k] + enc.mean_[k])
+
+
+def _axis(model: FittedModel, feature: str, bins: int) -> _Axis:
+    layout = model.task.layout
+    if feature in layout.numeric:
+        return _numeric_axis(model, feature, bins)
+    j = layout.categorical.index(feature)
+    levels = np.asarray(["<missing>", *model.task.encoder.levels[feature]], dtype=object)
+    return _Axis(feature, "codes", j, np.arange(len(levels)), levels)
+
+
+def _evaluate(model: FittedModel, axes: list[_Axis], term: int, out: int) -> np.ndarray:
+    """The term's contribution on the product grid of ``axes``."""
+    import torch
+
+    net, _ = _additive(model)
+    mesh = np.meshgrid(*[a.encoded for a in axes], indexing="ij")
+    cols = _synthetic(model.task.layout, mesh[0].size)
+    for a, values in zip(axes, mesh, strict=True):
+        cols[a.column][:, a.index] = torch.as_tensor(values.ravel(), dtype=cols[a.column].dtype)
+    values, _ = _terms(net, _inputs(model.task.layout, cols), out)
+    return values[:, term].reshape(mesh[0].shape)
+
+
+def _nearest(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Index of the grid point nearest each value (grid sorted)."""
+    mid = (grid[1:] + grid[:-1]) / 2
+    return np.searchsorted(mid, values, side="right")
+
+
+def _density(model: FittedModel, frame: pd.DataFrame | None, axes: list[_Axis]) -> np.ndarray | None:
+    if frame is None or not len(frame):
+        return None
+    x = model.task.encode(frame)
+    index = []
+    for a in axes:
+        if a.column == "numeric":
+            index.append(_nearest(x.numeric[:, a.index].numpy().astype(float), a.encoded))
+        elif a.column == "codes":
+            index.append(x.codes[:, a.index].numpy())
+        else:
+            index.append(_nearest(x.truths[:, a.index].numpy().astype(float), a.encoded))
+    keep = np.ones(len(frame), dtype=bool)
+    for a in axes:
+        if a.column == "numeric":
+            keep &= x.missing[:, a.index].numpy() == 0
+    shape = tuple(len(a.encoded) for a in axes)
+    flat = np.ravel_multi_index(tuple(i[keep] for i in index), shape)
+    return np.bincount(flat, minlength=int(np.prod(shape))).reshape(shape) / len(frame)
+
+
+def _missing(model: FittedModel, feature: str, term: int, out: int) -> float | None:
+    layout = model.task.layout
+    j = layout.numeric.index(feature)
+    if not layout.has_missing[j]:
+        return None
+    net, _ = _additive(model)
+    cols = _synthetic(layout, 1)
+    cols["missing"][0, j] = 1.0
+    values, _ = _terms(net, _inputs(layout, cols), out)
+    return float(values[0, term])
+
+
+def shapes(model: FittedModel, frame: pd.DataFrame | None = None, target: str | None = None) -> list[TermShape]:
+    """Every term's shape of a glass-box model, in term order after the bias (see :class:`TermShape`);
+    ``frame`` (e.g. the training rows) gives the data density."""
+    net, arch = _additive(model)
+    out, _ = _output(model, target)
+    layout = model.task.layout
+    _, bias = _terms(net, _inputs(layout, _synthetic(layout, 1)), out)
+    result = [TermShape("bias", "bias", (), (), np.asarray([bias]), None, None, ())]
+    for t, name in enumerate(arch.terms):
+        result.append(_shape(model, arch, t, name, frame, out))
+    return result
+
+
+def _shape(
+    model: FittedModel, arch: AdditiveArchitecture, t: int, name: str, frame: pd.DataFrame | None, out: int
+) -> TermShape:
+    layout = model.task.layout
+    if name.startswith("rule:"):
+        return _neuron_shape(model, t, name, frame, out)
+    if t < len(arch.numeric) + len(arch.categorical):
+        axes = [_axis(model, name, arch.shape_bins)]
+        kind = "numeric" if name in layout.numeric else "categorical"
+        missing = _missing(model, name, t, out) if kind == "numeric" else None
+    else:
+        pair = arch.pairs[t - len(arch.numeric) - len(arch.categorical)]
+        axes, kind, missing = [_axis(model, f, arch.pair_bins) for f in pair], "pair", None
+    return TermShape(
+        name=name,
+        kind=kind,
+        features=tuple(a.feature for a in axes),
+        grid=tuple(a.shown for a in axes),
+        contribution=_evaluate(model, axes, t, out),
+        missing=missing,
+        density=_density(model, frame, axes),
+        monotone=tuple(layout.monotone.get(a.feature, 0) for a in axes),
+    )
+
+
+def _neuron_shape(model: FittedModel, t: int, name: str, frame: pd.DataFrame | None, out: int) -> TermShape:
+    from snas.rules import features_of
+
+    layout = model.task.layout
+    rule = name.removeprefix("rule:")
+    j = [n.rule for n in layout.neurons].index(rule)
+    truths = np.linspace(0.0, 1.0, NEURON_GRID)
+    axis = _Axis(rule, "truths", j, truths, truths)
+    body = next(b for rid, b, _, _ in model.task.compiled.soft if rid == rule)
+    read = tuple(f for f in (*layout.numeric, *layout.categorical) if f in features_of(body))
+    return TermShape(
+        name=name,
+        kind="neuron",
+        features=read,
+        grid=(truths,),
+        contribution=_evaluate(model, [axis], t, out),
+        missing=None,
+        density=_density(model, frame, [axis]),
+        monotone=tuple(layout.monotone.get(f, 0) for f in read),
+    )

@@ -1,0 +1,41 @@
+"""The family gene in a real (tiny) search: MLPs and glass boxes in one population, and the
+complexity objective (terms for glass boxes, parameters for MLPs) in every record."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+
+from snas.nn import PAIR_COST
+from snas.search import Budget, Genome, load_config, search
+
+
+def test_family_gene_and_complexity_objective_in_search_results(tiny_search, tmp_path, census_rules):
+    cfg = load_config(tiny_search / "search.yaml")
+    space = dataclasses.replace(
+        cfg.space, families=("mlp", "additive"), max_pairs=3, pair_candidates=6, shape_bins=(16, 32), pair_bins=(2, 4)
+    )
+    cfg = dataclasses.replace(cfg, space=space, budget=Budget(trials=8))
+    out = search(cfg, tmp_path / "run", data_dir=str(tiny_search), progress=False)
+    history = out.result.evaluations
+    inherited = [e for e in history if e.fidelity == "inherited"]
+    assert {e.family for e in inherited} == {"mlp", "additive"}
+    assert {e.family for e in history if e.fidelity == "low"} == {"mlp", "additive"}
+    monotone = set(census_rules.constraints.monotonic)
+    for e in history:
+        g = Genome.from_dict(e.genome)
+        assert e.metrics["parameters"] > 0 and e.objectives[1] == e.metrics["complexity"]
+        if e.family == "additive":
+            assert len(g.pairs) <= 3 and e.spec["family"] == "additive"
+            terms = len(set(g.features) | monotone) + len(g.neurons)
+            assert e.metrics["complexity"] == terms + PAIR_COST * len(g.pairs)
+        else:
+            assert e.metrics["complexity"] == e.metrics["parameters"]  # opaque parameters, all members
+    front = json.loads((tmp_path / "run" / "front.json").read_text())["front"]
+    assert all("complexity" in e["metrics"] and "family" in e["genome"] for e in front)
+    frame = out.result.front_frame()
+    assert {"family", "complexity", "parameters"} <= set(frame.columns)
+    pairs = {tuple(p) for e in history for p in e.genome["pairs"] if e.family == "additive"}
+    assert pairs and np.all([a != b for a, b in pairs])
