@@ -119,31 +119,9 @@ def compile_rules(rules: RuleSet | None, schema: Schema, classes: tuple[str, ...
     net_mono = {f: d * flip for f, d in mono.items()}
     eff = shield_bodies(rules)
     hard = tuple((r.id, eff[r.id], index[r.head]) for r in rules.hard)
-    for rid, body, k in hard:  # a hard rule must push the score the way the constraint goes
-        head_sign = 1 if k == len(classes) - 1 else -1
-        for f, direction in net_mono.items():
-            p = polarity(body, f)
-            if p not in (0, head_sign * direction):
-                raise RuleError(
-                    f"hard rule {rid!r} reads {f!r} against its monotonic constraint "
-                    f"({'increasing' if mono[f] > 0 else 'decreasing'}): enforcing both is impossible. "
-                    "Rewrite the condition with a one-sided threshold in the constraint's direction or "
-                    "drop one of them"
-                )
+    _check_hard_monotone(hard, net_mono, mono, len(classes))
     soft = tuple((r.id, r.body, index[r.head], r.weight) for r in rules.soft)
-    neuron_ok: dict[str, int] = {}
-    for r in rules.soft:
-        signs: set[int | None] = set()
-        for f, direction in net_mono.items():
-            p = polarity(r.body, f)
-            if p is None:
-                signs.add(None)
-            elif p != 0:
-                signs.add(p * direction)
-        if None in signs or len(signs) > 1:
-            continue  # mixed direction: usable as a loss only
-        sign = signs.pop() if signs else 1
-        neuron_ok[r.id] = 1 if sign is None else sign
+    neuron_ok = {r.id: sign for r in rules.soft if (sign := _neuron_sign(r.body, net_mono)) is not None}
     return CompiledRules(
         rules=rules,
         classes=classes,
@@ -154,3 +132,35 @@ def compile_rules(rules: RuleSet | None, schema: Schema, classes: tuple[str, ...
         excluded=tuple(rules.constraints.exclude_features),
         max_parameters=rules.constraints.max_parameters,
     )
+
+
+def _check_hard_monotone(
+    hard: tuple[tuple[str, Condition, int], ...], net_mono: dict[str, int], mono: dict[str, int], n_classes: int
+) -> None:
+    """A hard rule must push the score the way each monotonic constraint goes."""
+    for rid, body, k in hard:
+        head_sign = 1 if k == n_classes - 1 else -1
+        for f, direction in net_mono.items():
+            p = polarity(body, f)
+            if p not in (0, head_sign * direction):
+                raise RuleError(
+                    f"hard rule {rid!r} reads {f!r} against its monotonic constraint "
+                    f"({'increasing' if mono[f] > 0 else 'decreasing'}): enforcing both is impossible. "
+                    "Rewrite the condition with a one-sided threshold in the constraint's direction or "
+                    "drop one of them"
+                )
+
+
+def _neuron_sign(body: Condition, net_mono: dict[str, int]) -> int | None:
+    """The sign (+1/−1) that makes a soft rule's truth non-decreasing in every increasing
+    monotonic feature, or None when its directions are mixed (usable as a loss only)."""
+    signs: set[int | None] = set()
+    for f, direction in net_mono.items():
+        p = polarity(body, f)
+        if p is None:
+            signs.add(None)
+        elif p != 0:
+            signs.add(p * direction)
+    if None in signs or len(signs) > 1:
+        return None
+    return signs.pop() if signs else 1
