@@ -10,6 +10,7 @@ an interrupted search resumes. Nothing starts that cannot finish before the dead
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
@@ -220,17 +221,19 @@ class StandaloneTrainer:
         rng = np.random.default_rng([self.config.seed, 17])
         recipes = self.space.recipes(s.recipes, rng)
         n, low_rung = self._plan(len(candidates))
-        candidates = list(candidates)[:n]
+        candidates = list(candidates)[:n]  # most promising first: a deadline cuts the tail
+        rungs = _rung_deadlines(deadline, low_rung)
         out: list[Evaluation] = []
         if low_rung:
             jobs = [Job(g, tuple(recipes), s.low_epochs, "low", self.config.seed, s.inherit) for g in candidates]
-            low = self.run(jobs, deadline=deadline)
+            low = self.run(jobs, deadline=rungs[0])
             out += low
-            promoted = _promote(low, math.ceil(len(candidates) / s.eta))
+            screened = len({json.dumps(e.genome, sort_keys=True) for e in low})
+            promoted = _promote(low, math.ceil(screened / s.eta))
         else:
             promoted = [(g, recipes[0]) for g in candidates]
         full = self.run(
-            [Job(g, (r,), s.epochs, "stand-alone", self.config.seed, s.inherit) for g, r in promoted], deadline=deadline
+            [Job(g, (r,), s.epochs, "stand-alone", self.config.seed, s.inherit) for g, r in promoted], deadline=rungs[1]
         )
         out += full
         out += self.run(self._ensemble_jobs(full), deadline=deadline)
@@ -355,6 +358,19 @@ class StandaloneTrainer:
                 self.on_result(ev, model)
             out.append(ev)
         return out
+
+
+RUNG_SHARES = (0.4, 0.85)  # of the stand-alone time: the low rung ends, then the full rung
+
+
+def _rung_deadlines(deadline: float | None, low_rung: bool) -> tuple[float | None, float | None]:
+    """When the low rung and the full rung must stop, so that every rung gets its turn."""
+    if deadline is None:
+        return None, None
+    now = time.monotonic()
+    left = max(deadline - now, 0.0)
+    first = now + RUNG_SHARES[0] * left if low_rung else now
+    return first, now + RUNG_SHARES[1] * left
 
 
 def _promote(low: list[Evaluation], k: int) -> list[tuple[Genome, Recipe]]:
