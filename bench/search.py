@@ -187,7 +187,8 @@ def _tau_plot(rows: list[dict], tau: float) -> None:
     x = [r["inherited_accuracy"] for r in rows]
     y = [r["stand_alone_accuracy"] for r in rows]
     fig, ax = plt.subplots(figsize=(5, 4.2))
-    ax.scatter(x, y, c=np.log10([r["parameters"] for r in rows]), cmap="viridis", s=22)
+    points = ax.scatter(x, y, c=np.log10([r["parameters"] for r in rows]), cmap="viridis", s=22)
+    fig.colorbar(points, ax=ax, label="log10 parameters")
     lo, hi = min(x + y), max(x + y)
     ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--")
     ax.set_xlabel("validation accuracy, inherited supernet weights")

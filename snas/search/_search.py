@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import shutil
 import time
@@ -16,7 +17,7 @@ import numpy as np
 from snas._checks import Invalid, as_int
 from snas._util import sha256_file
 from snas.exceptions import ConfigError, RuleError
-from snas.search._config import ExperimentConfig, config_from_mapping, load_config, parse_budget
+from snas.search._config import Budget, ExperimentConfig, config_from_mapping, load_config, parse_budget
 from snas.search._ledger import check_storage
 from snas.search._pipeline import SearchRun
 from snas.search._result import SearchResult
@@ -69,6 +70,7 @@ def search(
     """
     cfg = config if isinstance(config, ExperimentConfig) else load_config(config)
     cfg = cfg.with_overrides(**_overrides(budget=budget, seed=seed, storage=storage, workers=workers))
+    cfg = replace(cfg, budget=capped(cfg.budget))
     run = RunDirectory(out)
     if cfg.storage is not None:
         check_storage(cfg.storage)
@@ -94,6 +96,20 @@ def search(
         result = sr.run()
         _write_run(run, cfg, result, sr, data, rules)
     return RunOutput(run.path, result, run.model_dir, time.perf_counter() - t0)
+
+
+def capped(budget: Budget) -> Budget:
+    """``budget`` limited by ``SNAS_BUDGET_CAP`` (e.g. ``30s`` or ``30s,4trials``) when set —
+    how CI runs the README's examples quickly; unset, the budget stands."""
+    text = os.environ.get("SNAS_BUDGET_CAP")
+    if not text:
+        return budget
+    cap = parse_budget(text)
+
+    def least(a: Any, b: Any) -> Any:
+        return b if a is None else a if b is None else min(a, b)
+
+    return Budget(seconds=least(budget.seconds, cap.seconds), trials=least(budget.trials, cap.trials))
 
 
 def _overrides(**given: Any) -> dict[str, Any]:
@@ -159,6 +175,7 @@ def search_frame(
     else:
         cfg = config_from_mapping(search or {}, source="SNASClassifier(search=…)")
     cfg = replace(cfg.with_overrides(**_overrides(budget=budget, seed=seed)), storage=None)
+    cfg = replace(cfg, budget=capped(cfg.budget))
     return SearchRun(cfg, X, y, rules, target=target, classes=classes, progress=progress).run()
 
 
