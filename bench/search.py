@@ -58,8 +58,9 @@ def _config():
 
 
 # ----------------------------------------------------------------------- part a
-def part_a(seeds: list[int]) -> dict:
-    """The README's main job per seed: `snas search … --seed N` (with its audit report)."""
+def part_a(seeds: list[int], reuse: bool = False) -> dict:
+    """The README's main job per seed: `snas search … --seed N` (with its audit report);
+    ``reuse`` measures existing run directories again instead of searching."""
     from snas.model import FittedModel
     from snas.search import RunDirectory
 
@@ -67,14 +68,7 @@ def part_a(seeds: list[int]) -> dict:
     runs = []
     for seed in seeds:
         out = RUNS / f"bench-default-{seed}"
-        shutil.rmtree(out, ignore_errors=True)
-        cmd = [sys.executable, "-m", "snas", "search", str(ROOT / "search" / "census_income.yaml")]
-        cmd += ["--out", str(out), "--data-dir", data_dir(), "--seed", str(seed)]
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-        wall = time.perf_counter() - t0
-        if proc.returncode:
-            raise SystemExit(proc.stderr[-4000:])
+        wall, stderr = _default_search(out, seed) if not reuse else _previous(seed)
         run = RunDirectory(out)
         history, front, summary = run.read_history(), run.read_front(), run.read_summary()
         selected = FittedModel.load(run.model_dir)
@@ -89,19 +83,51 @@ def part_a(seeds: list[int]) -> dict:
                 "generations": 1 + max(e.generation or 0 for e in history if e.fidelity == "inherited"),
                 "front_size": len(front["front"]),
                 "refit": summary["refit"],
-                "phases": _phases(proc.stderr),
+                "phases": _phases(stderr),
                 "selected": {"number": front["selected"], **test_metrics(selected, data, rules)},
                 "smallest_stand_alone": {
                     "number": small.number,
                     "validation_accuracy": small.metrics["accuracy"],
                     **small_model,
                 },
+                "best_front_member_up_to_1000_parameters": _small_front_member(run, front, data, rules),
                 "families": sorted({e.genome.get("family", "mlp") for e in history if e.fidelity == "stand-alone"}),
             }
         )
         print(json.dumps(runs[-1], indent=1), flush=True)
     mean = {k: statistics.mean(r["selected"][k] for r in runs) for k in ("test_accuracy", "test_roc_auc", "f_soft")}
     return {"runs": runs, "selected_mean": mean}
+
+
+def _default_search(out: Path, seed: int) -> tuple[float, str]:
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, "-m", "snas", "search", str(ROOT / "search" / "census_income.yaml")]
+    cmd += ["--out", str(out), "--data-dir", data_dir(), "--seed", str(seed)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(proc.stderr[-4000:])
+    (out / "bench-stderr.log").write_text(proc.stderr)
+    return time.perf_counter() - t0, proc.stderr
+
+
+def _previous(seed: int) -> tuple[float, str]:
+    """Wall time and progress log of an earlier part (a) run of this seed."""
+    old = json.loads((ROOT / "bench" / "results" / "search-a.json").read_text())
+    row = next(r for r in old["runs"] if r["seed"] == seed)
+    log = RUNS / f"bench-default-{seed}" / "bench-stderr.log"
+    return row["wall_seconds_search_refit_audit"], log.read_text() if log.is_file() else ""
+
+
+def _small_front_member(run, front: dict, data, rules, limit: int = 1000) -> dict | None:
+    """The front member of at most ``limit`` parameters with the best validation accuracy, on adult.test."""
+    from snas.search import Evaluation
+
+    small = [Evaluation.from_dict(d) for d in front["front"] if d["metrics"]["parameters"] <= limit]
+    if not small:
+        return None
+    best = max(small, key=lambda e: e.metrics["accuracy"])
+    return {"number": best.number, "validation_accuracy": best.metrics["accuracy"], **_trained(run, best, data, rules)}
 
 
 def _trained(run, ev, data, rules) -> dict:
@@ -229,6 +255,7 @@ def one_strategy_run(strategy: str, seed: int, budget: str, supernet: Path) -> d
     row = {
         "strategy": strategy,
         "seed": seed,
+        "budget": budget,
         "hypervolume": hypervolume(np.array(points), REFERENCE) if points else 0.0,
         "stand_alone": len(points),
         "inherited": res.counts()["inherited"],
@@ -250,19 +277,39 @@ def _shared_supernet(seed: int) -> Path:
         cfg = dataclasses.replace(
             cfg, standalone=dataclasses.replace(cfg.standalone, candidates=1, eta=1, ensemble_top=0)
         )
+        cfg = dataclasses.replace(cfg, refit=False)
         search(cfg, out, data_dir=data_dir(), budget="1trials", progress=False)
     return RunDirectory(out).supernet
 
 
-def part_b(budget: str, seeds: list[int]) -> dict:
-    from scipy.stats import wilcoxon
+RUNS_FILE = ROOT / "bench" / "results" / "search-b-runs.jsonl"
 
-    rows = []
+
+def part_b(budget: str, seeds: list[int]) -> None:
+    """Run the four strategies for each seed; rows are appended to ``search-b-runs.jsonl`` so
+    seeds can run one at a time (the CPU is released between them)."""
     for seed in seeds:
         supernet = _shared_supernet(seed)
         for strategy in STRATEGIES:
-            rows.append(one_strategy_run(strategy, seed, budget, supernet))
-    hv = {s: [r["hypervolume"] for r in rows if r["strategy"] == s] for s in STRATEGIES}
+            row = one_strategy_run(strategy, seed, budget, supernet)
+            with RUNS_FILE.open("a") as fh:
+                fh.write(json.dumps(row) + "\n")
+
+
+def part_b_summary() -> dict:
+    """Hypervolumes per strategy and one-sided Wilcoxon signed-rank tests across seeds."""
+    from scipy.stats import wilcoxon
+
+    rows = [json.loads(line) for line in RUNS_FILE.read_text().splitlines() if line.strip()]
+    seeds = sorted(
+        {
+            r["seed"]
+            for r in rows
+            if all(any(x["seed"] == r["seed"] and x["strategy"] == s for x in rows) for s in STRATEGIES)
+        }
+    )
+    pick = {(r["strategy"], r["seed"]): r for r in rows}
+    hv = {s: [pick[(s, seed)]["hypervolume"] for seed in seeds] for s in STRATEGIES}
     tests = {}
     for better, worse in (
         ("evolution+gradient", "random"),
@@ -280,18 +327,22 @@ def part_b(budget: str, seeds: list[int]) -> dict:
             "mean_hypervolume": statistics.mean(hv[s]),
             "min": min(hv[s]),
             "max": max(hv[s]),
-            "stand_alone": statistics.mean(r["stand_alone"] for r in rows if r["strategy"] == s),
-            "inherited": statistics.mean(r["inherited"] for r in rows if r["strategy"] == s),
+            "stand_alone": statistics.mean(pick[(s, seed)]["stand_alone"] for seed in seeds),
+            "inherited": statistics.mean(pick[(s, seed)]["inherited"] for seed in seeds),
         }
         for s in STRATEGIES
     ]
+    per_seed = [{"seed": seed, **{s: pick[(s, seed)]["hypervolume"] for s in STRATEGIES}} for seed in seeds]
+    budget = rows[0].get("budget") if rows else None
     return {
         "budget_per_run": budget,
         "bounds": BOUNDS.tolist(),
         "reference": REFERENCE.tolist(),
-        "runs": rows,
+        "seeds": seeds,
+        "per_seed": per_seed,
         "summary": summary,
         "wilcoxon": tests,
+        "runs": rows,
     }
 
 
@@ -324,21 +375,29 @@ def part_load() -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--part", required=True, choices=("a", "tau", "b", "load"))
+    p.add_argument("--part", required=True, choices=("a", "tau", "b", "b-summary", "load"))
     p.add_argument("--seeds", type=int, nargs="+", default=None)
     p.add_argument("--budget", default="60s", help="part b: wall budget of each run after the shared supernet")
     p.add_argument("--n", type=int, default=32, help="part tau: random architectures")
+    p.add_argument("--reuse", action="store_true", help="part a: measure the existing run directories again")
     args = p.parse_args()
     if args.part == "a":
-        payload = part_a(args.seeds or [0, 1, 2])
+        payload = part_a(args.seeds or [0, 1, 2], reuse=args.reuse)
         rows = [{"seed": r["seed"], **r["selected"]} for r in payload["runs"]]
         table = markdown_table(rows, _COLUMNS)
     elif args.part == "tau":
         payload = part_tau(args.n)
         table = f"Kendall τ (inherited vs stand-alone validation accuracy, {payload['n']} random architectures): {payload['kendall_tau']:.3f} (p = {payload['p_value']:.2g})\n"
     elif args.part == "b":
-        payload = part_b(args.budget, args.seeds or list(range(10)))
-        table = markdown_table(payload["summary"], _B_COLUMNS)
+        part_b(args.budget, args.seeds or list(range(10)))
+        return
+    elif args.part == "b-summary":
+        payload = part_b_summary()
+        table = f"Equal wall budget ({payload['budget_per_run']} per run after each seed's shared supernet), seeds {payload['seeds']}; hypervolume of the adult.test objectives of every stand-alone model:\n\n"
+        table += markdown_table(payload["summary"], _B_COLUMNS)
+        table += "\n" + markdown_table(
+            payload["per_seed"], [("seed", "seed", "d")] + [(s, s, ".4f") for s in STRATEGIES]
+        )
         table += (
             "\n"
             + "\n".join(
@@ -351,7 +410,7 @@ def main() -> None:
         payload = part_load()
         table = f"Default search beside a CPU hog: {payload['search_and_refit_seconds']:.0f} s for a {payload['budget_seconds']:.0f} s budget ({payload['over_budget_percent']:+.1f}%).\n"
     print(table)
-    print("wrote", write_results(f"search-{args.part}", payload, table))
+    print("wrote", write_results(f"search-{args.part.removesuffix('-summary')}", payload, table))
 
 
 _COLUMNS = [

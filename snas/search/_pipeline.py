@@ -149,6 +149,7 @@ class SearchRun:
         result.model = self._final_model(result.selected, supernet, deadlines.end)
         self.ledger.set_elapsed(self.worker, prior + time.monotonic() - start)
         result.elapsed_seconds = prior + time.monotonic() - start
+        self.progress.close()
         return result
 
     def _supernet(self, deadline: float | None) -> Supernet:
