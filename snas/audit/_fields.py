@@ -300,8 +300,8 @@ RENDERERS: dict[str, Callable[[Any], list[Block]]] = {
 def render_field(name: str, field: Mapping[str, Any]) -> tuple[Inline | None, list[Block]]:
     """``(inline, [])`` when the value fits a table cell, else ``(None, blocks)``."""
     status, value = field.get("status"), field.get("value")
-    if status == "missing":
-        return missing(MISSING), []
+    if status == "missing":  # an automatic field says why it is missing; a human one is to be written
+        return missing(f"⚠ missing — {value}" if isinstance(value, str) and value else MISSING), []
     if status == "not_applicable":
         return join("not applicable: ", text(fmt(value))), []
     renderer = RENDERERS.get(name)
