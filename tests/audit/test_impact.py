@@ -191,3 +191,22 @@ def test_soft_rule_history_pairs_the_best_with_and_without_the_rule():
         assert h["without"]["injection"] == "none"
     h = soft_history(_record(_evaluation(3, 0.99, fidelity="low")), "r")
     assert h["status"] == "no_candidates"
+
+
+def test_proxy_probe_pools_rare_levels_and_stays_warning_free(audit_run, tiny_data):
+    from snas.audit._probes import RARE_LEVEL, proxy_check
+    from snas.model import FittedModel
+
+    model = FittedModel.load(audit_run / "model")
+    X = tiny_data.X_test.reset_index(drop=True)
+    n = len(X)
+    levels = np.where(np.arange(n) % 2 == 0, "a", "b").astype(object)
+    levels[:1] = "alone"  # one row: a 3-fold probe would warn about it
+    levels[1:RARE_LEVEL] = "few"  # pooled with "alone": together they are just enough
+    age = X["age"].to_numpy(dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        items = proxy_check(model, X, {"levels": levels, "raw_age": age.astype(int).astype(str)}, seed=0)
+    by = {e["attribute"]: e for e in items}
+    assert by["levels"]["n"] == n and by["levels"]["chance_level"] == pytest.approx(1 / 3)
+    assert by["raw_age"]["n"] <= n  # ages seen fewer than RARE_LEVEL times are pooled (or dropped)
