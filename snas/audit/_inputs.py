@@ -134,14 +134,22 @@ class ModelFile:
 
     @classmethod
     def of(cls, model: FittedModel, run: RunDirectory | None) -> ModelFile:
-        if run is not None and (run.model_dir / "model.safetensors").is_file():
-            p = run.model_dir / "model.safetensors"
-            return cls("model/model.safetensors", sha256_file(p), p.stat().st_size)
+        """The weights' sha256 as :meth:`FittedModel.save` writes them; with a run, its model file,
+        which must hold these weights (a run's records describe its own model only)."""
         from safetensors.torch import save
 
         state = {k: v.detach().contiguous().cpu() for k, v in model.network.named_parameters()}
         blob = save(state)  # the bytes FittedModel.save writes: the same sha256 as its file
-        return cls(None, sha256_bytes(blob), len(blob))
+        sha = sha256_bytes(blob)
+        if run is None:
+            return cls(None, sha, len(blob))
+        path = run.model_dir / "model.safetensors"
+        if not path.is_file() or sha256_file(path) != sha:
+            raise ConfigError(
+                f"{run.path}: the model to audit is not this run's model ({path} holds other weights); "
+                "pass FittedModel.load(run.model_dir), or the model's own SearchResult instead of the run"
+            )
+        return cls("model/model.safetensors", sha, path.stat().st_size)
 
 
 @dataclass(frozen=True)
@@ -297,27 +305,29 @@ def prepare_inputs(
     manifest: Mapping[str, Any] | None = None,
     resamples: int = 1000,
 ) -> AuditInputs:
-    """Resolve the arguments of :func:`build_report` and predict the test split once."""
+    """Resolve the arguments of :func:`build_report` (every check before any computing) and
+    predict the test split once."""
     fitted = as_fitted_model(model)
     if data.test is None:
         raise ConfigError(f"dataset {data.name!r} has no test split to audit on; give it a test file or test_fraction")
     record, run_dir = _search_and_run(search, model)
-    run = RunRecord.from_run(run_dir) if run_dir is not None and manifest is None else None
-    if manifest is not None:
-        run = RunRecord(dict(manifest))
+    model_file = ModelFile.of(fitted, run_dir)
+    doc = Documentation.of(documentation)
+    run = RunRecord(dict(manifest)) if manifest is not None else None
+    if run is None and run_dir is not None:
+        run = RunRecord.from_run(run_dir)
     X = data.X_test.reset_index(drop=True)
     start = time.perf_counter()
     proba = fitted.predict_proba(X)
-    seconds = time.perf_counter() - start
     return AuditInputs(
         model=fitted,
         data=data,
         X=X,
         y_labels=data.y_test.astype(str).to_numpy(dtype=object),
         proba=proba,
-        predict_seconds=seconds,
-        documentation=Documentation.of(documentation),
-        model_file=ModelFile.of(fitted, run_dir),
+        predict_seconds=time.perf_counter() - start,
+        documentation=doc,
+        model_file=model_file,
         search=record,
         run=run,
         resamples=resamples,

@@ -145,14 +145,14 @@ def _objectives(inputs: AuditInputs) -> Field:
 
 def _rule_impact_field(evidence: list[dict[str, Any]]) -> Field:
     items = [e for e in evidence if e["kind"] == "rule_impact"]
-    flagged = [e["rule"] for e in items if e.get("costs_accuracy")]
     return auto(
         {
-            "hard rules": HARD_METHOD,
-            "soft rules": SOFT_METHOD,
-            "flagged (cost accuracy beyond noise)": flagged or "none",
-            "significance level": ALPHA,
-            "evidence": "ev:rule-impact:* (one item per rule) and ev:shield-impact (all hard rules)",
+            "hard_rules": HARD_METHOD,
+            "soft_rules": SOFT_METHOD,
+            "alpha": ALPHA,
+            "flagged": [e["rule"] for e in items if e.get("costs_accuracy")],
+            "evidence": [e["id"] for e in items]
+            + (["ev:shield-impact"] if any(e["kind"] == "shield_impact" for e in evidence) else []),
         }
     )
 

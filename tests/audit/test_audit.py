@@ -415,11 +415,33 @@ def test_a_fitted_estimator_gets_the_sections_and_evidence_kinds_of_the_cli(run,
     assert python.body["provenance"]["model"]["path"] is None
 
 
-def test_build_report_refuses_what_it_cannot_audit(tiny_data):
-    from snas import SNASClassifier, build_report
+def test_build_report_refuses_what_it_cannot_audit(run, tiny_data):
+    import torch
+
+    from snas import FittedModel, RunDirectory, SNASClassifier, build_report
     from snas.exceptions import ConfigError
 
     with pytest.raises(ConfigError, match="not fitted yet"):
         build_report(SNASClassifier(), tiny_data)
     with pytest.raises(ConfigError, match="FittedModel or a fitted SNASClassifier; got str"):
         build_report("runs/census", tiny_data)
+    with pytest.raises(ConfigError, match=r"search must be a SearchResult, a RunDirectory or None; got str"):
+        build_report(FittedModel.load(run / "model"), tiny_data, search=str(run))
+    other = FittedModel.load(run / "model")
+    with torch.no_grad():
+        next(other.network.parameters()).add_(1.0)  # another model: the run's records do not describe it
+    with pytest.raises(ConfigError, match="not this run's model"):
+        build_report(other, tiny_data, search=RunDirectory(run))
+
+
+def test_snas_audit_is_build_report_on_the_run(run, tiny_search, tiny_data, tmp_path):
+    from snas import FittedModel, RunDirectory, build_report
+
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    assert main(["audit", str(copy), "--format", "json", "--quiet", "--data-dir", str(tiny_search)]) == 0
+    cli = json.loads((copy / "reports" / "report.json").read_text())
+    python = build_report(FittedModel.load(copy / "model"), tiny_data, copy / "documentation.yaml", RunDirectory(copy))
+    mine = json.loads(python.to_json())
+    assert mine.pop("run_info").keys() == cli.pop("run_info").keys()
+    assert mine == cli  # the command is a thin caller: same inputs, same report id
