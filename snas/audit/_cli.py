@@ -116,6 +116,26 @@ def _diff(old: str, new: str, out: str | None) -> int:
     return EXIT_OK
 
 
+def rules_impact(args: argparse.Namespace) -> int:
+    """``snas rules impact RUN``: the price of every rule on the run's model, as text or JSON."""
+    from snas.audit._build import open_run
+    from snas.audit._impact import rule_impact
+    from snas.audit._inputs import prepare_inputs
+    from snas.audit._render_impact import impact_text
+    from snas.audit._report import rounded
+
+    run, model, data = open_run(args.run, args.data_dir)
+    inputs = prepare_inputs(model, data, None, run)
+    items = rounded(rule_impact(inputs))
+    if args.format == "json":
+        out = {"run": str(run.path), "dataset": data.name, "test_rows": len(inputs.X), "rules": items}
+        print(json.dumps(out, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False))
+    else:
+        title = f"Rule impact on the test split of {data.name} ({len(inputs.X):,} rows); model {run.model_dir}"
+        sys.stdout.write(impact_text(items, title))
+    return EXIT_OK
+
+
 def register(sub: Any, parser_class: type) -> None:
     a = sub.add_parser(
         "audit",
