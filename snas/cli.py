@@ -213,7 +213,7 @@ def _add_suggest(rsub: Any) -> None:
 
 
 def cmd_rules_impact(args: argparse.Namespace) -> int:
-    from snas.audit._cli import rules_impact  # loads the model: imports torch (the other rules commands never do)
+    from snas._cli_audit import rules_impact  # loads the model: imports torch (the other rules commands never do)
 
     return rules_impact(args)
 

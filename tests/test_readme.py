@@ -44,12 +44,13 @@ def test_every_public_name_in_the_readme_imports():
 
 @pytest.mark.slow
 def test_the_python_example_runs_as_written(data_dir, tmp_path):
-    """From a folder laid out like the repository (rules/ and ../shared/datasets beside it)."""
+    """From a folder laid out like the repository (rules/, audit/, … and ../shared/datasets beside it)."""
     (example,) = [b for b in _blocks("python") if "SNASClassifier(" in b and "budget=" in b]
     repo = tmp_path / "main"
     repo.mkdir()
     (repo / "rules").symlink_to(ROOT / "rules")
-    (repo / "datasets").symlink_to(ROOT / "datasets")
+    for folder in ("datasets", "audit", "search"):
+        (repo / folder).symlink_to(ROOT / folder)
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / "datasets").symlink_to(data_dir)
     script = repo / "example.py"

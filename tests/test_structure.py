@@ -30,7 +30,7 @@ def _imports(tree: ast.Module) -> set[str]:
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names if a.name.startswith("snas")}
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("snas"):
-            out.add(node.module)
+            out |= {f"{node.module}.{a.name}" for a in node.names}  # resolved to a module when it is one
     return out
 
 

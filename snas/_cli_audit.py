@@ -118,21 +118,14 @@ def _diff(old: str, new: str, out: str | None) -> int:
 
 def rules_impact(args: argparse.Namespace) -> int:
     """``snas rules impact RUN``: the price of every rule on the run's model, as text or JSON."""
-    from snas.audit._build import open_run
-    from snas.audit._impact import rule_impact
-    from snas.audit._inputs import prepare_inputs
-    from snas.audit._render_impact import impact_text
-    from snas.audit._report import rounded
+    from snas.audit import format_rule_impact, rule_impact_of_run
 
-    run, model, data = open_run(args.run, args.data_dir)
-    inputs = prepare_inputs(model, data, None, run)
-    items = rounded(rule_impact(inputs))
+    impact = rule_impact_of_run(args.run, args.data_dir)
     if args.format == "json":
-        out = {"run": str(run.path), "dataset": data.name, "test_rows": len(inputs.X), "rules": items}
+        out = {k: v for k, v in impact.items() if k != "model"}
         print(json.dumps(out, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False))
     else:
-        title = f"Rule impact on the test split of {data.name} ({len(inputs.X):,} rows); model {run.model_dir}"
-        sys.stdout.write(impact_text(items, title))
+        sys.stdout.write(format_rule_impact(impact))
     return EXIT_OK
 
 
