@@ -60,3 +60,32 @@ def markdown_table(rows: list[dict[str, Any]], columns: list[tuple[str, str, str
             cells.append("—" if v is None else (format(v, fmt) if fmt else str(v)))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def test_metrics(model: Any, data: Any, rules: Any) -> dict[str, Any]:
+    """A FittedModel on adult.test: accuracy, ROC-AUC, hard-rule violations, the worst
+    monotonicity violation rate over the monotonic features, F_soft, size (reporting only)."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from snas.metrics import monotonicity_violation_rate, rule_metrics, rule_summary
+
+    X, y = data.X_test.reset_index(drop=True), data.y_test.astype(str).to_numpy()
+    proba = model.predict_proba(X)
+    classes = list(model.task.classes)
+    pred = np.asarray(classes, dtype=object)[proba.argmax(1)]
+    positive = classes.index(model.task.positive)
+    s = rule_summary(rule_metrics(rules, X, pred, proba, classes, y, data.schema))
+    mono = [
+        monotonicity_violation_rate(model.predict_proba, X, f, d, positive_index=positive)
+        for f, d in rules.constraints.monotonic.items()
+    ]
+    return {
+        "test_accuracy": float((pred == y).mean()),
+        "test_roc_auc": float(roc_auc_score(y == model.task.positive, proba[:, positive])),
+        "hard_violations": int(s["hard_violations"]),
+        "monotonicity_violations": max(mono, default=0.0),
+        "f_soft": s["f_soft"],
+        "parameters": int(model.n_parameters),
+        "complexity": int(getattr(model, "complexity", model.n_parameters)),
+    }

@@ -87,7 +87,9 @@ def main() -> None:
     runs = []
     for seed in args.seeds:
         t0 = time.perf_counter()
-        clf = SNASClassifier(rules=rules, architecture=chosen["spec"], random_state=seed).fit(data.X_train, data.y_train)
+        clf = SNASClassifier(rules=rules, architecture=chosen["spec"], random_state=seed).fit(
+            data.X_train, data.y_train
+        )
         runs.append({"seed": seed, "fit_seconds": time.perf_counter() - t0, **measure(clf, data, rules)})
         print(runs[-1], flush=True)
     summary = {k: statistics.mean(r[k] for r in runs) for k in ("accuracy", "roc_auc", "monotonicity_violation_rate")}

@@ -1,104 +1,49 @@
-"""Search benchmark on Census Income (adult.data → adult.test).
+"""Search benchmark on Census Income (adult.data → adult.test), 2 cores.
 
-(a) the default search (search/census_income.yaml): wall time; the selected model (refit on
-    all of adult.data) and the smallest front model: test accuracy, ROC-AUC, parameters,
-    hard violations, F_soft.
-(b) equal-budget comparison of random / evolution / gradient / evolution+gradient over
-    several seeds: hypervolume of the test-set front, every candidate scored on adult.test,
-    objectives normalised on fixed bounds with a fixed reference point.
+    python bench/search.py --part a     [--seeds 0 1 2]       the default search (search/census_income.yaml)
+    python bench/search.py --part tau   [--n 32]              trust in weight sharing (Kendall τ)
+    python bench/search.py --part b     [--seeds 0..9] [--budget 60s]   strategies at equal wall budget
+    python bench/search.py --part load                        the default search beside a CPU hog
 
-    python bench/search.py [--part a|b|ab] [--budget 60s] [--seeds 0 1 2 3 4] [--jobs 2]
+(a) per seed: wall time of `snas search` (search, refit and audit report), generations, architectures
+    evaluated per fidelity, stand-alone trainings; the selected model and the smallest front model
+    on adult.test: accuracy, ROC-AUC, hard-rule violations, monotonicity violations, F_soft, size.
+(tau) one supernet (the default search's settings, seed 0); random architectures evaluated with
+    inherited weights and trained stand-alone from scratch, both on the search's validation split;
+    Kendall τ and a PNG scatter plot.
+(b) random / evolution / gradient / evolution+gradient under the same wall budget per seed (each
+    seed's supernet trained once and shared by the four, so the budget covers the outer loop,
+    the stand-alone trainings and the refit); hypervolume of the adult.test objectives of every
+    stand-alone model (fixed normalisation and reference point); one-sided Wilcoxon signed-rank
+    tests across seeds.
+(load) the default search while another process keeps one core busy: wall time against budget.
+
+adult.test is only read to report; nothing here feeds back into a default.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
+import json
+import math
+import shutil
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
-from _common import ROOT, data_dir, markdown_table, write_results
+from _common import ROOT, data_dir, markdown_table, test_metrics, write_results
 
-# fixed normalisation: error in [0, 0.25], log10(parameters) in [2, 5.5], infidelity in [0, 0.1]
-BOUNDS = np.array([[0.0, 0.25], [2.0, 5.5], [0.0, 0.1]])
+RUNS = ROOT / "runs"
+# fixed normalisation: error in [0, 0.25], log10(complexity) in [1, 5.5], infidelity in [0, 0.1]
+BOUNDS = np.array([[0.0, 0.25], [1.0, 5.5], [0.0, 0.1]])
 REFERENCE = np.array([1.0, 1.0, 1.0])
-
-
-def normalise(err: float, params: int, infid: float) -> np.ndarray:
-    v = np.array([err, np.log10(max(params, 1)), infid])
-    return (v - BOUNDS[:, 0]) / (BOUNDS[:, 1] - BOUNDS[:, 0])
-
-
-def test_metrics(clf, data, rules):
-    from sklearn.metrics import roc_auc_score
-
-    from snas.metrics import rule_metrics, rule_summary
-
-    X, y = data.X_test, data.y_test.to_numpy()
-    proba = clf.predict_proba(X)
-    classes = [str(c) for c in clf.classes_]
-    pred = np.asarray(classes, dtype=object)[proba.argmax(1)]
-    s = rule_summary(rule_metrics(rules, X, pred, proba, classes, y, data.schema))
-    return {
-        "test_accuracy": float((pred == y).mean()),
-        "test_roc_auc": float(roc_auc_score(y == ">50K", proba[:, classes.index(">50K")])),
-        "parameters": int(clf.n_parameters_),
-        "hard_violations": s["hard_violations"],
-        "f_soft": s["f_soft"],
-    }
-
-
-def part_a(data, rules, budget):
-    from snas.estimator import SNASClassifier
-    from snas.search import load_config, search
-
-    cfg = load_config(ROOT / "search" / "census_income.yaml")
-    out = ROOT / "runs" / "bench-default"
-    import shutil
-
-    shutil.rmtree(out, ignore_errors=True)
-    t0 = time.perf_counter()
-    run = search(cfg, out, data_dir=data_dir(), budget=budget, progress=True)
-    wall = time.perf_counter() - t0
-    selected = SNASClassifier.load(run.model_dir)
-    sel = test_metrics(selected, data, rules)
-    small_ev = run.result.smallest
-    small = SNASClassifier(rules=rules, architecture=small_ev.spec, random_state=cfg.seed).fit(
-        data.X_train, data.y_train
-    )
-    sm = test_metrics(small, data, rules)
-    front = []
-    for ev in run.result.front:  # every front member refit on all of adult.data and scored on adult.test
-        clf = (
-            selected
-            if ev.number == run.result.selected.number
-            else (
-                small
-                if ev.number == small_ev.number
-                else SNASClassifier(rules=rules, architecture=ev.spec, random_state=cfg.seed).fit(
-                    data.X_train, data.y_train
-                )
-            )
-        )
-        front.append(
-            {"number": ev.number, "validation_accuracy": ev.metrics["accuracy"], **test_metrics(clf, data, rules)}
-        )
-    return {
-        "wall_seconds_search_and_refit": wall,
-        "evaluated": len(run.result.evaluations),
-        "complete": sum(e.state == "complete" for e in run.result.evaluations),
-        "selected": {"number": run.result.selected.number, "reason": run.result.reason, **sel},
-        "smallest": {"number": small_ev.number, **sm},
-        "front_on_test": front,
-    }
-
-
 STRATEGIES = ("random", "evolution", "gradient", "evolution+gradient")
 
 
-@functools.cache
 def _data_and_rules():
     from snas.datasets import load
     from snas.rules import load_rules
@@ -106,126 +51,386 @@ def _data_and_rules():
     return load("census_income", data_dir=data_dir()), load_rules(ROOT / "rules" / "census_income.yaml")
 
 
-def one_strategy_run(strategy: str, seed: int, budget: str, threads: int) -> dict:
-    """One search of part (b); every model it trains is scored on adult.test for the front."""
-    import torch
+def _config():
+    from snas.search import load_config
 
-    from snas.search import SearchContext, hypervolume, load_config, parse_budget, run_search
+    return load_config(ROOT / "search" / "census_income.yaml")
 
-    torch.set_num_threads(threads)
+
+# ----------------------------------------------------------------------- part a
+def part_a(seeds: list[int], reuse: bool = False) -> dict:
+    """The README's main job per seed: `snas search … --seed N` (with its audit report);
+    ``reuse`` measures existing run directories again instead of searching."""
+    from snas.model import FittedModel
+    from snas.search import RunDirectory
+
     data, rules = _data_and_rules()
-    cfg = load_config(ROOT / "search" / "census_income.yaml")
-    cfg = dataclasses.replace(
-        cfg, strategy=strategy, seed=seed, name=f"bench-{strategy}-{seed}", budget=parse_budget(budget)
+    runs = []
+    for seed in seeds:
+        out = RUNS / f"bench-default-{seed}"
+        wall, stderr = _default_search(out, seed) if not reuse else _previous(seed)
+        run = RunDirectory(out)
+        history, front, summary = run.read_history(), run.read_front(), run.read_summary()
+        selected = FittedModel.load(run.model_dir)
+        small = min((e for e in history if e.fidelity == "stand-alone"), key=lambda e: e.metrics["parameters"])
+        small_model = _trained(run, small, data, rules)
+        runs.append(
+            {
+                "seed": seed,
+                "wall_seconds_search_refit_audit": wall,
+                "search_and_refit_seconds": summary["elapsed_seconds"],
+                "evaluated": summary["evaluated"],
+                "generations": 1 + max(e.generation or 0 for e in history if e.fidelity == "inherited"),
+                "front_size": len(front["front"]),
+                "refit": summary["refit"],
+                "phases": _phases(stderr),
+                "selected": {"number": front["selected"], **test_metrics(selected, data, rules)},
+                "smallest_stand_alone": {
+                    "number": small.number,
+                    "validation_accuracy": small.metrics["accuracy"],
+                    **small_model,
+                },
+                "best_front_member_up_to_1000_parameters": _small_front_member(run, front, data, rules),
+                "families": sorted({e.genome.get("family", "mlp") for e in history if e.fidelity == "stand-alone"}),
+            }
+        )
+        print(json.dumps(runs[-1], indent=1), flush=True)
+    mean = {k: statistics.mean(r["selected"][k] for r in runs) for k in ("test_accuracy", "test_roc_auc", "f_soft")}
+    return {"runs": runs, "selected_mean": mean}
+
+
+def _default_search(out: Path, seed: int) -> tuple[float, str]:
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [sys.executable, "-m", "snas", "search", str(ROOT / "search" / "census_income.yaml")]
+    cmd += ["--out", str(out), "--data-dir", data_dir(), "--seed", str(seed)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(proc.stderr[-4000:])
+    (out / "bench-stderr.log").write_text(proc.stderr)
+    return time.perf_counter() - t0, proc.stderr
+
+
+def _previous(seed: int) -> tuple[float, str]:
+    """Wall time and progress log of an earlier part (a) run of this seed."""
+    old = json.loads((ROOT / "bench" / "results" / "search-a.json").read_text())
+    row = next(r for r in old["runs"] if r["seed"] == seed)
+    log = RUNS / f"bench-default-{seed}" / "bench-stderr.log"
+    return row["wall_seconds_search_refit_audit"], log.read_text() if log.is_file() else ""
+
+
+def _small_front_member(run, front: dict, data, rules, limit: int = 1000) -> dict | None:
+    """The front member of at most ``limit`` parameters with the best validation accuracy, on adult.test."""
+    from snas.search import Evaluation
+
+    small = [Evaluation.from_dict(d) for d in front["front"] if d["metrics"]["parameters"] <= limit]
+    if not small:
+        return None
+    best = max(small, key=lambda e: e.metrics["accuracy"])
+    return {"number": best.number, "validation_accuracy": best.metrics["accuracy"], **_trained(run, best, data, rules)}
+
+
+def _trained(run, ev, data, rules) -> dict:
+    """Test metrics of a stand-alone candidate's saved model."""
+    from snas.model import FittedModel
+
+    path = run.candidate(f"{ev.job}-{ev.notes.get('recipe', 0)}")
+    return test_metrics(FittedModel.load(path), data, rules)
+
+
+def _phases(stderr: str) -> dict:
+    """Seconds at which each phase started, from the progress log."""
+    out = {}
+    for line in stderr.replace("\r", "\n").splitlines():
+        if line.startswith("[") and "] " in line:
+            stamp, text = line[1:].split("] ", 1)
+            phase = text.split(":", 1)[0]
+            if phase in ("supernet", "evolution", "stand-alone", "refit") and phase not in out:
+                m, s = stamp.split("m")
+                out[phase] = int(m) * 60 + int(s.rstrip("s"))
+    return out
+
+
+# --------------------------------------------------------------------- part tau
+def part_tau(n: int) -> dict:
+    from scipy.stats import kendalltau
+    from sklearn.model_selection import train_test_split
+
+    from snas.model import FittedModel, Task
+    from snas.search import Recipe, SearchSpace, Supernet, ValidationSet
+
+    data, rules = _data_and_rules()
+    cfg = _config()
+    X, y = data.X_train, data.y_train.astype(str).to_numpy()
+    fit_idx, val_idx = train_test_split(
+        np.arange(len(X)), test_size=cfg.validation_fraction, random_state=0, stratify=y
     )
+    Xf, Xv = X.iloc[np.sort(fit_idx)].reset_index(drop=True), X.iloc[np.sort(val_idx)].reset_index(drop=True)
+    yf, yv = y[np.sort(fit_idx)], y[np.sort(val_idx)]
+    task = Task.fit(Xf, yf, rules, target=data.schema.target, classes=data.schema.classes)
+    space = SearchSpace(cfg, task.layout, task.compiled.max_parameters)
+    fit = task.training_data(Xf, yf, task.compiled.soft_ids)
+    val = ValidationSet.build(task, Xv, yv, cfg.metric)
+    t0 = time.perf_counter()
+    sn = Supernet(task, space, seed=0)
+    sn.train(fit, cfg.supernet)
+    supernet_seconds = time.perf_counter() - t0
+    rng = np.random.default_rng(7)
+    rows = []
+    for i in range(n):
+        g = space.repair(space.random(rng))
+        inherited = sn.evaluate(g, val)
+        t1 = time.perf_counter()
+        model = FittedModel.train(task, space.spec(g, Recipe()), Xf, yf, seed=0, data=fit)
+        alone = float((model.predict(Xv) == yv).mean())
+        rows.append(
+            {
+                "architecture": g.describe(),
+                "parameters": inherited["parameters"],
+                "inherited_accuracy": inherited["accuracy"],
+                "stand_alone_accuracy": alone,
+                "train_seconds": time.perf_counter() - t1,
+            }
+        )
+        print(i, rows[-1], flush=True)
+    tau = kendalltau([r["inherited_accuracy"] for r in rows], [r["stand_alone_accuracy"] for r in rows])
+    _tau_plot(rows, float(tau.statistic))
+    return {
+        "supernet_seconds": supernet_seconds,
+        "n": n,
+        "kendall_tau": float(tau.statistic),
+        "p_value": float(tau.pvalue),
+        "rows": rows,
+    }
+
+
+def _tau_plot(rows: list[dict], tau: float) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = [r["inherited_accuracy"] for r in rows]
+    y = [r["stand_alone_accuracy"] for r in rows]
+    fig, ax = plt.subplots(figsize=(5, 4.2))
+    points = ax.scatter(x, y, c=np.log10([r["parameters"] for r in rows]), cmap="viridis", s=22)
+    fig.colorbar(points, ax=ax, label="log10 parameters")
+    lo, hi = min(x + y), max(x + y)
+    ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--")
+    ax.set_xlabel("validation accuracy, inherited supernet weights")
+    ax.set_ylabel("validation accuracy, trained stand-alone")
+    ax.set_title(f"Census Income, {len(rows)} random architectures: Kendall τ = {tau:.2f}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(ROOT / "bench" / "results" / "search-tau.png", dpi=130)
+
+
+# ----------------------------------------------------------------------- part b
+def _normalise(m: dict) -> np.ndarray:
+    v = np.array([1 - m["test_accuracy"], math.log10(max(m["complexity"], 1)), 1 - (m["f_soft"] or 1.0)])
+    return (v - BOUNDS[:, 0]) / (BOUNDS[:, 1] - BOUNDS[:, 0])
+
+
+def one_strategy_run(strategy: str, seed: int, budget: str, supernet: Path) -> dict:
+    from snas.search import RunDirectory, hypervolume, parse_budget, search
+
+    data, rules = _data_and_rules()
+    cfg = dataclasses.replace(
+        _config(), strategy=strategy, seed=seed, budget=parse_budget(budget), name=f"bench-{strategy}-{seed}"
+    )
+    out = RUNS / f"bench-{strategy.replace('+', '-')}-{seed}"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    (out / ".snas-run").write_text('{"snas_run": 1}')
+    for suffix in (".safetensors", ".json"):  # the seed's shared supernet: the budget covers what follows it
+        shutil.copyfile(supernet.with_suffix(suffix), (out / "supernet").with_suffix(suffix))
+    t0 = time.perf_counter()
+    res = search(cfg, out, data_dir=data_dir(), progress=False).result
+    wall = time.perf_counter() - t0
+    run = RunDirectory(out)
     points = []
-
-    def score(ev, clf):
-        m = test_metrics(clf, data, rules)
-        points.append(normalise(1 - m["test_accuracy"], m["parameters"], 1 - (m["f_soft"] or 1.0)))
-
-    res = run_search(cfg, SearchContext(data, rules, cfg), storage_url="memory", progress=False, on_model=score)
+    for e in res.evaluations:
+        if e.fidelity == "stand-alone":
+            m = _trained(run, e, data, rules)
+            points.append(_normalise(m))
     row = {
         "strategy": strategy,
         "seed": seed,
+        "budget": budget,
         "hypervolume": hypervolume(np.array(points), REFERENCE) if points else 0.0,
-        "candidates": len(points),
-        "evaluated": len(res.evaluations),
-        "torch_threads": threads,
+        "stand_alone": len(points),
+        "inherited": res.counts()["inherited"],
+        "wall_seconds": wall,
     }
     print(row, flush=True)
     return row
 
 
-def part_b(budget, seeds, jobs):
-    """Every (strategy, seed) pair under the same wall-clock budget; with ``jobs`` > 1 the runs
-    share the cores evenly (each gets cores / jobs torch threads, all runs equally loaded)."""
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
+def _shared_supernet(seed: int) -> Path:
+    """Train the seed's supernet once (the default search's settings) and keep its checkpoint."""
+    from snas.search import RunDirectory, search
 
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    pairs = [(strategy, seed) for strategy in STRATEGIES for seed in seeds]
-    if jobs == 1:
-        rows = [one_strategy_run(st, seed, budget, threads) for st, seed in pairs]
-    else:
-        # interleave strategies so that concurrent runs always belong to different strategies
-        order = [(st, seed) for seed in seeds for st in STRATEGIES]
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pair: pool.submit(one_strategy_run, *pair, budget, threads) for pair in order}
-            rows = [futures[pair].result() for pair in pairs]
-    summary = []
-    for strategy in STRATEGIES:
-        hv = [r["hypervolume"] for r in rows if r["strategy"] == strategy]
-        summary.append(
-            {
-                "strategy": strategy,
-                "median_hypervolume": statistics.median(hv),
-                "mean_hypervolume": statistics.mean(hv),
-                "min": min(hv),
-                "max": max(hv),
-                "seeds": len(hv),
-                "mean_candidates": statistics.mean(r["candidates"] for r in rows if r["strategy"] == strategy),
-            }
+    out = RUNS / f"bench-supernet-{seed}"
+    if not (out / "supernet.safetensors").is_file():
+        shutil.rmtree(out, ignore_errors=True)
+        cfg = dataclasses.replace(_config(), seed=seed, name=f"bench-supernet-{seed}")
+        cfg = dataclasses.replace(cfg, evolution=dataclasses.replace(cfg.evolution, generations=1))
+        cfg = dataclasses.replace(
+            cfg, standalone=dataclasses.replace(cfg.standalone, candidates=1, eta=1, ensemble_top=0)
         )
+        cfg = dataclasses.replace(cfg, refit=False)
+        search(cfg, out, data_dir=data_dir(), budget="1trials", progress=False)
+    return RunDirectory(out).supernet
+
+
+RUNS_FILE = ROOT / "bench" / "results" / "search-b-runs.jsonl"
+
+
+def part_b(budget: str, seeds: list[int]) -> None:
+    """Run the four strategies for each seed; rows are appended to ``search-b-runs.jsonl`` so
+    seeds can run one at a time (the CPU is released between them)."""
+    for seed in seeds:
+        supernet = _shared_supernet(seed)
+        for strategy in STRATEGIES:
+            row = one_strategy_run(strategy, seed, budget, supernet)
+            with RUNS_FILE.open("a") as fh:
+                fh.write(json.dumps(row) + "\n")
+
+
+def part_b_summary() -> dict:
+    """Hypervolumes per strategy and one-sided Wilcoxon signed-rank tests across seeds."""
+    from scipy.stats import wilcoxon
+
+    rows = [json.loads(line) for line in RUNS_FILE.read_text().splitlines() if line.strip()]
+    seeds = sorted(
+        {
+            r["seed"]
+            for r in rows
+            if all(any(x["seed"] == r["seed"] and x["strategy"] == s for x in rows) for s in STRATEGIES)
+        }
+    )
+    pick = {(r["strategy"], r["seed"]): r for r in rows}
+    hv = {s: [pick[(s, seed)]["hypervolume"] for seed in seeds] for s in STRATEGIES}
+    tests = {}
+    for better, worse in (
+        ("evolution+gradient", "random"),
+        ("evolution", "random"),
+        ("evolution+gradient", "evolution"),
+        ("gradient", "random"),
+    ):
+        diff = np.array(hv[better]) - np.array(hv[worse])
+        p = float(wilcoxon(diff, alternative="greater").pvalue) if np.any(diff != 0) else 1.0
+        tests[f"{better} > {worse}"] = {"p_value": p, "wins": int((diff > 0).sum()), "seeds": len(diff)}
+    summary = [
+        {
+            "strategy": s,
+            "median_hypervolume": statistics.median(hv[s]),
+            "mean_hypervolume": statistics.mean(hv[s]),
+            "min": min(hv[s]),
+            "max": max(hv[s]),
+            "stand_alone": statistics.mean(pick[(s, seed)]["stand_alone"] for seed in seeds),
+            "inherited": statistics.mean(pick[(s, seed)]["inherited"] for seed in seeds),
+        }
+        for s in STRATEGIES
+    ]
+    per_seed = [{"seed": seed, **{s: pick[(s, seed)]["hypervolume"] for s in STRATEGIES}} for seed in seeds]
+    budget = rows[0].get("budget") if rows else None
     return {
         "budget_per_run": budget,
-        "parallel_runs": jobs,
         "bounds": BOUNDS.tolist(),
         "reference": REFERENCE.tolist(),
-        "runs": rows,
+        "seeds": seeds,
+        "per_seed": per_seed,
         "summary": summary,
+        "wilcoxon": tests,
+        "runs": rows,
+    }
+
+
+# -------------------------------------------------------------------- part load
+def part_load() -> dict:
+    """The default search while a second process keeps one core at 100%."""
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        out = RUNS / "bench-load"
+        shutil.rmtree(out, ignore_errors=True)
+        cmd = [sys.executable, "-m", "snas", "search", str(ROOT / "search" / "census_income.yaml")]
+        cmd += ["--out", str(out), "--data-dir", data_dir(), "--no-report"]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+    finally:
+        hog.kill()
+    budget = _config().budget.seconds
+    summary = json.loads((out / "search.json").read_text())
+    return {
+        "budget_seconds": budget,
+        "wall_seconds": wall,
+        "search_and_refit_seconds": summary["elapsed_seconds"],
+        "over_budget_percent": 100 * (summary["elapsed_seconds"] / budget - 1),
+        "evaluated": summary["evaluated"],
+        "refit": summary["refit"],
+        "exit_code": proc.returncode,
     }
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--part", default="ab")
-    p.add_argument("--default-budget", default=None, help="override the default search budget (part a)")
-    p.add_argument("--budget", default="60s", help="budget of each run in part b")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    p.add_argument("--jobs", type=int, default=1, help="part b: runs at a time (the cores are split evenly)")
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--part", required=True, choices=("a", "tau", "b", "b-summary", "load"))
+    p.add_argument("--seeds", type=int, nargs="+", default=None)
+    p.add_argument("--budget", default="60s", help="part b: wall budget of each run after the shared supernet")
+    p.add_argument("--n", type=int, default=32, help="part tau: random architectures")
+    p.add_argument("--reuse", action="store_true", help="part a: measure the existing run directories again")
     args = p.parse_args()
-    payload = {}
-    table = ""
-    if "a" in args.part:
-        payload["default_search"] = part_a(*_data_and_rules(), args.default_budget)
-        a = payload["default_search"]
+    if args.part == "a":
+        payload = part_a(args.seeds or [0, 1, 2], reuse=args.reuse)
+        rows = [{"seed": r["seed"], **r["selected"]} for r in payload["runs"]]
+        table = markdown_table(rows, _COLUMNS)
+    elif args.part == "tau":
+        payload = part_tau(args.n)
+        table = f"Kendall τ (inherited vs stand-alone validation accuracy, {payload['n']} random architectures): {payload['kendall_tau']:.3f} (p = {payload['p_value']:.2g})\n"
+    elif args.part == "b":
+        part_b(args.budget, args.seeds or list(range(10)))
+        return
+    elif args.part == "b-summary":
+        payload = part_b_summary()
+        table = f"Equal wall budget ({payload['budget_per_run']} per run after each seed's shared supernet), seeds {payload['seeds']}; hypervolume of the adult.test objectives of every stand-alone model:\n\n"
+        table += markdown_table(payload["summary"], _B_COLUMNS)
+        table += "\n" + markdown_table(
+            payload["per_seed"], [("seed", "seed", "d")] + [(s, s, ".4f") for s in STRATEGIES]
+        )
         table += (
-            f"Default search: {a['wall_seconds_search_and_refit']:.0f} s wall (search + refit), "
-            f"{a['evaluated']} candidates.\n\n"
+            "\n"
+            + "\n".join(
+                f"- {k}: p = {v['p_value']:.4f} ({v['wins']}/{v['seeds']} seeds better)"
+                for k, v in payload["wilcoxon"].items()
+            )
+            + "\n"
         )
-        table += markdown_table(
-            [{"model": "selected", **a["selected"]}, {"model": "smallest", **a["smallest"]}],
-            [
-                ("model", "model", ""),
-                ("test_accuracy", "test accuracy", ".4f"),
-                ("test_roc_auc", "ROC-AUC", ".4f"),
-                ("parameters", "parameters", ",d"),
-                ("hard_violations", "hard violations", "d"),
-                ("f_soft", "F_soft", ".4f"),
-            ],
-        )
-        table += "\n"
-    if "b" in args.part:
-        payload["strategies"] = part_b(args.budget, args.seeds, args.jobs)
-        table += f"Equal budget ({args.budget} per run, {args.jobs} at a time), hypervolume of the test-set front (higher is better):\n\n"
-        table += markdown_table(
-            payload["strategies"]["summary"],
-            [
-                ("strategy", "strategy", ""),
-                ("median_hypervolume", "median HV", ".4f"),
-                ("mean_hypervolume", "mean HV", ".4f"),
-                ("min", "min", ".4f"),
-                ("max", "max", ".4f"),
-                ("mean_candidates", "candidates / run", ".1f"),
-                ("seeds", "seeds", "d"),
-            ],
-        )
-    name = "search" if args.part == "ab" else f"search-{args.part}"
+    else:
+        payload = part_load()
+        table = f"Default search beside a CPU hog: {payload['search_and_refit_seconds']:.0f} s for a {payload['budget_seconds']:.0f} s budget ({payload['over_budget_percent']:+.1f}%).\n"
     print(table)
-    print("wrote", write_results(name, payload, table))
+    print("wrote", write_results(f"search-{args.part.removesuffix('-summary')}", payload, table))
 
+
+_COLUMNS = [
+    ("seed", "seed", "d"),
+    ("test_accuracy", "test accuracy", ".4f"),
+    ("test_roc_auc", "ROC-AUC", ".4f"),
+    ("hard_violations", "hard violations", "d"),
+    ("monotonicity_violations", "monotonicity violations", ".3f"),
+    ("f_soft", "F_soft", ".4f"),
+    ("parameters", "parameters", ",d"),
+]
+_B_COLUMNS = [
+    ("strategy", "strategy", ""),
+    ("median_hypervolume", "median HV", ".4f"),
+    ("mean_hypervolume", "mean HV", ".4f"),
+    ("min", "min", ".4f"),
+    ("max", "max", ".4f"),
+    ("inherited", "inherited evaluations", ".0f"),
+    ("stand_alone", "stand-alone", ".1f"),
+]
 
 if __name__ == "__main__":
     main()

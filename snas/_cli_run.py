@@ -134,6 +134,6 @@ def register(sub: Any, parser_class: type) -> None:
     p.add_argument("--log", help="decision log (default: RUN/decisions.jsonl)")
     p.set_defaults(func=cmd_predict)
 
-    from snas.audit import _cli as audit_cli
+    from snas import _cli_audit
 
-    audit_cli.register(sub, parser_class)
+    _cli_audit.register(sub, parser_class)

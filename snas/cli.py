@@ -212,6 +212,32 @@ def _add_suggest(rsub: Any) -> None:
     sg.set_defaults(func=cmd_rules_suggest)
 
 
+def cmd_rules_impact(args: argparse.Namespace) -> int:
+    from snas._cli_audit import rules_impact  # loads the model: imports torch (the other rules commands never do)
+
+    return rules_impact(args)
+
+
+def _add_impact(rsub: Any) -> None:
+    im = rsub.add_parser(
+        "impact",
+        help="the price of every rule on a run's model (test split)",
+        description="What each rule costs or buys on the run's selected model, on the test split: rows "
+        "covered, label agreement and model compliance per rule; for hard rules accuracy, ROC-AUC and "
+        "group selection-rate gaps with the shield and without that rule (exact McNemar test); for soft "
+        "rules the best searched candidate with vs without the rule. Hard rules that cost accuracy "
+        "beyond noise are flagged for the experts.",
+        epilog="examples:\n  snas rules impact runs/census\n  snas rules impact runs/census --format json > impact.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    im.add_argument("run", help="run directory (snas search --out)")
+    im.add_argument("--format", choices=("text", "json"), default="text")
+    im.add_argument(
+        "--data-dir", default=None, help="folder holding the data files (default: where the run found them)"
+    )
+    im.set_defaults(func=cmd_rules_impact)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that exits with code 2 and a one-line hint (never a traceback)."""
 
@@ -251,7 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_check)
 
     r = sub.add_parser(
-        "rules", help="rule-file tools: JSON Schema, PSyKI import, rules from data", description="Tools for rule files."
+        "rules",
+        help="rule-file tools: JSON Schema, PSyKI import, rules from data, the price of every rule",
+        description="Tools for rule files.",
     )
     rsub = r.add_subparsers(dest="rules_command", metavar="SUBCOMMAND", parser_class=_Parser)
     rsub.required = True
@@ -274,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     ip.add_argument("--out", help="write the YAML here (default: standard output)")
     ip.set_defaults(func=cmd_rules_import_prolog)
     _add_suggest(rsub)
+    _add_impact(rsub)
 
     _add_more_commands(sub)
     return p

@@ -20,10 +20,8 @@ from typing import Any
 
 import torch
 
+from snas.nn import AdditiveArchitecture, Architecture, Inputs, NetworkSpec
 from snas.nn import functional as F
-from snas.nn._architecture import AdditiveArchitecture, Architecture
-from snas.nn._inputs import Inputs
-from snas.nn._spec import NetworkSpec
 
 __all__ = [
     "THREADS",

@@ -52,7 +52,10 @@ def test_io_and_usage_errors_exit_2(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SNAS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr("snas.datasets._load._download", _no_network)
     assert main(["check", RULES, "--data-dir", str(tmp_path)]) == 2
-    assert "not found" in capsys.readouterr().err or True
+    out, err = capsys.readouterr()
+    # the data file is nowhere and cannot be downloaded: one line on stderr naming it, no table, no traceback
+    assert out == "" and "Traceback" not in err
+    assert err.startswith("error: cannot download ") and "adult.data" in err
 
     with pytest.raises(SystemExit) as exc:
         main(["check"])
@@ -65,11 +68,13 @@ def _no_network(url, dest, expected):
     raise DatasetError(f"cannot download {url} (no network in tests)")
 
 
-def test_help_and_check_do_not_import_torch_or_shap(data_dir):
+def test_help_check_and_rules_do_not_import_torch_or_shap(data_dir):
     code = (
         "import sys\nfrom snas.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         f"rc = main(['check', {RULES!r}, '--data-dir', {str(data_dir)!r}])\n"
+        "rc += main(['rules', 'schema'])\n"
+        "try:\n    main(['rules', 'impact', '--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = sorted(m for m in ('torch', 'shap', 'sklearn', 'optuna') if m in sys.modules)\n"
         "print('HEAVY', heavy, rc)\n"
     )

@@ -18,13 +18,11 @@ def _pointer(*parts: Any) -> str:
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def diff_reports(old: dict[str, Any], new: dict[str, Any], *, tolerance: float = 1e-4) -> dict[str, Any]:
-    """Compare two report JSON documents; returns {patch, changelog, summary}."""
-    old_ev = {e["id"]: (i, e) for i, e in enumerate(old["evidence"])}
-    new_ev = {e["id"]: (i, e) for i, e in enumerate(new["evidence"])}
+def _evidence_patch(
+    old_ev: dict[str, tuple[int, dict[str, Any]]], new_ev: dict[str, tuple[int, dict[str, Any]]], tolerance: float
+) -> tuple[list[dict[str, Any]], list[tuple[str, dict[str, Any], dict[str, Any], list[str]]]]:
+    """JSON Patch operations and the changed items (id, old, new, changed keys)."""
     patch: list[dict[str, Any]] = []
-    added = sorted(set(new_ev) - set(old_ev))
-    removed = sorted(set(old_ev) - set(new_ev))
     changed = []
     for eid in sorted(set(old_ev) & set(new_ev)):
         (i, a), (_, b) = old_ev[eid], new_ev[eid]
@@ -37,21 +35,32 @@ def diff_reports(old: dict[str, Any], new: dict[str, Any], *, tolerance: float =
                 if op != "remove":
                     entry["value"] = b[k]
                 patch.append(entry)
-    for eid in removed:
+    for eid in sorted(set(old_ev) - set(new_ev)):
         patch.append({"op": "remove", "path": _pointer("evidence", old_ev[eid][0])})
-    for eid in added:
+    for eid in sorted(set(new_ev) - set(old_ev)):
         patch.append({"op": "add", "path": _pointer("evidence", "-"), "value": new_ev[eid][1]})
-    status_changes = []
+    return patch, changed
+
+
+def _status_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str, Any, Any]]:
+    out = []
     for sid, s in new["sections"].items():
         for name, f in s["fields"].items():
             before = old["sections"].get(sid, {}).get("fields", {}).get(name, {}).get("status")
             if before != f["status"]:
-                status_changes.append((sid, name, before, f["status"]))
-    prov_changes = [
-        k
-        for k in sorted(set(old["provenance"]) | set(new["provenance"]))
-        if old["provenance"].get(k) != new["provenance"].get(k)
-    ]
+                out.append((sid, name, before, f["status"]))
+    return out
+
+
+def _changelog(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    changed: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]],
+    added: list[str],
+    removed: list[str],
+    prov_changes: list[str],
+    status_changes: list[tuple[str, str, Any, Any]],
+) -> str:
     lines = [f"# Changes from {old.get('report_id')} to {new.get('report_id')}", ""]
     if prov_changes:
         lines += ["## Provenance", ""] + [f"- `{k}` changed" for k in prov_changes] + [""]
@@ -68,9 +77,25 @@ def diff_reports(old: dict[str, Any], new: dict[str, Any], *, tolerance: float =
         lines.append("- no evidence changed beyond the tolerance")
     if status_changes:
         lines += ["", "## Documentation fields", ""] + [f"- {sid} `{n}`: {a} → {b}" for sid, n, a, b in status_changes]
+    return "\n".join(lines) + "\n"
+
+
+def diff_reports(old: dict[str, Any], new: dict[str, Any], *, tolerance: float = 1e-4) -> dict[str, Any]:
+    """Compare two report JSON documents; returns {patch, changelog, summary}."""
+    old_ev = {e["id"]: (i, e) for i, e in enumerate(old["evidence"])}
+    new_ev = {e["id"]: (i, e) for i, e in enumerate(new["evidence"])}
+    patch, changed = _evidence_patch(old_ev, new_ev, tolerance)
+    added = sorted(set(new_ev) - set(old_ev))
+    removed = sorted(set(old_ev) - set(new_ev))
+    status_changes = _status_changes(old, new)
+    prov_changes = [
+        k
+        for k in sorted(set(old["provenance"]) | set(new["provenance"]))
+        if old["provenance"].get(k) != new["provenance"].get(k)
+    ]
     return {
         "patch": patch,
-        "changelog": "\n".join(lines) + "\n",
+        "changelog": _changelog(old, new, changed, added, removed, prov_changes, status_changes),
         "summary": {
             "changed": [c[0] for c in changed],
             "added": added,

@@ -274,6 +274,18 @@ def _evidence_refs(value: Any) -> list[Block]:
     return [Para(join(*(link(v) for v in value), sep=", ") if value else text("—"))]
 
 
+def _rule_impact(value: Mapping[str, Any]) -> list[Block]:
+    flagged = value.get("flagged") or []
+    rows = (
+        (text("hard rules"), text(fmt(value.get("hard_rules")))),
+        (text("soft rules"), text(fmt(value.get("soft_rules")))),
+        (text("significance level"), text(fmt(value.get("alpha")))),
+        (text("flagged for the experts (cost accuracy beyond noise)"), text(", ".join(flagged) or "none")),
+        (text("evidence"), text("the Rule impact section: one row per rule, and the whole shield")),
+    )
+    return [Table(("item", "value"), rows)]
+
+
 RENDERERS: dict[str, Callable[[Any], list[Block]]] = {
     "io_schema": _io_schema,
     "input_specification": _input_spec,
@@ -294,14 +306,15 @@ RENDERERS: dict[str, Callable[[Any], list[Block]]] = {
     "weak_slices": _evidence_refs,
     "example_explanations": _evidence_refs,
     "calibration": _evidence_refs,
+    "rule_impact": _rule_impact,
 }
 
 
 def render_field(name: str, field: Mapping[str, Any]) -> tuple[Inline | None, list[Block]]:
     """``(inline, [])`` when the value fits a table cell, else ``(None, blocks)``."""
     status, value = field.get("status"), field.get("value")
-    if status == "missing":
-        return missing(MISSING), []
+    if status == "missing":  # an automatic field says why it is missing; a human one is to be written
+        return missing(f"⚠ missing — {value}" if isinstance(value, str) and value else MISSING), []
     if status == "not_applicable":
         return join("not applicable: ", text(fmt(value))), []
     renderer = RENDERERS.get(name)

@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from snas._util import atomic_write_bytes, atomic_write_text
 from snas.audit._blocks import (
     Block,
     Figure,
@@ -38,11 +37,12 @@ from snas.audit._blocks import (
 )
 from snas.audit._blocks import slug as _slug
 from snas.audit._fields import field_label, render_field
+from snas.audit._render_impact import impact_blocks
 from snas.audit._report import AuditReport
 from snas.audit._sections import SECTIONS
 from snas.audit._summary import summarise, summary_blocks
 
-__all__ = ["render_html", "render_markdown", "write_reports"]
+__all__ = ["render_html", "render_markdown", "render_pdf"]
 
 # evidence kinds shown in their own sections rather than in the evidence table
 _NOT_TABULAR = (
@@ -52,6 +52,8 @@ _NOT_TABULAR = (
     "global_explanation",
     "calibration",
     "data_profile",
+    "rule_impact",
+    "shield_impact",
 )
 
 
@@ -65,6 +67,76 @@ def _png(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
+def _pareto_figure(search: dict[str, Any]) -> Any:
+    import matplotlib.pyplot as plt
+
+    c = [r for r in search["candidates"] if r["fidelity"] == "stand-alone"]
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    sc = ax.scatter(
+        [r["parameters"] for r in c],
+        [r["accuracy"] for r in c],
+        c=[r["f_soft"] or 1 for r in c],
+        cmap="viridis",
+        s=18,
+        label="candidates",
+    )
+    front = [r for r in c if r["on_front"]]
+    ax.scatter(
+        [r["parameters"] for r in front],
+        [r["accuracy"] for r in front],
+        facecolors="none",
+        edgecolors="black",
+        s=60,
+        label="Pareto front",
+    )
+    sel = [r for r in c if r["number"] == search.get("selected")]
+    if sel:
+        ax.scatter([sel[0]["parameters"]], [sel[0]["accuracy"]], marker="*", s=220, color="crimson", label="selected")
+    ax.set_xscale("log")
+    ax.set_xlabel("trainable parameters")
+    ax.set_ylabel("validation accuracy")
+    fig.colorbar(sc, ax=ax, label="F_soft")
+    ax.legend(loc="lower right", fontsize=7)
+    return fig
+
+
+def _calibration_figure(cal: dict[str, Any]) -> Any:
+    import matplotlib.pyplot as plt
+
+    rel = [r for r in cal["reliability"] if r["n"]]
+    fig, ax = plt.subplots(figsize=(3.6, 3.4))
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
+    ax.plot([r["mean_predicted"] for r in rel], [r["observed_rate"] for r in rel], marker="o")
+    ax.set_xlabel("mean predicted probability")
+    ax.set_ylabel("observed rate")
+    ax.set_title(f"reliability (ECE {cal['value']:.3f})")
+    return fig
+
+
+def _shap_figure(shap: dict[str, Any]) -> Any:
+    import matplotlib.pyplot as plt
+
+    items = sorted(shap["value"].items(), key=lambda kv: kv[1])
+    fig, ax = plt.subplots(figsize=(5, 0.28 * len(items) + 0.8))
+    ax.barh([k for k, _ in items], [v for _, v in items], color="#4c72b0")
+    ax.set_xlabel("mean |SHAP| on P(positive)")
+    return fig
+
+
+def _groups_figure(sel: list[dict[str, Any]]) -> Any:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 0.25 * len(sel) + 0.8))
+    vals = [e["value"] or 0 for e in sel]
+    err = [
+        [max(0, (e["value"] or 0) - (e["ci95"][0] or 0)) for e in sel],
+        [max(0, (e["ci95"][1] or 0) - (e["value"] or 0)) for e in sel],
+    ]
+    ax.barh([f"{e['attribute']}={e['group']}" for e in sel], vals, xerr=err, color="#dd8452")
+    ax.set_xlabel("selection rate (share predicted positive), 95% CI")
+    return fig
+
+
 def figures(report: AuditReport) -> dict[str, str]:
     """PNG data URIs drawn from the report's data (matplotlib, Agg backend)."""
     import matplotlib
@@ -76,70 +148,19 @@ def figures(report: AuditReport) -> dict[str, str]:
     ev = report.evidence
     out: dict[str, str] = {}
     search = ev.get("ev:search:candidates")
-    if search:
-        c = [r for r in search["candidates"] if r["fidelity"] == "stand-alone"]
-        fig, ax = plt.subplots(figsize=(6, 3.6))
-        sc = ax.scatter(
-            [r["parameters"] for r in c],
-            [r["accuracy"] for r in c],
-            c=[r["f_soft"] or 1 for r in c],
-            cmap="viridis",
-            s=18,
-            label="candidates",
-        )
-        front = [r for r in c if r["on_front"]]
-        ax.scatter(
-            [r["parameters"] for r in front],
-            [r["accuracy"] for r in front],
-            facecolors="none",
-            edgecolors="black",
-            s=60,
-            label="Pareto front",
-        )
-        sel = [r for r in c if r["number"] == search.get("selected")]
-        if sel:
-            ax.scatter(
-                [sel[0]["parameters"]], [sel[0]["accuracy"]], marker="*", s=220, color="crimson", label="selected"
-            )
-        ax.set_xscale("log")
-        ax.set_xlabel("trainable parameters")
-        ax.set_ylabel("validation accuracy")
-        fig.colorbar(sc, ax=ax, label="F_soft")
-        ax.legend(loc="lower right", fontsize=7)
-        out["fig:pareto"] = _png(fig)
-    cal = ev.get("ev:calibration")
-    if cal:
-        rel = [r for r in cal["reliability"] if r["n"]]
-        fig, ax = plt.subplots(figsize=(3.6, 3.4))
-        ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
-        ax.plot([r["mean_predicted"] for r in rel], [r["observed_rate"] for r in rel], marker="o")
-        ax.set_xlabel("mean predicted probability")
-        ax.set_ylabel("observed rate")
-        ax.set_title(f"reliability (ECE {cal['value']:.3f})")
-        out["fig:calibration"] = _png(fig)
-    shap = ev.get("ev:explain:global_shap")
-    if shap:
-        items = sorted(shap["value"].items(), key=lambda kv: kv[1])
-        fig, ax = plt.subplots(figsize=(5, 0.28 * len(items) + 0.8))
-        ax.barh([k for k, _ in items], [v for _, v in items], color="#4c72b0")
-        ax.set_xlabel("mean |SHAP| on P(positive)")
-        out["fig:shap"] = _png(fig)
+    if search and search.get("candidates"):
+        out["fig:pareto"] = _png(_pareto_figure(search))
+    if ev.get("ev:calibration"):
+        out["fig:calibration"] = _png(_calibration_figure(ev["ev:calibration"]))
+    if ev.get("ev:explain:global_shap"):
+        out["fig:shap"] = _png(_shap_figure(ev["ev:explain:global_shap"]))
     sel = [
         e
         for e in report.body["evidence"]
         if e["kind"] == "group_metric" and e["metric"] == "selection_rate" and "×" not in e["attribute"]
     ]
     if sel:
-        fig, ax = plt.subplots(figsize=(6, 0.25 * len(sel) + 0.8))
-        labels = [f"{e['attribute']}={e['group']}" for e in sel]
-        vals = [e["value"] or 0 for e in sel]
-        err = [
-            [max(0, (e["value"] or 0) - (e["ci95"][0] or 0)) for e in sel],
-            [max(0, (e["ci95"][1] or 0) - (e["value"] or 0)) for e in sel],
-        ]
-        ax.barh(labels, vals, xerr=err, color="#dd8452")
-        ax.set_xlabel("selection rate (share predicted positive), 95% CI")
-        out["fig:groups"] = _png(fig)
+        out["fig:groups"] = _png(_groups_figure(sel))
     return out
 
 
@@ -223,6 +244,11 @@ def _search_history(report: AuditReport) -> list[Block]:
     search = report.evidence.get("ev:search:candidates")
     if not search:
         return []
+    if search.get("status") == "not_applicable":
+        return [
+            Heading(2, "Search history", _slug(search["id"])),
+            Para(join("not applicable: ", text(search.get("reason") or ""))),
+        ]
     rows = tuple(
         (
             text(f"{r['number']}{' ★' if r['number'] == search.get('selected') else ''}"),
@@ -319,6 +345,7 @@ def report_blocks(report: AuditReport) -> list[Block]:
         Section("contents", (Heading(2, "Sections"), contents), "toc"),
         *(_section(sid, s) for sid, s in sections.items()),
         *_evidence_table(report),
+        *impact_blocks(report),
         *_search_history(report),
         *_examples(report),
         *_risk_register(report),
@@ -421,38 +448,3 @@ def render_pdf(html_path: Path, pdf_path: Path) -> None:
             timeout=120,
         )
         tmp.replace(pdf_path)
-
-
-def write_reports(
-    run_dir: str | Path,
-    *,
-    formats: tuple[str, ...] = ("json", "md", "html"),
-    documentation: str | Path | None = None,
-    data_dir: str | None = None,
-    parent: str | Path | None = None,
-    progress: bool = False,
-) -> dict[str, Path]:
-    """Build the report for a run and write the requested renderings under ``RUN/reports``."""
-    from snas.audit._build import build_report
-
-    run = Path(run_dir)
-    if documentation is not None:  # the run keeps its own copy, so verify can re-hash it
-        if Path(documentation).resolve() != (run / "documentation.yaml").resolve():
-            shutil.copyfile(documentation, run / "documentation.yaml")
-        documentation = run / "documentation.yaml"
-    report = build_report(run, documentation=documentation, data_dir=data_dir, parent=parent, progress=progress)
-    outdir = run / "reports"
-    outdir.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-    atomic_write_text(outdir / "report.json", report.to_json())
-    paths["json"] = outdir / "report.json"
-    if "md" in formats:
-        atomic_write_text(outdir / "report.md", render_markdown(report))
-        paths["md"] = outdir / "report.md"
-    if "html" in formats or "pdf" in formats:
-        atomic_write_bytes(outdir / "report.html", render_html(report).encode("utf-8"))
-        paths["html"] = outdir / "report.html"
-    if "pdf" in formats:
-        render_pdf(outdir / "report.html", outdir / "report.pdf")
-        paths["pdf"] = outdir / "report.pdf"
-    return paths

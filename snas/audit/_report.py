@@ -7,9 +7,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from snas._util import canonical_json, sha256_bytes
 
-__all__ = ["SCHEMA_VERSION", "AuditReport", "git_commit", "report_schema"]
+__all__ = ["SCHEMA_VERSION", "AuditReport", "git_commit", "report_schema", "rounded"]
 
 SCHEMA_VERSION = "1.0.0"
 
@@ -22,6 +24,19 @@ def git_commit() -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def rounded(obj: Any) -> Any:
+    """Floats to 6 decimals (NaN → None), NumPy scalars to Python: the canonical form of evidence."""
+    if isinstance(obj, float):
+        return None if obj != obj else round(obj, 6)
+    if isinstance(obj, dict):
+        return {k: rounded(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [rounded(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return rounded(obj.item())
+    return obj
 
 
 def report_schema() -> dict[str, Any]:

@@ -35,9 +35,9 @@ SECTIONS: list[tuple[str, str, list[str], list[str], list[str]]] = [
     (
         "AIA.AnnexIV.2.b",
         "Design specifications and trade-offs",
-        ["objectives", "search_space", "rule_constraint_map", "decision_threshold", "selection"],
+        ["objectives", "search_space", "rule_constraint_map", "decision_threshold", "selection", "rule_impact"],
         ["trade_off_acceptance"],
-        ["ev:search:"],
+        ["ev:search:", "ev:rule-impact:", "ev:shield-impact"],
     ),
     ("AIA.AnnexIV.2.c", "Architecture and compute", ["architecture", "compute"], [], []),
     (

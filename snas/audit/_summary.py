@@ -44,6 +44,8 @@ HEADLINE = (
 RISK_ORDER = (
     "rule_summary",
     "rule_fidelity",
+    "rule_impact",
+    "shield_impact",
     "monotonicity",
     "flip_rate",
     "fairness_gap",

@@ -172,7 +172,7 @@ class _Axis:
 
 
 def _numeric_axis(model: FittedModel, feature: str, bins: int) -> _Axis:
-    from snas.nn._additive import knot_positions, valid_bins
+    from snas.nn import knot_positions, valid_bins
 
     layout, enc = model.task.layout, model.task.encoder
     j = layout.numeric.index(feature)

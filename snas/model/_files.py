@@ -44,7 +44,9 @@ def _read_meta(meta_path: Path) -> dict[str, Any]:
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
-        raise ModelFileError(f"{meta_path}: not valid JSON ({str(exc)[:120]}); the file is damaged") from None
+        raise ModelFileError(
+            f"{meta_path}: not valid JSON ({str(exc)[:120]}); the file is damaged — restore the original or save the model again"
+        ) from None
     fmt = meta.get("format") if isinstance(meta, dict) else None
     if fmt != FORMAT:
         if isinstance(fmt, str) and fmt.startswith("snas-model/"):

@@ -1,7 +1,7 @@
 """Knowledge injection and networks: encoders, inputs, knowledge neurons, monotone paths,
 shields, rule losses, the stacked, sliceable SNASNetwork and the glass-box AdditiveNetwork."""
 
-from snas.nn._additive import AdditiveNetwork
+from snas.nn._additive import AdditiveNetwork, knot_positions, valid_bins
 from snas.nn._architecture import PAIR_COST, AdditiveArchitecture, AdditiveCapacity, Architecture, Capacity, pair_name
 from snas.nn._compile import CompiledRules, compile_rules, polarity
 from snas.nn._encoders import EncodedFrame, TabularEncoder
@@ -48,8 +48,10 @@ __all__ = [
     "complexity",
     "count_parameters",
     "has_monotone_path",
+    "knot_positions",
     "pair_name",
     "parameter_shapes",
     "polarity",
     "rank_pairs",
+    "valid_bins",
 ]

@@ -85,6 +85,19 @@ class CompiledRules:
 def compile_rules(rules: RuleSet | None, schema: Schema, classes: tuple[str, ...]) -> CompiledRules:
     """Validate ``rules`` against ``schema`` and compile them for the network.
 
+    Parameters
+    ----------
+    rules : RuleSet or None
+        The expert rules (None compiles to no rules).
+    schema : Schema
+        The data's columns, kinds and levels.
+    classes : tuple of str
+        Class labels in the model's order (the network models ``classes[-1]``).
+
+    Returns
+    -------
+    CompiledRules
+
     Raises
     ------
     RuleError
@@ -94,15 +107,37 @@ def compile_rules(rules: RuleSet | None, schema: Schema, classes: tuple[str, ...
     """
     if rules is None:
         return CompiledRules(RuleSet(rules=()), classes, (), ())
+    _check(rules, schema, classes)
+    index = {c: i for i, c in enumerate(classes)}
+    # the network models the probability of classes[-1]; express directions for it
+    positive = rules.positive if rules.positive in index else classes[-1]
+    flip = 1 if positive == classes[-1] else -1
+    net_mono = {f: d * flip for f, d in rules.constraints.monotonic.items()}
+    eff = shield_bodies(rules)
+    hard = tuple((r.id, eff[r.id], index[r.head]) for r in rules.hard)
+    _check_hard_directions(hard, net_mono, rules.constraints.monotonic, len(classes))
+    return CompiledRules(
+        rules=rules,
+        classes=classes,
+        hard=hard,
+        soft=tuple((r.id, r.body, index[r.head], r.weight) for r in rules.soft),
+        neuron_ok=_neuron_signs(rules, net_mono),
+        monotonic=net_mono,
+        excluded=tuple(rules.constraints.exclude_features),
+        max_parameters=rules.constraints.max_parameters,
+    )
+
+
+def _check(rules: RuleSet, schema: Schema, classes: tuple[str, ...]) -> None:
+    """The static checks, the heads against the classes, and the monotonic features' kinds."""
     report = check_rules(rules, schema)
     conflicts = [f for f in report.errors if f.code == "hard-conflict"]
     if conflicts:
         raise RuleConflictError("\n".join(str(f) for f in conflicts))
     if report.errors:
         raise RuleError("\n".join(str(f) for f in report.errors))
-    index = {c: i for i, c in enumerate(classes)}
     for r in rules:
-        if r.head not in index:
+        if r.head not in classes:
             raise RuleError(f"rule {r.id!r}: class {r.head!r} does not occur in y (classes: {list(classes)})")
     mono = rules.constraints.monotonic
     if mono and len(classes) != 2:
@@ -113,36 +148,16 @@ def compile_rules(rules: RuleSet | None, schema: Schema, classes: tuple[str, ...
                 f"monotonic constraint on {f!r}: only numeric columns are supported; "
                 "use the column's numeric code (e.g. education_num) instead"
             )
-    # the network models the probability of classes[-1]; express directions for it
-    positive = rules.positive if rules.positive in index else classes[-1]
-    flip = 1 if positive == classes[-1] else -1
-    net_mono = {f: d * flip for f, d in mono.items()}
-    eff = shield_bodies(rules)
-    hard = tuple((r.id, eff[r.id], index[r.head]) for r in rules.hard)
-    _check_hard_monotone(hard, net_mono, mono, len(classes))
-    soft = tuple((r.id, r.body, index[r.head], r.weight) for r in rules.soft)
-    neuron_ok = {r.id: sign for r in rules.soft if (sign := _neuron_sign(r.body, net_mono)) is not None}
-    return CompiledRules(
-        rules=rules,
-        classes=classes,
-        hard=hard,
-        soft=soft,
-        neuron_ok=neuron_ok,
-        monotonic=net_mono,
-        excluded=tuple(rules.constraints.exclude_features),
-        max_parameters=rules.constraints.max_parameters,
-    )
 
 
-def _check_hard_monotone(
+def _check_hard_directions(
     hard: tuple[tuple[str, Condition, int], ...], net_mono: dict[str, int], mono: dict[str, int], n_classes: int
 ) -> None:
     """A hard rule must push the score the way each monotonic constraint goes."""
     for rid, body, k in hard:
         head_sign = 1 if k == n_classes - 1 else -1
         for f, direction in net_mono.items():
-            p = polarity(body, f)
-            if p not in (0, head_sign * direction):
+            if polarity(body, f) not in (0, head_sign * direction):
                 raise RuleError(
                     f"hard rule {rid!r} reads {f!r} against its monotonic constraint "
                     f"({'increasing' if mono[f] > 0 else 'decreasing'}): enforcing both is impossible. "
@@ -151,16 +166,18 @@ def _check_hard_monotone(
                 )
 
 
-def _neuron_sign(body: Condition, net_mono: dict[str, int]) -> int | None:
-    """The sign (+1/−1) that makes a soft rule's truth non-decreasing in every increasing
-    monotonic feature, or None when its directions are mixed (usable as a loss only)."""
-    signs: set[int | None] = set()
-    for f, direction in net_mono.items():
-        p = polarity(body, f)
-        if p is None:
-            signs.add(None)
-        elif p != 0:
-            signs.add(p * direction)
-    if None in signs or len(signs) > 1:
-        return None
-    return signs.pop() if signs else 1
+def _neuron_signs(rules: RuleSet, net_mono: dict[str, int]) -> dict[str, int]:
+    """Soft rules whose truth moves one way in every monotonic feature, with that sign."""
+    out: dict[str, int] = {}
+    for r in rules.soft:
+        signs: set[int | None] = set()
+        for f, direction in net_mono.items():
+            p = polarity(r.body, f)
+            if p is None:
+                signs.add(None)
+            elif p != 0:
+                signs.add(p * direction)
+        if None in signs or len(signs) > 1:
+            continue  # mixed direction: usable as a loss only
+        out[r.id] = int(signs.pop() or 1) if signs else 1
+    return out

@@ -13,7 +13,7 @@ from snas._util import did_you_mean
 from snas._yaml import caret_context
 from snas.rules._evaluate import ColumnView, holds
 from snas.rules._logic import LogicContext, find_overlap
-from snas.rules._tree import Compare, Condition, RuleSet, Span, atoms
+from snas.rules._tree import Compare, Condition, Member, Rule, RuleSet, Span, atoms
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -141,125 +141,72 @@ def _finding(rs: RuleSet, level: Level, code: str, msg: str, span: Span | None =
 def _check_names(rs: RuleSet, schema: Schema) -> list[Finding]:
     """Check 1: unknown features, levels, wrong types; heads; constraint names."""
     out: list[Finding] = []
-    feats = list(schema.feature_names)
-    excluded = set(rs.constraints.exclude_features)
     if rs.target is not None and rs.target != schema.target:
-        out.append(
-            _finding(
-                rs,
-                "error",
-                "target",
-                f"the rules name target {rs.target!r} but the dataset's "
-                f"target is {schema.target!r}; fix 'target' in the rule file",
-            )
-        )
+        msg = f"the rules name target {rs.target!r} but the dataset's target is {schema.target!r}; fix 'target' in the rule file"
+        out.append(_finding(rs, "error", "target", msg))
     for r in rs.rules:
         if schema.classes and r.head not in schema.classes:
-            out.append(
-                _finding(
-                    rs,
-                    "error",
-                    "unknown-class",
-                    f"rule {r.id!r}: 'then: {r.head}' is not a class "
-                    f"of {schema.target!r}.{did_you_mean(r.head, schema.classes)} Use one of the classes: "
-                    f"{', '.join(schema.classes)}",
-                    r.span,
-                    rule=r.id,
-                )
+            msg = (
+                f"rule {r.id!r}: 'then: {r.head}' is not a class of {schema.target!r}."
+                f"{did_you_mean(r.head, schema.classes)} Use one of the classes: {', '.join(schema.classes)}"
             )
+            out.append(_finding(rs, "error", "unknown-class", msg, r.span, rule=r.id))
         conds = [r.condition] + ([r.unless] if r.unless is not None else [])
         for cond in conds:
             for a in atoms(cond):
-                if a.feature == schema.target:
-                    out.append(
-                        _finding(
-                            rs,
-                            "error",
-                            "target-in-body",
-                            f"rule {r.id!r}: the target {a.feature!r} cannot appear in a condition",
-                            a.span,
-                            rule=r.id,
-                        )
-                    )
-                    continue
-                if a.feature not in schema:
-                    out.append(
-                        _finding(
-                            rs,
-                            "error",
-                            "unknown-feature",
-                            f"rule {r.id!r}: unknown feature {a.feature!r}.{_suggest(a.feature, feats, 'features')}",
-                            a.span,
-                            rule=r.id,
-                        )
-                    )
-                    continue
-                if a.feature in excluded:
-                    out.append(
-                        _finding(
-                            rs,
-                            "error",
-                            "excluded-feature",
-                            f"rule {r.id!r} reads {a.feature!r}, "
-                            "which 'exclude_features' keeps out of the model; the rule would let "
-                            "it change decisions. Drop the condition or the exclusion",
-                            a.span,
-                            rule=r.id,
-                        )
-                    )
-                col = schema.column(a.feature)
-                values = [a.value] if isinstance(a, Compare) else list(a.values)
-                spans = [a.value_span] if isinstance(a, Compare) else list(a.value_spans) or [a.span] * len(values)
-                for v, sp in zip(values, spans, strict=False):
-                    if col.kind == "numeric" and isinstance(v, str):
-                        out.append(
-                            _finding(
-                                rs,
-                                "error",
-                                "type",
-                                f"rule {r.id!r}: {a.feature!r} is numeric; "
-                                f"compare it with a number, not the text {v!r}",
-                                sp,
-                                rule=r.id,
-                            )
-                        )
-                    elif col.kind != "numeric" and not isinstance(v, str):
-                        out.append(
-                            _finding(
-                                rs,
-                                "error",
-                                "type",
-                                f"rule {r.id!r}: {a.feature!r} is {col.kind}; "
-                                f'compare it with a quoted level such as "{col.levels[0] if col.levels else "x"}"',
-                                sp,
-                                rule=r.id,
-                            )
-                        )
-                    elif col.kind != "numeric" and col.levels and v not in col.levels:
-                        out.append(
-                            _finding(
-                                rs,
-                                "error",
-                                "unknown-level",
-                                f"rule {r.id!r}: {v!r} is not a level "
-                                f"of {a.feature!r}.{_suggest(str(v), col.levels, 'levels')}",
-                                sp,
-                                rule=r.id,
-                            )
-                        )
-                if isinstance(a, Compare) and col.kind == "categorical" and a.op not in ("==", "!="):
-                    out.append(
-                        _finding(
-                            rs,
-                            "error",
-                            "type",
-                            f"rule {r.id!r}: {a.feature!r} is categorical "
-                            f"(unordered); use ==, != or in [...], not {a.op}",
-                            a.span,
-                            rule=r.id,
-                        )
-                    )
+                out += _check_atom(rs, r.id, a, schema)
+    return out + _check_constraint_names(rs, schema)
+
+
+def _check_atom(rs: RuleSet, rid: str, a: Compare | Member, schema: Schema) -> list[Finding]:
+    """One comparison: a known, allowed feature compared with values of its type."""
+    if a.feature == schema.target:
+        msg = f"rule {rid!r}: the target {a.feature!r} cannot appear in a condition"
+        return [_finding(rs, "error", "target-in-body", msg, a.span, rule=rid)]
+    if a.feature not in schema:
+        msg = (
+            f"rule {rid!r}: unknown feature {a.feature!r}.{_suggest(a.feature, list(schema.feature_names), 'features')}"
+        )
+        return [_finding(rs, "error", "unknown-feature", msg, a.span, rule=rid)]
+    out = []
+    if a.feature in set(rs.constraints.exclude_features):
+        msg = (
+            f"rule {rid!r} reads {a.feature!r}, which 'exclude_features' keeps out of the model; the rule would let "
+            "it change decisions. Drop the condition or the exclusion"
+        )
+        out.append(_finding(rs, "error", "excluded-feature", msg, a.span, rule=rid))
+    col = schema.column(a.feature)
+    values = [a.value] if isinstance(a, Compare) else list(a.values)
+    spans = [a.value_span] if isinstance(a, Compare) else list(a.value_spans) or [a.span] * len(values)
+    for v, sp in zip(values, spans, strict=False):
+        problem = _value_problem(rid, a.feature, col, v)
+        if problem is not None:
+            out.append(_finding(rs, "error", problem[0], problem[1], sp, rule=rid))
+    if isinstance(a, Compare) and col.kind == "categorical" and a.op not in ("==", "!="):
+        msg = f"rule {rid!r}: {a.feature!r} is categorical (unordered); use ==, != or in [...], not {a.op}"
+        out.append(_finding(rs, "error", "type", msg, a.span, rule=rid))
+    return out
+
+
+def _value_problem(rid: str, feature: str, col: Any, v: Any) -> tuple[str, str] | None:
+    """(code, message) when value ``v`` cannot be compared with column ``col``."""
+    if col.kind == "numeric" and isinstance(v, str):
+        return "type", f"rule {rid!r}: {feature!r} is numeric; compare it with a number, not the text {v!r}"
+    if col.kind != "numeric" and not isinstance(v, str):
+        example = col.levels[0] if col.levels else "x"
+        return "type", f'rule {rid!r}: {feature!r} is {col.kind}; compare it with a quoted level such as "{example}"'
+    if col.kind != "numeric" and col.levels and v not in col.levels:
+        return (
+            "unknown-level",
+            f"rule {rid!r}: {v!r} is not a level of {feature!r}.{_suggest(str(v), col.levels, 'levels')}",
+        )
+    return None
+
+
+def _check_constraint_names(rs: RuleSet, schema: Schema) -> list[Finding]:
+    out = []
     c = rs.constraints
+    feats = list(schema.feature_names)
     for name, group in (
         ("monotonic.increasing", c.monotonic_increasing),
         ("monotonic.decreasing", c.monotonic_decreasing),
@@ -268,24 +215,11 @@ def _check_names(rs: RuleSet, schema: Schema) -> list[Finding]:
     ):
         for f in group:
             if f not in schema or f == schema.target:
-                out.append(
-                    _finding(
-                        rs,
-                        "error",
-                        "unknown-feature",
-                        f"constraints.{name}: unknown feature {f!r}.{_suggest(f, feats, 'features')}",
-                    )
-                )
+                msg = f"constraints.{name}: unknown feature {f!r}.{_suggest(f, feats, 'features')}"
+                out.append(_finding(rs, "error", "unknown-feature", msg))
             elif name.startswith("monotonic") and schema.column(f).kind == "categorical":
-                out.append(
-                    _finding(
-                        rs,
-                        "error",
-                        "type",
-                        f"constraints.{name}: {f!r} is categorical "
-                        "(unordered); monotonicity needs a numeric or ordinal feature",
-                    )
-                )
+                msg = f"constraints.{name}: {f!r} is categorical (unordered); monotonicity needs a numeric or ordinal feature"
+                out.append(_finding(rs, "error", "type", msg))
     overlap = set(c.exclude_features) & (set(c.monotonic_increasing) | set(c.monotonic_decreasing))
     for f in sorted(overlap):
         out.append(_finding(rs, "error", "constraints", f"{f!r} is both excluded and monotonic; pick one"))
@@ -312,82 +246,48 @@ def _conflicts(rs: RuleSet, ctx: LogicContext, view: ColumnView | None, bodies: 
         if view is not None and bodies[r.id].any():
             continue
         if find_overlap([r.body], ctx) is None:
-            out.append(
-                _finding(
-                    rs,
-                    "warning",
-                    "dead-rule",
-                    f"rule {r.id!r} can never fire: its condition is unsatisfiable",
-                    r.span,
-                    rule=r.id,
-                )
-            )
+            msg = f"rule {r.id!r} can never fire: its condition is unsatisfiable"
+            out.append(_finding(rs, "warning", "dead-rule", msg, r.span, rule=r.id))
     for a, b in combinations(rs.rules, 2):
-        if a.head == b.head or not (a.is_hard or b.is_hard):
-            continue
-        n = None
-        witness: dict[str, Any] | None = None
-        where = ""
-        if view is not None:
-            both = bodies[a.id] & bodies[b.id]
-            n = int(both.sum())
-            if n:
-                witness, i = _data_witness(view, both, [a.body, b.body])
-                where = f" (training row {i})"
-        if witness is None:
-            witness = find_overlap([a.body, b.body], ctx)
-            if witness is None:
-                continue
-        rows = f"; {n} training rows match both" if n is not None else ""
-        pair = f"rules {a.id!r} (then {a.head}) and {b.id!r} (then {b.head}) can both hold, e.g. {witness}{where}{rows}"
-        if a.is_hard and b.is_hard:
-            if a.priority is not None and b.priority is not None and a.priority != b.priority:
-                win = a if a.priority < b.priority else b
-                out.append(
-                    _finding(
-                        rs,
-                        "info",
-                        "conflict-resolved",
-                        f"{pair}; resolved by priority: {win.id!r} wins",
-                        b.span,
-                        rule=a.id,
-                        other=b.id,
-                        witness=witness,
-                        overlap_rows=n,
-                    )
-                )
-            else:
-                out.append(
-                    _finding(
-                        rs,
-                        "error",
-                        "hard-conflict",
-                        f"{pair}. Two hard rules cannot both be "
-                        f"enforced: add 'unless:' to one of them or give both a 'priority:' "
-                        "(lower wins)",
-                        b.span,
-                        rule=a.id,
-                        other=b.id,
-                        witness=witness,
-                        overlap_rows=n,
-                    )
-                )
-        else:
-            hard, soft = (a, b) if a.is_hard else (b, a)
-            out.append(
-                _finding(
-                    rs,
-                    "warning",
-                    "hard-soft-overlap",
-                    f"{pair}; the hard rule {hard.id!r} overrides the soft rule {soft.id!r} there",
-                    soft.span,
-                    rule=a.id,
-                    other=b.id,
-                    witness=witness,
-                    overlap_rows=n,
-                )
-            )
+        if a.head != b.head and (a.is_hard or b.is_hard):
+            out += _pair_conflict(rs, a, b, ctx, view, bodies)
     return out
+
+
+def _pair_conflict(
+    rs: RuleSet, a: Rule, b: Rule, ctx: LogicContext, view: ColumnView | None, bodies: dict[str, np.ndarray]
+) -> list[Finding]:
+    """The finding for two rules with different heads, when their bodies can both hold."""
+    n = None
+    witness: dict[str, Any] | None = None
+    where = ""
+    if view is not None:
+        both = bodies[a.id] & bodies[b.id]
+        n = int(both.sum())
+        if n:
+            witness, i = _data_witness(view, both, [a.body, b.body])
+            where = f" (training row {i})"
+    if witness is None:
+        witness = find_overlap([a.body, b.body], ctx)
+        if witness is None:
+            return []
+    rows = f"; {n} training rows match both" if n is not None else ""
+    pair = f"rules {a.id!r} (then {a.head}) and {b.id!r} (then {b.head}) can both hold, e.g. {witness}{where}{rows}"
+    extra = {"rule": a.id, "other": b.id, "witness": witness, "overlap_rows": n}
+    if not (a.is_hard and b.is_hard):
+        hard, soft = (a, b) if a.is_hard else (b, a)
+        msg = f"{pair}; the hard rule {hard.id!r} overrides the soft rule {soft.id!r} there"
+        return [_finding(rs, "warning", "hard-soft-overlap", msg, soft.span, **extra)]
+    if a.priority is not None and b.priority is not None and a.priority != b.priority:
+        win = a if a.priority < b.priority else b
+        return [
+            _finding(rs, "info", "conflict-resolved", f"{pair}; resolved by priority: {win.id!r} wins", b.span, **extra)
+        ]
+    msg = (
+        f"{pair}. Two hard rules cannot both be enforced: add 'unless:' to one of them or give both a "
+        "'priority:' (lower wins)"
+    )
+    return [_finding(rs, "error", "hard-conflict", msg, b.span, **extra)]
 
 
 def rule_stats(

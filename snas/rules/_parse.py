@@ -16,6 +16,7 @@ from snas._yaml import TEXT_HINT, YamlDocument, caret_context, read_text_file, s
 from snas.exceptions import RuleSyntaxError
 from snas.rules._tree import (
     FLIPPED_OP,
+    KEYWORDS,
     And,
     Compare,
     Condition,
@@ -30,7 +31,6 @@ from snas.rules._tree import (
 
 __all__ = ["KEYWORDS", "load_rules", "parse_condition", "parse_rules"]
 
-KEYWORDS = frozenset({"and", "or", "not", "in"})
 Strength = Literal["hard", "soft"]
 MAX_ABS_NUMBER = 10**15
 _NUMBER = re.compile(r"[+-]?(?P<int>\d*)(?:\.(?P<frac>\d*))?(?:[eE](?P<exp>[+-]?\d+))?")
@@ -137,7 +137,7 @@ def _string(token: Any) -> str:
 
 
 def _feature(tok: Any, loc: _Located) -> str:
-    from snas.datasets._schema import normalise_name
+    from snas.datasets import normalise_name
     from snas.exceptions import DatasetError
 
     s = str(tok)

@@ -28,6 +28,8 @@ __all__ = [
     "to_text",
 ]
 
+KEYWORDS = frozenset({"and", "or", "not", "in"})  # reserved words of the condition language
+
 Value = Fraction | str
 CompareOp = Literal["<", "<=", ">", ">=", "==", "!="]
 NEGATED_OP: dict[str, str] = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
@@ -109,8 +111,6 @@ def _fmt_value(v: Value) -> str:
 
 
 def _fmt_feature(name: str) -> str:
-    from snas.rules._parse import KEYWORDS
-
     ok = name.isidentifier() and name not in KEYWORDS
     return name if ok else f"`{name}`"
 

@@ -357,9 +357,7 @@ class _Reader:
         values = {}
         for k, v in raw.items():
             if k not in checks:
-                self.problems.append(
-                    f"{self.where(name, k)}: unknown key {k!r} in '{name}'.{did_you_mean(str(k), checks)}"
-                )
+                self.problems.append(f"{self.where(name, k)}: unknown key {k!r} in '{name}'.{_hint(str(k), checks)}")
                 continue
             got = self.check((name, k), checks[k], v)
             if got is not None or v is None:
@@ -367,11 +365,16 @@ class _Reader:
         return replace(default, **values)
 
 
+def _hint(word: str, allowed: Any) -> str:
+    """'Did you mean …?' when a name is close, else the names to use."""
+    return did_you_mean(word, allowed) or f" Use one of: {', '.join(allowed)}"
+
+
 def _top_level(r: _Reader, d: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k in d:
         if k not in _TOP:
-            r.problems.append(f"{r.where(k)}: unknown key {k!r}.{did_you_mean(str(k), _TOP)}")
+            r.problems.append(f"{r.where(k)}: unknown key {k!r}.{_hint(str(k), _TOP)}")
     simple: dict[str, Check] = {
         "name": lambda n, v: _text(n, v, 128),
         "description": lambda n, v: _text(n, v, 10_000),
@@ -486,7 +489,7 @@ def load_config(path: str | Path) -> ExperimentConfig:
     doc = read_yaml(path, ConfigError)
     d = doc.data
     if not isinstance(d, dict) or d.get("snas_search") != 1:
-        raise ConfigError(f"{path}: a search configuration starts with 'snas_search: 1'")
+        raise ConfigError(f"{path}: a search configuration starts with 'snas_search: 1'; write that as its first line")
     if "dataset" not in d:
         raise ConfigError(f"{path}: 'dataset' is required (a name such as census_income or a manifest path)")
     cfg = config_from_mapping(d, source=str(path), base=Path(path).resolve().parent, locate=doc.locate)

@@ -38,14 +38,17 @@ def check_storage(url: str) -> None:
     if scheme in ("sqlite", "journal"):
         path = Path(url.split("///", 1)[1] if scheme == "sqlite" and "///" in url else url.removeprefix("journal://"))
         if not path.parent.is_dir():
-            raise ConfigError(f"--storage {url!r}: the folder {path.parent} does not exist; create it first")
+            raise ConfigError(
+                f"--storage {url!r}: the folder {path.parent} does not exist; create it or point --storage at an existing folder"
+            )
     driver = {"postgresql": "psycopg2", "mysql": "pymysql"}.get(scheme)
     if driver and (url.startswith(f"{scheme}+{driver}") or url.startswith(f"{scheme}://")):
         import importlib.util
 
         if importlib.util.find_spec(driver) is None:
+            hint = 'pip install -e ".[postgres]"' if scheme == "postgresql" else f"pip install {driver}"
             raise ConfigError(
-                f'--storage {scheme}: the driver {driver!r} is not installed; pip install -e ".[postgres]"'
+                f"--storage {scheme}: the driver {driver!r} is not installed; install it ({hint}) or use sqlite:///PATH"
             )
 
 
@@ -114,14 +117,15 @@ class Ledger:
         return len(stuck)
 
     def finished(self) -> dict[str, dict[str, Any]]:
-        """Job key → evaluation record of every finished training (any worker)."""
+        """Job key → evaluation record of every finished training (any worker; when two
+        workers raced for one job, the first trial's record, so every worker reads the same)."""
         from optuna.trial import TrialState
 
-        out = {}
-        for t in self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        out: dict[str, dict[str, Any]] = {}
+        for t in sorted(self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)), key=lambda t: t.number):
             rec = t.user_attrs.get("evaluation")
             if rec is not None:
-                out[rec["job"]] = rec
+                out.setdefault(rec["job"], rec)
         return out
 
     def counted(self, before: int | None = None) -> int:

@@ -159,6 +159,7 @@ class SearchRun:
         result.model = self._final_model(result.selected, supernet, deadlines.end)
         self.ledger.set_elapsed(self.worker, prior + time.monotonic() - start)
         result.elapsed_seconds = prior + time.monotonic() - start
+        self.progress.close()
         return result
 
     def _supernet(self, deadline: float | None) -> Supernet:
@@ -230,11 +231,9 @@ class SearchRun:
             time.sleep(poll)
 
     def _result(self, evals: list[Evaluation], start: float, prior: float) -> SearchResult:
-        finished = self.ledger.finished()  # other workers' trainings count too
-        seen = {e.job for e in evals if e.job}
-        for rec in finished.values():
-            if rec["job"] not in seen:
-                evals += [Evaluation.from_dict(d) for d in rec["evaluations"]]
+        finished = self.ledger.finished()  # every worker's trainings, one record per job
+        evals = [e for e in evals if e.job is None or e.job not in finished]
+        evals += [Evaluation.from_dict(d) for rec in finished.values() for d in rec["evaluations"]]
         evals = _numbered(evals)
         front: list[Evaluation] = []
         for fidelity in ("stand-alone", "low", "inherited"):  # the best fidelity that finished anything

@@ -3,18 +3,21 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import shutil
 import time
+import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from snas._checks import Invalid, as_int
 from snas._util import sha256_file
 from snas.exceptions import ConfigError, RuleError
-from snas.search._config import ExperimentConfig, config_from_mapping, load_config, parse_budget
+from snas.search._config import Budget, ExperimentConfig, config_from_mapping, load_config, parse_budget
 from snas.search._ledger import check_storage
 from snas.search._pipeline import SearchRun
 from snas.search._result import SearchResult
@@ -65,49 +68,89 @@ def search(
     -------
     RunOutput
     """
-    from snas.datasets import load
-    from snas.rules import check_rules, load_rules
-
     cfg = config if isinstance(config, ExperimentConfig) else load_config(config)
-    cfg = cfg.with_overrides(
-        budget=None if budget is None else parse_budget(budget), seed=seed, storage=storage, workers=workers
-    )
+    cfg = cfg.with_overrides(**_overrides(budget=budget, seed=seed, storage=storage, workers=workers))
+    cfg = replace(cfg, budget=capped(cfg.budget))
     run = RunDirectory(out)
     if cfg.storage is not None:
         check_storage(cfg.storage)
     run.prepare()
-    data = load(cfg.dataset, data_dir=data_dir)
-    rules = load_rules(cfg.rules) if cfg.rules else None
-    if rules is not None:
-        if rules.dataset is not None and rules.dataset != data.name:
-            raise ConfigError(
-                f"{cfg.rules}: the rules are written for dataset {rules.dataset!r} but {cfg.source or 'the configuration'} "
-                f"searches {data.name!r}; point 'rules:' at the right file or fix the rule file's 'dataset:'"
-            )
-        report = check_rules(rules, data)
-        if not report.ok:
-            raise RuleError(
-                "the rules have errors; run 'snas check' for details:\n" + "\n".join(str(f) for f in report.errors)
-            )
+    data, rules = _data_and_rules(cfg, data_dir)
     t0 = time.perf_counter()
     with run.lock():
         _copy_inputs(cfg, run)
-        X, y = data.X_train, data.y_train.astype(str).to_numpy()
+        shared = cfg.storage is not None  # several workers: each explores from its own seed
         sr = SearchRun(
             cfg,
-            X,
-            y,
+            data.X_train,
+            data.y_train.astype(str).to_numpy(),
             rules,
             target=data.schema.target,
             classes=data.schema.classes,
             directory=run,
             storage=cfg.storage,
+            worker_seed=cfg.seed + zlib.crc32(str(run.path.resolve()).encode()) % 10_000 if shared else None,
             progress=progress,
             stream=stream,
         )
         result = sr.run()
         _write_run(run, cfg, result, sr, data, rules)
     return RunOutput(run.path, result, run.model_dir, time.perf_counter() - t0)
+
+
+def capped(budget: Budget) -> Budget:
+    """``budget`` limited by ``SNAS_BUDGET_CAP`` (e.g. ``30s`` or ``30s,4trials``) when set —
+    how CI runs the README's examples quickly; unset, the budget stands."""
+    text = os.environ.get("SNAS_BUDGET_CAP")
+    if not text:
+        return budget
+    cap = parse_budget(text)
+
+    def least(a: Any, b: Any) -> Any:
+        return b if a is None else a if b is None else min(a, b)
+
+    return Budget(seconds=least(budget.seconds, cap.seconds), trials=least(budget.trials, cap.trials))
+
+
+def _overrides(**given: Any) -> dict[str, Any]:
+    """Command-line or Python overrides, checked like the configuration file's own values."""
+    checks = {
+        "seed": lambda v: as_int("--seed", v, 0, 2**31 - 1),
+        "workers": lambda v: as_int("--workers (0: one per CPU core)", v, 0, 64),
+        "budget": parse_budget,
+        "storage": lambda v: v,
+    }
+    out = {}
+    for key, value in given.items():
+        if value is None:
+            continue
+        try:
+            out[key] = checks[key](value)
+        except Invalid as exc:
+            raise ConfigError(str(exc)) from None
+    return out
+
+
+def _data_and_rules(cfg: ExperimentConfig, data_dir: str | None) -> tuple[Any, Any]:
+    """The verified data set and the checked rules; refuses rules written for another data set."""
+    from snas.datasets import load
+    from snas.rules import check_rules, load_rules
+
+    data = load(cfg.dataset, data_dir=data_dir)
+    rules = load_rules(cfg.rules) if cfg.rules else None
+    if rules is None:
+        return data, None
+    if rules.dataset is not None and rules.dataset != data.name:
+        raise ConfigError(
+            f"{cfg.rules}: the rules are written for dataset {rules.dataset!r} but {cfg.source or 'the configuration'} "
+            f"searches {data.name!r}; point 'rules:' at the right file or fix the rule file's 'dataset:'"
+        )
+    report = check_rules(rules, data)
+    if not report.ok:
+        raise RuleError(
+            "the rules have errors; run 'snas check' for details:\n" + "\n".join(str(f) for f in report.errors)
+        )
+    return data, rules
 
 
 def search_frame(
@@ -131,8 +174,8 @@ def search_frame(
         cfg = load_config(search)
     else:
         cfg = config_from_mapping(search or {}, source="SNASClassifier(search=…)")
-    cfg = cfg.with_overrides(seed=seed, budget=None if budget is None else parse_budget(budget))
-    cfg = replace(cfg, storage=None)
+    cfg = replace(cfg.with_overrides(**_overrides(budget=budget, seed=seed)), storage=None)
+    cfg = replace(cfg, budget=capped(cfg.budget))
     return SearchRun(cfg, X, y, rules, target=target, classes=classes, progress=progress).run()
 
 

@@ -11,23 +11,23 @@ an interrupted search resumes. Nothing starts that cannot finish before the dead
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from snas._util import canonical_json, sha256_bytes
+from snas._util import canonical_json
+from snas.search._jobs import Job, JobOutcome, init_worker, run_job
 from snas.search._result import Evaluation, non_dominated
 from snas.search._space import Genome, Recipe, SearchSpace
 
 if TYPE_CHECKING:
-    import torch
-
     from snas.model import FittedModel, Task
     from snas.search._config import ExperimentConfig
     from snas.search._ledger import Ledger
@@ -35,98 +35,7 @@ if TYPE_CHECKING:
     from snas.search._workers import WorkerPool
     from snas.training import TrainingData
 
-__all__ = ["Job", "JobOutcome", "StandaloneTrainer", "pick_candidates"]
-
-
-@dataclass(frozen=True)
-class Job:
-    """One stand-alone training: a genome with one or more recipes (stacked members)."""
-
-    genome: Genome
-    recipes: tuple[Recipe, ...]
-    epochs: int
-    fidelity: str  # "low" (first rung) or "stand-alone"
-    seed: int
-    inherit: bool = True
-
-    @property
-    def key(self) -> str:
-        body = {
-            "genome": self.genome.to_dict(),
-            "recipes": [r.to_dict() for r in self.recipes],
-            "epochs": self.epochs,
-            "fidelity": self.fidelity,
-            "seed": self.seed,
-            "inherit": self.inherit,
-        }
-        return sha256_bytes(canonical_json(body).encode())[:20]
-
-
-@dataclass
-class JobOutcome:
-    """What a worker returns: validation metrics per recipe, timings, and the weights of
-    fully trained models (plain tensors; the parent rebuilds the model)."""
-
-    job: Job
-    metrics: list[dict[str, Any]]
-    seconds: float
-    epochs: list[int]
-    deadline_hit: bool
-    states: list[dict[str, Any]]
-    results: list[dict[str, Any]]
-
-
-# ------------------------------------------------------------------ the workers
-_CONTEXT: dict[str, Any] = {}
-
-
-def _init_worker(task: Task, fit: TrainingData, val: ValidationSet, config: ExperimentConfig) -> None:
-    import torch
-
-    from snas.training import THREADS
-
-    torch.set_num_threads(THREADS)
-    _CONTEXT.update(task=task, fit=fit, val=val, space=SearchSpace(config, task.layout, task.compiled.max_parameters))
-
-
-def run_job(job: Job, initial: dict[str, torch.Tensor] | None, deadline: float | None) -> JobOutcome:
-    """Train ``job`` on the fit rows and measure it on the validation rows."""
-    from dataclasses import asdict
-
-    from snas.model import FittedModel
-
-    task, fit, val, space = _CONTEXT["task"], _CONTEXT["fit"], _CONTEXT["val"], _CONTEXT["space"]
-    t0 = time.perf_counter()
-    specs = [space.spec(job.genome, r, epochs=job.epochs) for r in job.recipes]
-    if len(specs) > 1:
-        models = FittedModel.train_recipes(task, specs, fit, seed=job.seed, deadline=deadline, initial=initial)
-    else:
-        models = [
-            FittedModel.train(task, specs[0], None, None, data=fit, seed=job.seed, deadline=deadline, initial=initial)
-        ]
-    metrics = [measure_model(m, val) for m in models]
-    keep = job.fidelity == "stand-alone"
-    return JobOutcome(
-        job=job,
-        metrics=metrics,
-        seconds=time.perf_counter() - t0,
-        epochs=[m.results[0].epochs for m in models],
-        deadline_hit=any(r.deadline_hit for m in models for r in m.results),
-        states=[{k: v.detach().clone() for k, v in m.network.state_dict().items()} for m in models] if keep else [],
-        results=[asdict(r) for m in models for r in m.results] if keep else [],
-    )
-
-
-def measure_model(model: FittedModel, val: ValidationSet) -> dict[str, Any]:
-    """Validation objectives of a trained model (mean logit of its members)."""
-    import torch
-
-    from snas.training import torch_threads
-
-    model.network.eval()  # safe: torch inference mode, not Python eval
-    with torch.no_grad(), torch_threads():
-        logits = model.network(val.inputs).mean(0)
-    return {**val.measure(logits), "parameters": model.n_parameters, "complexity": model.complexity}
+__all__ = ["StandaloneTrainer", "pick_candidates"]
 
 
 # ------------------------------------------------------------------ scheduling
@@ -212,7 +121,7 @@ class StandaloneTrainer:
         self.pool: WorkerPool | None = None
         self.payload = (task, fit, val, config)
         if self.workers == 1:
-            _init_worker(*self.payload)
+            init_worker(*self.payload)
 
     def start(self) -> None:
         """Start the worker processes now (they load the data while the supernet trains)."""
@@ -233,17 +142,19 @@ class StandaloneTrainer:
         rng = np.random.default_rng([self.config.seed, 17])
         recipes = self.space.recipes(s.recipes, rng)
         n, low_rung = self._plan(len(candidates))
-        candidates = list(candidates)[:n]
+        candidates = list(candidates)[:n]  # most promising first: a deadline cuts the tail
+        rungs = _rung_deadlines(deadline, low_rung)
         out: list[Evaluation] = []
         if low_rung:
             jobs = [Job(g, tuple(recipes), s.low_epochs, "low", self.config.seed, s.inherit) for g in candidates]
-            low = self.run(jobs, deadline=deadline)
+            low = self.run(jobs, deadline=rungs[0])
             out += low
-            promoted = _promote(low, math.ceil(len(candidates) / s.eta))
+            screened = len({json.dumps(e.genome, sort_keys=True) for e in low})
+            promoted = _promote(low, math.ceil(screened / s.eta))
         else:
             promoted = [(g, recipes[0]) for g in candidates]
         full = self.run(
-            [Job(g, (r,), s.epochs, "stand-alone", self.config.seed, s.inherit) for g, r in promoted], deadline=deadline
+            [Job(g, (r,), s.epochs, "stand-alone", self.config.seed, s.inherit) for g, r in promoted], deadline=rungs[1]
         )
         out += full
         out += self.run(self._ensemble_jobs(full), deadline=deadline)
@@ -368,6 +279,19 @@ class StandaloneTrainer:
                 self.on_result(ev, model)
             out.append(ev)
         return out
+
+
+RUNG_SHARES = (0.4, 0.85)  # of the stand-alone time: the low rung ends, then the full rung
+
+
+def _rung_deadlines(deadline: float | None, low_rung: bool) -> tuple[float | None, float | None]:
+    """When the low rung and the full rung must stop, so that every rung gets its turn."""
+    if deadline is None:
+        return None, None
+    now = time.monotonic()
+    left = max(deadline - now, 0.0)
+    first = now + RUNG_SHARES[0] * left if low_rung else now
+    return first, now + RUNG_SHARES[1] * left
 
 
 def _promote(low: list[Evaluation], k: int) -> list[tuple[Genome, Recipe]]:

@@ -99,10 +99,10 @@ def _serve() -> None:
     protocol_out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed goes to stderr, never into the protocol
     stdin = sys.stdin.buffer
-    from snas.search._standalone import _init_worker, run_job
+    from snas.search._jobs import init_worker, run_job
 
     try:
-        _init_worker(*_receive(stdin))
+        init_worker(*_receive(stdin))
         while True:
             args = _receive(stdin)
             reply: tuple[bool, Any]

@@ -15,7 +15,7 @@ import yaml
 
 from snas.audit import AuditReport, diff_reports, verify_run, write_reports
 from snas.audit._render import CHROMIUM_FLAGS, chromium
-from snas.audit._sections import ANNEX_IV_ITEMS, ART13_ITEMS
+from snas.audit._sections import ANNEX_IV_ITEMS, ART13_ITEMS, SECTIONS
 from snas.cli import main
 from snas.search import load_config, search
 
@@ -23,12 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "audit" / "census_income.yaml"
 
 
-@pytest.fixture(scope="module")
-def run(tiny_search, tmp_path_factory):
-    out = tmp_path_factory.mktemp("audit") / "run"
-    search(load_config(tiny_search / "search.yaml"), out, data_dir=str(tiny_search), budget="2trials", progress=False)
-    write_reports(out, formats=("json", "md", "html"), documentation=DOC, data_dir=str(tiny_search))
-    return out
+@pytest.fixture
+def run(audit_run):
+    return audit_run
 
 
 def _report(run: Path) -> AuditReport:
@@ -53,15 +50,32 @@ def test_every_legal_item_present_with_a_status(run):
     report.validate_schema()
 
 
-def test_validate_fails_while_human_fields_missing_then_passes(run, tiny_search, tmp_path, capsys):
-    assert main(["audit", "validate", str(run)]) == 1
-    assert "missing: AIA.AnnexIV.1.a intended_purpose" in capsys.readouterr().out
+def _unwritten(doc: dict, key: str) -> bool:
+    """Read from the YAML, not from snas: is this documentation field still to be written?"""
+    v = doc
+    for part in key.split("."):
+        v = v.get(part) if isinstance(v, dict) else None
+    if key == "approvals":
+        return not v or not all(a.get("name") and a.get("date") for a in v)
+    return v is None or v == ""
+
+
+def _listed(out: str) -> set[tuple[str, str]]:
+    return {tuple(line.split()[1:3]) for line in out.splitlines() if line.startswith("missing: ")}
+
+
+def test_validate_lists_exactly_the_unwritten_fields_then_passes(run, tiny_search, tmp_path, capsys):
     doc = yaml.safe_load(DOC.read_text())
+    expected = {(sid, h) for sid, _, _, human, _ in SECTIONS for h in human if _unwritten(doc, h)}
+    assert {("AIA.AnnexIV.1.a", "intended_purpose"), ("AIA.AnnexIV.2.g", "approvals")} <= expected
+    assert ("AIA.AnnexIV.2.d", "datasheet.motivation") not in expected  # written in the file
+    assert main(["audit", "validate", str(run)]) == 1
+    assert _listed(capsys.readouterr().out) == expected  # every unwritten field, and nothing else
 
     def fill(d):
         for k, v in d.items():
             if v is None:
-                d[k] = "written by the provider"
+                d[k] = f"written by the provider: {k}"
             elif isinstance(v, dict) and v.get("status") != "not_applicable":
                 fill(v)
 
@@ -73,6 +87,11 @@ def test_validate_fails_while_human_fields_missing_then_passes(run, tiny_search,
     shutil.copytree(run, other)
     write_reports(other, formats=("json",), documentation=filled, data_dir=str(tiny_search))
     assert main(["audit", "validate", str(other)]) == 0
+    assert "complete" in capsys.readouterr().out
+    sections = _report(other).body["sections"]
+    for sid, name in expected - {("AIA.AnnexIV.2.g", "approvals")}:
+        f = sections[sid]["fields"][name]
+        assert f == {"status": "human", "value": f"written by the provider: {name.rsplit('.', 1)[-1]}"}, (sid, name)
 
 
 def test_headline_metrics_and_fidelity_recomputed_independently(run, tiny_search):
@@ -109,7 +128,9 @@ def test_headline_metrics_and_fidelity_recomputed_independently(run, tiny_search
         assert ev[f"ev:group:sex={g}:selection_rate"]["value"] == pytest.approx(
             (pred[sex == g] == ">50K").mean(), abs=1e-6
         )
-    assert isinstance(pd.DataFrame(report.body["evidence"]), pd.DataFrame)
+    frame = pd.DataFrame(report.body["evidence"])  # evidence is one table for analysts: one row per id
+    assert frame["id"].is_unique and list(frame["id"]) == sorted(frame["id"])
+    assert frame.set_index("id").loc["ev:rule:minor-age", "n"] == int((X["age"] < 21).fillna(False).sum())
 
 
 def test_reruns_are_byte_identical_apart_from_run_info(run, tiny_search):
@@ -360,3 +381,67 @@ def test_predict_logs_every_decision(run, tiny_search, tmp_path, capsys):
     out = pd.read_csv(tmp_path / "pred.csv")
     assert len(out) == 20 and "deciding_rule" in out.columns
     assert np.isclose(out["p(<=50K)"] + out["p(>50K)"], 1).all()
+
+
+def test_a_fitted_estimator_gets_the_sections_and_evidence_kinds_of_the_cli(run, tiny_data, tmp_path):
+    from snas import SNASClassifier, build_report
+    from snas.audit import write_report_files
+
+    clf = SNASClassifier.load(run / "model")  # the run's model, as a fitted estimator (no run, no search)
+    report = build_report(clf, tiny_data, DOC, resamples=200)
+    paths = write_report_files(report, tmp_path, formats=("json", "md"))
+    python, cli = AuditReport.from_json(paths["json"].read_text()), _report(run)
+    python.validate_schema()
+    assert python.body["sections"].keys() == cli.body["sections"].keys()
+    for sid, s in cli.body["sections"].items():
+        assert python.body["sections"][sid]["fields"].keys() == s["fields"].keys(), sid
+    assert {e["kind"] for e in python.body["evidence"]} == {e["kind"] for e in cli.body["evidence"]}
+    # what needs a run or a search is said, never invented
+    fields = {n: f for s in python.body["sections"].values() for n, f in s["fields"].items()}
+    for name in ("artefact_manifest", "selection", "search_space"):
+        assert fields[name]["status"] == "not_applicable" and fields[name]["value"], name
+    history = python.evidence["ev:search:candidates"]
+    assert history["value"] is None and history["status"] == "not_applicable" and "no search" in history["reason"]
+    assert cli.evidence["ev:search:candidates"]["candidates"]
+    soft = python.evidence["ev:rule-impact:part-time"]["history"]
+    assert (
+        soft["status"] == "no_search" and cli.evidence["ev:rule-impact:part-time"]["history"]["status"] != "no_search"
+    )
+    assert "not applicable: no run directory" in paths["md"].read_text()
+    # the same model on the same test split measures the same; its in-memory hash is its file's
+    for eid in ("ev:metric:accuracy", "ev:metric:roc_auc", "ev:rule:minor-age", "ev:rule-impact:young-never-married"):
+        assert python.evidence[eid]["value"] == cli.evidence[eid]["value"], eid
+    assert python.body["provenance"]["model"]["sha256"] == cli.body["provenance"]["model"]["sha256"]
+    assert python.body["provenance"]["model"]["path"] is None
+
+
+def test_build_report_refuses_what_it_cannot_audit(run, tiny_data):
+    import torch
+
+    from snas import FittedModel, RunDirectory, SNASClassifier, build_report
+    from snas.exceptions import ConfigError
+
+    with pytest.raises(ConfigError, match="not fitted yet"):
+        build_report(SNASClassifier(), tiny_data)
+    with pytest.raises(ConfigError, match="FittedModel or a fitted SNASClassifier; got str"):
+        build_report("runs/census", tiny_data)
+    with pytest.raises(ConfigError, match=r"search must be a SearchResult, a RunDirectory or None; got str"):
+        build_report(FittedModel.load(run / "model"), tiny_data, search=str(run))
+    other = FittedModel.load(run / "model")
+    with torch.no_grad():
+        next(other.network.parameters()).add_(1.0)  # another model: the run's records do not describe it
+    with pytest.raises(ConfigError, match="not this run's model"):
+        build_report(other, tiny_data, search=RunDirectory(run))
+
+
+def test_snas_audit_is_build_report_on_the_run(run, tiny_search, tiny_data, tmp_path):
+    from snas import FittedModel, RunDirectory, build_report
+
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    assert main(["audit", str(copy), "--format", "json", "--quiet", "--data-dir", str(tiny_search)]) == 0
+    cli = json.loads((copy / "reports" / "report.json").read_text())
+    python = build_report(FittedModel.load(copy / "model"), tiny_data, copy / "documentation.yaml", RunDirectory(copy))
+    mine = json.loads(python.to_json())
+    assert mine.pop("run_info").keys() == cli.pop("run_info").keys()
+    assert mine == cli  # the command is a thin caller: same inputs, same report id

@@ -24,7 +24,7 @@ MAX_ERROR_LINES = 8
 MAX_ERROR_CHARS = 2500
 # an error says what to do: a fix, a requirement or the expected form
 FIX_WORDS = re.compile(
-    r"\b(write|remove|delete|check|give|save|add|split|rename|keep|quote|simplify|flatten|correct|"
+    r"\b(write|remove|delete|check|give|save|add|split|rename|keep|quote|simplify|flatten|correct|restore|train|install|create|"
     r"point|pass|run|fit|import|name|list|leave|indent|compare|use|close|did you mean|one of|must|needs?|"
     r"expected|allowed|at most|"
     r"usage|required|invalid choice|unrecognized|not allowed|can never|out of range|listed twice)\b",

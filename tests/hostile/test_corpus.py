@@ -114,7 +114,110 @@ def csv_huge_field(tmp: Path) -> None:
     (tmp / "huge_field.csv").write_text(header[0] + "\n" + row + "\n")
 
 
-GENERATORS: dict[str, Callable[[Path], None]] = {
+def csv_absurd_values(tmp: Path) -> None:
+    """Absurd but finite numbers in every row: the scores must stay finite (clamped), never NaN."""
+    import pandas as pd
+
+    frame = pd.read_csv(CORPUS / "csv" / "valid.csv")
+    frame["hours-per-week" if "hours-per-week" in frame else "hours_per_week"] = 1e300
+    frame["fnlwgt"] = -1e300
+    frame.to_csv(tmp / "absurd.csv", index=False)
+
+
+def _model_copy(tmp: Path, places: dict[str, str]) -> Path:
+    import shutil
+
+    shutil.copytree(places["model"], tmp / "model")
+    return tmp / "model"
+
+
+def _edit_meta(tmp: Path, places: dict[str, str], edit: Callable[[dict[str, Any]], Any]) -> None:
+    import json
+
+    path = _model_copy(tmp, places) / "model.json"
+    meta = json.loads(path.read_text())
+    edit(meta)
+    path.write_text(json.dumps(meta))
+
+
+def model_classes_swapped(tmp: Path, places: dict[str, str]) -> None:
+    _edit_meta(tmp, places, lambda m: m["task"].update(classes=m["task"]["classes"][::-1]))
+
+
+def model_estimator_classes_swapped(tmp: Path, places: dict[str, str]) -> None:
+    _edit_meta(tmp, places, lambda m: m["extra"]["estimator"].update(classes=m["extra"]["estimator"]["classes"][::-1]))
+
+
+def model_hard_rules_emptied(tmp: Path, places: dict[str, str]) -> None:
+    _edit_meta(tmp, places, lambda m: m["task"]["compiled"].update(hard=[]))
+
+
+def model_rule_text_edited(tmp: Path, places: dict[str, str]) -> None:
+    _edit_meta(tmp, places, lambda m: m["task"].update(rules_text=m["task"]["rules_text"].replace("7500", "75")))
+
+
+def model_feature_name_truncated(tmp: Path, places: dict[str, str]) -> None:
+    _edit_meta(tmp, places, lambda m: m["task"]["schema"]["columns"][0].update(name="ag"))
+
+
+def model_shape_edited(tmp: Path, places: dict[str, str]) -> None:
+    _edit_meta(tmp, places, lambda m: m["spec"]["layers"][0].update(width=9))
+
+
+def model_hash_recomputed_wrongly(tmp: Path, places: dict[str, str]) -> None:
+    _edit_meta(tmp, places, lambda m: m.update(content_sha256="0" * 64))
+
+
+def model_nested_brackets(tmp: Path, places: dict[str, str]) -> None:
+    (_model_copy(tmp, places) / "model.json").write_text("[" * 200_000 + "]" * 200_000)
+
+
+def model_not_json(tmp: Path, places: dict[str, str]) -> None:
+    (_model_copy(tmp, places) / "model.json").write_bytes(b"\x00\xff\xfe garbage")
+
+
+def model_foreign_json(tmp: Path, places: dict[str, str]) -> None:
+    (_model_copy(tmp, places) / "model.json").write_text('{"hello": 1}')
+
+
+def model_old_format(tmp: Path, places: dict[str, str]) -> None:
+    (_model_copy(tmp, places) / "model.json").write_text('{"format": "snas-model/2"}')
+
+
+def model_weights_flipped(tmp: Path, places: dict[str, str]) -> None:
+    w = _model_copy(tmp, places) / "model.safetensors"
+    raw = bytearray(w.read_bytes())
+    raw[-3] ^= 0xFF
+    w.write_bytes(bytes(raw))
+
+
+def model_weights_missing(tmp: Path, places: dict[str, str]) -> None:
+    (_model_copy(tmp, places) / "model.safetensors").unlink()
+
+
+def model_weights_truncated(tmp: Path, places: dict[str, str]) -> None:
+    w = _model_copy(tmp, places) / "model.safetensors"
+    w.write_bytes(w.read_bytes()[:40])
+
+
+MODEL_EDITS = (
+    model_classes_swapped,
+    model_estimator_classes_swapped,
+    model_hard_rules_emptied,
+    model_rule_text_edited,
+    model_feature_name_truncated,
+    model_shape_edited,
+    model_hash_recomputed_wrongly,
+    model_nested_brackets,
+    model_not_json,
+    model_foreign_json,
+    model_old_format,
+    model_weights_flipped,
+    model_weights_missing,
+    model_weights_truncated,
+)
+
+GENERATORS: dict[str, Callable[..., None]] = {
     f.__name__: f
     for f in (
         alias_bomb_rules,
@@ -129,6 +232,8 @@ GENERATORS: dict[str, Callable[[Path], None]] = {
         prolog_1001,
         prolog_big,
         csv_huge_field,
+        csv_absurd_values,
+        *MODEL_EDITS,
     )
 }
 
@@ -166,11 +271,13 @@ def test_hostile_input_is_answered(
     if case.get("needs") and not os.path.exists(case["needs"]):
         pytest.skip(f"{case['needs']} does not exist here")
     places = {"corpus": str(CORPUS), "tmp": str(isolated), "root": str(ROOT)}
-    uses_model = any("{model}" in a for a in case["argv"])
+    edits_model = case.get("make") in {f.__name__ for f in MODEL_EDITS}
+    uses_model = edits_model or any("{model}" in a for a in case["argv"])
     if uses_model:
         places["model"] = str(request.getfixturevalue("hostile_model"))
     if case.get("make"):
-        GENERATORS[case["make"]](isolated)
+        make = GENERATORS[case["make"]]
+        make(isolated, places) if edits_model else make(isolated)
     argv = [_fill(a, places) for a in case["argv"]]
     watched = [ROOT] + ([Path(places["model"])] if uses_model else [])
     before = harness.snapshot(*watched)

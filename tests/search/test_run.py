@@ -181,3 +181,21 @@ def test_rules_for_another_dataset_and_bad_storage_are_refused(tiny_search, tmp_
     )
     assert main(["search", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "c"), "--data-dir", str(tiny_search)]) == 2
     assert "written for dataset 'census_income'" in capsys.readouterr().err
+
+
+def test_worker_count_does_not_change_the_model(tiny_search, tmp_path):
+    """Same seed → the same trainings and the same final model, whether one process trains
+    or two (each worker process runs with snas's fixed torch thread count)."""
+    import numpy as np
+
+    from snas.datasets import load
+    from snas.model import FittedModel
+
+    cfg = load_config(tiny_search / "search.yaml")
+    one = search(cfg, tmp_path / "one", data_dir=str(tiny_search), workers=1, progress=False)
+    two = search(cfg, tmp_path / "two", data_dir=str(tiny_search), workers=2, progress=False)
+    key = lambda r: sorted((e.job, e.notes["recipe"], e.metrics["error"]) for e in r.evaluations if e.job)  # noqa: E731
+    assert key(one.result) == key(two.result)
+    X = load(tiny_search / "manifest.yaml", data_dir=tiny_search).X_test
+    a, b = FittedModel.load(one.model_dir), FittedModel.load(two.model_dir)
+    assert np.array_equal(a.predict_proba(X), b.predict_proba(X))

@@ -116,6 +116,19 @@ def _diff(old: str, new: str, out: str | None) -> int:
     return EXIT_OK
 
 
+def rules_impact(args: argparse.Namespace) -> int:
+    """``snas rules impact RUN``: the price of every rule on the run's model, as text or JSON."""
+    from snas.audit import format_rule_impact, rule_impact_of_run
+
+    impact = rule_impact_of_run(args.run, args.data_dir)
+    if args.format == "json":
+        out = {k: v for k, v in impact.items() if k != "model"}
+        print(json.dumps(out, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False))
+    else:
+        sys.stdout.write(format_rule_impact(impact))
+    return EXIT_OK
+
+
 def register(sub: Any, parser_class: type) -> None:
     a = sub.add_parser(
         "audit",

@@ -1,0 +1,270 @@
+"""Performance evidence on the test split: overall metrics with bootstrap intervals,
+calibration, and per-group metrics with fairness gaps (AUDIT.md §1.3).
+
+Each function returns plain data; ids are stable (derived from what is measured), so two
+reports can be diffed item by item.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from snas.audit._stats import Bootstrap
+
+if TYPE_CHECKING:
+    from snas.audit._inputs import AuditInputs
+
+__all__ = [
+    "SMALL_GROUP",
+    "calibration",
+    "fairness",
+    "group_evidence",
+    "item",
+    "overall_metrics",
+    "performance_evidence",
+    "plain",
+]
+
+SMALL_GROUP = 100  # groups with fewer test rows are flagged and left out of the gaps
+
+
+def item(
+    id_: str,
+    kind: str,
+    value: Any,
+    *,
+    ci: tuple[float, float] | None = None,
+    n: int | None = None,
+    method: str | None = None,
+    threshold: float | None = None,
+    passed: bool | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One evidence item: id, kind, value, and what is known about it."""
+    d: dict[str, Any] = {"id": id_, "kind": kind, "value": value}
+    if ci is not None:
+        d["ci95"] = list(ci)
+    if n is not None:
+        d["n"] = int(n)
+    if method:
+        d["method"] = method
+    if threshold is not None:
+        d["threshold"] = threshold
+    if passed is not None:
+        d["pass"] = bool(passed)
+    d.update(extra)
+    return d
+
+
+def plain(v: Any) -> Any:
+    """A cell of a frame as a JSON value (NaN and pd.NA → None, NumPy scalars → Python)."""
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    import pandas as pd
+
+    if v is pd.NA:
+        return None
+    return v.item() if hasattr(v, "item") else (v if isinstance(v, (int, float, str)) else str(v))
+
+
+# ----------------------------------------------------------------------------- overall
+def performance_evidence(inputs: AuditInputs) -> list[dict[str, Any]]:
+    """Overall metrics with intervals and the calibration table."""
+    out = overall_metrics(inputs.y, inputs.proba, inputs.boot, inputs.positive)
+    calib = calibration(inputs.y, inputs.proba, inputs.positive)
+    out.append(
+        item(
+            "ev:calibration",
+            "calibration",
+            calib["expected_calibration_error"],
+            method="10 equal-width bins",
+            reliability=calib["reliability"],
+            threshold_sweep=calib["threshold_sweep"],
+        )
+    )
+    return out
+
+
+def overall_metrics(y: np.ndarray, proba: np.ndarray, boot: Bootstrap, positive: int) -> list[dict[str, Any]]:
+    """Accuracy, balanced accuracy, ROC-AUC, log-loss, Brier with bootstrap intervals."""
+    yb = y == positive
+    p = proba[:, positive]
+    pred = proba.argmax(1)
+    method = f"bootstrap-percentile-{boot.resamples}"
+
+    def metric(name: str, point: float, ci: tuple[float, float]) -> dict[str, Any]:
+        return item(f"ev:metric:{name}", "metric", point, ci=ci, n=len(y), method=method, metric=name)
+
+    acc = boot.mean((pred == y).astype(float))
+    hit_pos, hit_neg = yb & (pred == positive), ~yb & (pred != positive)
+    bal = 0.5 * (hit_pos.sum() / max(yb.sum(), 1) + hit_neg.sum() / max((~yb).sum(), 1))
+    bal_ci = boot.interval(0.5 * (boot.resampled_ratio(hit_pos, yb) + boot.resampled_ratio(hit_neg, ~yb)))
+    auc = boot.auc(yb, p)
+    pc = np.clip(p, 1e-15, 1 - 1e-15)
+    ll = boot.mean(-(yb * np.log(pc) + (~yb) * np.log(1 - pc)))
+    br = boot.mean((p - yb) ** 2)
+    return [
+        metric("accuracy", acc[0], acc[1:]),
+        metric("balanced_accuracy", float(bal), bal_ci),
+        metric("roc_auc", auc[0], auc[1:]),
+        metric("log_loss", ll[0], ll[1:]),
+        metric("brier", br[0], br[1:]),
+        item("ev:metric:base_rate", "metric", float(yb.mean()), n=len(y), metric="positive_rate"),
+    ]
+
+
+def calibration(y: np.ndarray, proba: np.ndarray, positive: int, bins: int = 10) -> dict[str, Any]:
+    """Reliability table (equal-width bins) and a threshold sweep."""
+    p = proba[:, positive]
+    yb = (y == positive).astype(float)
+    edges = np.linspace(0, 1, bins + 1)
+    idx = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    table: list[dict[str, Any]] = []
+    for b in range(bins):
+        m = idx == b
+        table.append(
+            {
+                "bin": [float(edges[b]), float(edges[b + 1])],
+                "n": int(m.sum()),
+                "mean_predicted": float(p[m].mean()) if m.any() else None,
+                "observed_rate": float(yb[m].mean()) if m.any() else None,
+            }
+        )
+    sweep = []
+    for t in np.round(np.linspace(0.05, 0.95, 19), 2):
+        d = p >= t
+        tp, fp = (d & (yb == 1)).sum(), (d & (yb == 0)).sum()
+        sweep.append(
+            {
+                "threshold": float(t),
+                "accuracy": float((d == (yb == 1)).mean()),
+                "tpr": float(tp / max(yb.sum(), 1)),
+                "fpr": float(fp / max((1 - yb).sum(), 1)),
+                "selection_rate": float(d.mean()),
+            }
+        )
+    ece = sum(
+        float(r["n"]) * abs(float(r["mean_predicted"]) - float(r["observed_rate"])) for r in table if r["n"]
+    ) / len(y)
+    return {"reliability": table, "threshold_sweep": sweep, "expected_calibration_error": float(ece)}
+
+
+# ----------------------------------------------------------------------------- groups
+def group_evidence(inputs: AuditInputs) -> list[dict[str, Any]]:
+    """Per-group metrics and fairness gaps for the dataset's sensitive columns."""
+    items, gaps = fairness(inputs.groups, inputs.y, inputs.pred, inputs.positive, inputs.boot)
+    return items + gaps
+
+
+_GROUP_METRICS = ("accuracy", "selection_rate", "tpr", "fpr", "ppv")
+_GAP_METRICS = ("selection_rate", "tpr", "fpr")
+
+
+def fairness(
+    groups: dict[str, np.ndarray], y: np.ndarray, pred: np.ndarray, positive: int, boot: Bootstrap
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per-group n, accuracy, selection rate, TPR, FPR, PPV (with intervals), and gaps."""
+    items: list[dict[str, Any]] = []
+    gaps: list[dict[str, Any]] = []
+    for attr, values in groups.items():
+        levels = [v for v in sorted(set(values.tolist())) if v is not None]
+        resampled: dict[str, dict[str, np.ndarray]] = {}
+        for lv in levels:
+            level_items, resampled[lv] = _level_metrics(attr, lv, values == lv, y, pred, positive, boot)
+            items += level_items
+        valid = [lv for lv in levels if (values == lv).sum() >= SMALL_GROUP]
+        if len(valid) >= 2:
+            points = {i["id"]: i["value"] for i in items if i.get("attribute") == attr}
+            for name in _GAP_METRICS:
+                by_level = {lv: points[f"ev:group:{attr}={lv}:{name}"] for lv in valid}
+                gaps += _gaps(attr, name, by_level, np.vstack([resampled[lv][name] for lv in valid]), boot)
+    return items, gaps
+
+
+def _level_metrics(
+    attr: str, level: str, m: np.ndarray, y: np.ndarray, pred: np.ndarray, positive: int, boot: Bootstrap
+) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
+    """One group's metrics with intervals, and their bootstrap resamples (for the gaps)."""
+    yb, db = y == positive, pred == positive
+    stats = {
+        "accuracy": ((db == yb) & m, m),
+        "selection_rate": (db & m, m),
+        "tpr": (db & yb & m, yb & m),
+        "fpr": (db & ~yb & m, ~yb & m),
+        "ppv": (db & yb & m, db & m),
+    }
+    n = int(m.sum())
+    items, resampled = [], {}
+    for name in _GROUP_METRICS:
+        num, den = stats[name]
+        point, lo, hi = boot.ratio(num, den)
+        resampled[name] = boot.resampled_ratio(num, den)
+        items.append(
+            item(
+                f"ev:group:{attr}={level}:{name}",
+                "group_metric",
+                point,
+                ci=(lo, hi),
+                n=n,
+                method=f"bootstrap-percentile-{boot.resamples}",
+                attribute=attr,
+                group=str(level),
+                metric=name,
+                small_group=n < SMALL_GROUP,
+            )
+        )
+    return items, resampled
+
+
+def _gaps(
+    attr: str, name: str, by_level: dict[str, float], resampled: np.ndarray, boot: Bootstrap
+) -> list[dict[str, Any]]:
+    """Difference (highest − lowest) and ratio (lowest / highest) across groups, with intervals."""
+    hi_lv = max(by_level, key=lambda k: by_level[k])
+    lo_lv = min(by_level, key=lambda k: by_level[k])
+    diff = float(by_level[hi_lv] - by_level[lo_lv])
+    ratio = float(by_level[lo_lv] / by_level[hi_lv]) if by_level[hi_lv] else float("nan")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d_s = np.nanmax(resampled, 0) - np.nanmin(resampled, 0)
+        r_s = np.nanmin(resampled, 0) / np.nanmax(resampled, 0)
+    method = f"bootstrap-percentile-{boot.resamples}"
+    thr = 0.8 if name == "selection_rate" else None  # the four-fifths rule
+    return [
+        item(
+            f"ev:gap:{attr}:{name}:difference",
+            "fairness_gap",
+            diff,
+            ci=boot.interval(d_s),
+            method=method,
+            attribute=attr,
+            metric=name,
+            groups=[str(hi_lv), str(lo_lv)],
+            note=f"groups with n ≥ {SMALL_GROUP}",
+        ),
+        item(
+            f"ev:gap:{attr}:{name}:ratio",
+            "fairness_gap",
+            ratio,
+            ci=boot.interval(r_s),
+            method=method,
+            attribute=attr,
+            metric=name,
+            groups=[str(lo_lv), str(hi_lv)],
+            threshold=thr,
+            passed=None if thr is None else ratio >= thr,
+        ),
+    ]
+
+
+def selection_rate_gaps(groups: dict[str, np.ndarray], pred: np.ndarray, positive: int) -> dict[str, float | None]:
+    """Per attribute: highest − lowest share predicted positive among groups with n ≥ SMALL_GROUP."""
+    out: dict[str, float | None] = {}
+    chosen = pred == positive
+    for attr, values in groups.items():
+        rates = [
+            float(chosen[values == lv].mean()) for lv in set(values.tolist()) if (values == lv).sum() >= SMALL_GROUP
+        ]
+        out[attr] = max(rates) - min(rates) if len(rates) >= 2 else None
+    return out

@@ -1,0 +1,90 @@
+"""The risk register (Annex IV item 5), pre-filled from failed or flagged checks: each entry
+states the finding as a fact, cites its evidence, and leaves owner and mitigation to people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["HARD_RULE_AGREEMENT", "finding_text", "risk_register"]
+
+HARD_RULE_AGREEMENT = 0.95  # a hard rule whose test labels agree less often is flagged (DESIGN §3)
+
+
+def _entry(id_: str, evidence: str, finding: str) -> dict[str, Any]:
+    return {"id": id_, "evidence": evidence, "finding": finding, "status": "open", "owner": None, "mitigation": None}
+
+
+def risk_register(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Failed checks, small groups and hard rules that disagree with the labels; one entry per id."""
+    risks = []
+    for e in evidence:
+        if e.get("pass") is False:
+            risks.append(_entry(f"risk:{e['id'][3:]}", e["id"], finding_text(e)))
+        if e.get("small_group"):
+            risks.append(
+                _entry(
+                    f"risk:small-group:{e['attribute']}={e['group']}",
+                    e["id"],
+                    f"group {e['attribute']}={e['group']} has only n={e['n']} test rows: its metrics are uncertain",
+                )
+            )
+    risks += [_agreement_risk(e) for e in evidence if _disagreeing_hard_rule(e)]
+    seen: set[str] = set()
+    out = []
+    for r in risks:
+        if r["id"] not in seen:
+            seen.add(r["id"])
+            out.append(r)
+    return out
+
+
+def _disagreeing_hard_rule(e: dict[str, Any]) -> bool:
+    agreement = e.get("label_agreement")
+    return (
+        e["kind"] == "rule_fidelity"
+        and e.get("strength") == "hard"
+        and agreement is not None
+        and agreement < HARD_RULE_AGREEMENT
+        and (e.get("n") or 0) > 0
+    )
+
+
+def _agreement_risk(e: dict[str, Any]) -> dict[str, Any]:
+    return _entry(
+        f"risk:rule-agreement:{e['rule']}",
+        e["id"],
+        f"hard rule {e['rule']} agrees with the test labels on {e['label_agreement']:.1%} of "
+        f"{int(e['n'])} rows; enforcing it costs accuracy there",
+    )
+
+
+def _rule_impact_text(e: dict[str, Any]) -> str:
+    w, wo = e.get("with_rule") or {}, e.get("without_rule") or {}
+    what = f"hard rule {e.get('rule')}" if e["kind"] == "rule_impact" else "the output shield (all hard rules)"
+    return (
+        f"{what} costs accuracy on the test split: {w.get('accuracy', 0):.4f} with it, "
+        f"{wo.get('accuracy', 0):.4f} without (it decides {e.get('decisions_changed')} rows differently: "
+        f"{e.get('hurts')} become wrong, {e.get('helps')} become right; McNemar p = {e.get('mcnemar_p', 1):.2g}) "
+        "— for the rule's experts to review"
+    )
+
+
+def finding_text(e: dict[str, Any]) -> str:
+    """The finding of a failed check, in one sentence with its numbers."""
+    v = e.get("value")
+    vs = f"{v:.4g}" if isinstance(v, float) else str(v)
+    kind = e["kind"]
+    if kind in ("rule_impact", "shield_impact"):
+        return _rule_impact_text(e)
+    what = {
+        "fairness_gap": f"{e.get('metric')} {e['id'].rsplit(':', 1)[-1]} across {e.get('attribute')} is {vs} "
+        f"(threshold {e.get('threshold')})",
+        "rule_fidelity": f"rule {e.get('rule')} ({e.get('strength')}) compliance {vs} below {e.get('threshold')}",
+        "monotonicity": f"monotonicity in {e.get('feature')} violated on {vs} of rows",
+        "flip_rate": f"changing {e.get('feature')} changes {vs} of decisions",
+        "proxy_leakage": f"{e.get('attribute')} is predictable from the model inputs (balanced accuracy {vs})",
+        "robustness": f"{e.get('perturbation')}: accuracy drops by {e.get('accuracy_drop', 0):.4f}",
+        "weak_slice": f"slice {e.get('slice')}: accuracy {vs} vs {e.get('overall_accuracy', 0):.4f} overall",
+        "rule_summary": f"{e.get('hard_violations')} hard-rule violations",
+    }
+    return what.get(kind, f"{e['id']}: {vs}")

@@ -1,0 +1,328 @@
+"""The automatic fields of every legal section, computed from the inputs and the evidence.
+
+A fact that needs a record the report was not given (a run manifest, a search) is
+``not_applicable`` when it does not exist (the model was not searched) or ``missing`` when it
+exists but was not handed over — both with the reason as the value, never an invented value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from snas.audit._impact import ALPHA, HARD_METHOD, SOFT_METHOD
+from snas.audit._provenance import NO_RUN, environment, seeds
+from snas.audit._sections import SECTIONS
+
+if TYPE_CHECKING:
+    from snas.audit._inputs import AuditInputs
+
+__all__ = ["LOG_SCHEMA", "auto_fields", "human_field", "sections"]
+
+Field = dict[str, Any]
+
+LOG_SCHEMA = {
+    "time": "ISO 8601 UTC",
+    "model_sha256": "sha256 of model.safetensors",
+    "input_sha256": "sha256 of the input row",
+    "output": "predicted class",
+    "probabilities": "class → probability",
+    "deciding_rule": "hard rule id or null",
+    "source": "input file",
+    "row": "row number in the input",
+}
+NOT_SEARCHED = "the architecture was not searched (no search record was given)"
+NO_CONFIG = (
+    "the search configuration is recorded only in a run directory (search.json); "
+    "pass search=RunDirectory(path) to build_report"
+)
+
+
+def auto(value: Any) -> Field:
+    return {"status": "auto", "value": value}
+
+
+def not_applicable(reason: str) -> Field:
+    return {"status": "not_applicable", "value": reason}
+
+
+def missing(reason: str) -> Field:
+    return {"status": "missing", "value": reason}
+
+
+# ----------------------------------------------------------------------------- human fields
+def _lookup(doc: Mapping[str, Any], dotted: str) -> Any:
+    cur: Any = doc
+    for part in dotted.split("."):
+        if not isinstance(cur, Mapping) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+def human_field(doc: Mapping[str, Any], key: str) -> Field:
+    """A documentation field: ``human`` when written, ``not_applicable`` with its reason, else ``missing``."""
+    v = _lookup(doc, key)
+    if isinstance(v, Mapping) and v.get("status") == "not_applicable":
+        return {"status": "not_applicable", "value": v.get("reason")}
+    if key == "approvals":
+        ok = isinstance(v, list) and bool(v) and all(a.get("name") and a.get("date") for a in v)
+        return {"status": "human" if ok else "missing", "value": v if ok else None}
+    if v is None or v == "" or v == []:
+        return {"status": "missing", "value": None}
+    return {"status": "human", "value": v}
+
+
+# ----------------------------------------------------------------------------- auto fields
+def _search_config(inputs: AuditInputs, key: str) -> Field:
+    if inputs.search is None:
+        return not_applicable(NOT_SEARCHED)
+    if inputs.search.config is None:
+        return missing(NO_CONFIG)
+    return auto(inputs.search.config.get(key))
+
+
+def rule_constraint_map(inputs: AuditInputs) -> dict[str, str]:
+    """Each rule and constraint → the mechanism that builds it into the network."""
+    rules, spec, compiled = inputs.rules, inputs.model.spec, inputs.model.task.compiled
+    names = {"loss": "rule loss", "neuron": "knowledge neuron", "both": "rule loss + knowledge neuron"}
+    out = {}
+    for r in rules:
+        mode = spec.mode(r.id)
+        if r.is_hard:
+            out[r.id] = "output shield (hard, guaranteed)"
+        elif mode == "off":
+            out[r.id] = "measured only"
+        elif mode in ("neuron", "both") and r.id not in compiled.neuron_ok:
+            out[r.id] = "rule loss (soft; neuron refused: direction conflicts with a monotonic constraint)"
+        else:
+            out[r.id] = f"{names[mode]} (soft)"
+    for f, d in rules.constraints.monotonic.items():
+        out[f"monotonic:{f}"] = f"monotone path ({'increasing' if d > 0 else 'decreasing'}, guaranteed)"
+    for f in rules.constraints.exclude_features:
+        out[f"exclude:{f}"] = "input mask (never a model input, guaranteed)"
+    return out
+
+
+def _identity(inputs: AuditInputs, ev: Mapping[str, dict[str, Any]]) -> dict[str, Field]:
+    """Annex IV 1(a)–1(h): version, interfaces, environment, artefacts, resources."""
+    model, data = inputs.model, inputs.data
+    versions = environment(inputs)
+    features = set(model.task.encoder.features)
+    io = [data.schema.column(f.name) if f.name in data.schema else f for f in model.task.schema.features]
+    run = inputs.run
+    return {
+        "system_version": auto({"model_sha256": inputs.model_file.sha256, "snas": versions.get("snas")}),
+        "report_lineage": auto("see parent_report_id; 'snas audit diff OLD NEW' lists the changes"),
+        "io_schema": auto(
+            [
+                {"name": c.name, "original": c.original, "kind": c.kind, "levels": list(c.levels)[:50], "unit": c.unit}
+                for c in io
+                if c.name in features
+            ]
+        ),
+        "export_formats": auto(["safetensors weights + JSON metadata (no pickle)"]),
+        "runtime_dependencies": auto(
+            {k: v for k, v in versions.items() if k in ("torch", "numpy", "pandas", "scikit-learn")}
+        ),
+        "environment": auto(versions),
+        "artefact_manifest": auto(run.manifest["files"]) if run and "files" in run.manifest else not_applicable(NO_RUN),
+        "resources": auto({"model": ev["ev:resource:model"], "latency": "run_info.inference_us_per_row"}),
+        "interfaces": auto(
+            "CLI: snas check | search | audit | predict | rules impact; Python: SNASClassifier (scikit-learn API), "
+            "build_report; reports in JSON, Markdown, HTML, PDF"
+        ),
+        "ifu_draft": auto("The Art. 13 sections of this report form the draft instructions for use."),
+    }
+
+
+def _objectives(inputs: AuditInputs) -> Field:
+    if inputs.search is None:
+        return auto(["training loss: cross-entropy + λ × the soft rules' losses (fixed architecture, not searched)"])
+    metric = (inputs.search.config or {}).get("metric", "accuracy or ROC-AUC, per the search configuration")
+    return auto([f"validation error (1 − {metric})", "trainable parameters", "soft-rule infidelity (1 − F_soft)"])
+
+
+def _rule_impact_field(evidence: list[dict[str, Any]]) -> Field:
+    items = [e for e in evidence if e["kind"] == "rule_impact"]
+    return auto(
+        {
+            "hard_rules": HARD_METHOD,
+            "soft_rules": SOFT_METHOD,
+            "alpha": ALPHA,
+            "flagged": [e["rule"] for e in items if e.get("costs_accuracy")],
+            "evidence": [e["id"] for e in items]
+            + (["ev:shield-impact"] if any(e["kind"] == "shield_impact" for e in evidence) else []),
+        }
+    )
+
+
+def _design(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str, Field]:
+    """Annex IV 2(a)–2(c): method, objectives, rules, selection, architecture, compute."""
+    model, search = inputs.model, inputs.search
+    spec = model.spec
+    members = spec.members
+    form = (
+        f"ensemble: the logit is the mean of {members} networks of this architecture, each trained with its own "
+        "seed and validation split; each member is monotone where the rules require, and the hard-rule shield "
+        "applies to the mean"
+        if members > 1
+        else "one network"
+    )
+    return {
+        "pipeline": auto(
+            "rules (YAML) → static checks (sympy) → compiled into output shield, rule losses, knowledge neurons, "
+            "monotone and input-mask constraints → multi-objective search (NSGA-II outer loop, Gumbel supernet "
+            "inner loop) or a fixed architecture → training → evaluation on the held-out test split → this report"
+        ),
+        "third_party": auto("torch, scikit-learn, optuna, sympy, lark, shap, pandas; no pretrained models"),
+        "objectives": _objectives(inputs),
+        "search_space": _search_config(inputs, "space"),
+        "rule_constraint_map": auto(rule_constraint_map(inputs)),
+        "decision_threshold": auto(
+            "argmax of class probabilities (0.5 for a binary target); rows where a hard rule fires get "
+            "probability 0 or 1"
+        ),
+        "selection": not_applicable(NOT_SEARCHED)
+        if search is None
+        else auto({"selected": search.selected, "reason": search.reason}),
+        "rule_impact": _rule_impact_field(evidence),
+        "architecture": auto({"spec": spec.to_dict(), "parameters": int(model.n_parameters), "form": form}),
+        "compute": auto(_compute(inputs)),
+    }
+
+
+def _compute(inputs: AuditInputs) -> dict[str, Any]:
+    search = inputs.search
+    if search is None:
+        return {"training_seconds": inputs.model.fit_seconds, "search": NOT_SEARCHED, "hardware": "CPU"}
+    return {
+        "search_and_refit_seconds": search.elapsed_seconds,
+        "evaluations_by_fidelity": search.counts(),
+        "refit_on_all_rows": search.refit,
+        "hardware": "CPU",
+    }
+
+
+def _validation(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str, Field]:
+    """Annex IV 2(d)–2(h): data, interpretation aids, change bounds, test log, security."""
+    data, run = inputs.data, inputs.run
+    versions = environment(inputs)
+    space = _search_config(inputs, "space")
+    split = run.manifest.get("split") if run is not None else data.provenance()["split"]
+    return {
+        "data_profile": auto(
+            {
+                "dataset": data.name,
+                "train_rows": len(data.train),
+                "test_rows": len(inputs.X),
+                "files": data.provenance()["files"],
+                "split": split,
+            }
+        ),
+        "interpretation_aids": auto(
+            [
+                "per-decision rule trace (which hard rule decided)",
+                "local SHAP values",
+                "knowledge-neuron activations",
+                "counterfactual: smallest change that flips the decision",
+                "calibrated probabilities with a reliability table",
+            ]
+        ),
+        "example_explanations": auto([e["id"] for e in evidence if e["kind"] == "local_explanation"]),
+        "change_bounds": auto(
+            {
+                "search_space": space["value"] if space["status"] == "auto" else None,
+                "rules_sha256": inputs.rules.sha256,
+                "drift_review_trigger": "accuracy on monitored data below the lower 95% bound of the test "
+                "accuracy, or any hard-rule violation",
+            }
+        ),
+        "test_data": auto(
+            {"rows": len(inputs.X), "source": "held out; never used for training, early stopping or selection"}
+        ),
+        "test_log": auto({"model_sha256": inputs.model_file.sha256, "seeds": seeds(inputs)}),
+        "model_hash": auto(inputs.model_file.sha256),
+        "dependencies": auto(versions),
+    }
+
+
+def _monitoring(
+    inputs: AuditInputs, ev: Mapping[str, dict[str, Any]], evidence: list[dict[str, Any]]
+) -> dict[str, Field]:
+    """Annex IV 3–9 and Art. 13: accuracy, slices, metrics, monitoring, logging."""
+    acc = ev["ev:metric:accuracy"]
+    reference = {"accuracy": acc["value"], "ci95": acc.get("ci95")}
+    return {
+        "expected_accuracy": auto(reference),
+        "weak_slices": auto([e["id"] for e in evidence if e["kind"] == "weak_slice"]),
+        "input_specification": auto(
+            [{"name": c.name, "kind": c.kind, "levels": list(c.levels)[:50]} for c in inputs.model.task.schema.features]
+        ),
+        "metrics_catalogue": auto(
+            [
+                "accuracy",
+                "balanced_accuracy",
+                "roc_auc",
+                "log_loss",
+                "brier",
+                "calibration",
+                "per-group selection rate / TPR / FPR / PPV",
+                "rule fidelity",
+                "rule impact",
+            ]
+        ),
+        "calibration": auto("ev:calibration"),
+        "changelog": auto("generated by 'snas audit diff' against the parent report"),
+        "methods_mapping": auto(
+            {
+                "ISO/IEC 24029 (robustness)": "ev:robustness:*",
+                "ISO/IEC 5259 (data quality)": "ev:data:*",
+                "ISO/IEC TS 6254 (explainability)": "ev:explain:*",
+                "ISO/IEC TS 4213 (classification performance)": "ev:metric:*",
+            }
+        ),
+        "monitoring_spec": auto(
+            {
+                "metrics": ["accuracy", "selection rate per group", "hard-rule violations (must stay 0)"],
+                "reference": reference,
+                "log": "snas predict appends one JSON line per decision",
+            }
+        ),
+        "see": auto("see the corresponding Annex IV section"),
+        "accuracy_summary": auto(
+            {k: ev[f"ev:metric:{k}"]["value"] for k in ("accuracy", "balanced_accuracy", "roc_auc")}
+        ),
+        "small_groups": auto(sorted({f"{e['attribute']}={e['group']}" for e in evidence if e.get("small_group")})),
+        "explanation_modes": auto(["rule trace", "local SHAP", "knowledge-neuron activations", "counterfactual"]),
+        "group_summary": auto(sorted({e["attribute"] for e in evidence if e["kind"] == "group_metric"})),
+        "output_meaning": auto(
+            f"probability that the class is {inputs.model.task.positive}; 0 or 1 exactly when a hard rule decides"
+        ),
+        "log_schema": auto(LOG_SCHEMA),
+    }
+
+
+def auto_fields(inputs: AuditInputs, evidence: list[dict[str, Any]], risk: list[dict[str, Any]]) -> dict[str, Field]:
+    """Every automatic field by name (a name may appear in several sections)."""
+    ev = {e["id"]: e for e in evidence}
+    return {
+        **_identity(inputs, ev),
+        **_design(inputs, evidence),
+        **_validation(inputs, evidence),
+        **_monitoring(inputs, ev, evidence),
+        "risk_register": auto(f"{len(risk)} entries pre-filled from failed or flagged checks"),
+    }
+
+
+def sections(inputs: AuditInputs, evidence: list[dict[str, Any]], risk: list[dict[str, Any]]) -> dict[str, Any]:
+    """Every legal section: its automatic and human fields and the evidence it cites."""
+    fields = auto_fields(inputs, evidence, risk)
+    doc = inputs.documentation.fields
+    out: dict[str, Any] = {}
+    for sid, title, auto_names, human_names, prefixes in SECTIONS:
+        section = {k: fields[k] for k in auto_names}
+        section.update({h: human_field(doc, h) for h in human_names})
+        refs = sorted(e["id"] for e in evidence if any(e["id"].startswith(p) for p in prefixes))
+        out[sid] = {"title": title, "fields": section, "evidence": refs}
+    return out

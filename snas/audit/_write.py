@@ -1,0 +1,69 @@
+"""Writing reports: the renderings of an :class:`AuditReport` as files, and the run-directory
+entry point behind ``snas audit RUN`` and the end of ``snas search``."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from snas._util import atomic_write_bytes, atomic_write_text
+from snas.audit._render import render_html, render_markdown, render_pdf
+from snas.audit._report import AuditReport
+from snas.exceptions import ConfigError
+
+__all__ = ["FORMATS", "write_report_files", "write_reports"]
+
+FORMATS = ("json", "md", "html", "pdf")
+
+
+def write_report_files(
+    report: AuditReport, directory: str | Path, formats: tuple[str, ...] = ("json", "md", "html")
+) -> dict[str, Path]:
+    """Write ``report.json`` (always) and the requested renderings into ``directory``.
+
+    ``pdf`` needs Chromium and writes ``report.html`` too. Returns format → path.
+    """
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise ConfigError(f"formats: unknown format(s) {bad}; choose from {', '.join(FORMATS)}")
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "report.json"}
+    atomic_write_text(paths["json"], report.to_json())
+    if "md" in formats:
+        paths["md"] = out / "report.md"
+        atomic_write_text(paths["md"], render_markdown(report))
+    if "html" in formats or "pdf" in formats:
+        paths["html"] = out / "report.html"
+        atomic_write_bytes(paths["html"], render_html(report).encode("utf-8"))
+    if "pdf" in formats:
+        paths["pdf"] = out / "report.pdf"
+        render_pdf(paths["html"], paths["pdf"])
+    return paths
+
+
+def write_reports(
+    run_dir: str | Path,
+    *,
+    formats: tuple[str, ...] = ("json", "md", "html"),
+    documentation: str | Path | None = None,
+    data_dir: str | None = None,
+    parent: str | Path | None = None,
+    progress: bool = False,
+) -> dict[str, Path]:
+    """Build the report of a run (:func:`report_for_run`) and write it under ``RUN/reports``.
+
+    A documentation file is first copied into the run (``documentation.yaml``), so
+    ``snas audit verify`` can re-hash it later.
+    """
+    from snas.audit._build import report_for_run
+    from snas.search import RunDirectory
+
+    run = RunDirectory(run_dir)
+    run.require()
+    if documentation is not None:
+        if Path(documentation).resolve() != run.documentation.resolve():
+            shutil.copyfile(documentation, run.documentation)
+        documentation = run.documentation
+    report = report_for_run(run.path, documentation=documentation, data_dir=data_dir, parent=parent, progress=progress)
+    return write_report_files(report, run.reports, formats)
