@@ -313,17 +313,49 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
 
     # ----------------------------------------------------------------- predict
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities (n, n_classes); rows decided by a hard rule are exactly 0/1."""
+        """Class probabilities (n, n_classes); rows decided by a hard rule are exactly 0/1.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The columns seen in ``fit`` (a DataFrame with the same names, or an array in the same order).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
         check_is_fitted(self)
         return self.model_.predict_proba(self._as_frame(X, fitting=False))
 
     def predict(self, X: Any) -> np.ndarray:
-        """Predicted class labels (with y's dtype)."""
+        """Predicted class labels (with y's dtype).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The columns seen in ``fit`` (a DataFrame with the same names, or an array in the same order).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
     def explain_rules(self, X: Any) -> pd.Series:
-        """For each row, the id of the hard rule that decided it (None where the network did)."""
+        """For each row, the id of the hard rule that decided it (None where the network did).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The columns seen in ``fit`` (a DataFrame with the same names, or an array in the same order).
+
+        Returns
+        -------
+        Series of shape (n_samples,)
+            Named ``deciding_rule``, with X's index when X is a DataFrame.
+        """
         check_is_fitted(self)
         out = self.model_.deciding_rules(self._as_frame(X, fitting=False))
         index = X.index if isinstance(X, pd.DataFrame) else None
@@ -331,7 +363,22 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
 
     def rule_report(self, X: Any, y: Any = None) -> pd.DataFrame:
         """Per-rule fidelity on X: support, coverage, violation rate with Wilson interval,
-        compliance, expected violation; with y also label agreement and excess violation."""
+        compliance, expected violation; with y also label agreement and excess violation.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The columns seen in ``fit`` (a DataFrame with the same names, or an array in the same order).
+        y : array-like of shape (n_samples,), optional
+            True labels; without them ``label_agreement`` and ``excess_violation`` are None.
+
+        Returns
+        -------
+        DataFrame
+            One row per rule: ``rule``, ``strength``, ``head``, ``weight``, ``support``,
+            ``coverage``, ``violations``, ``violation_rate`` (``_low`` / ``_high``: Wilson 95%),
+            ``compliance``, ``expected_violation``, ``label_agreement``, ``excess_violation``.
+        """
         from snas.metrics import rule_metrics
 
         check_is_fitted(self)
@@ -344,7 +391,18 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- save/load
     def save(self, path: str | Path) -> Path:
-        """Write ``model.safetensors`` + ``model.json`` into directory ``path`` (atomically)."""
+        """Write ``model.safetensors`` + ``model.json`` into directory ``path`` (atomically).
+
+        Parameters
+        ----------
+        path : str or Path
+            The model directory (created if needed).
+
+        Returns
+        -------
+        Path
+            The directory.
+        """
         check_is_fitted(self)
         names = getattr(self, "feature_names_in_", None)
         self.model_.extra = {
@@ -360,7 +418,23 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def load(cls, path: str | Path) -> SNASClassifier:
-        """Load a model saved with :meth:`save` (or by ``snas search``); refuses tampered files."""
+        """Load a model saved with :meth:`save` (or by ``snas search``); refuses tampered files.
+
+        Parameters
+        ----------
+        path : str or Path
+            A model directory, e.g. ``models/census`` or a run's ``runs/census/model``.
+
+        Returns
+        -------
+        SNASClassifier
+            Fitted; its ``rules`` and ``architecture`` parameters are those of the saved model.
+
+        Raises
+        ------
+        ModelFileError
+            When the files are missing, tampered with, or inconsistent.
+        """
         from snas.exceptions import ModelFileError
         from snas.model import FittedModel
 

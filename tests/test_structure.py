@@ -102,7 +102,8 @@ def long_functions() -> list[str]:
     for path in sorted(PACKAGE.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                body = node.body[1:] if ast.get_docstring(node) is not None and len(node.body) > 1 else node.body
+                lines = (node.end_lineno or node.lineno) - body[0].lineno + 1  # code, not its docstring
                 if lines > MAX_LINES:
                     out.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
     return out
@@ -117,6 +118,7 @@ def test_no_private_module_of_another_subpackage_is_imported():
 
 
 def test_no_function_longer_than_60_lines():
+    """Counted from the first statement after the docstring: documentation is not length."""
     assert long_functions() == []
 
 

@@ -49,6 +49,20 @@ class AuditReport:
 
     ``report_id`` is the sha256 of the canonical JSON (RFC 8785-style: sorted keys, no
     spaces) of the body, so identical inputs give identical ids.
+
+    Parameters
+    ----------
+    body : dict
+        The report's content (sections, evidence, provenance, risk register), as JSON data.
+    run_info : dict, optional
+        Timings and the machine the report was computed on; None → ``{}``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from snas import AuditReport
+    >>> report = AuditReport.from_json(Path("runs/census/reports/report.json").read_text())  # doctest: +SKIP
+    >>> report.report_id, report.missing_fields()  # doctest: +SKIP
     """
 
     def __init__(self, body: dict[str, Any], run_info: dict[str, Any] | None = None) -> None:
@@ -69,6 +83,13 @@ class AuditReport:
 
     @classmethod
     def from_json(cls, text: str) -> AuditReport:
+        """Read a report written by :meth:`to_json` (``report.json``).
+
+        Parameters
+        ----------
+        text : str
+            The JSON text; its ``report_id`` is dropped (recomputed from the body).
+        """
         d = json.loads(text)
         run_info = d.pop("run_info", {})
         d.pop("report_id", None)

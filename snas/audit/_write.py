@@ -55,6 +55,34 @@ def write_reports(
 
     A documentation file is first copied into the run (``documentation.yaml``), so
     ``snas audit verify`` can re-hash it later.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A finished run directory (``snas search --out``); ConfigError for anything else.
+    formats : tuple of str, default=("json", "md", "html")
+        Renderings besides ``report.json``, from ``json``, ``md``, ``html``, ``pdf`` (needs Chromium).
+    documentation : str or Path, optional
+        The human-written fields (``audit/*.yaml``); default the run's copy, else
+        ``audit/<name>.yaml`` beside the search folder or in the working directory.
+    data_dir : str, optional
+        Folder holding the dataset files; default where the run found them (sha256 checked).
+    parent : str or Path, optional
+        The previous ``report.json``; its id becomes ``parent_report_id``.
+    progress : bool, default=False
+        Print each stage and its time to standard error.
+
+    Returns
+    -------
+    dict of str to Path
+        Format → written file.
+
+    Examples
+    --------
+    >>> from snas import write_reports
+    >>> paths = write_reports("runs/census", documentation="audit/census_income.yaml")  # doctest: +SKIP
+    >>> paths["html"]  # doctest: +SKIP
+    PosixPath('runs/census/reports/report.html')
     """
     from snas.audit._build import report_for_run
     from snas.search import RunDirectory

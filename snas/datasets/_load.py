@@ -53,6 +53,31 @@ class Dataset:
     """A verified dataset: typed frames (features + target), schema and provenance.
 
     ``X_train`` / ``y_train`` / ``X_test`` / ``y_test`` split features from the target.
+    Build one with :func:`load` (``snas.load_dataset``) or :func:`from_frame`.
+
+    Parameters
+    ----------
+    name : str
+        The dataset's name (the manifest's ``name``, or ``from_frame``'s ``name``).
+    schema : Schema
+        Columns (normalised names, kinds, levels), the target and its classes, the sensitive columns.
+    train : DataFrame
+        Training rows, features and target, typed by the schema (categories as pandas categoricals).
+    test : DataFrame or None
+        Test rows in the same form; None when the dataset has no test split (then ``X_test``
+        and ``y_test`` raise :class:`~snas.exceptions.DatasetError`).
+    files : tuple of FileRecord
+        Provenance of every verified file (path, sha256, size, rows, where it was found).
+    manifest : Manifest or None
+        The parsed manifest; None for a dataset built from a frame.
+
+    Examples
+    --------
+    >>> from snas import load_dataset
+    >>> data = load_dataset("census_income", data_dir="../shared/datasets")  # doctest: +SKIP
+    >>> data.X_train.shape, data.schema.classes  # doctest: +SKIP
+    ((32561, 14), ('<=50K', '>50K'))
+    >>> data.provenance()["files"][0]["sha256"]  # doctest: +SKIP
     """
 
     name: str
@@ -276,6 +301,12 @@ def load(
         Manifest path → absolute location where an earlier run found each file
         (:func:`recorded_locations`); tried first, then the usual order.
 
+    Returns
+    -------
+    Dataset
+        Typed train (and test) frames with normalised column names, schema and provenance;
+        :class:`~snas.exceptions.DatasetError` instead when a file is missing, altered or unreadable.
+
     Examples
     --------
     >>> data = load("census_income", data_dir="../shared/datasets")  # doctest: +SKIP
@@ -360,8 +391,25 @@ def from_frame(
 ) -> Dataset:
     """Wrap a pandas DataFrame as a :class:`Dataset`, inferring the schema.
 
-    Numeric dtypes become ``numeric`` columns; ordered categoricals ``ordinal``; everything
-    else ``categorical``. Column names are normalised (``education-num`` → ``education_num``).
+    Parameters
+    ----------
+    frame, test : DataFrame
+        Training and optional test rows. Numbers → ``numeric``, ordered categories → ``ordinal``, else ``categorical``.
+    target : str
+        The target column; DatasetError when ``frame`` lacks it.
+    positive : str, optional
+        The positive class (what reports and monotonic constraints refer to).
+    sensitive : sequence of str
+        Columns the audit measures fairness on, e.g. ``["sex", "race"]``.
+    name : str
+        The dataset's name in messages and provenance.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = from_frame(pd.DataFrame({"hours-per-week": [40, 60], "income": ["<=50K", ">50K"]}), "income")
+    >>> data.X_train.columns.tolist(), data.schema.classes  # names are normalised
+    (['hours_per_week'], ('<=50K', '>50K'))
     """
     import pandas as pd
 

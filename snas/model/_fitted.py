@@ -84,13 +84,36 @@ def member_splits(y_idx: np.ndarray, members: int, seed: int, validation_fractio
 class FittedModel:
     """A trained network with everything needed to use it.
 
-    Attributes
+    Build one with :meth:`train` (or :meth:`load`); ``SNASClassifier.model_`` and
+    ``SearchResult.model`` are FittedModels too.
+
+    Parameters
     ----------
-    task : the schema, classes, compiled rules and input encoder.
-    spec : the architecture and training recipe.
-    network : the trained (stacked) network; members' logits are averaged.
-    results : one training record per member.
-    seed : member m was initialised with ``seed + m``.
+    task : Task
+        The schema, classes, compiled rules and input encoder.
+    spec : NetworkSpec
+        The architecture and training recipe.
+    network : SNASNetwork or AdditiveNetwork
+        The trained (stacked) network; members' logits are averaged.
+    results : tuple of TrainResult, default=()
+        One training record per member (epochs, best epoch, losses, seconds).
+    seed : int, default=0
+        Member m was initialised with ``seed + m``.
+    split : dict, default={}
+        Row indices of the first member's ``train`` and ``validation`` (early-stopping) rows.
+    extra : dict, default={}
+        Free metadata saved in ``model.json`` (e.g. the estimator's record).
+
+    Examples
+    --------
+    >>> from snas import FittedModel, NetworkSpec, Task, load_dataset, load_rules
+    >>> data = load_dataset("census_income", data_dir="../shared/datasets")  # doctest: +SKIP
+    >>> task = Task.fit(data.X_train, data.y_train, load_rules("rules/census_income.yaml"),
+    ...                 target="income", schema=data.schema)  # doctest: +SKIP
+    >>> spec = NetworkSpec.from_dict({"layers": [64, 64]})
+    >>> model = FittedModel.train(task, spec, data.X_train, data.y_train, seed=0)  # doctest: +SKIP
+    >>> model.predict(data.X_test.head(3))  # doctest: +SKIP
+    >>> model.save("models/census")  # doctest: +SKIP
     """
 
     task: Task
@@ -117,7 +140,38 @@ class FittedModel:
         data: TrainingData | None = None,
         initial: dict[str, torch.Tensor] | None = None,
     ) -> FittedModel:
-        """Build and train ``spec`` on (frame, y); ``data`` reuses already-encoded rows."""
+        """Build and train ``spec`` on (frame, y); ``data`` reuses already-encoded rows.
+
+        Parameters
+        ----------
+        task, spec : Task, NetworkSpec
+            What is learned, and the architecture and recipe to train.
+        frame, y : DataFrame, array-like
+            Training rows (the task's feature columns) and their class labels.
+        seed : int, default=0
+            Member m is initialised and split with ``seed + m``; batches are shuffled from ``seed``.
+        validation_fraction : float, default=0.15
+            Share of rows each member holds out (stratified) for early stopping; none
+            under 200 rows or 5 of a class.
+        deadline : float, optional
+            A ``time.monotonic()`` value; training ends after the epoch that passes it.
+        callback : callable, optional
+            Called after every epoch with the first member's record (``epoch``,
+            ``train_loss``, ``rule_loss`` and, with early stopping, ``val_loss``).
+        data : TrainingData, optional
+            ``task.training_data(frame, y, spec.loss_rules(...))`` computed already.
+        initial : dict of str to Tensor, optional
+            Inherited (supernet) weights copied into every member before training.
+
+        Returns
+        -------
+        FittedModel
+
+        Raises
+        ------
+        ConfigError
+            When the network has more parameters than ``constraints.max_parameters``.
+        """
         from snas.training import train_network
 
         net = build_network(task, spec, seed=seed)
@@ -144,7 +198,30 @@ class FittedModel:
         initial: dict[str, torch.Tensor] | None = None,
     ) -> list[FittedModel]:
         """Train several recipes of one architecture as one batched run (one member each,
-        the same rows for all, so they compare fairly); one model per spec."""
+        the same rows for all, so they compare fairly); one model per spec.
+
+        Parameters
+        ----------
+        task : Task
+            What is learned.
+        specs : list of NetworkSpec
+            The recipes; all share the architecture of ``specs[0]``.
+        data : TrainingData
+            The encoded training rows (``task.training_data``).
+        seed : int, default=0
+            One initialisation and one split for every recipe.
+        validation_fraction : float, default=0.15
+            Share of rows held out (stratified) for early stopping.
+        deadline : float, optional
+            A ``time.monotonic()`` value; training ends after the epoch that passes it.
+        initial : dict of str to Tensor, optional
+            Inherited (supernet) weights copied into every recipe before training.
+
+        Returns
+        -------
+        list of FittedModel
+            One single-member model per spec, in order.
+        """
         from snas.training import train_network
 
         net = build_network(task, specs[0], seed=seed, members=len(specs))
@@ -188,7 +265,17 @@ class FittedModel:
 
     # --------------------------------------------------------------- prediction
     def logits(self, frame: pd.DataFrame) -> np.ndarray:
-        """Mean logit of the members (before the shield), (n, 1) or (n, C)."""
+        """Mean logit of the members (before the shield), (n, 1) or (n, C).
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Rows with the task's feature columns (normalised names).
+
+        Returns
+        -------
+        ndarray of shape (n_rows, 1) for a binary target, else (n_rows, n_classes)
+        """
         return self._forward(frame, lambda out: out.mean(0))
 
     def _forward(self, frame: pd.DataFrame, reduce: Any) -> np.ndarray:
@@ -207,7 +294,25 @@ class FittedModel:
         return torch.cat(parts).double().numpy()
 
     def predict_proba(self, frame: pd.DataFrame, *, shield: bool | None = None) -> np.ndarray:
-        """Class probabilities (n, C); rows a hard rule decides are exactly 0/1."""
+        """Class probabilities (n, C); rows a hard rule decides are exactly 0/1.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Rows with the task's feature columns (normalised names).
+        shield : bool, optional
+            Apply the hard-rule shield; None follows ``spec.shield``.
+
+        Returns
+        -------
+        ndarray of shape (n_rows, n_classes)
+            Columns in the order of ``task.classes``.
+
+        Raises
+        ------
+        SNASError
+            When the network produces non-finite scores for a row.
+        """
         import torch
 
         from snas.nn import functional as F
@@ -222,11 +327,32 @@ class FittedModel:
         return out
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        """Predicted class labels (strings, the task's classes)."""
+        """Predicted class labels (strings, the task's classes).
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Rows with the task's feature columns (normalised names).
+
+        Returns
+        -------
+        ndarray of shape (n_rows,), object
+        """
         return self.task.labels(self.predict_proba(frame).argmax(1))
 
     def deciding_rules(self, frame: pd.DataFrame) -> np.ndarray:
-        """Per row, the hard rule that decided it (None where the network did)."""
+        """Per row, the hard rule that decided it (None where the network did).
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Rows with the task's feature columns (normalised names).
+
+        Returns
+        -------
+        ndarray of shape (n_rows,), object
+            Rule ids or None.
+        """
         return self.task.deciding_rules(frame)
 
     def explain(self, frame: pd.DataFrame, target: str | None = None) -> Explanation:
@@ -265,6 +391,24 @@ class FittedModel:
         their contributions, the value for missing, the density of ``frame``'s rows (give the
         training rows) and the monotone direction — data for plots (see :class:`TermShape`).
 
+        Parameters
+        ----------
+        frame : DataFrame, optional
+            Rows whose density is recorded per term (e.g. the training rows); None records none.
+        target : str, optional
+            The class whose logit is shown (binary models: ``classes[-1]``, the only logit;
+            multiclass: default the positive class).
+
+        Returns
+        -------
+        list of TermShape
+            The bias first, then every term in the architecture's order.
+
+        Raises
+        ------
+        SNASError
+            For an MLP (only the additive family has shapes).
+
         Examples
         --------
         >>> [s.name for s in model.shapes(X_train)][:3]  # doctest: +SKIP
@@ -275,7 +419,18 @@ class FittedModel:
         return shapes(self, frame, target)
 
     def neuron_activations(self, frame: pd.DataFrame) -> list[dict[str, float]]:
-        """The fuzzy truth of each knowledge neuron the network reads, per row."""
+        """The fuzzy truth of each knowledge neuron the network reads, per row.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Rows with the task's feature columns (normalised names).
+
+        Returns
+        -------
+        list of dict
+            Per row, rule id → truth in [0, 1] (rounded to 4 decimals).
+        """
         x = self.task.encode(frame)
         cols = [i for i, n in enumerate(self.task.layout.neurons) if n.rule in set(self.architecture.neurons)]
         names = [self.task.layout.neurons[i].rule for i in cols]
@@ -284,7 +439,18 @@ class FittedModel:
 
     # -------------------------------------------------------------- model files
     def save(self, path: str | Path) -> Path:
-        """Write ``model.safetensors`` + ``model.json`` into directory ``path`` (atomically)."""
+        """Write ``model.safetensors`` + ``model.json`` into directory ``path`` (atomically).
+
+        Parameters
+        ----------
+        path : str or Path
+            The model directory (created if needed; files of an earlier model are replaced).
+
+        Returns
+        -------
+        Path
+            The directory.
+        """
         from dataclasses import asdict
 
         from snas._version import __version__
@@ -304,7 +470,22 @@ class FittedModel:
 
     @classmethod
     def load(cls, path: str | Path) -> FittedModel:
-        """Load a model saved with :meth:`save`; refuses tampered or foreign files."""
+        """Load a model saved with :meth:`save`; refuses tampered or foreign files.
+
+        Parameters
+        ----------
+        path : str or Path
+            A model directory (``model.json`` + ``model.safetensors``), e.g. ``runs/census/model``.
+
+        Returns
+        -------
+        FittedModel
+
+        Raises
+        ------
+        ModelFileError
+            When files are missing, their hashes do not match, or the records are inconsistent.
+        """
         from snas.nn import NetworkSpec
         from snas.training import TrainResult
 
@@ -327,7 +508,19 @@ class FittedModel:
         return cls(task, spec, net, results, int(meta["seed"]), extra=dict(meta.get("extra") or {}))
 
     def with_spec(self, **changes: Any) -> FittedModel:
-        """The same trained network with spec fields changed (e.g. ``shield=False`` for ablations)."""
+        """The same trained network with spec fields changed (e.g. ``shield=False`` for ablations).
+
+        Parameters
+        ----------
+        **changes
+            NetworkSpec fields to replace; only fields read at prediction time (such as
+            ``shield``) make sense, the weights are not retrained.
+
+        Returns
+        -------
+        FittedModel
+            A copy sharing the network.
+        """
         return replace(self, spec=replace(self.spec, **changes))
 
 

@@ -35,6 +35,30 @@ class Task:
     """Schema, classes, compiled rules and the input encoder fitted on training rows.
 
     Use :meth:`Task.fit` to build one; every network of a search shares it.
+
+    Parameters
+    ----------
+    schema : Schema
+        Feature columns (normalised names, kinds, levels) and the target.
+    classes : tuple of str
+        Class labels in the model's order; the network models ``classes[-1]`` for a binary target.
+    compiled : CompiledRules
+        The rules validated against the schema and compiled for the network.
+    encoder : TabularEncoder
+        The input encoder fitted on the training rows (z-scores, quantile bins, level codes).
+    neuron_sharpness : float, default=8.0
+        Steepness of the knowledge neurons' fuzzy comparisons.
+
+    Examples
+    --------
+    >>> from snas import Task, load_dataset, load_rules
+    >>> data = load_dataset("census_income", data_dir="../shared/datasets")  # doctest: +SKIP
+    >>> task = Task.fit(data.X_train, data.y_train, load_rules("rules/census_income.yaml"),
+    ...                 target="income", schema=data.schema)  # doctest: +SKIP
+    >>> task.classes, task.positive  # doctest: +SKIP
+    (('<=50K', '>50K'), '>50K')
+    >>> task.deciding_rules(data.X_test.head(3))  # doctest: +SKIP
+    array(['young-never-married', None, None], dtype=object)
     """
 
     schema: Schema
@@ -63,6 +87,36 @@ class Task:
         ``classes`` fixes their order (default: sorted). Levels that a rule names but ``X``
         never shows join the schema (with a warning), so a rule about a rare group still
         decides its rows.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Training features with normalised column names (as in ``load_dataset(...).X_train``).
+        y : array-like of shape (n_samples,)
+            Class labels, compared as strings.
+        rules : RuleSet or None
+            The expert rules; None builds a task without rules.
+        target : str, default="target"
+            Name of the target column in the inferred schema.
+        classes : tuple of str, optional
+            Class order; default the sorted distinct labels of ``y``.
+        n_bins : int, default=16
+            Quantile bins per numeric input of the encoder (``NetworkSpec.n_bins``).
+        neuron_sharpness : float, default=8.0
+            Steepness of the knowledge neurons (``NetworkSpec.neuron_sharpness``).
+        schema : Schema, optional
+            Use this schema (e.g. a dataset's) instead of inferring one from ``X``.
+
+        Returns
+        -------
+        Task
+
+        Raises
+        ------
+        RuleError
+            When a rule names an unknown feature or level, has the wrong type, or its head is not a class.
+        RuleConflictError
+            When two hard rules with different heads can hold on the same row.
         """
         from snas.nn import TabularEncoder, compile_rules
 
@@ -99,7 +153,18 @@ class Task:
 
     # ----------------------------------------------------------------- encoding
     def encode(self, frame: pd.DataFrame) -> Inputs:
-        """Tensors for the network; standardised values are clamped to ±``Z_LIMIT``."""
+        """Tensors for the network; standardised values are clamped to ±``Z_LIMIT``.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Rows with the task's feature columns (normalised names).
+
+        Returns
+        -------
+        Inputs
+            Numeric values, missing flags, level codes, bins, one-hot columns and knowledge-neuron truths.
+        """
         from snas.nn import EncodedFrame, Inputs
 
         enc = self.encoder.transform(frame)
@@ -107,7 +172,17 @@ class Task:
         return Inputs.encode(EncodedFrame(numeric, enc.missing, enc.codes), self.encoder, self.neurons)
 
     def forced(self, frame: pd.DataFrame) -> np.ndarray:
-        """Class index forced by the hard rules per row (−1 where none fires)."""
+        """Class index forced by the hard rules per row (−1 where none fires).
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Rows with the task's feature columns; rules are evaluated on the raw values.
+
+        Returns
+        -------
+        ndarray of shape (n_rows,), int64
+        """
         forced = np.full(len(frame), -1, dtype=np.int64)
         hard = self.compiled.hard
         if hard:
@@ -117,7 +192,17 @@ class Task:
         return forced
 
     def deciding_rules(self, frame: pd.DataFrame) -> np.ndarray:
-        """Per row, the id of the hard rule that decides it (None where the network does)."""
+        """Per row, the id of the hard rule that decides it (None where the network does).
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Rows with the task's feature columns; rules are evaluated on the raw values.
+
+        Returns
+        -------
+        ndarray of shape (n_rows,), object
+        """
         out = np.full(len(frame), None, dtype=object)
         hard = self.compiled.hard
         if hard:
@@ -127,7 +212,17 @@ class Task:
         return out
 
     def class_index(self, y: Any) -> np.ndarray:
-        """Labels → class indices (ValueError naming an unknown label)."""
+        """Labels → class indices (ValueError naming an unknown label).
+
+        Parameters
+        ----------
+        y : array-like of shape (n_samples,)
+            Class labels, compared as strings with ``classes``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), int64
+        """
         import pandas as pd
 
         labels = pd.Series(np.asarray(y, dtype=object)).astype(str)
@@ -137,7 +232,22 @@ class Task:
         return idx.astype(np.int64)
 
     def training_data(self, frame: pd.DataFrame, y: Any, loss_rules: tuple[str, ...] = ()) -> TrainingData:
-        """Inputs, labels, hard-rule decisions and the truths of the rules trained with a loss."""
+        """Inputs, labels, hard-rule decisions and the truths of the rules trained with a loss.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Training rows with the task's feature columns.
+        y : array-like of shape (n_samples,)
+            Their class labels.
+        loss_rules : tuple of str, default=()
+            Soft-rule ids trained with a rule loss (``spec.loss_rules(task.compiled.soft_ids)``);
+            ids that are not soft rules of the task are ignored.
+
+        Returns
+        -------
+        TrainingData
+        """
         import torch
 
         from snas.training import TrainingData
@@ -155,6 +265,17 @@ class Task:
         )
 
     def labels(self, idx: torch.Tensor | np.ndarray) -> np.ndarray:
+        """Class indices → class labels.
+
+        Parameters
+        ----------
+        idx : Tensor or ndarray of int
+            Indices into ``classes``.
+
+        Returns
+        -------
+        ndarray of str (object dtype), the shape of ``idx``
+        """
         return np.asarray(self.classes, dtype=object)[np.asarray(idx)]
 
     # -------------------------------------------------------------- model files
@@ -173,7 +294,22 @@ class Task:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Task:
-        """Rebuild a task from a model file (the rules are parsed and compiled again)."""
+        """Rebuild a task from a model file (the rules are parsed and compiled again).
+
+        Parameters
+        ----------
+        d : dict
+            The ``task`` record of ``model.json`` (what :meth:`to_dict` wrote).
+
+        Returns
+        -------
+        Task
+
+        Raises
+        ------
+        ModelFileError
+            When the record is inconsistent or its compiled rules differ from its rule text.
+        """
         from snas.nn import TabularEncoder, compile_rules
 
         try:

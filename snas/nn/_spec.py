@@ -48,19 +48,90 @@ class LayerSpec:
 class NetworkSpec:
     """Architecture and training choices of one candidate network.
 
-    ``rule_modes`` maps soft-rule ids to ``loss | neuron | both | off``; rules not named use
-    ``default_rule_mode``. ``drop_features`` lists inputs the network does not read
-    (monotonic features always stay). ``shield=False`` exists only for ablations: it voids
-    the hard-rule guarantee. ``ema_decay`` keeps an exponential moving average of the
-    weights for validation and the final model (0 turns it off). ``members`` > 1 trains that
-    many copies (each with its own seed and early-stopping rows) and averages their logits.
-    ``n_bins`` and ``neuron_sharpness`` shape the inputs, so a search fixes them once.
-
     ``family`` is ``mlp`` (layers, encodings, a monotone path) or ``additive`` (a glass box:
     one shape per kept input, ``pairs`` of interacting features, knowledge neurons as
-    terms; ``shape_bins`` and ``pair_bins`` bins per numeric shape and per numeric side of
-    a pair, at most the encoder's fine grid of 64). The MLP fields are unused by the
-    additive family and vice versa.
+    terms). The MLP fields are unused by the additive family and vice versa. Build one
+    from plain data with :meth:`from_dict`, which validates every field; ``n_bins`` and
+    ``neuron_sharpness`` shape the task's inputs (:meth:`snas.Task.fit`), so a search
+    fixes them once.
+
+    Parameters
+    ----------
+    family : {"mlp", "additive"}, default="mlp"
+        The network family.
+    layers : tuple of LayerSpec, default=two layers of width 256
+        Hidden layers of an MLP: width (1 to 4096), ``activation`` (relu, gelu, silu, tanh,
+        selu) and ``block`` (``linear``, or ``residual``: ``h + W₂·act(h)`` inside the layer).
+        :meth:`from_dict` also takes widths, e.g. ``[64, 64]``.
+    numeric_encoding : {"periodic", "ple", "standard"}, default="periodic"
+        Encoding of free numeric inputs: learned frequencies → sin/cos → linear → ReLU,
+        piecewise-linear quantile bins, or the z-score.
+    n_frequencies : int, default=24
+        Frequencies per numeric input of the periodic encoding (1 to 256).
+    frequency_scale : float, default=3.0
+        Standard deviation of the initial periodic frequencies.
+    periodic_dim : int, default=16
+        Output size per numeric input of the periodic encoding (1 to 256).
+    n_bins : int, default=16
+        Quantile bins per numeric input of the ``ple`` encoding (1 to 256).
+    embedding_dim : int, default=8
+        Embedding size per categorical input; 0 means one-hot (no trainable table).
+    monotone_width : int, default=32
+        Neurons of the monotone path, used only when the rules declare monotonic features
+        (or a kept knowledge neuron reads one).
+    monotone_curves : int, default=8
+        Monotone curves per monotonic input (0 to 256).
+    default_rule_mode : {"both", "loss", "neuron", "off"}, default="both"
+        How soft rules not named in ``rule_modes`` are injected: a rule loss, a knowledge
+        neuron, both, or not at all.
+    rule_modes : dict of str to str, default={}
+        Soft-rule id → ``loss | neuron | both | off``.
+    kbann_weight : float, default=2.0
+        Initial weight of each knowledge neuron's direct link to its head class.
+    neuron_sharpness : float, default=8.0
+        Steepness of the knowledge neurons' fuzzy comparisons (larger → closer to crisp).
+    rule_loss : {"log-product", "lukasiewicz", "godel"}, default="log-product"
+        Fuzzy semantics of the soft-rule loss.
+    rule_lambda : float, default=0.5
+        Weight of the rule loss added to the cross-entropy (0 to 1000).
+    shield : bool, default=True
+        Enforce hard rules on the output. ``False`` exists only for ablations: it voids
+        the hard-rule guarantee.
+    drop_features : tuple of str, default=()
+        Inputs the network does not read (monotonic features always stay).
+    dropout : float, default=0.1
+        Dropout probability after each hidden activation (0 to 0.95).
+    learning_rate : float, default=2e-3
+        AdamW learning rate.
+    weight_decay : float, default=1e-5
+        AdamW weight decay.
+    ema_decay : float, default=0.99
+        Decay of an exponential moving average of the weights used for validation and the
+        final model; 0 turns it off.
+    members : int, default=1
+        Copies trained with their own seed and early-stopping rows; their logits are
+        averaged (1 to 16).
+    batch_size : int, default=512
+        Rows per mini-batch.
+    max_epochs : int, default=40
+        Epochs at most (small data sets get more, enough for 300 optimiser steps).
+    patience : int, default=6
+        Epochs without a better validation loss before a member stops.
+    pairs : tuple of (str, str), default=()
+        Additive family only: pairs of interacting features, each a pairwise term.
+    shape_bins : int, default=64
+        Additive family: bins per numeric shape (at most the encoder's fine grid of 64).
+    pair_bins : int, default=4
+        Additive family: bins per numeric side of a pair.
+
+    Examples
+    --------
+    >>> from snas import NetworkSpec
+    >>> spec = NetworkSpec.from_dict({"layers": [64, 64], "members": 3})
+    >>> [layer.width for layer in spec.layers], spec.members
+    ([64, 64], 3)
+    >>> NetworkSpec(family="additive", pairs=(("age", "hours_per_week"),)).problems()
+    []
     """
 
     family: str = "mlp"
@@ -94,10 +165,29 @@ class NetworkSpec:
     pair_bins: int = 4
 
     def mode(self, rule_id: str) -> str:
+        """How a soft rule is injected: ``loss``, ``neuron``, ``both`` or ``off``.
+
+        Parameters
+        ----------
+        rule_id : str
+            A soft rule's id; rules not in ``rule_modes`` get ``default_rule_mode``.
+        """
         return self.rule_modes.get(rule_id, self.default_rule_mode)
 
     def architecture(self, layout: InputLayout) -> Architecture | AdditiveArchitecture:
-        """The network shape this spec gives on a task's inputs."""
+        """The network shape this spec gives on a task's inputs.
+
+        Parameters
+        ----------
+        layout : InputLayout
+            The task's inputs (``task.layout``): features, knowledge neurons, monotone features.
+
+        Returns
+        -------
+        Architecture or AdditiveArchitecture
+            The MLP or glass-box shape, without the dropped features and with the knowledge
+            neurons of the rules in ``neuron`` or ``both`` mode.
+        """
         if self.family == "additive":
             return self._additive(layout)
         dropped = set(self.drop_features)
@@ -126,7 +216,18 @@ class NetworkSpec:
         )
 
     def loss_rules(self, soft_ids: tuple[str, ...]) -> tuple[str, ...]:
-        """Soft rules trained with a rule loss."""
+        """Soft rules trained with a rule loss.
+
+        Parameters
+        ----------
+        soft_ids : tuple of str
+            The task's soft-rule ids (``task.compiled.soft_ids``).
+
+        Returns
+        -------
+        tuple of str
+            Those in ``loss`` or ``both`` mode, in the given order.
+        """
         return tuple(r for r in soft_ids if self.mode(r) in ("loss", "both"))
 
     def to_dict(self) -> dict[str, Any]:
@@ -138,7 +239,26 @@ class NetworkSpec:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None, where: str = "architecture") -> NetworkSpec:
-        """Build and validate; every problem is listed with the allowed values."""
+        """Build and validate; every problem is listed with the allowed values.
+
+        Parameters
+        ----------
+        d : dict or None
+            NetworkSpec fields as plain data (e.g. ``architecture=`` or a model file's
+            ``spec``); ``layers`` may be widths or ``{width, activation, block}`` mappings,
+            lists stand for tuples. None gives the defaults.
+        where : str, default="architecture"
+            Prefix of the error message (where the mapping came from).
+
+        Returns
+        -------
+        NetworkSpec
+
+        Raises
+        ------
+        ConfigError
+            Listing every unknown key (with "did you mean") and every invalid value.
+        """
         if d is not None and not isinstance(d, dict):
             raise ConfigError(f"{where}: must be a mapping of NetworkSpec fields, got {type(d).__name__}")
         d = dict(d or {})

@@ -333,6 +333,17 @@ def check_rules(rules: RuleSet, data: Dataset | Schema | None = None) -> CheckRe
     data : Dataset, Schema or None
         With a schema, names, levels and types are checked; with a dataset, also coverage,
         label agreement, empirical overlaps and zero-coverage rules on the training split.
+
+    Returns
+    -------
+    CheckReport
+        Every finding (error, warning or note) with its rule, line and fix.
+
+    Examples
+    --------
+    >>> report = check_rules(load_rules("rules/census_income.yaml"), load_dataset("census_income"))  # doctest: +SKIP
+    >>> report.errors  # doctest: +SKIP
+    ()
     """
     from snas.datasets import Dataset
 

@@ -314,7 +314,34 @@ def _expected(names: Any) -> str:
 
 
 def parse_rules(text: str, path: str | os.PathLike[str] | None = None) -> RuleSet:
-    """Parse the text of a rule file (``snas_rules: 1``) into a :class:`RuleSet`."""
+    """Parse the text of a rule file (``snas_rules: 1``) into a :class:`RuleSet`.
+
+    Parameters
+    ----------
+    text : str
+        The YAML text of a rule file. Conditions are parsed by snas's own grammar, never executed.
+    path : str or path, optional
+        Where the text came from; named in error messages and kept as ``RuleSet.path``.
+
+    Raises
+    ------
+    RuleSyntaxError
+        For invalid YAML, keys or conditions, with the line, column and a caret excerpt.
+
+    Examples
+    --------
+    >>> rules = parse_rules('''
+    ... snas_rules: 1
+    ... target: {column: income, positive: ">50K"}
+    ... rules:
+    ...   - id: minor-age
+    ...     if: age < 21
+    ...     then: "<=50K"
+    ...     strength: hard
+    ... ''')
+    >>> [r.id for r in rules.hard], rules.target
+    (['minor-age'], 'income')
+    """
     spath = None if path is None else str(path)
     doc = YamlDocument(text, spath, RuleSyntaxError)
     fail = _failer(doc)
@@ -545,6 +572,21 @@ def _constraints(c: Any, fail: Any) -> Constraints:
 
 def load_rules(path: str | os.PathLike[str]) -> RuleSet:
     """Read and parse a rule file.
+
+    Parameters
+    ----------
+    path : str or path
+        A rule file (YAML starting with ``snas_rules: 1``), e.g. ``rules/census_income.yaml``.
+
+    Returns
+    -------
+    RuleSet
+        The rules, with ``path``, the file's text and its sha256.
+
+    Raises
+    ------
+    RuleSyntaxError
+        When the file cannot be read or is not a valid rule file (with line and column).
 
     Examples
     --------

@@ -49,6 +49,37 @@ def import_prolog(
     otherwise by name (``CapitalGain`` → ``capital_gain``). Clauses whose body is ``true``
     (a default class) are skipped: the network learns the default. The result obeys the
     rule-file limits (:mod:`snas._limits`), so the YAML written from it loads again.
+
+    Parameters
+    ----------
+    text : str
+        The Datalog knowledge base: ``class(V1, ..., Vn, Label) :- body.`` clauses (facts
+        are ignored). Parsed with a grammar, never executed.
+    path : str, optional
+        Where the text came from; named in error messages and each rule's ``source``.
+    schema : Schema, optional
+        The dataset's schema (``load_dataset(...).schema``): maps head variables to its
+        features by position and sets the rule set's target.
+    strength : {"soft", "hard"}
+        The strength given to every imported rule.
+
+    Returns
+    -------
+    RuleSet
+        Rules ``clause-1``, ``clause-2``, … with ``priority`` in clause order; write it as
+        YAML with ``RuleSet.to_dict()`` (what ``snas rules import-prolog`` does).
+
+    Raises
+    ------
+    RuleSyntaxError
+        When the text does not parse, a body names an unknown variable or breaks a limit, or no clause has a body.
+
+    Examples
+    --------
+    >>> kb = "class(Age, CapitalGain, '<=50K') :- Age < 21."
+    >>> rules = import_prolog(kb, path="rules/census.pl")
+    >>> rules["clause-1"].if_text, rules["clause-1"].head, rules["clause-1"].priority
+    ('age < 21', '<=50K', 1)
     """
     tree = _parse_kb(text, path)
     feats = list(schema.feature_names) if schema is not None else []

@@ -214,7 +214,41 @@ class Constraints:
 
 @dataclass(frozen=True)
 class RuleSet:
-    """An immutable, parsed rule file: rules, target, constraints, and the source text + hash."""
+    """An immutable, parsed rule file: rules, target, constraints, and the source text + hash.
+
+    Built by :func:`load_rules`, :func:`parse_rules` or :func:`import_prolog`; iterate it for
+    the rules, index it by rule id, and read ``hard`` / ``soft`` / ``ids``.
+
+    Parameters
+    ----------
+    rules : tuple of Rule
+        The rules in file order.
+    target : str or None
+        The target column the rules conclude about (``target.column``).
+    positive : str or None
+        The positive class (``target.positive``).
+    dataset : str or None
+        The dataset the rules were written for (``dataset``).
+    constraints : Constraints
+        Monotonic, excluded and audit-proxy features and the parameter limit (``constraints``).
+    path : str or None
+        The file the rules were read from, for messages and reports.
+    text : str
+        The source text exactly as read.
+    sha256 : str
+        Hex sha256 of ``text`` (UTF-8), recorded in run manifests and model files.
+
+    Examples
+    --------
+    >>> from snas import load_rules
+    >>> rules = load_rules("rules/census_income.yaml")  # doctest: +SKIP
+    >>> rules.target, rules.positive  # doctest: +SKIP
+    ('income', '>50K')
+    >>> rules["minor-age"].strength  # doctest: +SKIP
+    'hard'
+    >>> [r.id for r in rules.soft][:2]  # doctest: +SKIP
+    ['married-graduate-full-time', 'married-professional-degree']
+    """
 
     rules: tuple[Rule, ...]
     target: str | None = None

@@ -3,6 +3,10 @@ evolutionary outer loop (optuna NSGA-II) over architectures evaluated with inher
 weights, a gradient inner loop refining each candidate, stand-alone training with
 successive halving in parallel workers, the optuna ledger, the Pareto front and selection."""
 
+import sys
+import types
+from typing import Any
+
 from snas.search._config import (
     Budget,
     EvolutionSettings,
@@ -63,3 +67,15 @@ __all__ = [
     "strategy",
     "versions",
 ]
+
+
+class _SearchPackage(types.ModuleType):
+    """``snas.search`` is both this subpackage and the function :func:`search`. Importing the
+    subpackage rebinds the name ``snas.search`` to it, so the subpackage runs a search when
+    called: ``from snas import search; search(config, out)`` works whatever was imported first."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> RunOutput:
+        return search(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _SearchPackage

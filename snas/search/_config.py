@@ -434,10 +434,18 @@ def config_from_mapping(
         Named in messages (a file path, or e.g. ``SNASClassifier(search=…)``).
     base : Path, optional
         Relative ``dataset`` / ``rules`` manifest paths are resolved against it.
+    locate : callable, optional
+        ``locate(*keys)`` → the position (``path:line:column``) of the value under ``keys``,
+        used in messages instead of ``source`` (:func:`load_config` passes the YAML file's).
 
     Returns
     -------
     ExperimentConfig
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem (unknown keys with "did you mean", invalid values).
 
     Examples
     --------

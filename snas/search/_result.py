@@ -136,7 +136,36 @@ def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
 
 @dataclass
 class SearchResult:
-    """Every evaluation, the stand-alone front, the selected candidate and why, and its model."""
+    """Every evaluation, the stand-alone front, the selected candidate and why, and its model.
+
+    Returned by :func:`snas.search` (as ``RunOutput.result``) and kept by a searching
+    ``SNASClassifier`` as ``search_result_``.
+
+    Parameters
+    ----------
+    evaluations : tuple of Evaluation
+        Every evaluated candidate at every fidelity (``inherited``, ``low``, ``stand-alone``).
+    front : tuple of Evaluation
+        The Pareto front (error, complexity, soft-rule infidelity) at the best fidelity that
+        finished anything, normally ``stand-alone``.
+    selected : Evaluation
+        The front member chosen by the selection policy.
+    reason : str
+        Why it was chosen, in words (written to the run's ``front.json`` and ``search.json``).
+    elapsed_seconds : float
+        Search time, including earlier sessions of a resumed run.
+    info : dict, default={}
+        Storage, worker, sha256 of the data split and strategy.
+    model : FittedModel or None, default=None
+        The selected candidate's trained model; set at the end of the search.
+
+    Examples
+    --------
+    >>> from snas import search
+    >>> result = search("search/census_income.yaml", "runs/census").result  # doctest: +SKIP
+    >>> result.selected.metrics["error"], result.reason  # doctest: +SKIP
+    >>> result.front_frame()[["number", "error", "parameters"]]  # doctest: +SKIP
+    """
 
     evaluations: tuple[Evaluation, ...]
     front: tuple[Evaluation, ...]

@@ -65,6 +65,13 @@ class RunDirectory:
         return f"sqlite:///{self.ledger.resolve()}"
 
     def candidate(self, job: str) -> Path:
+        """The model folder of one trained candidate, ``candidates/<job>``.
+
+        Parameters
+        ----------
+        job : str
+            The candidate's key: its training job and recipe, ``f"{evaluation.job}-{recipe}"``.
+        """
         return self.candidates / job
 
     # ---------------------------------------------------------------- creating
@@ -111,6 +118,18 @@ class RunDirectory:
                 raise ConfigError(f"{self.path}: not a finished run ({f.name} missing); run 'snas search' first")
 
     def read_json(self, path: Path) -> Any:
+        """The parsed content of a JSON file of the run.
+
+        Parameters
+        ----------
+        path : Path
+            One of the run's files, e.g. ``run.front`` or ``run.manifest``.
+
+        Raises
+        ------
+        ConfigError
+            When the file is missing (the run is incomplete) or is not valid JSON.
+        """
         if not path.is_file():
             raise ConfigError(
                 f"{path}: missing; the run directory is incomplete — run 'snas search' again to finish it"
@@ -135,6 +154,15 @@ class RunDirectory:
         return dict(self.read_json(self.manifest))
 
     def write_json(self, path: Path, obj: Any) -> None:
+        """Write ``obj`` as indented JSON with sorted keys, atomically.
+
+        Parameters
+        ----------
+        path : Path
+            Where to write (normally one of the layout's paths).
+        obj : object
+            JSON data; NumPy scalars and paths are converted, NaN and infinity are refused.
+        """
         atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_plain, allow_nan=False))
 
 

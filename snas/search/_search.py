@@ -62,11 +62,16 @@ def search(
     out : path
         The run directory (created; an existing run is resumed; anything else is refused).
     data_dir, budget, storage, seed, workers : overrides of the configuration.
-    progress : print progress to ``stream`` (default stderr).
+    progress, stream : print progress to ``stream`` (a text file; default standard error).
 
     Returns
     -------
     RunOutput
+        ``directory``, ``result`` (a :class:`SearchResult`), ``model_dir`` and ``seconds``.
+
+    Examples
+    --------
+    >>> out = search("search/census_income.yaml", "runs/census", budget="5min")  # doctest: +SKIP
     """
     cfg = config if isinstance(config, ExperimentConfig) else load_config(config)
     cfg = cfg.with_overrides(**_overrides(budget=budget, seed=seed, storage=storage, workers=workers))

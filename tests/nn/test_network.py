@@ -24,7 +24,7 @@ def setting(census, census_rules):
     y = census.y_train.head(3000).astype(str).to_numpy()
     task = Task.fit(X, y, census_rules, target="income")
     cfg = load_config(ROOT / "search" / "census_income.yaml")
-    cfg = dataclasses.replace(cfg, space=dataclasses.replace(cfg.space, widths=(4, 8, 16, 32)))
+    cfg = dataclasses.replace(cfg, space=dataclasses.replace(cfg.space, widths=(4, 8, 16, 32), families=("mlp",)))
     space = SearchSpace(cfg, task.layout, None)
     supernet = Supernet(task, space, seed=0)
     with torch.no_grad():  # random weights everywhere: the properties must hold for any weights

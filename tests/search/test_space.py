@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -66,10 +67,17 @@ def test_features_and_neurons_are_genes_and_monotonic_inputs_always_stay(space):
 
 
 def test_starting_points_are_the_default_network_and_the_smallest(space):
-    default, smallest = space.starting_points()
+    """Per family: the default MLP and the smallest; every term with the best pairs and the
+    plain additive model."""
+    default, smallest, glass_pairs, glass = space.starting_points()
     assert space.count(smallest) < space.count(default) <= 1500  # repaired to the limit
-    unlimited = SearchSpace(space.config, space.layout, None)
-    big, _ = unlimited.starting_points()
+    assert {default.family, smallest.family, glass_pairs.family, glass.family} == {"mlp", "additive"}
+    assert space.count(glass_pairs) <= 1500 and space.count(glass) <= 1500
+    pairs = list(itertools.combinations(space.inputs, 2))[:12]  # as ranked once per search
+    unlimited = SearchSpace(space.config, space.layout, None, pairs)
+    big, _, glass_pairs, glass = unlimited.starting_points()
+    assert len(glass_pairs.pairs) == 10 and not glass.pairs
+    assert unlimited.complexity(glass) < unlimited.complexity(glass_pairs)
     assert big.widths[:2] == (256, 256) and big.encoding == "periodic" and set(big.features) == set(space.inputs)
 
 
