@@ -67,14 +67,58 @@ class Wrapped:
         return self.model.predict(self.convert(X))
 
 
-def make(name, seed, data, rules):
+class Shielded(Wrapped):
+    """A fitted model's probabilities with the rule file's hard rules applied, as snas's
+    shield does: rows a hard rule decides get all mass on its class."""
+
+    def __init__(self, inner, task):
+        super().__init__(inner.model, inner.convert, inner.size)
+        self.task = task
+        self.classes_ = [str(c) for c in model_classes(inner.model)]
+
+    def predict_proba(self, X):
+        proba = np.array(super().predict_proba(X), dtype=float)
+        forced = self.task.forced(X)
+        column = np.asarray([self.classes_.index(c) for c in self.task.classes])  # model column of each task class
+        hit = forced >= 0
+        proba[hit] = 0.0
+        proba[np.flatnonzero(hit), column[forced[hit]]] = 1.0
+        return proba
+
+    def predict(self, X):
+        return np.asarray(self.classes_, dtype=object)[self.predict_proba(X).argmax(1)]
+
+
+def model_classes(model):
+    return model.classes_ if hasattr(model, "classes_") else model[-1].classes_
+
+
+def _hgb_with_rule_constraints(X, y, rules, seed):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    # what the rule file's constraints cost a gradient-boosting model: monotone in the same
+    # features, excluded features dropped
+    c = rules.constraints
+    keep = [col for col in X.columns if col not in c.exclude_features]
+    conv = lambda f: f[keep].astype(  # noqa: E731
+        {col: "float64" for col in keep if str(f[col].dtype) != "category"}
+    )
+    m = HistGradientBoostingClassifier(
+        categorical_features="from_dtype", monotonic_cst=dict(c.monotonic), random_state=seed
+    ).fit(conv(X), y)
+    nodes = sum(p.nodes.shape[0] for it in m._predictors for p in it)
+    return Wrapped(m, conv, int(nodes))
+
+
+def make(name, seed, data, rules, train=None):
+    """Fit baseline ``name`` on ``train`` = (X, y) (default: the whole training split)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.tree import DecisionTreeClassifier
 
     from snas.estimator import SNASClassifier
 
-    X, y = data.X_train, data.y_train
+    X, y = train if train is not None else (data.X_train, data.y_train)
     t0 = time.perf_counter()
     if name == "logistic regression":
         m = sklearn_pipeline(LogisticRegression(max_iter=2000), data).fit(as_objects(X), y)
@@ -91,18 +135,13 @@ def make(name, seed, data, rules):
         nodes = sum(p.nodes.shape[0] for it in m._predictors for p in it)
         w = Wrapped(m, conv, int(nodes))
     elif name == "HistGradientBoosting + rule constraints":
-        # what the rule file's constraints cost a gradient-boosting model: monotone in the same
-        # features, sex and race dropped; hard rules are not enforced (no shield)
-        c = rules.constraints
-        keep = [col for col in X.columns if col not in c.exclude_features]
-        conv = lambda f: f[keep].astype(  # noqa: E731
-            {col: "float64" for col in keep if str(f[col].dtype) != "category"}
-        )
-        m = HistGradientBoostingClassifier(
-            categorical_features="from_dtype", monotonic_cst=dict(c.monotonic), random_state=seed
-        ).fit(conv(X), y)
-        nodes = sum(p.nodes.shape[0] for it in m._predictors for p in it)
-        w = Wrapped(m, conv, int(nodes))
+        w = _hgb_with_rule_constraints(X, y, rules, seed)  # hard rules not enforced (no shield)
+    elif name == "HistGradientBoosting + rule constraints + hard rules":
+        # the fair peer: the same constraints, and the hard rules applied to the boosted output
+        from snas.model import Task
+
+        task = Task.fit(X, np.asarray(y, dtype=str), rules, target=data.schema.target)
+        w = Shielded(_hgb_with_rule_constraints(X, y, rules, seed), task)
     elif name == "EBM":
         from interpret.glassbox import ExplainableBoostingClassifier
 
@@ -120,7 +159,7 @@ def make(name, seed, data, rules):
             "embedding_dim": 0,
             "default_rule_mode": "neuron",
             "shield": False,
-            "kbann": False,
+            "kbann_weight": 0.0,
         }
         import dataclasses
 
@@ -146,17 +185,21 @@ def measure(w, data, rules, seconds):
 
     X, y = data.X_test, data.y_test.to_numpy()
     proba = w.predict_proba(X)
-    classes = [str(c) for c in (w.model.classes_ if hasattr(w.model, "classes_") else w.model[-1].classes_)]
+    classes = [str(c) for c in model_classes(w.model)]
     pred = np.asarray(classes, dtype=object)[proba.argmax(1)]
     s = rule_summary(rule_metrics(rules, X, pred, proba, classes, y, data.schema))
-    pos = classes.index(">50K")
+    positive = rules.positive or classes[-1]
+    pos = classes.index(positive)
     mono = max(
-        monotonicity_violation_rate(lambda f: w.predict_proba(f), X, f, d, positive_index=pos)
-        for f, d in rules.constraints.monotonic.items()
+        (
+            monotonicity_violation_rate(lambda f: w.predict_proba(f), X, f, d, positive_index=pos)
+            for f, d in rules.constraints.monotonic.items()
+        ),
+        default=0.0,
     )
     return {
         "accuracy": float((pred == y).mean()),
-        "roc_auc": float(roc_auc_score(y == ">50K", proba[:, pos])),
+        "roc_auc": float(roc_auc_score(y == positive, proba[:, pos])),
         "hard_violations": s["hard_violations"],
         "micro_compliance": s["micro_compliance"],
         "monotonicity_violation_rate": mono,

@@ -69,6 +69,10 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         Trainable parameters (all members).
     train_results_ : list of TrainResult
         One per ensemble member; ``train_result_`` is the first.
+    defaults_ : dict
+        Training settings that followed the number of rows (see
+        :func:`snas.model.adapt_to_rows`; e.g. ``{"ema_decay": 0.9}`` on a few thousand rows),
+        never a field given in ``architecture``.
 
     Examples
     --------
@@ -133,6 +137,7 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             str(rules.target if rules is not None and rules.target else (getattr(y, "name", None) or "target"))
         )
         if self.search is not None or self.budget is not None:
+            self.defaults_ = {}
             model = self._run_search(frame, labels, rules, target)
         else:
             model = self._train(frame, labels, rules, target)
@@ -166,10 +171,12 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         return frame, np.asarray([str(v) for v in y_arr], dtype=object)
 
     def _train(self, frame: pd.DataFrame, labels: np.ndarray, rules: RuleSet | None, target: str) -> Any:
-        from snas.model import FittedModel, Task
+        from snas.model import FittedModel, Task, adapt_to_rows
         from snas.nn import NetworkSpec
 
-        spec = NetworkSpec.from_dict(self.architecture)
+        spec, self.defaults_ = adapt_to_rows(
+            NetworkSpec.from_dict(self.architecture), len(frame), self.validation_fraction, set(self.architecture or {})
+        )
         task = Task.fit(
             frame,
             labels,

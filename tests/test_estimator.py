@@ -209,3 +209,21 @@ def test_rule_report_columns(fitted, census):
     ):
         assert col in t.columns
     assert isinstance(t, pd.DataFrame)
+
+
+def test_the_weight_average_follows_the_number_of_rows(census):
+    """Small data: decay 0.9 (about two epochs of steps); full data keeps 0.99; a decay the
+    user gives is never changed; the chosen value is recorded and saved with the model."""
+    from snas.model import adapt_to_rows, ema_decay_for
+    from snas.nn import NetworkSpec
+
+    assert ema_decay_for(325, 0.15, 512) == 0.9 and ema_decay_for(32_561, 0.15, 512) == 0.99
+    decays = [ema_decay_for(n, 0.15, 512) for n in (325, 1628, 3256, 8140, 16_000, 32_561)]
+    assert decays == sorted(decays) and len(set(decays)) > 3  # grows with the rows, within [0.9, 0.99]
+    assert adapt_to_rows(NetworkSpec(), 32_561, 0.15) == (NetworkSpec(), {})
+    assert adapt_to_rows(NetworkSpec(ema_decay=0.5), 325, 0.15, {"ema_decay"})[1] == {}
+    X, y = census.X_train.head(400), census.y_train.head(400)
+    clf = SNASClassifier(architecture={"layers": [8], "max_epochs": 2}, random_state=0).fit(X, y)
+    assert clf.defaults_ == {"ema_decay": 0.9} and clf.spec_.ema_decay == 0.9
+    given = SNASClassifier(architecture={"layers": [8], "max_epochs": 2, "ema_decay": 0.99}).fit(X, y)
+    assert given.defaults_ == {} and given.spec_.ema_decay == 0.99

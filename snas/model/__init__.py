@@ -1,6 +1,7 @@
 """The model layer: a Task (schema, classes, compiled rules, input encoder) and FittedModel
 (build, train, predict, save, load). Search, estimator and audit all build on it."""
 
+from snas.model._defaults import adapt_to_rows, ema_decay_for, steps_per_epoch
 from snas.model._explain import Explanation, TermShape
 from snas.model._files import FORMAT, read_model_files, write_model_files
 from snas.model._fitted import FittedModel, build_network, load_inherited, member_splits
@@ -12,9 +13,12 @@ __all__ = [
     "FittedModel",
     "Task",
     "TermShape",
+    "adapt_to_rows",
     "build_network",
+    "ema_decay_for",
     "load_inherited",
     "member_splits",
     "read_model_files",
+    "steps_per_epoch",
     "write_model_files",
 ]

@@ -64,6 +64,6 @@ def refine_additive(
     info = {
         "dropped_inputs": [f for f in g.features if f not in set(features)],
         "dropped_pairs": [pair_name(p) for p in g.pairs if p not in set(pairs)],
-        "gates": {names[i]: round(float(torch.sigmoid(v)), 4) for i, v in zip(gated, logits, strict=True)},
+        "gates": {names[i]: round(float(torch.sigmoid(v)), 4) for i, v in zip(gated, logits.detach(), strict=True)},
     }
     return refined, info
