@@ -17,6 +17,7 @@ from typing import Any
 
 __all__ = [
     "Block",
+    "Details",
     "Figure",
     "Heading",
     "Inline",
@@ -116,7 +117,16 @@ class Section:
     cls: str = ""
 
 
-Block = Para | Items | Table | Heading | Figure | Section
+@dataclass(frozen=True)
+class Details:
+    """Blocks folded away in HTML (``<details>``, opened by a click) and shown in full in Markdown,
+    e.g. the table of values behind a figure."""
+
+    summary: str
+    blocks: tuple[Block, ...]
+
+
+Block = Para | Items | Table | Heading | Figure | Section | Details
 
 
 def slug(s: str) -> str:
@@ -272,7 +282,7 @@ def to_markdown(blocks: Iterable[Block]) -> list[str]:
             lines.append("")
         elif isinstance(b, Table):
             lines += _md_table(b)
-        elif isinstance(b, Section):
+        elif isinstance(b, (Section, Details)):
             lines += to_markdown(b.blocks)
         elif isinstance(b, Figure):
             lines += [f"*{md_escape(b.caption)}: figure in report.html*", ""]
@@ -326,6 +336,8 @@ def to_html(blocks: Iterable[Block], figs: Mapping[str, str]) -> list[str]:
             out.append(_html_table(b))
         elif isinstance(b, Section):
             out += [f"<section{_attrs(b.anchor, b.cls)}>", *to_html(b.blocks, figs), "</section>"]
+        elif isinstance(b, Details):
+            out += [f"<details><summary>{html.escape(b.summary)}</summary>", *to_html(b.blocks, figs), "</details>"]
         elif isinstance(b, Figure) and b.key in figs:
             cap = html.escape(b.caption)
             out.append(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from snas.audit._context import context_evidence
 from snas.audit._documentation import load_documentation
 from snas.audit._explain import explanation_evidence
+from snas.audit._glassbox import glassbox_evidence, is_glass_box
 from snas.audit._impact import rule_impact
 from snas.audit._inputs import AuditInputs, prepare_inputs
 from snas.audit._metrics import group_evidence, performance_evidence
@@ -39,6 +40,12 @@ __all__ = ["EVIDENCE_FAMILIES", "build_report", "load_documentation", "open_run"
 
 Family = Callable[[AuditInputs], list[dict[str, Any]]]
 
+
+def explanations(inputs: AuditInputs) -> list[dict[str, Any]]:
+    """Exact term contributions and shapes for a glass box; permutation SHAP for an MLP."""
+    return glassbox_evidence(inputs) if is_glass_box(inputs.model) else explanation_evidence(inputs)
+
+
 #: Each family of evidence, in the order it is computed (the name labels its timing).
 EVIDENCE_FAMILIES: tuple[tuple[str, Family], ...] = (
     ("overall metrics with bootstrap intervals", performance_evidence),
@@ -47,7 +54,7 @@ EVIDENCE_FAMILIES: tuple[tuple[str, Family], ...] = (
     ("rule impact: each hard rule switched off, each soft rule in the search history", rule_impact),
     ("proxy check", proxy_evidence),
     ("robustness probes", robustness_evidence),
-    ("SHAP, example decisions and counterfactuals", explanation_evidence),
+    ("explanations (exact for glass boxes, SHAP for MLPs), example decisions and counterfactuals", explanations),
     ("weak slices", weak_slices),
     ("search history, data profiles and resources", context_evidence),
 )

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from snas.audit._inputs import AuditInputs
     from snas.model import FittedModel
 
-__all__ = ["counterfactual", "example_rows", "explanation_evidence", "shap_values"]
+__all__ = ["counterfactual", "decision_facts", "example_rows", "explanation_evidence", "shap_values"]
 
 SHAP_ROWS = 200
 BACKGROUND_ROWS = 50
@@ -24,7 +24,8 @@ Change = tuple[str, Any, float]  # (feature, new value, cost in standard deviati
 
 
 def explanation_evidence(inputs: AuditInputs) -> list[dict[str, Any]]:
-    """Global SHAP on a sample of test rows; local explanations of the example rows."""
+    """Global SHAP on a sample of test rows; local explanations of the example rows (MLPs;
+    glass boxes are explained exactly by :mod:`snas.audit._glassbox`)."""
     X, seed = inputs.X, inputs.seed
     rng = np.random.default_rng(seed)
     shap_rows = np.sort(rng.choice(len(X), size=min(SHAP_ROWS, len(X)), replace=False))
@@ -49,22 +50,30 @@ def explanation_evidence(inputs: AuditInputs) -> list[dict[str, Any]]:
 
 
 def _local(inputs: AuditInputs, i: int, shap: dict[str, float]) -> dict[str, Any]:
-    model, row = inputs.model, inputs.X.iloc[[i]]
-    immutable = set(inputs.data.schema.sensitive) | set(inputs.rules.constraints.exclude_features)
     return item(
         f"ev:explain:row:{i}",
         "local_explanation",
         float(inputs.proba[i, inputs.positive]),
-        row=i,
-        input={k: plain(v) for k, v in row.iloc[0].to_dict().items()},
-        prediction=inputs.pred_labels[i],
-        actual=inputs.y_labels[i],
-        deciding_rule=model.deciding_rules(row)[0],
-        knowledge_neurons=model.neuron_activations(row)[0],
+        **decision_facts(inputs, i),
         shap=shap,
-        counterfactual=counterfactual(model, row, inputs.X, immutable, inputs.positive),
-        immutable=sorted(immutable),
     )
+
+
+def decision_facts(inputs: AuditInputs, i: int) -> dict[str, Any]:
+    """What every example decision shows, whatever explains it: the row, the prediction, the
+    rule trace, the knowledge neurons and a counterfactual over the mutable inputs."""
+    model, row = inputs.model, inputs.X.iloc[[i]]
+    immutable = set(inputs.data.schema.sensitive) | set(inputs.rules.constraints.exclude_features)
+    return {
+        "row": i,
+        "input": {k: plain(v) for k, v in row.iloc[0].to_dict().items()},
+        "prediction": inputs.pred_labels[i],
+        "actual": inputs.y_labels[i],
+        "deciding_rule": model.deciding_rules(row)[0],
+        "knowledge_neurons": model.neuron_activations(row)[0],
+        "counterfactual": counterfactual(model, row, inputs.X, immutable, inputs.positive),
+        "immutable": sorted(immutable),
+    }
 
 
 def example_rows(inputs: AuditInputs) -> np.ndarray:

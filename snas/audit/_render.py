@@ -37,6 +37,7 @@ from snas.audit._blocks import (
 )
 from snas.audit._blocks import slug as _slug
 from snas.audit._fields import field_label, render_field
+from snas.audit._render_glassbox import exact_blocks, glassbox_blocks, term_figures
 from snas.audit._render_impact import impact_blocks
 from snas.audit._report import AuditReport
 from snas.audit._sections import SECTIONS
@@ -50,6 +51,8 @@ _NOT_TABULAR = (
     "local_explanation",
     "rule_fidelity_by_group",
     "global_explanation",
+    "term_shape",
+    "interactions",
     "calibration",
     "data_profile",
     "rule_impact",
@@ -113,13 +116,13 @@ def _calibration_figure(cal: dict[str, Any]) -> Any:
     return fig
 
 
-def _shap_figure(shap: dict[str, Any]) -> Any:
+def _importance_figure(importance: dict[str, Any], xlabel: str) -> Any:
     import matplotlib.pyplot as plt
 
-    items = sorted(shap["value"].items(), key=lambda kv: kv[1])
+    items = sorted(importance["value"].items(), key=lambda kv: kv[1])
     fig, ax = plt.subplots(figsize=(5, 0.28 * len(items) + 0.8))
     ax.barh([k for k, _ in items], [v for _, v in items], color="#4c72b0")
-    ax.set_xlabel("mean |SHAP| on P(positive)")
+    ax.set_xlabel(xlabel)
     return fig
 
 
@@ -153,7 +156,11 @@ def figures(report: AuditReport) -> dict[str, str]:
     if ev.get("ev:calibration"):
         out["fig:calibration"] = _png(_calibration_figure(ev["ev:calibration"]))
     if ev.get("ev:explain:global_shap"):
-        out["fig:shap"] = _png(_shap_figure(ev["ev:explain:global_shap"]))
+        out["fig:shap"] = _png(_importance_figure(ev["ev:explain:global_shap"], "mean |SHAP| on P(positive)"))
+    if ev.get("ev:explain:global_importance"):
+        importance = ev["ev:explain:global_importance"]
+        out["fig:importance"] = _png(_importance_figure(importance, "mean |contribution| to the logit (exact)"))
+    out.update((key, _png(fig)) for key, fig in term_figures(report))
     sel = [
         e
         for e in report.body["evidence"]
@@ -170,7 +177,9 @@ _FIGURES = (
     ("fig:calibration", "Calibration"),
     ("fig:groups", "Selection rate per group"),
     ("fig:shap", "Global explanation (permutation SHAP)"),
+    ("fig:importance", "Global explanation (exact: mean |term contribution| to the logit on the test split)"),
 )
+_EXPLANATION_FIGURES = {"fig:shap": "ev:explain:global_shap", "fig:importance": "ev:explain:global_importance"}
 EVIDENCE_REFS = 12  # evidence ids listed under a section (all of them are in the Evidence table)
 
 
@@ -276,7 +285,6 @@ def _examples(report: AuditReport) -> list[Block]:
             continue
         cf = x["counterfactual"]
         change = ", ".join(f"{c['feature']}: {c['from']} → {c['to']}" for c in cf.get("changes", [])) or "none found"
-        top = sorted(x["shap"].items(), key=lambda kv: -abs(kv[1]))[:5]
         blocks: list[Block] = [
             Heading(3, f"Row {x['row']}"),
             Para(
@@ -288,13 +296,24 @@ def _examples(report: AuditReport) -> list[Block]:
                     f". Counterfactual: {change}.",
                 )
             ),
-            Table(("top SHAP", "value"), tuple((code(k), text(f"{v:+.4f}")) for k, v in top)),
+            *(exact_blocks(x) if "contributions" in x else _shap_blocks(x)),
         ]
         if x["knowledge_neurons"]:
             neurons = ", ".join(f"{k} {v:.2f}" for k, v in x["knowledge_neurons"].items())
             blocks.append(Para(text(f"Knowledge neurons: {neurons}"), "small"))
         out.append(Section(_slug(x["id"]), tuple(blocks)))
     return out
+
+
+def _shap_blocks(x: dict[str, Any]) -> list[Block]:
+    top = sorted(x["shap"].items(), key=lambda kv: -abs(kv[1]))[:5]
+    return [Table(("top SHAP", "value"), tuple((code(k), text(f"{v:+.4f}")) for k, v in top))]
+
+
+def _figure_blocks(report: AuditReport) -> list[Block]:
+    """The report's figures; an explanation figure only when its evidence exists."""
+    ev = report.evidence
+    return [Figure(k, c) for k, c in _FIGURES if k not in _EXPLANATION_FIGURES or _EXPLANATION_FIGURES[k] in ev]
 
 
 def _risk_register(report: AuditReport) -> list[Block]:
@@ -341,12 +360,13 @@ def report_blocks(report: AuditReport) -> list[Block]:
     return [
         *_title(report),
         *summary_blocks(summarise(report)),
-        Section("figures", (Heading(2, "Figures"), *(Figure(k, c) for k, c in _FIGURES))),
+        Section("figures", (Heading(2, "Figures"), *_figure_blocks(report))),
         Section("contents", (Heading(2, "Sections"), contents), "toc"),
         *(_section(sid, s) for sid, s in sections.items()),
         *_evidence_table(report),
         *impact_blocks(report),
         *_search_history(report),
+        *glassbox_blocks(report),
         *_examples(report),
         *_risk_register(report),
         *_closing(report),
@@ -368,6 +388,9 @@ tr.auto td:nth-child(2){color:#2b6}tr.human td:nth-child(2){color:#26b}tr.not_ap
 .fail{background:#fde8e8}.pass{background:#eaf7ea}code{font-size:.8rem;overflow-wrap:anywhere}img{max-width:100%}
 .toc ul{columns:2;font-size:.85rem}.small{font-size:.8rem;color:#555}
 .summary{border:1px solid #ccc;border-radius:6px;padding:.2rem 1rem .6rem;background:#fafafa}
+.shapes{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:.6rem}
+.shape{border:1px solid #e3e3e3;border-radius:4px;padding:0 .5rem .4rem}.shape figure{margin:.2rem 0}
+details summary{cursor:pointer;font-size:.8rem;color:#555}
 .summary h2{margin-top:.6rem}.summary ul{margin:.2rem 0;padding-left:1.2rem}.summary li{margin:.1rem 0}
 @media print{
 @page{size:A4;margin:12mm}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from snas.audit._glassbox import explanation_aids
 from snas.audit._impact import ALPHA, HARD_METHOD, SOFT_METHOD
 from snas.audit._provenance import NO_RUN, environment, seeds
 from snas.audit._sections import SECTIONS
@@ -208,6 +209,7 @@ def _validation(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str
     """Annex IV 2(d)–2(h): data, interpretation aids, change bounds, test log, security."""
     data, run = inputs.data, inputs.run
     versions = environment(inputs)
+    local, whole = explanation_aids(evidence)
     space = _search_config(inputs, "space")
     split = run.manifest.get("split") if run is not None else data.provenance()["split"]
     return {
@@ -223,7 +225,8 @@ def _validation(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str
         "interpretation_aids": auto(
             [
                 "per-decision rule trace (which hard rule decided)",
-                "local SHAP values",
+                local,
+                whole,
                 "knowledge-neuron activations",
                 "counterfactual: smallest change that flips the decision",
                 "calibrated probabilities with a reliability table",
@@ -294,7 +297,9 @@ def _monitoring(
             {k: ev[f"ev:metric:{k}"]["value"] for k in ("accuracy", "balanced_accuracy", "roc_auc")}
         ),
         "small_groups": auto(sorted({f"{e['attribute']}={e['group']}" for e in evidence if e.get("small_group")})),
-        "explanation_modes": auto(["rule trace", "local SHAP", "knowledge-neuron activations", "counterfactual"]),
+        "explanation_modes": auto(
+            ["rule trace", *explanation_aids(evidence), "knowledge-neuron activations", "counterfactual"]
+        ),
         "group_summary": auto(sorted({e["attribute"] for e in evidence if e["kind"] == "group_metric"})),
         "output_meaning": auto(
             f"probability that the class is {inputs.model.task.positive}; 0 or 1 exactly when a hard rule decides"
