@@ -137,7 +137,7 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             str(rules.target if rules is not None and rules.target else (getattr(y, "name", None) or "target"))
         )
         if self.search is not None or self.budget is not None:
-            self.defaults_ = {}
+            self.defaults_: dict[str, Any] = {}
             model = self._run_search(frame, labels, rules, target)
         else:
             model = self._train(frame, labels, rules, target)
