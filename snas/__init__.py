@@ -53,6 +53,8 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'snas' has no attribute {name!r}")
     module, attr = (target, name) if isinstance(target, str) else target
     value = getattr(importlib.import_module(module), attr)
+    if name == "search":  # the subpackage itself, callable: `import snas.search` rebinds the name to it anyway
+        value = importlib.import_module(module)
     globals()[name] = value
     return value
 

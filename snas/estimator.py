@@ -419,6 +419,7 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
                 "feature_names_in": None if names is None else [str(n) for n in names],
                 "n_features_in": int(self.n_features_in_),
                 "params": {"validation_fraction": self.validation_fraction, "random_state": self.random_state},
+                "defaults": dict(getattr(self, "defaults_", {})),
             }
         }
         return self.model_.save(path)
@@ -464,6 +465,7 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             raise ModelFileError(f"{path}: the estimator's classes do not match the model's")
         clf._set_model(model)
         clf.fit_seconds_ = model.fit_seconds
+        clf.defaults_ = dict(info.get("defaults") or {})
         return clf
 
 

@@ -211,7 +211,7 @@ def test_rule_report_columns(fitted, census):
     assert isinstance(t, pd.DataFrame)
 
 
-def test_the_weight_average_follows_the_number_of_rows(census):
+def test_the_weight_average_follows_the_number_of_rows(census, tmp_path):
     """Small data: decay 0.9 (about two epochs of steps); full data keeps 0.99; a decay the
     user gives is never changed; the chosen value is recorded and saved with the model."""
     from snas.model import adapt_to_rows, ema_decay_for
@@ -225,5 +225,6 @@ def test_the_weight_average_follows_the_number_of_rows(census):
     X, y = census.X_train.head(400), census.y_train.head(400)
     clf = SNASClassifier(architecture={"layers": [8], "max_epochs": 2}, random_state=0).fit(X, y)
     assert clf.defaults_ == {"ema_decay": 0.9} and clf.spec_.ema_decay == 0.9
+    assert SNASClassifier.load(clf.save(tmp_path / "m")).defaults_ == {"ema_decay": 0.9}
     given = SNASClassifier(architecture={"layers": [8], "max_epochs": 2, "ema_decay": 0.99}).fit(X, y)
     assert given.defaults_ == {} and given.spec_.ema_decay == 0.99

@@ -27,6 +27,9 @@ def _runtime_nodes(tree: ast.AST):
     """Every node except those under ``if TYPE_CHECKING:`` (annotations only, never run)."""
     for node in ast.iter_child_nodes(tree):
         if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            for child in node.orelse:  # an ``else:`` branch does run
+                yield child
+                yield from _runtime_nodes(child)
             continue
         yield node
         yield from _runtime_nodes(node)
