@@ -98,7 +98,8 @@ class NetworkSpec:
         Enforce hard rules on the output. ``False`` exists only for ablations: it voids
         the hard-rule guarantee.
     drop_features : tuple of str, default=()
-        Inputs the network does not read (monotonic features always stay).
+        Inputs the network does not read (monotonic features always stay); for the additive
+        family, inputs without a shape of their own — a listed pair may still read them.
     dropout : float, default=0.1
         Dropout probability after each hidden activation (0 to 0.95).
     learning_rate : float, default=2e-3
