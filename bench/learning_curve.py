@@ -200,9 +200,10 @@ def header(runs: list[dict[str, Any]]) -> str:
         f"Test accuracy % (mean ± sd over seeds 0–4; a new stratified training sample per seed) against the "
         f"number of training rows. Measured {dates[0]}{' – ' + dates[-1] if len(dates) > 1 else ''} on "
         f"{m['cpu_count']} CPU cores ({m['processor']}, {m['platform']}), torch {m['torch']}, 1 torch thread; "
-        f"{total / 60:.0f} minutes of fitting and scoring in all. Peers: HistGradientBoosting, its fair "
-        "version (the rule file's monotonicity and exclusions, hard rules applied to its output), EBM, "
-        "logistic regression and PSyKI-style KINS. Written by bench/learning_curve.py.\n"
+        f"{total / 60:.0f} minutes of fitting and scoring in all. Peers: "
+        + ", ".join(p for p in PEERS if any(r["model"] == p for r in runs))
+        + " (the fair peer: the rule file's monotonicity and exclusions, hard rules applied to its output). "
+        "Written by bench/learning_curve.py.\n"
     )
 
 
