@@ -61,7 +61,7 @@ def glass_box(seed: int, data, rules) -> dict:
     if not glass:
         raise SystemExit(f"{run.path}: no glass-box model on the front")
     best = max(glass, key=lambda e: e.metrics["accuracy"])  # by validation accuracy only
-    model = FittedModel.load(run.candidate(f"{best.job}-{best.notes.get('recipe', 0)}"))
+    model = FittedModel.load(run.candidate_of(best))
     return {
         "seed": seed,
         "number": best.number,

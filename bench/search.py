@@ -144,7 +144,7 @@ def _trained(run, ev, data, rules) -> dict:
     """Test metrics of a stand-alone candidate's saved model."""
     from snas.model import FittedModel
 
-    path = run.candidate(f"{ev.job}-{ev.notes.get('recipe', 0)}")
+    path = run.candidate_of(ev)
     return test_metrics(FittedModel.load(path), data, rules)
 
 
@@ -154,7 +154,7 @@ def _objectives(run, ev, data, rules) -> dict:
     from snas.metrics import rule_metrics, rule_summary
     from snas.model import FittedModel
 
-    model = FittedModel.load(run.candidate(f"{ev.job}-{ev.notes.get('recipe', 0)}"))
+    model = FittedModel.load(run.candidate_of(ev))
     X, y = data.X_test.reset_index(drop=True), data.y_test.astype(str).to_numpy()
     proba = model.predict_proba(X)
     classes = list(model.task.classes)

@@ -25,7 +25,7 @@ from snas.search._ledger import Ledger
 from snas.search._measure import ValidationSet
 from snas.search._progress import Progress
 from snas.search._result import Evaluation, SearchResult, pareto_front, select
-from snas.search._run_directory import RunDirectory
+from snas.search._run_directory import RunDirectory, candidate_key
 from snas.search._space import Genome, SearchSpace
 from snas.search._standalone import StandaloneTrainer, pick_candidates
 from snas.search._strategies import strategy as strategy_named
@@ -212,9 +212,9 @@ class SearchRun:
         """Every finished stand-alone model is kept (on disk in a run directory) for the final choice."""
         if model is None:
             return
-        self.models[_model_key(ev)] = model
+        self.models[candidate_key(ev)] = model
         if self.directory is not None:
-            model.save(self.directory.candidate(_model_key(ev)))
+            model.save(self.directory.candidate_of(ev))
         m = ev.metrics
         self.progress.line(
             f"stand-alone: {Genome.from_dict(ev.genome).describe()} ×{ev.spec['members']} | "
@@ -280,7 +280,7 @@ class SearchRun:
     def _stand_alone_model(self, selected: Evaluation, spec: Any) -> FittedModel | None:
         from snas.model import FittedModel
 
-        key = _model_key(selected)
+        key = candidate_key(selected)
         if key in self.models:
             return self.models[key]
         if self.directory is not None:
@@ -288,10 +288,6 @@ class SearchRun:
             if (path / "model.json").is_file():
                 return FittedModel.load(path)
         return None
-
-
-def _model_key(ev: Evaluation) -> str:
-    return f"{ev.job}-{ev.notes.get('recipe', 0)}"
 
 
 def _numbered(evals: list[Evaluation]) -> list[Evaluation]:

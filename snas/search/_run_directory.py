@@ -23,7 +23,13 @@ from snas.exceptions import ConfigError
 if TYPE_CHECKING:
     from snas.search._result import Evaluation
 
-__all__ = ["RunDirectory"]
+__all__ = ["RunDirectory", "candidate_key"]
+
+
+def candidate_key(evaluation: Evaluation) -> str:
+    """The folder name of a trained candidate: its training job and recipe."""
+    return f"{evaluation.job}-{evaluation.notes.get('recipe', 0)}"
+
 
 MARKER = ".snas-run"
 
@@ -73,6 +79,16 @@ class RunDirectory:
             The candidate's key: its training job and recipe, ``f"{evaluation.job}-{recipe}"``.
         """
         return self.candidates / job
+
+    def candidate_of(self, evaluation: Evaluation) -> Path:
+        """The model folder of a stand-alone (or low-fidelity) evaluation.
+
+        Parameters
+        ----------
+        evaluation : Evaluation
+            From :meth:`read_history` or the front.
+        """
+        return self.candidate(candidate_key(evaluation))
 
     # ---------------------------------------------------------------- creating
     def is_run(self) -> bool:
