@@ -211,7 +211,9 @@ def part_tau(n: int) -> dict:
         rows.append(
             {
                 "architecture": g.describe(),
+                "family": g.family,
                 "parameters": inherited["parameters"],
+                "complexity": inherited["complexity"],
                 "inherited_accuracy": inherited["accuracy"],
                 "stand_alone_accuracy": alone,
                 "train_seconds": time.perf_counter() - t1,
@@ -220,13 +222,32 @@ def part_tau(n: int) -> dict:
         print(i, rows[-1], flush=True)
     tau = kendalltau([r["inherited_accuracy"] for r in rows], [r["stand_alone_accuracy"] for r in rows])
     _tau_plot(rows, float(tau.statistic))
+    per_family = {}
+    for family in sorted({r["family"] for r in rows}):
+        own = [r for r in rows if r["family"] == family]
+        if len(own) < 3:
+            continue  # τ is undefined for fewer rows
+        t = kendalltau([r["inherited_accuracy"] for r in own], [r["stand_alone_accuracy"] for r in own])
+        per_family[family] = {"n": len(own), "kendall_tau": float(t.statistic), "p_value": float(t.pvalue)}
     return {
         "supernet_seconds": supernet_seconds,
         "n": n,
+        "families": list(cfg.space.families),
         "kendall_tau": float(tau.statistic),
         "p_value": float(tau.pvalue),
+        "per_family": per_family,
         "rows": rows,
     }
+
+
+def tau_table(payload: dict) -> str:
+    families = "; ".join(f"{f}: {v['kendall_tau']:.3f} over {v['n']}" for f, v in payload.get("per_family", {}).items())
+    return (
+        f"Kendall τ (inherited vs stand-alone validation accuracy, {payload['n']} random architectures of "
+        f"the default space): {payload['kendall_tau']:.3f} (p = {payload['p_value']:.2g})"
+        + (f"; within each family — {families}" if families else "")
+        + "\n"
+    )
 
 
 def _tau_plot(rows: list[dict], tau: float) -> None:
@@ -238,8 +259,22 @@ def _tau_plot(rows: list[dict], tau: float) -> None:
     x = [r["inherited_accuracy"] for r in rows]
     y = [r["stand_alone_accuracy"] for r in rows]
     fig, ax = plt.subplots(figsize=(5, 4.2))
-    points = ax.scatter(x, y, c=np.log10([r["parameters"] for r in rows]), cmap="viridis", s=22)
+    marker = {"mlp": "o", "additive": "s"}
+    for family in sorted({r.get("family", "mlp") for r in rows}):
+        own = [r for r in rows if r.get("family", "mlp") == family]
+        points = ax.scatter(
+            [r["inherited_accuracy"] for r in own],
+            [r["stand_alone_accuracy"] for r in own],
+            c=np.log10([r["parameters"] for r in own]),
+            cmap="viridis",
+            vmin=1,
+            vmax=5.5,
+            s=24,
+            marker=marker.get(family, "o"),
+            label=family,
+        )
     fig.colorbar(points, ax=ax, label="log10 parameters")
+    ax.legend(fontsize=8, loc="lower right")
     lo, hi = min(x + y), max(x + y)
     ax.plot([lo, hi], [lo, hi], color="grey", lw=0.8, ls="--")
     ax.set_xlabel("validation accuracy, inherited supernet weights")
@@ -310,12 +345,12 @@ def _shared_supernet(seed: int) -> Path:
 RUNS_FILE = ROOT / "bench" / "results" / "search-b-runs.jsonl"
 
 
-def part_b(budget: str, seeds: list[int]) -> None:
+def part_b(budget: str, seeds: list[int], strategies: tuple[str, ...] = STRATEGIES) -> None:
     """Run the four strategies for each seed; rows are appended to ``search-b-runs.jsonl`` so
     seeds can run one at a time (the CPU is released between them)."""
     for seed in seeds:
         supernet = _shared_supernet(seed)
-        for strategy in STRATEGIES:
+        for strategy in strategies:
             row = one_strategy_run(strategy, seed, budget, supernet)
             with RUNS_FILE.open("a") as fh:
                 fh.write(json.dumps(row) + "\n")
@@ -467,6 +502,7 @@ def main() -> None:
     p.add_argument("--part", required=True, choices=("a", "a-summary", "tau", "b", "b-summary", "load"))
     p.add_argument("--seeds", type=int, nargs="+", default=None)
     p.add_argument("--budget", default="60s", help="part b: wall budget of each run after the shared supernet")
+    p.add_argument("--strategies", nargs="+", choices=STRATEGIES, default=STRATEGIES, help="part b: which to run")
     p.add_argument("--n", type=int, default=32, help="part tau: random architectures")
     p.add_argument("--reuse", action="store_true", help="part a: measure the existing run directories again")
     args = p.parse_args()
@@ -479,9 +515,9 @@ def main() -> None:
         table = a_table(payload)
     elif args.part == "tau":
         payload = part_tau(args.n)
-        table = f"Kendall τ (inherited vs stand-alone validation accuracy, {payload['n']} random architectures): {payload['kendall_tau']:.3f} (p = {payload['p_value']:.2g})\n"
+        table = tau_table(payload)
     elif args.part == "b":
-        part_b(args.budget, args.seeds or list(range(10)))
+        part_b(args.budget, args.seeds or list(range(10)), tuple(args.strategies))
         return
     elif args.part == "b-summary":
         payload = part_b_summary()

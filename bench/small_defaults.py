@@ -15,9 +15,10 @@ A setting is a comma-separated list of ``key=value`` changes to today's recipe (
     do   dropout                     wd  weight_decay
     enc  numeric_encoding            sig frequency_scale
     w    width of both layers        lr  learning_rate
+    fam  family (mlp, additive)      sb  shape_bins (glass-box shapes)
 
-``auto`` is what :func:`snas.model.adapt_to_rows` chooses (``base`` pins the old fixed recipe); ``hgb``, ``hgb-fair`` and
-``logistic`` are peers measured on the same rows for reference.
+``auto`` is what :func:`snas.model.adapt_to_rows` chooses (``base`` pins the old fixed recipe); ``hgb``, ``hgb-fair``,
+``logistic`` and ``ebm`` are peers measured on the same rows for reference.
 
     python bench/small_defaults.py --dataset census --rows 325 --settings base "ps=100" ...
     python bench/small_defaults.py --report
@@ -50,11 +51,14 @@ KEYS = {
     "enc": ("numeric_encoding", str),
     "sig": ("frequency_scale", float),
     "lr": ("learning_rate", float),
+    "fam": ("family", str),
+    "sb": ("shape_bins", int),
 }
 PEERS = {
     "hgb": "HistGradientBoosting",
     "hgb-fair": "HistGradientBoosting + rule constraints + hard rules",
     "logistic": "logistic regression",
+    "ebm": "EBM",
 }
 
 

@@ -1,6 +1,6 @@
 """Multi-objective architecture search: one weight-sharing supernet per search, an
 evolutionary outer loop (optuna NSGA-II) over architectures evaluated with inherited
-weights, a gradient inner loop refining each candidate, stand-alone training with
+weights, a gradient inner loop refining the promising ones, stand-alone training with
 successive halving in parallel workers, the optuna ledger, the Pareto front and selection."""
 
 import sys

@@ -1,6 +1,8 @@
 """The outer loop: an optuna study (in memory) whose sampler — NSGA-II or random — proposes
-architectures; each is repaired, optionally refined by the gradient inner loop, and
-evaluated with inherited supernet weights in milliseconds.
+architectures; each is repaired and evaluated with inherited supernet weights in
+milliseconds. With a refining strategy the gradient inner loop then works on the promising
+proposals only — those no earlier evaluation of their family dominates (a memetic search:
+local search where it pays, instead of on every proposal).
 
 Resuming replays the same seeded sampler against a log of finished evaluations, so an
 interrupted search continues exactly where it stopped without re-evaluating anything.
@@ -9,15 +11,16 @@ interrupted search continues exactly where it stopped without re-evaluating anyt
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from snas._util import atomic_write_text, canonical_json
-from snas.search._result import Evaluation
+from snas.search._result import Evaluation, dominates, scaled_objectives
 from snas.search._space import Genome, SearchSpace
 from snas.search._strategies import Strategy
 
@@ -74,9 +77,11 @@ def evolve(
     settings = config.evolution
     seed = config.seed if seed is None else seed
     study = optuna.create_study(directions=["minimize"] * 3, sampler=strategy.sampler(seed, settings.population_size))
-    for g in space.starting_points():
-        study.enqueue_trial(space.params(g), skip_if_exists=True)
+    starts = {canonical_json(space.params(g)): g for g in space.starting_points()}  # distinct ones
+    for g in starts.values():
+        study.enqueue_trial(space.params(g))
     out: list[Evaluation] = []
+    archives: dict[str, Archive] = {}
     total = settings.population_size * settings.generations
     for n in range(total):
         trial = study.ask()
@@ -86,7 +91,10 @@ def evolve(
             if deadline is not None and time.monotonic() >= deadline:
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 break
-            entry = _evaluate(space.sample(trial), strategy, space, supernet, fit, val, config, seed * 1_000_003 + n)
+            refines = strategy.refines and n >= len(starts)  # the starting points stay as they are
+            entry = _evaluate(
+                space.sample(trial), refines, space, supernet, fit, val, config, seed * 1_000_003 + n, archives
+            )
             log.entries[key] = entry
         ev = Evaluation(
             number=first_number + n,
@@ -100,8 +108,9 @@ def evolve(
             notes=entry["notes"],
         )
         out.append(ev)
-        m = ev.metrics
-        study.tell(trial, [m["error"], math.log10(max(ev.objectives[1], 1)), m["infidelity"]])
+        point = ev.scaled_objectives
+        archives.setdefault(ev.family, Archive()).add(point)
+        study.tell(trial, list(point))
         if (n + 1) % settings.population_size == 0:
             log.save()
             if on_generation is not None:
@@ -110,22 +119,55 @@ def evolve(
     return out
 
 
+@dataclass
+class Archive:
+    """The objectives of one family's evaluations so far; tells whether a point would join
+    their front (only the front is kept: dominance is transitive)."""
+
+    points: list[tuple[float, float, float]] = field(default_factory=list)
+
+    def add(self, point: tuple[float, float, float]) -> None:
+        if self.admits(point):
+            self.points = [q for q in self.points if not dominates(point, q)] + [point]
+
+    def admits(self, point: tuple[float, float, float]) -> bool:
+        """True when no earlier evaluation dominates ``point``."""
+        if not self.points:
+            return True
+        a, p = np.asarray(self.points), np.asarray(point)
+        return not bool(((a <= p).all(1) & (a < p).any(1)).any())
+
+
 def _evaluate(
     proposed: Genome,
-    strategy: Strategy,
+    refines: bool,
     space: SearchSpace,
     supernet: Supernet,
     fit: TrainingData,
     val: ValidationSet,
     config: ExperimentConfig,
     seed: int,
+    archives: dict[str, Archive],
 ) -> dict[str, Any]:
+    """Evaluate a proposal; with ``refines`` (a refining strategy, not a starting point)
+    refine it when no earlier evaluation of its family dominates it, and keep the refined
+    genome unless the proposal as it stood dominates it."""
     t0 = time.perf_counter()
     genome = space.repair(proposed)
     notes: dict[str, Any] = {"repaired": genome != proposed}
-    if strategy.refines:
-        genome, notes["gradient"] = supernet.refine(genome, fit, config.gradient, seed=seed)
     metrics = supernet.evaluate(genome, val)
+    before = scaled_objectives(metrics)
+    if refines and archives.setdefault(genome.family, Archive()).admits(before):
+        refined, info = supernet.refine(genome, fit, config.gradient, seed=seed)
+        refined_metrics = metrics if refined == genome else supernet.evaluate(refined, val)
+        info["proposal_objectives"] = list(before)
+        info["changed"] = refined != genome
+        info["kept"] = not dominates(before, scaled_objectives(refined_metrics))
+        if info["kept"]:
+            genome, metrics = refined, refined_metrics
+        notes["gradient"] = info
+    elif refines:
+        notes["gradient"] = {"skipped": "an earlier evaluation of its family dominates the proposal"}
     return {
         "genome": genome.to_dict(),
         "spec": space.spec(genome).to_dict(),

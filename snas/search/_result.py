@@ -3,6 +3,7 @@ selection policy, hypervolume and the result of a whole search."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,11 @@ class Evaluation:
         return (float(m["error"]), float(m.get("complexity", m["parameters"])), float(m["infidelity"]))
 
     @property
+    def scaled_objectives(self) -> tuple[float, float, float]:
+        """What the outer loop minimises: (error, log10 complexity, infidelity)."""
+        return scaled_objectives(self.metrics)
+
+    @property
     def family(self) -> str:
         """``mlp`` or ``additive`` (glass box)."""
         return str(self.genome.get("family") or self.spec.get("family") or "mlp")
@@ -64,6 +70,13 @@ class Evaluation:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Evaluation:
         return cls(**d)
+
+
+def scaled_objectives(metrics: dict[str, Any]) -> tuple[float, float, float]:
+    """(error, log10 complexity, infidelity) of an evaluation's metrics: what the outer loop
+    minimises and how fronts are spread (records without a complexity use their parameters)."""
+    complexity = float(metrics.get("complexity", metrics["parameters"]))
+    return float(metrics["error"]), math.log10(max(complexity, 1.0)), float(metrics["infidelity"])
 
 
 def dominates(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
@@ -91,6 +104,25 @@ def non_dominated(obj: np.ndarray) -> np.ndarray:
     le = (obj[:, None, :] <= obj[None, :, :]).all(-1)
     lt = (obj[:, None, :] < obj[None, :, :]).any(-1)
     return np.asarray(~(le & lt).any(0))
+
+
+def crowding_distance(obj: np.ndarray) -> np.ndarray:
+    """NSGA-II's crowding distance of each row of ``obj`` (n, k): the summed normalised gap
+    between its neighbours along every objective; each objective's extremes get infinity."""
+    n, k = obj.shape
+    if not np.isfinite(obj).all():
+        raise ValueError("crowding distance needs finite objectives")
+    if n <= 2:
+        return np.full(n, np.inf)
+    distance = np.zeros(n)
+    for j in range(k):
+        order = np.argsort(obj[:, j], kind="stable")
+        span = obj[order[-1], j] - obj[order[0], j]
+        if span == 0:
+            continue  # a constant objective neither spreads nor has extremes
+        distance[[order[0], order[-1]]] = np.inf
+        distance[order[1:-1]] += (obj[order[2:], j] - obj[order[:-2], j]) / span
+    return distance
 
 
 def select(front: list[Evaluation], policy: Selection, min_f_soft: float | None = None) -> tuple[Evaluation, str]:

@@ -2,10 +2,11 @@
 
 Successive halving: every candidate first trains for a few epochs with several training
 recipes at once (one batched run: the recipes are the stacked members of one network);
-the best 1/eta go on to full training with their best recipe; then the most accurate get
-an ensemble. Jobs run in worker processes with one torch thread each (the default is one
-worker per core); every job is a trial in the ledger, so nothing finished runs twice and
-an interrupted search resumes. Nothing starts that cannot finish before the deadline.
+the best 1/eta (non-dominated layers, then the front's ends and the least crowded) go on
+to full training with their best recipe; then the most accurate get an ensemble. Jobs run
+in worker processes with one torch thread each (the default is one worker per core); every
+job is a trial in the ledger, so nothing finished runs twice and an interrupted search
+resumes. Nothing starts that cannot finish before the deadline.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 
 from snas._util import canonical_json
 from snas.search._jobs import Job, JobOutcome, init_worker, run_job
-from snas.search._result import Evaluation, non_dominated
+from snas.search._result import Evaluation, crowding_distance, non_dominated
 from snas.search._space import Genome, Recipe, SearchSpace
 
 if TYPE_CHECKING:
@@ -295,19 +296,32 @@ def _rung_deadlines(deadline: float | None, low_rung: bool) -> tuple[float | Non
 
 
 def _promote(low: list[Evaluation], k: int) -> list[tuple[Genome, Recipe]]:
-    """The ``k`` best (genome, recipe) pairs of the first rung: each genome's best recipe,
-    ranked by non-dominated sorting of (error, parameters, infidelity), then by error."""
+    """The ``k`` best (genome, recipe) pairs of the first rung, each genome with its best
+    recipe, chosen as NSGA-II chooses survivors: whole non-dominated layers of (error, log10
+    complexity, infidelity); from the layer that does not fit, first the best of each
+    objective in turn (the most accurate, the smallest, the most faithful), then the least
+    crowded — so the front's ends go on and it keeps its spread."""
     best: dict[str, Evaluation] = {}
     for e in low:
         key = canonical_json(e.genome)
         if key not in best or e.objectives < best[key].objectives:
             best[key] = e
-    pool = list(best.values())
+    pool = sorted(best.values(), key=lambda e: e.objectives)
     ranked: list[Evaluation] = []
     while pool and len(ranked) < k:
-        obj = np.asarray([e.objectives for e in pool])
+        obj = np.asarray([e.scaled_objectives for e in pool])
         mask = non_dominated(obj)
-        layer = sorted((pool[i] for i in np.flatnonzero(mask)), key=lambda e: e.objectives)
+        layer = [pool[i] for i in np.flatnonzero(mask)]
+        if len(ranked) + len(layer) > k:
+            layer = _least_crowded(layer, obj[mask], k - len(ranked))
         ranked += layer
         pool = [pool[i] for i in np.flatnonzero(~mask)]
     return [(Genome.from_dict(e.genome), Recipe(**e.recipe)) for e in ranked[:k] if e.recipe is not None]
+
+
+def _least_crowded(layer: list[Evaluation], obj: np.ndarray, k: int) -> list[Evaluation]:
+    """``k`` members of one non-dominated layer: each objective's best, then by crowding distance."""
+    ends = list(dict.fromkeys(int(np.argmin(obj[:, j])) for j in range(obj.shape[1])))
+    crowding = crowding_distance(obj)
+    rest = sorted(set(range(len(layer))) - set(ends), key=lambda i: (-crowding[i], layer[i].objectives))
+    return [layer[i] for i in (ends + rest)[:k]]

@@ -1,5 +1,5 @@
 """Search strategies as objects: which optuna sampler proposes architectures (the outer
-loop) and whether the gradient inner loop refines each one on the supernet."""
+loop) and whether the gradient inner loop refines the promising ones on the supernet."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ class Strategy:
     ----------
     name : the name used in configurations.
     evolves : NSGA-II proposes architectures from the population so far (else uniform random).
-    refines : the gradient inner loop refines each proposal (inputs kept, widths) on the
-        frozen supernet before it is evaluated (Baldwinian: the proposal is credited).
+    refines : the gradient inner loop refines (inputs kept, widths) on the frozen supernet
+        each proposal no earlier evaluation dominates; the proposal is credited with the
+        refined genome's objectives unless it dominates them.
     """
 
     name: str

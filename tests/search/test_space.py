@@ -115,3 +115,49 @@ def test_recipes_stay_inside_their_ranges(space):
     assert recipes[0] == Recipe(learning_rate=1e-3)
     assert all(r.learning_rate == pytest.approx(1e-3) for r in recipes)
     assert all(b.dropout[0] <= r.dropout <= b.dropout[1] for r in space.recipes(20, rng))
+
+
+def _low_rung(space, points):
+    rng = np.random.default_rng(0)
+    genomes = list({repr(g.to_dict()): g for g in (space.repair(space.random(rng)) for _ in range(60))}.values())
+    low = [
+        Evaluation(
+            number=i,
+            genome=g.to_dict(),
+            spec={},
+            fidelity="low",
+            metrics={"error": err, "complexity": c, "parameters": c, "infidelity": inf},
+            recipe=Recipe().to_dict(),
+        )
+        for i, (g, (err, c, inf)) in enumerate(zip(genomes, points, strict=False))
+    ]
+    return genomes[: len(points)], low
+
+
+def test_successive_halving_promotes_the_ends_of_an_overfull_front(space):
+    """Promotion takes whole non-dominated layers, and from the one that does not fit each
+    objective's best first, then the least crowded: the smallest model goes on although
+    it is the least accurate of the front."""
+    from snas.search._standalone import _promote
+
+    # one front (accuracy rises with complexity), then a dominated point
+    points = [(0.16, 18, 0.01), (0.145, 30, 0.01), (0.144, 33, 0.01), (0.143, 36, 0.01)]
+    points += [(0.142, 40, 0.01), (0.141, 45, 0.01), (0.15, 500, 0.01)]
+    genomes, low = _low_rung(space, points)
+    chosen = [g for g, _ in _promote(low, 3)]
+    assert chosen[:2] == [genomes[5], genomes[0]]  # the most accurate, the smallest
+    assert chosen[2] == genomes[1]  # then the least crowded (the widest gap, 18 → 33 terms)
+    assert [g for g, _ in _promote(low, 7)] == [genomes[i] for i in (5, 4, 3, 2, 1, 0, 6)]
+    # three objectives' ends outnumber the places: the most accurate and the smallest first
+    points = [(0.14, 1000, 0.02), (0.145, 300, 0.0), (0.17, 10, 0.05), (0.15, 200, 0.03)]
+    genomes, low = _low_rung(space, points)
+    assert [g for g, _ in _promote(low, 2)] == [genomes[0], genomes[2]]
+
+
+def test_crowding_distance_spreads_and_skips_constant_objectives():
+    from snas.search._result import crowding_distance
+
+    d = crowding_distance(np.array([[0.0, 3.0, 1.0], [1.0, 2.0, 1.0], [1.5, 1.5, 1.0], [3.0, 0.0, 1.0]]))
+    assert np.isinf(d[[0, 3]]).all() and np.allclose(d[[1, 2]], [1.0, 4 / 3])
+    with pytest.raises(ValueError, match="finite"):
+        crowding_distance(np.array([[0.0, np.inf], [1.0, 2.0], [2.0, 1.0]]))

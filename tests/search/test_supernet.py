@@ -1,5 +1,5 @@
 """The supernet resumes exactly, the outer loop replays its log instead of evaluating again,
-and the gradient inner loop trades size against loss."""
+the gradient inner loop trades size against loss and refines only promising proposals."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from snas._util import canonical_json
 from snas.model import Task
 from snas.search import STRATEGIES, SearchSpace, Supernet, ValidationSet, load_config
-from snas.search._evolution import EvolutionLog, evolve
+from snas.search._evolution import Archive, EvolutionLog, evolve
+from snas.search._result import dominates
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,3 +78,42 @@ def test_gradient_inner_loop_shrinks_a_candidate_when_size_costs(setting):
     assert set(info["gates"]) == set(g.features)
     light, _ = sn.refine(dataclasses.replace(g, complexity_weight=1e-6), fit, cfg.gradient, seed=0)
     assert space.count(light) >= space.count(refined)
+
+
+def test_archive_admits_only_points_no_earlier_point_dominates():
+    archive = Archive()
+    assert archive.admits((0.2, 3.0, 0.01))
+    archive.add((0.2, 3.0, 0.01))
+    assert not archive.admits((0.2, 3.0, 0.02)) and not archive.admits((0.3, 3.5, 0.01))
+    assert archive.admits((0.25, 2.0, 0.01)) and archive.admits((0.2, 3.0, 0.01))  # a tie is not dominated
+    archive.add((0.1, 2.0, 0.0))  # dominates the first point: only the front is kept
+    assert archive.points == [(0.1, 2.0, 0.0)]
+
+
+def test_inner_loop_refines_promising_proposals_and_never_the_starting_points(setting):
+    cfg, task, space, fit, val = setting
+    cfg = dataclasses.replace(cfg, evolution=dataclasses.replace(cfg.evolution, population_size=8, generations=4))
+    sn = Supernet(task, space, seed=0)
+    sn.train(fit, cfg.supernet)
+    evals = evolve(cfg, STRATEGIES["evolution+gradient"], space, sn, fit, val, log=EvolutionLog(None))
+    starts = len({canonical_json(space.params(g)) for g in space.starting_points()})  # enqueued once each
+    notes = [e.notes.get("gradient") for e in evals]
+    assert notes[:starts] == [None] * starts
+    refined = [i for i, n in enumerate(notes) if n and "proposal_objectives" in n]
+    skipped = [i for i, n in enumerate(notes) if n and "skipped" in n]
+    assert refined and skipped and len(refined) + len(skipped) == len(evals) - starts
+    archives: dict[str, Archive] = {}
+    for i, e in enumerate(evals):  # refined iff no earlier evaluation of the family dominated the proposal
+        archive = archives.setdefault(e.family, Archive())
+        if i in skipped:
+            assert not archive.admits(e.scaled_objectives)
+        if i in refined:
+            proposal = tuple(notes[i]["proposal_objectives"])
+            assert archive.admits(proposal)
+            if notes[i]["kept"]:  # the refined genome, which the proposal does not dominate
+                assert not dominates(proposal, e.scaled_objectives)
+            else:  # the proposal as it stood
+                assert e.scaled_objectives == proposal
+        archive.add(e.scaled_objectives)
+    plain = evolve(cfg, STRATEGIES["evolution"], space, sn, fit, val, log=EvolutionLog(None))
+    assert all("gradient" not in e.notes for e in plain)
