@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from snas._util import atomic_write_text, canonical_json
 from snas.search._result import Evaluation, dominates, scaled_objectives
 from snas.search._space import Genome, SearchSpace
@@ -132,10 +130,7 @@ class Archive:
 
     def admits(self, point: tuple[float, float, float]) -> bool:
         """True when no earlier evaluation dominates ``point``."""
-        if not self.points:
-            return True
-        a, p = np.asarray(self.points), np.asarray(point)
-        return not bool(((a <= p).all(1) & (a < p).any(1)).any())
+        return not any(dominates(q, point) for q in self.points)
 
 
 def _evaluate(
