@@ -154,10 +154,17 @@ class EvolutionSettings:
 
 @dataclass(frozen=True)
 class GradientSettings:
-    """The gradient inner loop: steps of Gumbel/straight-through refinement per candidate."""
+    """The gradient inner loop: steps of Gumbel/straight-through refinement per candidate.
 
-    steps: int = 16
-    learning_rate: float = 0.1
+    Adam moves a gate's logit by about ``learning_rate`` per step and gates start at 2.0, so
+    ``steps × learning_rate`` must exceed 2 for any input or pair to be dropped (16 × 0.1
+    never dropped one). 8 steps at 0.3 were chosen on validation rows of the seed-0 supernet
+    (60 random architectures): a third of the refined genomes dominate their proposal, at
+    two thirds of the cost of 16 steps.
+    """
+
+    steps: int = 8
+    learning_rate: float = 0.3
 
 
 @dataclass(frozen=True)

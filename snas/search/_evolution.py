@@ -2,7 +2,9 @@
 architectures; each is repaired and evaluated with inherited supernet weights in
 milliseconds. With a refining strategy the gradient inner loop then works on the promising
 proposals only — those no earlier evaluation of their family dominates (a memetic search:
-local search where it pays, instead of on every proposal).
+local search where it pays, instead of on every proposal). The refined genome joins the
+population as an individual of its own (Lamarckian: enqueued as the next trial, so NSGA-II
+breeds from it), and the proposal keeps its own objectives.
 
 Resuming replays the same seeded sampler against a log of finished evaluations, so an
 interrupted search continues exactly where it stopped without re-evaluating anything.
@@ -28,7 +30,9 @@ if TYPE_CHECKING:
     from snas.search._supernet import Supernet
     from snas.training import TrainingData
 
-__all__ = ["EvolutionLog", "evolve"]
+__all__ = ["REFINED_FROM", "EvolutionLog", "evolve"]
+
+REFINED_FROM = "refined_from"  # marks an individual the inner loop refined from an earlier proposal
 
 
 @dataclass
@@ -89,10 +93,13 @@ def evolve(
             if deadline is not None and time.monotonic() >= deadline:
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 break
-            refines = strategy.refines and n >= len(starts)  # the starting points stay as they are
+            # the starting points and refined genomes stay as they are
+            refines = strategy.refines and n >= len(starts) and REFINED_FROM not in trial.user_attrs
             entry = _evaluate(
                 space.sample(trial), refines, space, supernet, fit, val, config, seed * 1_000_003 + n, archives
             )
+            if REFINED_FROM in trial.user_attrs:
+                entry["notes"][REFINED_FROM] = first_number + trial.user_attrs[REFINED_FROM]
             log.entries[key] = entry
         ev = Evaluation(
             number=first_number + n,
@@ -109,6 +116,9 @@ def evolve(
         point = ev.scaled_objectives
         archives.setdefault(ev.family, Archive()).add(point)
         study.tell(trial, list(point))
+        child = entry["notes"].get("gradient", {}).get("refined")
+        if child is not None:  # Lamarckian: the refined genome is the next individual
+            study.enqueue_trial(space.params(Genome.from_dict(child)), user_attrs={REFINED_FROM: n})
         if (n + 1) % settings.population_size == 0:
             log.save()
             if on_generation is not None:
@@ -144,9 +154,10 @@ def _evaluate(
     seed: int,
     archives: dict[str, Archive],
 ) -> dict[str, Any]:
-    """Evaluate a proposal; with ``refines`` (a refining strategy, not a starting point)
-    refine it when no earlier evaluation of its family dominates it, and keep the refined
-    genome unless the proposal as it stood dominates it."""
+    """Evaluate a proposal; with ``refines`` (a refining strategy, neither a starting point
+    nor a refined genome) refine it when no earlier evaluation of its family dominates it.
+    The refined genome is offered to the population (``notes["gradient"]["refined"]``) when
+    it differs and the proposal does not dominate it."""
     t0 = time.perf_counter()
     genome = space.repair(proposed)
     notes: dict[str, Any] = {"repaired": genome != proposed}
@@ -154,12 +165,13 @@ def _evaluate(
     before = scaled_objectives(metrics)
     if refines and archives.setdefault(genome.family, Archive()).admits(before):
         refined, info = supernet.refine(genome, fit, config.gradient, seed=seed)
-        refined_metrics = metrics if refined == genome else supernet.evaluate(refined, val)
-        info["proposal_objectives"] = list(before)
         info["changed"] = refined != genome
-        info["kept"] = not dominates(before, scaled_objectives(refined_metrics))
-        if info["kept"]:
-            genome, metrics = refined, refined_metrics
+        if info["changed"]:
+            after = scaled_objectives(supernet.evaluate(refined, val))
+            info["refined_objectives"] = list(after)
+            info["kept"] = not dominates(before, after)
+            if info["kept"]:
+                info["refined"] = refined.to_dict()
         notes["gradient"] = info
     elif refines:
         notes["gradient"] = {"skipped": "an earlier evaluation of its family dominates the proposal"}

@@ -21,8 +21,8 @@ class Strategy:
     name : the name used in configurations.
     evolves : NSGA-II proposes architectures from the population so far (else uniform random).
     refines : the gradient inner loop refines (inputs kept, widths) on the frozen supernet
-        each proposal no earlier evaluation dominates; the proposal is credited with the
-        refined genome's objectives unless it dominates them.
+        each proposal no earlier evaluation dominates; the refined genome joins the
+        population as the next individual unless the proposal dominates it.
     """
 
     name: str

@@ -12,7 +12,7 @@ import torch
 from snas._util import canonical_json
 from snas.model import Task
 from snas.search import STRATEGIES, SearchSpace, Supernet, ValidationSet, load_config
-from snas.search._evolution import Archive, EvolutionLog, evolve
+from snas.search._evolution import REFINED_FROM, Archive, EvolutionLog, evolve
 from snas.search._result import dominates
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,21 +99,26 @@ def test_inner_loop_refines_promising_proposals_and_never_the_starting_points(se
     starts = len({canonical_json(space.params(g)) for g in space.starting_points()})  # enqueued once each
     notes = [e.notes.get("gradient") for e in evals]
     assert notes[:starts] == [None] * starts
-    refined = [i for i, n in enumerate(notes) if n and "proposal_objectives" in n]
+    refined = [i for i, n in enumerate(notes) if n and "changed" in n]
     skipped = [i for i, n in enumerate(notes) if n and "skipped" in n]
-    assert refined and skipped and len(refined) + len(skipped) == len(evals) - starts
+    children = [i for i, e in enumerate(evals) if REFINED_FROM in e.notes]
+    assert refined and skipped and children
+    assert len(refined) + len(skipped) + len(children) == len(evals) - starts
     archives: dict[str, Archive] = {}
     for i, e in enumerate(evals):  # refined iff no earlier evaluation of the family dominated the proposal
         archive = archives.setdefault(e.family, Archive())
         if i in skipped:
             assert not archive.admits(e.scaled_objectives)
         if i in refined:
-            proposal = tuple(notes[i]["proposal_objectives"])
-            assert archive.admits(proposal)
-            if notes[i]["kept"]:  # the refined genome, which the proposal does not dominate
-                assert not dominates(proposal, e.scaled_objectives)
-            else:  # the proposal as it stood
-                assert e.scaled_objectives == proposal
+            assert archive.admits(e.scaled_objectives)
+            if "refined" in notes[i]:  # Lamarckian: the refined genome is the next individual
+                child = evals[i + 1]
+                assert child.notes[REFINED_FROM] == e.number and child.genome == notes[i]["refined"]
+                assert child.genome != e.genome and "gradient" not in child.notes
+                assert list(child.scaled_objectives) == notes[i]["refined_objectives"]
+                assert not dominates(e.scaled_objectives, child.scaled_objectives)
+        if i in children:
+            assert "refined" in notes[i - 1]
         archive.add(e.scaled_objectives)
     plain = evolve(cfg, STRATEGIES["evolution"], space, sn, fit, val, log=EvolutionLog(None))
     assert all("gradient" not in e.notes for e in plain)
