@@ -87,17 +87,21 @@ def evolve(
     total = settings.population_size * settings.generations
     for n in range(total):
         trial = study.ask()
+        # every trial gets its NSGA-II generation here: an enqueued one (a starting point, a
+        # refined genome) has fixed parameters, skips the sampler and would never be a parent
+        _ = trial.relative_params
+        proposed = space.sample(trial)  # also on replay, so a resumed sampler sees every parameter
         key = canonical_json(trial.params | {"#": n})
         entry = log.entries.get(key)
         if entry is None:
             if deadline is not None and time.monotonic() >= deadline:
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 break
-            # the starting points and refined genomes stay as they are
-            refines = strategy.refines and n >= len(starts) and REFINED_FROM not in trial.user_attrs
-            entry = _evaluate(
-                space.sample(trial), refines, space, supernet, fit, val, config, seed * 1_000_003 + n, archives
-            )
+            # the starting points and refined genomes stay as they are; the last trial's
+            # refined genome would never be evaluated
+            fixed = n < len(starts) or REFINED_FROM in trial.user_attrs
+            refines = strategy.refines and not fixed and n < total - 1
+            entry = _evaluate(proposed, refines, space, supernet, fit, val, config, seed * 1_000_003 + n, archives)
             if REFINED_FROM in trial.user_attrs:
                 entry["notes"][REFINED_FROM] = first_number + trial.user_attrs[REFINED_FROM]
             log.entries[key] = entry

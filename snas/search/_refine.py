@@ -59,6 +59,8 @@ def refine_additive(
     supernet.fit_gates("additive", [logits], loss, data, settings, gen)
     keep = {names[i] for i, v in zip(gated, logits.tolist(), strict=True) if v >= 0}
     features = tuple(f for f in g.features if f in keep) or g.features[:1]
+    if not supernet.space.bounds.feature_selection:  # inputs are not genes: they all stay
+        features = g.features
     pairs = tuple(p for p in g.pairs if pair_name(p) in keep)
     refined = supernet.space.repair(replace(g, features=features, pairs=pairs))
     info = {

@@ -257,6 +257,8 @@ class Supernet:
     ) -> tuple[Genome, dict[str, Any]]:
         keep = [f for f, v in zip(kept, gate_logits.tolist(), strict=True) if v >= 0]
         features = tuple(f for f in g.features if f in set(keep)) or g.features[:1]
+        if not self.space.bounds.feature_selection:  # inputs are not genes: they all stay
+            features = g.features
         widths = list(g.widths)
         allowed = sorted(self.space.bounds.widths)
         for i in range(g.depth):
