@@ -11,11 +11,12 @@ A setting is a comma-separated list of ``key=value`` changes to today's recipe (
     vf   validation_fraction         ps  patience in optimiser steps
     ms   at least this many steps    m   ensemble members
     lam  rule_lambda                 kb  kbann_weight
-    bs   batch_size                  ema ema_decay
+    bs   batch_size                  ema ema_decay (auto: adapted)
     do   dropout                     wd  weight_decay
     enc  numeric_encoding            sig frequency_scale
     w    width of both layers        lr  learning_rate
     fam  family (mlp, additive)      sb  shape_bins (glass-box shapes)
+    pairs  the K best-ranked pairwise terms (glass boxes; ranked on the fit rows)
 
 ``auto`` is what :func:`snas.model.adapt_to_rows` chooses (``base`` pins the old fixed recipe); ``hgb``, ``hgb-fair``,
 ``logistic`` and ``ebm`` are peers measured on the same rows for reference.
@@ -71,6 +72,7 @@ def parse_setting(text: str, n_rows: int) -> tuple[dict[str, Any], float]:
     arch: dict[str, Any] = {}
     vf = TODAY["validation_fraction"]
     patience_steps = min_steps = None
+    auto_ema = False
     for part in filter(None, text.split(",")):
         if part == "base":
             continue
@@ -83,10 +85,15 @@ def parse_setting(text: str, n_rows: int) -> tuple[dict[str, Any], float]:
             min_steps = int(value)
         elif key == "w":
             arch["layers"] = [int(value), int(value)]
+        elif key == "pairs":
+            arch["pairs"] = int(value)  # ranked in run_cell, where the rows are known
+        elif (key, value) == ("ema", "auto"):
+            auto_ema = True
         else:
             field, kind = KEYS[key]
             arch[field] = kind(value)
-    arch.setdefault("ema_decay", base.ema_decay)  # given, so not adapted to the rows: the old fixed recipe
+    if not auto_ema:  # given, so not adapted to the rows: the old fixed recipe
+        arch.setdefault("ema_decay", base.ema_decay)
     per_epoch = steps_per_epoch(n_rows, vf, arch.get("batch_size", base.batch_size))
     if patience_steps is not None:
         arch["patience"] = max(1, math.ceil(patience_steps / per_epoch))
@@ -134,6 +141,8 @@ def run_cell(dataset: str, n_rows: int, setting: str, seed: int) -> dict[str, An
         kwargs: dict[str, Any] = {}
         if setting != "auto":
             arch, vf = parse_setting(setting, n_rows)
+            if "pairs" in arch:
+                arch["pairs"] = ranked_pairs(Xf, yf, rules, arch["pairs"])
             kwargs = {"architecture": arch, "validation_fraction": vf}
         clf = SNASClassifier(rules=rules, random_state=seed, **kwargs).fit(Xf, yf)
         proba, classes = clf.predict_proba(Xv), [str(c) for c in clf.classes_]
@@ -153,6 +162,17 @@ def run_cell(dataset: str, n_rows: int, setting: str, seed: int) -> dict[str, An
         "seconds": time.perf_counter() - t0,
         "chosen": chosen,
     }
+
+
+def ranked_pairs(X: Any, y: Any, rules: Any, n: int) -> list[list[str]]:
+    """The ``n`` best pairwise terms on the fit rows, as the search ranks its candidates."""
+    from snas.model import Task
+    from snas.nn import rank_pairs
+
+    labels = y.astype(str).to_numpy()
+    task = Task.fit(X.reset_index(drop=True), labels, rules, target=rules.target)
+    fit = task.training_data(X.reset_index(drop=True), labels)
+    return [list(p) for p in rank_pairs(task.layout, fit.inputs, fit.y, fit.forced, n=n)]
 
 
 def load_runs() -> list[dict[str, Any]]:

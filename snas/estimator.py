@@ -70,9 +70,10 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
     train_results_ : list of TrainResult
         One per ensemble member; ``train_result_`` is the first.
     defaults_ : dict
-        Training settings that followed the number of rows (see
-        :func:`snas.model.adapt_to_rows`; e.g. ``{"ema_decay": 0.9}`` on a few thousand rows),
-        never a field given in ``architecture``.
+        Settings that followed the number of rows (see :func:`snas.model.adapt_to_rows`):
+        up to 10,000 rows the default network is a glass box (``{"family": "additive",
+        "shape_bins": 16, "ema_decay": 0.9}`` on a few thousand rows) unless ``architecture``
+        shapes the network; never a field given in ``architecture``.
 
     Examples
     --------

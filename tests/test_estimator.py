@@ -26,7 +26,12 @@ SMALL = {
 }
 
 
-@parametrize_with_checks([SNASClassifier(architecture=SMALL, random_state=0)])
+GLASS_BOX = {k: v for k, v in SMALL.items() if k not in ("layers", "numeric_encoding")}  # the small-data default
+
+
+@parametrize_with_checks(
+    [SNASClassifier(architecture=SMALL, random_state=0), SNASClassifier(architecture=GLASS_BOX, random_state=0)]
+)
 def test_sklearn_contract(estimator, check):
     """One scikit-learn check_* function per case; a broken contract raises."""
     check(estimator)
@@ -211,6 +216,26 @@ def test_rule_report_columns(fitted, census):
     assert isinstance(t, pd.DataFrame)
 
 
+def test_few_rows_get_the_glass_box_unless_the_user_shaped_the_network(census):
+    """Up to GLASS_BOX_MAX_ROWS rows the default network is the additive glass box (exact
+    explanations included); any shaping field the user gives keeps the MLP."""
+    from snas.model import GLASS_BOX_MAX_ROWS, adapt_to_rows
+    from snas.nn import NetworkSpec
+
+    spec, changed = adapt_to_rows(NetworkSpec(), GLASS_BOX_MAX_ROWS, 0.15)
+    assert spec.family == "additive" and spec.shape_bins == 16 and changed["family"] == "additive"
+    assert adapt_to_rows(NetworkSpec(), GLASS_BOX_MAX_ROWS + 1, 0.15)[0].family == "mlp"
+    for shaping in ({"layers": [16]}, {"family": "mlp"}, {"numeric_encoding": "standard"}, {"kbann_weight": 1.0}):
+        assert adapt_to_rows(NetworkSpec.from_dict(shaping), 325, 0.15, set(shaping))[0].family == "mlp"
+    spec, changed = adapt_to_rows(NetworkSpec(shape_bins=32), 325, 0.15, {"shape_bins"})  # a glass-box field
+    assert spec.family == "additive" and spec.shape_bins == 32 and "shape_bins" not in changed
+    X, y = census.X_train.head(400), census.y_train.head(400)
+    clf = SNASClassifier(architecture={"max_epochs": 2}, random_state=0).fit(X, y)
+    assert clf.spec_.family == "additive" and clf.defaults_["family"] == "additive"
+    e = clf.model_.explain(X.head(5))  # a glass box explains itself exactly
+    assert abs(e.contributions.sum(axis=1).to_numpy() - e.logit).max() < 1e-5
+
+
 def test_the_weight_average_follows_the_number_of_rows(census, tmp_path):
     """Small data: decay 0.9 (about two epochs of steps); full data keeps 0.99; a decay the
     user gives is never changed; the chosen value is recorded and saved with the model."""
@@ -221,7 +246,11 @@ def test_the_weight_average_follows_the_number_of_rows(census, tmp_path):
     decays = [ema_decay_for(n, 0.15, 512) for n in (325, 1628, 3256, 8140, 16_000, 32_561)]
     assert decays == sorted(decays) and len(set(decays)) > 3  # grows with the rows, within [0.9, 0.99]
     assert adapt_to_rows(NetworkSpec(), 32_561, 0.15) == (NetworkSpec(), {})
-    assert adapt_to_rows(NetworkSpec(ema_decay=0.5), 325, 0.15, {"ema_decay"})[1] == {}
+    assert adapt_to_rows(NetworkSpec(ema_decay=0.5), 325, 0.15, {"ema_decay"})[1] == {
+        "family": "additive",
+        "shape_bins": 16,
+    }
+    assert adapt_to_rows(NetworkSpec(ema_decay=0.5), 325, 0.15, {"ema_decay", "layers"})[1] == {}
     X, y = census.X_train.head(400), census.y_train.head(400)
     clf = SNASClassifier(architecture={"layers": [8], "max_epochs": 2}, random_state=0).fit(X, y)
     assert clf.defaults_ == {"ema_decay": 0.9} and clf.spec_.ema_decay == 0.9

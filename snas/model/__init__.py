@@ -1,7 +1,7 @@
 """The model layer: a Task (schema, classes, compiled rules, input encoder) and FittedModel
 (build, train, predict, save, load). Search, estimator and audit all build on it."""
 
-from snas.model._defaults import adapt_to_rows, ema_decay_for, steps_per_epoch
+from snas.model._defaults import GLASS_BOX_MAX_ROWS, adapt_to_rows, ema_decay_for, steps_per_epoch
 from snas.model._explain import Explanation, TermShape
 from snas.model._files import FORMAT, read_model_files, write_model_files
 from snas.model._fitted import FittedModel, build_network, load_inherited, member_splits
@@ -9,6 +9,7 @@ from snas.model._task import Task
 
 __all__ = [
     "FORMAT",
+    "GLASS_BOX_MAX_ROWS",
     "Explanation",
     "FittedModel",
     "Task",
