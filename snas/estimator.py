@@ -73,7 +73,7 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         Settings that followed the number of rows (see :func:`snas.model.adapt_to_rows`):
         up to 10,000 rows the default network is a glass box (``{"family": "additive",
         "shape_bins": 16, "ema_decay": 0.9}`` on a few thousand rows) unless ``architecture``
-        shapes the network; never a field given in ``architecture``.
+        names the family or an MLP-only field; never a field given in ``architecture``.
 
     Examples
     --------

@@ -218,7 +218,7 @@ def test_rule_report_columns(fitted, census):
 
 def test_few_rows_get_the_glass_box_unless_the_user_shaped_the_network(census):
     """Up to GLASS_BOX_MAX_ROWS rows the default network is the additive glass box (exact
-    explanations included); any shaping field the user gives keeps the MLP."""
+    explanations included); a family or an MLP-only field the user gives keeps the MLP."""
     from snas.model import GLASS_BOX_MAX_ROWS, adapt_to_rows
     from snas.nn import NetworkSpec
 
