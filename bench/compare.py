@@ -3,9 +3,9 @@
 HistGradientBoosting (also under the rule file's monotonicity and exclusions), EBM (if
 `interpret` is installed), a plain MLP, a PSyKI-style KINS
 network built with snas's layers, and snas's selected and smallest searched models
-(from `runs/bench-default`, written by `bench/search.py --part a`).
+(from `runs/bench-default-<seed>`, written by `bench/search.py --part a`).
 
-    python bench/compare.py [--seeds 0 1 2] [--run runs/bench-default]
+    python bench/compare.py [--seeds 0 1 2] [--run runs/bench-default-{seed}] [--reuse EBM ...]
 → bench/results/compare.json, compare.md, and the table in README.md.
 """
 
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import ROOT, data_dir, machine, markdown_table, write_results
+from _common import RESULTS, ROOT, data_dir, machine, markdown_table, write_results
 
 
 def sklearn_pipeline(model, data):
@@ -232,7 +232,18 @@ def main() -> None:
 
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--run", default=str(ROOT / "runs" / "bench-default"))
+    p.add_argument(
+        "--run",
+        default=str(ROOT / "runs" / "bench-default-{seed}"),
+        help="the default search's run per seed ({seed} is replaced; bench/search.py --part a writes them)",
+    )
+    p.add_argument(
+        "--reuse",
+        nargs="+",
+        default=[],
+        metavar="MODEL",
+        help="keep these baselines' rows from compare.json instead of fitting them again (e.g. EBM: 8 min a seed)",
+    )
     args = p.parse_args()
     data = load("census_income", data_dir=data_dir())
     rules = load_rules(ROOT / "rules" / "census_income.yaml")
@@ -250,14 +261,21 @@ def main() -> None:
     except ImportError:
         names.remove("EBM")
         print("interpret not installed: EBM skipped (pip install -e '.[bench]')")
+    before = json.loads((RESULTS / "compare.json").read_text()) if args.reuse else {"runs": []}
+    old = before["runs"]
     runs = []
     for seed in args.seeds:
         for name in names:
+            kept = [r for r in old if r["model"] == name and r["seed"] == seed and name in args.reuse]
+            if kept:
+                runs += kept
+                continue
             w, secs = make(name, seed, data, rules)
             runs.append({"model": name, "seed": seed, **measure(w, data, rules, secs)})
             print(runs[-1], flush=True)
-        if Path(args.run, "search.json").is_file():
-            for name, (w, secs) in snas_models(Path(args.run), data, rules, seed).items():
+        run = Path(args.run.format(seed=seed))
+        if (run / "search.json").is_file():
+            for name, (w, secs) in snas_models(run, data, rules, seed).items():
                 runs.append({"model": name, "seed": seed, **measure(w, data, rules, secs)})
                 print(runs[-1], flush=True)
     summary = []
@@ -274,7 +292,13 @@ def main() -> None:
         f"Census Income, adult.data → adult.test; mean of seeds {', '.join(map(str, args.seeds))}; "
         f"measured {m['date']} on {m['cpu_count']} CPU cores ({m['processor']}, {m['platform']}), "
         f"torch {m['torch']}. Rule columns use rules/census_income.yaml (baselines see every column; "
-        "snas and the constrained HistGradientBoosting never see sex and race). Size = parameters, or tree nodes / EBM bins.\n\n"
+        "snas and the constrained HistGradientBoosting never see sex and race). Size = parameters, or tree nodes / EBM bins."
+        + (
+            f" Rows of {', '.join(args.reuse)} as measured {before.get('reuse_dates', {}).get(args.reuse[0], before['machine']['date'])}."
+            if args.reuse
+            else ""
+        )
+        + "\n\n"
     )
     table = header + markdown_table(
         summary,
@@ -290,7 +314,9 @@ def main() -> None:
             ("fit_seconds", "fit s", ".1f"),
         ],
     )
-    path = write_results("compare", {"seeds": args.seeds, "summary": summary, "runs": runs}, table)
+    reuse_dates = {m: before.get("reuse_dates", {}).get(m, before.get("machine", {}).get("date")) for m in args.reuse}
+    payload = {"seeds": args.seeds, "summary": summary, "runs": runs, "reuse_dates": reuse_dates}
+    path = write_results("compare", payload, table)
     readme = ROOT / "README.md"
     text = readme.read_text()
     start, end = "<!-- compare-table -->", "<!-- /compare-table -->"
