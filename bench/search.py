@@ -356,27 +356,22 @@ def part_b(budget: str, seeds: list[int], strategies: tuple[str, ...] = STRATEGI
                 fh.write(json.dumps(row) + "\n")
 
 
-def _validation_hypervolume(strategy: str, seed: int, fidelity: str = "stand-alone") -> float:
-    """Hypervolume of the validation objectives of a run's ``fidelity`` evaluations (read back
-    from its history.json): its stand-alone models, or every architecture the outer loop
-    evaluated with inherited weights — the front the evolution itself optimises."""
+def _validation_hypervolumes(strategy: str, seed: int) -> dict[str, float]:
+    """Hypervolume of the validation objectives per fidelity of a run's evaluations (its
+    history.json read once): ``stand-alone`` — its stand-alone models — and ``inherited`` —
+    every architecture the outer loop evaluated with inherited weights, the front the
+    evolution itself optimises."""
     from snas.search import RunDirectory, hypervolume
 
     run = RunDirectory(RUNS / f"bench-{strategy.replace('+', '-')}-{seed}")
-    points = np.array(
-        [
-            _normalise(
-                {
-                    "test_accuracy": e.metrics["accuracy"],
-                    "complexity": e.metrics["complexity"],
-                    "f_soft": e.metrics.get("f_soft"),
-                }
+    points: dict[str, list[np.ndarray]] = {"stand-alone": [], "inherited": []}
+    for e in run.read_history():
+        if e.fidelity in points:
+            m = e.metrics
+            points[e.fidelity].append(
+                _normalise({"test_accuracy": m["accuracy"], "complexity": m["complexity"], "f_soft": m.get("f_soft")})
             )
-            for e in run.read_history()
-            if e.fidelity == fidelity
-        ]
-    )
-    return hypervolume(points, REFERENCE) if len(points) else 0.0
+    return {k: hypervolume(np.array(v), REFERENCE) if v else 0.0 for k, v in points.items()}
 
 
 PAIRS = (
@@ -412,8 +407,8 @@ def part_b_summary() -> dict:
     )
     pick = {(r["strategy"], r["seed"]): r for r in rows}
     for (strategy, seed), r in pick.items():
-        r["validation_hypervolume"] = _validation_hypervolume(strategy, seed)
-        r["inherited_hypervolume"] = _validation_hypervolume(strategy, seed, "inherited")
+        hv_of = _validation_hypervolumes(strategy, seed)
+        r["validation_hypervolume"], r["inherited_hypervolume"] = hv_of["stand-alone"], hv_of["inherited"]
     hv = {s: [pick[(s, seed)]["hypervolume"] for seed in seeds] for s in STRATEGIES}
     val = {s: [pick[(s, seed)]["validation_hypervolume"] for seed in seeds] for s in STRATEGIES}
     inh = {s: [pick[(s, seed)]["inherited_hypervolume"] for seed in seeds] for s in STRATEGIES}

@@ -83,7 +83,7 @@ def evolve(
     for g in starts.values():
         study.enqueue_trial(space.params(g))
     out: list[Evaluation] = []
-    archives: dict[str, Archive] = {}
+    memory = _Memory()
     total = settings.population_size * settings.generations
     for n in range(total):
         trial = study.ask()
@@ -101,7 +101,7 @@ def evolve(
             # refined genome would never be evaluated
             fixed = n < len(starts) or REFINED_FROM in trial.user_attrs
             refines = strategy.refines and not fixed and n < total - 1
-            entry = _evaluate(proposed, refines, space, supernet, fit, val, config, seed * 1_000_003 + n, archives)
+            entry = _evaluate(proposed, refines, space, supernet, fit, val, config, seed * 1_000_003 + n, memory)
             if REFINED_FROM in trial.user_attrs:
                 entry["notes"][REFINED_FROM] = first_number + trial.user_attrs[REFINED_FROM]
             log.entries[key] = entry
@@ -118,7 +118,7 @@ def evolve(
         )
         out.append(ev)
         point = ev.scaled_objectives
-        archives.setdefault(ev.family, Archive()).add(point)
+        memory.archive(ev.family).add(point)
         study.tell(trial, list(point))
         child = entry["notes"].get("gradient", {}).get("refined")
         if child is not None:  # Lamarckian: the refined genome is the next individual
@@ -147,6 +147,18 @@ class Archive:
         return not any(dominates(q, point) for q in self.points)
 
 
+@dataclass
+class _Memory:
+    """What the outer loop remembers between trials: each family's front so far, and the
+    inherited-weight metrics of refined genomes waiting for their own trial."""
+
+    archives: dict[str, Archive] = field(default_factory=dict)
+    refined_metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def archive(self, family: str) -> Archive:
+        return self.archives.setdefault(family, Archive())
+
+
 def _evaluate(
     proposed: Genome,
     refines: bool,
@@ -156,7 +168,7 @@ def _evaluate(
     val: ValidationSet,
     config: ExperimentConfig,
     seed: int,
-    archives: dict[str, Archive],
+    memory: _Memory,
 ) -> dict[str, Any]:
     """Evaluate a proposal; with ``refines`` (a refining strategy, neither a starting point
     nor a refined genome) refine it when no earlier evaluation of its family dominates it.
@@ -165,17 +177,19 @@ def _evaluate(
     t0 = time.perf_counter()
     genome = space.repair(proposed)
     notes: dict[str, Any] = {"repaired": genome != proposed}
-    metrics = supernet.evaluate(genome, val)
+    metrics = memory.refined_metrics.pop(canonical_json(genome.to_dict()), None) or supernet.evaluate(genome, val)
     before = scaled_objectives(metrics)
-    if refines and archives.setdefault(genome.family, Archive()).admits(before):
+    if refines and memory.archive(genome.family).admits(before):
         refined, info = supernet.refine(genome, fit, config.gradient, seed=seed)
         info["changed"] = refined != genome
         if info["changed"]:
-            after = scaled_objectives(supernet.evaluate(refined, val))
+            refined_metrics = supernet.evaluate(refined, val)
+            after = scaled_objectives(refined_metrics)
             info["refined_objectives"] = list(after)
             info["kept"] = not dominates(before, after)
-            if info["kept"]:
+            if info["kept"]:  # evaluated once: its own trial, next, reuses the metrics
                 info["refined"] = refined.to_dict()
+                memory.refined_metrics[canonical_json(info["refined"])] = refined_metrics
         notes["gradient"] = info
     elif refines:
         notes["gradient"] = {"skipped": "an earlier evaluation of its family dominates the proposal"}
