@@ -2,7 +2,8 @@
 (adult.data → adult.test), 3 seeds, one run: logistic regression, depth-4 decision tree,
 HistGradientBoosting (also under the rule file's monotonicity and exclusions), EBM (if
 `interpret` is installed), a plain MLP, a PSyKI-style KINS
-network built with snas's layers, and snas's selected and smallest searched models
+network built with snas's layers, snas's default network (no search) and its selected and
+smallest searched models
 (from `runs/bench-default-<seed>`, written by `bench/search.py --part a`).
 
     python bench/compare.py [--seeds 0 1 2] [--run runs/bench-default-{seed}] [--reuse EBM ...]
@@ -153,6 +154,9 @@ def make(name, seed, data, rules, train=None):
             X, y
         )
         w = Wrapped(m, lambda f: f, m.n_parameters_)
+    elif name == "snas default network":  # no search: SNASClassifier's defaults (a glass box)
+        m = SNASClassifier(rules=rules, random_state=seed).fit(X, y)
+        w = Wrapped(m, lambda f: f, m.n_parameters_)
     elif name == "PSyKI-style KINS":
         soft_as_neurons = {
             "numeric_encoding": "standard",
@@ -226,6 +230,15 @@ def snas_models(run: Path, data, rules, seed):
     return out
 
 
+def _reuse_note(reused: list[str], before: dict) -> str:
+    """The header's note on kept baselines: which rows were measured when."""
+    dates: dict[str, list[str]] = {}
+    for name in reused:
+        dates.setdefault(before.get("reuse_dates", {}).get(name, before["machine"]["date"]), []).append(name)
+    parts = [f"{', '.join(names)} as measured {date}" for date, names in dates.items()]
+    return f" Rows of {'; of '.join(parts)}." if parts else ""
+
+
 def main() -> None:
     from snas.datasets import load
     from snas.rules import load_rules
@@ -255,6 +268,7 @@ def main() -> None:
         "EBM",
         "plain MLP",
         "PSyKI-style KINS",
+        "snas default network",
     ]
     try:
         import interpret  # noqa: F401
@@ -293,11 +307,7 @@ def main() -> None:
         f"measured {m['date']} on {m['cpu_count']} CPU cores ({m['processor']}, {m['platform']}), "
         f"torch {m['torch']}. Rule columns use rules/census_income.yaml (baselines see every column; "
         "snas and the constrained HistGradientBoosting never see sex and race). Size = parameters, or tree nodes / EBM bins."
-        + (
-            f" Rows of {', '.join(args.reuse)} as measured {before.get('reuse_dates', {}).get(args.reuse[0], before['machine']['date'])}."
-            if args.reuse
-            else ""
-        )
+        + _reuse_note(args.reuse, before)
         + "\n\n"
     )
     table = header + markdown_table(

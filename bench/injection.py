@@ -1,7 +1,8 @@
 """Knowledge-injection ablation on Census Income (adult.data → adult.test), 3 seeds.
 
-The same base network with: no rules; shield only; soft loss only; knowledge neurons only;
-shield + loss + neurons; monotone constraints; exclusions; and everything together.
+The same base network (SNASClassifier's default, a glass box) with: no rules; shield only;
+soft loss only; knowledge neurons only; shield + loss + neurons; monotone constraints;
+exclusions; and everything together.
 Fidelity columns are always measured against the full census rule file.
 
     python bench/injection.py [--seeds 0 1 2]   → bench/results/injection.json and .md

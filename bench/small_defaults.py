@@ -17,6 +17,7 @@ A setting is a comma-separated list of ``key=value`` changes to today's recipe (
     w    width of both layers        lr  learning_rate
     fam  family (mlp, additive)      sb  shape_bins (glass-box shapes)
     pairs  the K best-ranked pairwise terms (glass boxes; ranked on the fit rows)
+    pos    1: of those, only the pairs of positive score
 
 ``auto`` is what :func:`snas.model.adapt_to_rows` chooses (``base`` pins the old fixed recipe); ``hgb``, ``hgb-fair``,
 ``logistic`` and ``ebm`` are peers measured on the same rows for reference.
@@ -87,6 +88,8 @@ def parse_setting(text: str, n_rows: int) -> tuple[dict[str, Any], float]:
             arch["layers"] = [int(value), int(value)]
         elif key == "pairs":
             arch["pairs"] = int(value)  # ranked in run_cell, where the rows are known
+        elif key == "pos":
+            arch["positive_pairs"] = bool(int(value))  # pairs: only those of positive score
         elif (key, value) == ("ema", "auto"):
             auto_ema = True
         else:
@@ -142,7 +145,7 @@ def run_cell(dataset: str, n_rows: int, setting: str, seed: int) -> dict[str, An
         if setting != "auto":
             arch, vf = parse_setting(setting, n_rows)
             if "pairs" in arch:
-                arch["pairs"] = ranked_pairs(Xf, yf, rules, arch["pairs"])
+                arch["pairs"] = ranked_pairs(Xf, yf, rules, arch["pairs"], arch.pop("positive_pairs", False))
             kwargs = {"architecture": arch, "validation_fraction": vf}
         clf = SNASClassifier(rules=rules, random_state=seed, **kwargs).fit(Xf, yf)
         proba, classes = clf.predict_proba(Xv), [str(c) for c in clf.classes_]
@@ -164,7 +167,7 @@ def run_cell(dataset: str, n_rows: int, setting: str, seed: int) -> dict[str, An
     }
 
 
-def ranked_pairs(X: Any, y: Any, rules: Any, n: int) -> list[list[str]]:
+def ranked_pairs(X: Any, y: Any, rules: Any, n: int, positive_only: bool = False) -> list[list[str]]:
     """The ``n`` best pairwise terms on the fit rows, as the search ranks its candidates."""
     from snas.model import Task
     from snas.nn import rank_pairs
@@ -172,7 +175,8 @@ def ranked_pairs(X: Any, y: Any, rules: Any, n: int) -> list[list[str]]:
     labels = y.astype(str).to_numpy()
     task = Task.fit(X.reset_index(drop=True), labels, rules, target=rules.target)
     fit = task.training_data(X.reset_index(drop=True), labels)
-    return [list(p) for p in rank_pairs(task.layout, fit.inputs, fit.y, fit.forced, n=n)]
+    ranked = rank_pairs(task.layout, fit.inputs, fit.y, fit.forced, n=n, positive_only=positive_only)
+    return [list(p) for p in ranked]
 
 
 def load_runs() -> list[dict[str, Any]]:

@@ -33,6 +33,8 @@ def _seed(random_state: Any) -> int:
         return 0
     if isinstance(random_state, (int, np.integer)):
         return int(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(2**31 - 1))
     return int(np.random.RandomState(random_state).randint(2**31 - 1))
 
 
@@ -70,10 +72,11 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
     train_results_ : list of TrainResult
         One per ensemble member; ``train_result_`` is the first.
     defaults_ : dict
-        Settings that followed the number of rows (see :func:`snas.model.adapt_to_rows`):
-        up to 10,000 rows the default network is a glass box (``{"family": "additive",
-        "shape_bins": 16, "ema_decay": 0.9}`` on a few thousand rows) unless ``architecture``
-        names the family or an MLP-only field; never a field given in ``architecture``.
+        Settings that followed the data (see :func:`snas.model.adapt_to_rows`): the default
+        network is a glass box (``{"family": "additive", "shape_bins": 16, "ema_decay": 0.9}``
+        on a few hundred rows; from 1,000 rows ``"learning_rate": 0.01``, from 5,000 rows up
+        to 10 best-ranked ``"pairs"``) unless ``architecture`` names the family or an MLP-only
+        field; never a field given in ``architecture``.
 
     Examples
     --------
@@ -172,12 +175,11 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         return frame, np.asarray([str(v) for v in y_arr], dtype=object)
 
     def _train(self, frame: pd.DataFrame, labels: np.ndarray, rules: RuleSet | None, target: str) -> Any:
-        from snas.model import FittedModel, Task, adapt_to_rows
-        from snas.nn import NetworkSpec
+        from snas.model import FittedModel, Task, adapt_to_rows, glass_box_fields
+        from snas.nn import NetworkSpec, rank_pairs
 
-        spec, self.defaults_ = adapt_to_rows(
-            NetworkSpec.from_dict(self.architecture), len(frame), self.validation_fraction, set(self.architecture or {})
-        )
+        seed = _seed(self.random_state)
+        spec = NetworkSpec.from_dict(glass_box_fields(self.architecture))
         task = Task.fit(
             frame,
             labels,
@@ -187,13 +189,30 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             n_bins=spec.n_bins,
             neuron_sharpness=spec.neuron_sharpness,
         )
+
+        def ranked(n: int) -> tuple[tuple[str, str], ...]:
+            fit = task.training_data(frame, labels)
+            return rank_pairs(
+                task.layout,
+                fit.inputs,
+                fit.y,
+                fit.forced,
+                n=n,
+                seed=seed,
+                exclude=spec.drop_features,
+                positive_only=True,
+            )
+
+        spec, self.defaults_ = adapt_to_rows(
+            spec, len(frame), self.validation_fraction, set(self.architecture or {}), ranked
+        )
         log = _epoch_printer() if self.verbose else None
         return FittedModel.train(
             task,
             spec,
             frame,
             labels,
-            seed=_seed(self.random_state),
+            seed=seed,
             validation_fraction=self.validation_fraction,
             callback=log,
         )
@@ -419,11 +438,26 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
                 "classes_dtype": self.classes_.dtype.str if self.classes_.dtype != object else "object",
                 "feature_names_in": None if names is None else [str(n) for n in names],
                 "n_features_in": int(self.n_features_in_),
-                "params": {"validation_fraction": self.validation_fraction, "random_state": self.random_state},
+                "params": {
+                    "validation_fraction": self.validation_fraction,
+                    "random_state": int(rs) if isinstance(rs := self.random_state, (int, np.integer)) else None,
+                    "architecture": self._architecture_record(),
+                },
                 "defaults": dict(getattr(self, "defaults_", {})),
             }
         }
         return self.model_.save(path)
+
+    def _architecture_record(self) -> dict[str, Any] | None:
+        """The ``architecture`` given at fit, as JSON (else the fitted spec): a loaded model
+        refits with the defaults chosen anew for its data, as this one did."""
+        import json
+
+        try:
+            json.dumps(self.architecture)
+        except (TypeError, ValueError):
+            return self.model_.spec.to_dict()
+        return self.architecture
 
     @classmethod
     def load(cls, path: str | Path) -> SNASClassifier:
@@ -437,7 +471,9 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         SNASClassifier
-            Fitted; its ``rules`` and ``architecture`` parameters are those of the saved model.
+            Fitted; ``rules`` are the saved model's, ``architecture`` what was given at fit
+            (a searched or older model: its network spec), so a refit chooses the
+            data-dependent defaults anew.
 
         Raises
         ------

@@ -216,24 +216,69 @@ def test_rule_report_columns(fitted, census):
     assert isinstance(t, pd.DataFrame)
 
 
-def test_few_rows_get_the_glass_box_unless_the_user_shaped_the_network(census):
-    """Up to GLASS_BOX_MAX_ROWS rows the default network is the additive glass box (exact
-    explanations included); a family or an MLP-only field the user gives keeps the MLP."""
-    from snas.model import GLASS_BOX_MAX_ROWS, adapt_to_rows
+def test_the_default_network_is_a_glass_box_unless_the_user_shaped_the_network(census, census_rules):
+    """The default network is the additive glass box (exact explanations included), trained
+    faster from GLASS_BOX_FAST_ROWS rows and given the best-ranked pairs from
+    GLASS_BOX_PAIRS_ROWS; a family or an MLP-only field the user gives keeps the MLP."""
+    from snas.model import GLASS_BOX_FAST_ROWS, GLASS_BOX_PAIRS_ROWS, adapt_to_rows
     from snas.nn import NetworkSpec
 
-    spec, changed = adapt_to_rows(NetworkSpec(), GLASS_BOX_MAX_ROWS, 0.15)
+    asked: list[int] = []
+
+    def rank(n: int) -> list[tuple[str, str]]:
+        asked.append(n)
+        return [("age", "hours_per_week")]
+
+    spec, changed = adapt_to_rows(NetworkSpec(), GLASS_BOX_FAST_ROWS - 1, 0.15, rank_pairs=rank)
     assert spec.family == "additive" and spec.shape_bins == 16 and changed["family"] == "additive"
-    assert adapt_to_rows(NetworkSpec(), GLASS_BOX_MAX_ROWS + 1, 0.15)[0].family == "mlp"
+    assert spec.learning_rate == NetworkSpec().learning_rate and not spec.pairs and not asked
+    spec, changed = adapt_to_rows(NetworkSpec(), GLASS_BOX_PAIRS_ROWS - 1, 0.15, rank_pairs=rank)
+    assert spec.learning_rate == changed["learning_rate"] == 0.01 and not spec.pairs and not asked
+    spec, changed = adapt_to_rows(NetworkSpec(), 32_561, 0.15, rank_pairs=rank)
+    assert spec.family == "additive" and spec.pairs == (("age", "hours_per_week"),) and asked == [10]
+    assert changed["pairs"] == [["age", "hours_per_week"]]  # JSON types: saved with the model
     for shaping in ({"layers": [16]}, {"family": "mlp"}, {"numeric_encoding": "standard"}, {"kbann_weight": 1.0}):
-        assert adapt_to_rows(NetworkSpec.from_dict(shaping), 325, 0.15, set(shaping))[0].family == "mlp"
+        spec = adapt_to_rows(NetworkSpec.from_dict(shaping), 32_561, 0.15, set(shaping), rank)[0]
+        assert spec.family == "mlp" and spec.learning_rate == NetworkSpec().learning_rate
     spec, changed = adapt_to_rows(NetworkSpec(shape_bins=32), 325, 0.15, {"shape_bins"})  # a glass-box field
     assert spec.family == "additive" and spec.shape_bins == 32 and "shape_bins" not in changed
+    given = {"family": "additive", "learning_rate": 0.003}  # the user's glass box: no pairs added, their rate
+    spec, changed = adapt_to_rows(NetworkSpec.from_dict(given), 32_561, 0.15, set(given), rank)
+    assert spec.learning_rate == 0.003 and not spec.pairs and "learning_rate" not in changed
     X, y = census.X_train.head(400), census.y_train.head(400)
     clf = SNASClassifier(architecture={"max_epochs": 2}, random_state=0).fit(X, y)
     assert clf.spec_.family == "additive" and clf.defaults_["family"] == "additive"
     e = clf.model_.explain(X.head(5))  # a glass box explains itself exactly
     assert abs(e.contributions.sum(axis=1).to_numpy() - e.logit).max() < 1e-5
+    X, y = census.X_train.head(GLASS_BOX_PAIRS_ROWS), census.y_train.head(GLASS_BOX_PAIRS_ROWS)
+    clf = SNASClassifier(rules=census_rules, architecture={"max_epochs": 1}, random_state=0).fit(X, y)
+    pairs = {frozenset(q) for q in clf.spec_.pairs}  # the ≤ 10 of positive score
+    assert 1 <= len(pairs) <= 10 and pairs == {frozenset(q) for q in clf.defaults_["pairs"]}
+    assert not {"sex", "race"} & {f for q in clf.spec_.pairs for f in q}  # excluded features have no term
+    e = clf.model_.explain(X.head(50))
+    assert sum("×" in c for c in e.contributions.columns) == len(pairs)  # one exact term per pair
+    dropped = SNASClassifier(architecture={"max_epochs": 1, "drop_features": ["age"]}, random_state=0).fit(X, y)
+    assert dropped.spec_.pairs and all("age" not in q for q in dropped.spec_.pairs)  # no pair brings it back
+    named = SNASClassifier(architecture={"max_epochs": 1, "pairs": [["age", "hours_per_week"]]}).fit(X, y)
+    assert named.spec_.family == "additive" and named.spec_.pairs == (("age", "hours_per_week"),)
+    assert "pairs" not in named.defaults_ and named.defaults_["shape_bins"] == 16
+
+
+def test_a_loaded_default_model_refits_with_defaults_chosen_anew(census, tmp_path):
+    """A saved model keeps the architecture given at fit, not its data's pairs: a clone of the
+    loaded model fits other columns and chooses its own defaults."""
+    from sklearn.base import clone
+
+    X, y = census.X_train.head(5000), census.y_train.head(5000)
+    clf = SNASClassifier(architecture={"max_epochs": 1}, random_state=np.random.RandomState(0)).fit(X, y)
+    loaded = SNASClassifier.load(clf.save(tmp_path / "m"))
+    assert loaded.architecture == {"max_epochs": 1} and loaded.defaults_ == clf.defaults_
+    assert loaded.spec_.pairs == clf.spec_.pairs
+    other = X.drop(columns=["education", "occupation", "relationship"])
+    refit = clone(loaded).fit(other, y)
+    assert refit.spec_.pairs and not {"education", "occupation", "relationship"} & {
+        f for q in refit.spec_.pairs for f in q
+    }
 
 
 def test_the_weight_average_follows_the_number_of_rows(census, tmp_path):
@@ -245,7 +290,7 @@ def test_the_weight_average_follows_the_number_of_rows(census, tmp_path):
     assert ema_decay_for(325, 0.15, 512) == 0.9 and ema_decay_for(32_561, 0.15, 512) == 0.99
     decays = [ema_decay_for(n, 0.15, 512) for n in (325, 1628, 3256, 8140, 16_000, 32_561)]
     assert decays == sorted(decays) and len(set(decays)) > 3  # grows with the rows, within [0.9, 0.99]
-    assert adapt_to_rows(NetworkSpec(), 32_561, 0.15) == (NetworkSpec(), {})
+    assert adapt_to_rows(NetworkSpec(layers=[8]), 32_561, 0.15, {"layers"}) == (NetworkSpec(layers=[8]), {})
     assert adapt_to_rows(NetworkSpec(ema_decay=0.5), 325, 0.15, {"ema_decay"})[1] == {
         "family": "additive",
         "shape_bins": 16,

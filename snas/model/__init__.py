@@ -1,7 +1,14 @@
 """The model layer: a Task (schema, classes, compiled rules, input encoder) and FittedModel
 (build, train, predict, save, load). Search, estimator and audit all build on it."""
 
-from snas.model._defaults import GLASS_BOX_MAX_ROWS, adapt_to_rows, ema_decay_for, steps_per_epoch
+from snas.model._defaults import (
+    GLASS_BOX_FAST_ROWS,
+    GLASS_BOX_PAIRS_ROWS,
+    adapt_to_rows,
+    ema_decay_for,
+    glass_box_fields,
+    steps_per_epoch,
+)
 from snas.model._explain import Explanation, TermShape
 from snas.model._files import FORMAT, read_model_files, write_model_files
 from snas.model._fitted import FittedModel, build_network, load_inherited, member_splits
@@ -9,7 +16,8 @@ from snas.model._task import Task
 
 __all__ = [
     "FORMAT",
-    "GLASS_BOX_MAX_ROWS",
+    "GLASS_BOX_FAST_ROWS",
+    "GLASS_BOX_PAIRS_ROWS",
     "Explanation",
     "FittedModel",
     "Task",
@@ -17,6 +25,7 @@ __all__ = [
     "adapt_to_rows",
     "build_network",
     "ema_decay_for",
+    "glass_box_fields",
     "load_inherited",
     "member_splits",
     "read_model_files",

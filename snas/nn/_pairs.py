@@ -10,6 +10,7 @@ part of the residual that neither feature explains on its own.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["rank_pairs"]
 
 MAX_ROWS = 20_000  # the main-effects fit and the cell sums run on at most this many rows
+MIN_GAIN = 1e-6  # positive_only: a score above this (a pair of a constant feature scores ~0)
 
 
 def rank_pairs(
@@ -33,6 +35,8 @@ def rank_pairs(
     n: int = 20,
     bins: int = 8,
     seed: int = 0,
+    exclude: Collection[str] = (),
+    positive_only: bool = False,
 ) -> tuple[tuple[str, str], ...]:
     """The ``n`` most promising feature pairs, best first (features in the layout's order).
 
@@ -45,6 +49,9 @@ def rank_pairs(
     n : how many pairs to return.
     bins : quantile groups per numeric feature for the cell tables (missing is its own group).
     seed : row subsampling when there are more than ``MAX_ROWS`` rows.
+    exclude : features no pair may read (e.g. a spec's ``drop_features``).
+    positive_only : return only pairs whose score is positive (fewer than ``n`` when the
+        residual holds less); else the ``n`` best whatever their score.
 
     Returns
     -------
@@ -59,7 +66,8 @@ def rank_pairs(
     rows = np.flatnonzero(np.asarray(forced) < 0) if forced is not None else np.arange(len(y))
     if rows.size > MAX_ROWS:
         rows = np.sort(np.random.default_rng(seed).choice(rows, MAX_ROWS, replace=False))
-    features = (*layout.numeric, *layout.categorical)
+    excluded = set(exclude)
+    features = tuple(f for f in (*layout.numeric, *layout.categorical) if f not in excluded)
     if rows.size == 0 or len(features) < 2 or np.unique(y[rows]).size < 2:
         return ()
     x = inputs.take(_torch_index(rows))
@@ -70,7 +78,7 @@ def rank_pairs(
         for g in features[i + 1 :]:
             scored.append((-_gain(groups[f], groups[g], grad, hess), f, g))
     scored.sort()
-    return tuple((f, g) for _, f, g in scored[:n])
+    return tuple((f, g) for loss, f, g in scored[:n] if not positive_only or -loss > MIN_GAIN)
 
 
 def _torch_index(rows: np.ndarray) -> torch.Tensor:
@@ -89,8 +97,10 @@ def _residuals(design: np.ndarray, y: np.ndarray, n_classes: int) -> tuple[np.nd
     """Gradient (p − y) and Hessian p(1 − p) of the log-loss after a main-effects logistic fit,
     one column per class (one column for a binary target)."""
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
-    model = LogisticRegression(C=1.0, max_iter=300).fit(design, y)
+    with threadpool_limits(1):  # BLAS threads only fight torch's (and change the ranking's last digits)
+        model = LogisticRegression(C=1.0, max_iter=300).fit(design, y)
     p = model.predict_proba(design)
     target = np.eye(p.shape[1])[np.searchsorted(model.classes_, y)]
     if n_classes == 2:
@@ -124,5 +134,20 @@ def _gain(a: np.ndarray, b: np.ndarray, grad: np.ndarray, hess: np.ndarray, ridg
         total += float((G**2 / (H + ridge)).sum())
         total -= float((G.sum(1) ** 2 / (H.sum(1) + ridge)).sum() + (G.sum(0) ** 2 / (H.sum(0) + ridge)).sum())
     counts = np.bincount(cell, minlength=na * nb).reshape(na, nb) > 0
-    dof = counts.sum() - counts.any(1).sum() - counts.any(0).sum() + 1
-    return total - grad.shape[1] * float(dof)
+    return total - grad.shape[1] * float(_interaction_dof(counts))
+
+
+def _interaction_dof(occupied: np.ndarray) -> int:
+    """Free interaction parameters of a table with these occupied cells: cells − rows −
+    columns + connected components (rows and columns linked by a cell). One component gives
+    the familiar (r − 1)(c − 1) on a full table; a pair where one feature determines the
+    other (every row one cell) has none — it cannot explain anything its features do not."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    r, c = np.nonzero(occupied)
+    rows, cols = np.unique(r, return_inverse=True), np.unique(c, return_inverse=True)
+    n_r, n_c = rows[0].size, cols[0].size
+    graph = coo_matrix((np.ones(r.size), (rows[1], n_r + cols[1])), shape=(n_r + n_c, n_r + n_c))
+    components = connected_components(graph, directed=False)[0]
+    return int(r.size - n_r - n_c + components)

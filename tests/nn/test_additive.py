@@ -194,3 +194,23 @@ def test_glass_box_model_files_round_trip(trained, census, tmp_path):
     assert np.array_equal(again.predict_proba(X), trained.predict_proba(X))
     assert again.complexity == trained.complexity
     pd.testing.assert_frame_equal(again.explain(X).contributions, trained.explain(X).contributions)
+
+
+def test_pair_ranking_counts_only_free_interaction_cells(census, census_rules):
+    """A pair whose one feature determines the other explains nothing its features do not:
+    it has no free interaction cells (no bonus from a negative count), and with
+    ``positive_only`` it is not proposed; excluded features are never in a pair."""
+    from snas.nn._pairs import _interaction_dof
+
+    assert _interaction_dof(np.ones((3, 4), dtype=bool)) == 6  # (r − 1)(c − 1) on a full table
+    assert _interaction_dof(np.eye(5, dtype=bool)) == 0  # one feature determines the other
+    assert _interaction_dof(np.kron(np.eye(2, dtype=bool), np.ones((2, 2), dtype=bool))) == 2  # two blocks
+    X = census.X_train.head(5000)
+    y = census.y_train.head(5000).astype(str).to_numpy()
+    task = Task.fit(X, y, census_rules, target="income")
+    data = task.training_data(X, y)
+    ranked = rank_pairs(task.layout, data.inputs, data.y, data.forced, n=40, positive_only=True, exclude=["age"])
+    assert ranked and ("education_num", "education") not in ranked
+    assert all("age" not in q for q in ranked)
+    every = rank_pairs(task.layout, data.inputs, data.y, data.forced, n=40)
+    assert len(every) == 40 and set(ranked) <= set(every)  # without positive_only: the n best, whatever their score
