@@ -82,11 +82,17 @@ def _format_check(report: Any, dataset_label: str) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from snas.datasets import load, load_manifest
+    from snas.datasets import find_manifest, load, load_manifest
+    from snas.exceptions import DatasetError
     from snas.rules import check_rules, load_rules
 
     rules = load_rules(args.rules)
     manifest_ref = args.dataset or rules.dataset
+    if manifest_ref and not args.dataset:  # named by the rule file: say which file
+        try:
+            find_manifest(manifest_ref)
+        except DatasetError as exc:
+            raise DatasetError(f"{args.rules}: dataset: {exc}") from None
     data: Any = None
     label = "the rules alone (no dataset named: use --dataset)"
     if manifest_ref:

@@ -105,3 +105,12 @@ def test_import_prolog_command(tmp_path, capsys):
 def test_version_and_module_entry():
     out = subprocess.run([sys.executable, "-m", "snas", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("snas ")
+
+
+def test_an_unknown_dataset_in_a_rule_file_names_the_file(tmp_path, data_dir, capsys):
+    """`dataset:` of a rule file that names no manifest: exit 2, the file and the field named."""
+    rules = tmp_path / "mutated.yaml"
+    rules.write_text(Path(RULES).read_text().replace("dataset: census_income", "dataset: 0census_income", 1))
+    assert main(["check", str(rules), "--data-dir", str(data_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "mutated.yaml: dataset:" in err and "Did you mean 'census_income'" in err and "Traceback" not in err
