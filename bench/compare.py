@@ -230,11 +230,11 @@ def snas_models(run: Path, data, rules, seed):
     return out
 
 
-def _reuse_note(reused: list[str], before: dict) -> str:
+def _reuse_note(reuse_dates: dict[str, str]) -> str:
     """The header's note on kept baselines: which rows were measured when."""
     dates: dict[str, list[str]] = {}
-    for name in reused:
-        dates.setdefault(before.get("reuse_dates", {}).get(name, before["machine"]["date"]), []).append(name)
+    for name, date in reuse_dates.items():
+        dates.setdefault(date, []).append(name)
     parts = [f"{', '.join(names)} as measured {date}" for date, names in dates.items()]
     return f" Rows of {'; of '.join(parts)}." if parts else ""
 
@@ -277,6 +277,7 @@ def main() -> None:
         print("interpret not installed: EBM skipped (pip install -e '.[bench]')")
     before = json.loads((RESULTS / "compare.json").read_text()) if args.reuse else {"runs": []}
     old = before["runs"]
+    reuse_dates = {m: before.get("reuse_dates", {}).get(m, before.get("machine", {}).get("date")) for m in args.reuse}
     runs = []
     for seed in args.seeds:
         for name in names:
@@ -307,7 +308,7 @@ def main() -> None:
         f"measured {m['date']} on {m['cpu_count']} CPU cores ({m['processor']}, {m['platform']}), "
         f"torch {m['torch']}. Rule columns use rules/census_income.yaml (baselines see every column; "
         "snas and the constrained HistGradientBoosting never see sex and race). Size = parameters, or tree nodes / EBM bins."
-        + _reuse_note(args.reuse, before)
+        + _reuse_note(reuse_dates)
         + "\n\n"
     )
     table = header + markdown_table(
@@ -324,7 +325,6 @@ def main() -> None:
             ("fit_seconds", "fit s", ".1f"),
         ],
     )
-    reuse_dates = {m: before.get("reuse_dates", {}).get(m, before.get("machine", {}).get("date")) for m in args.reuse}
     payload = {"seeds": args.seeds, "summary": summary, "runs": runs, "reuse_dates": reuse_dates}
     path = write_results("compare", payload, table)
     readme = ROOT / "README.md"

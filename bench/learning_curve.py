@@ -3,15 +3,15 @@
 Census Income: stratified samples of 1, 2, 5, 10, 25 and 100% of adult.data (a new sample per
 seed; 100% varies only the seed), always scored on the full adult.test. Breast cancer: 10,
 25, 50 and 100% of its training split, scored on its test split. Models: snas with the rule
-file (the fixed default network — a glass box, see
-snas.model.adapt_to_rows —, the default MLP, and the search at a budget scaled to the
-rows), snas without rules, snas with every hard rule turned soft, HistGradientBoosting (plain, and the
-fair peer: the rule file's monotonic constraints and exclusions with its hard rules applied
+file (the fixed default network — a glass box, see snas.model.adapt_to_rows —, the default
+MLP, and the search at a budget scaled to the rows), snas without rules, snas with every
+hard rule turned soft, HistGradientBoosting (plain, and the fair peer: the rule file's monotonic constraints and exclusions with its hard rules applied
 to the boosted output), EBM, logistic regression and a PSyKI-style KINS network (the
 baselines of bench/compare.py).
 
 EBM ran on breast cancer at 10% and 25% only (one fit took 22 s to 25 minutes on 39–99 rows
-here, its interaction search over 30 features; 50% and 100% were left out); the default MLP ("snas + rules, MLP") too: breast cancer's rule file caps networks at 20,000
+here, its interaction search over 30 features; 50% and 100% were left out). The default MLP
+("snas + rules, MLP") is left out there: breast cancer's rule file caps networks at 20,000
 parameters, which the default MLP exceeds.
 
 One invocation runs one dataset, one fraction and any models, appending to the JSON (cells
