@@ -219,11 +219,12 @@ def snas_models(run: Path, data, rules, seed):
     search = json.loads((run / "search.json").read_text())
     out = {}
     t0 = time.perf_counter()
-    sel_spec = search["selected"]["spec"]
+    # the weight average follows the refit's rows, as the search's own refit does
+    sel_spec = {k: v for k, v in search["selected"]["spec"].items() if k != "ema_decay"}
     clf = SNASClassifier(rules=rules, architecture=sel_spec, random_state=seed).fit(data.X_train, data.y_train)
     out["snas selected"] = (Wrapped(clf, lambda f: f, clf.n_parameters_), time.perf_counter() - t0)
     t0 = time.perf_counter()
-    small_spec = search["smallest"]["spec"]
+    small_spec = {k: v for k, v in search["smallest"]["spec"].items() if k != "ema_decay"}
     clf = SNASClassifier(rules=rules, architecture=small_spec, random_state=seed).fit(data.X_train, data.y_train)
     out["snas smallest"] = (Wrapped(clf, lambda f: f, clf.n_parameters_), time.perf_counter() - t0)
     del front

@@ -20,6 +20,10 @@ from _common import RESULTS, ROOT, data_dir, machine, markdown_table, test_metri
 RUNS = ROOT / "runs"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def front_rows(front: dict) -> list[dict]:
     """The front's members, glass boxes and MLPs, with their validation figures."""
     rows = []
@@ -99,7 +103,10 @@ def main() -> None:
                 "model": f"snas glass box, seed {r['seed']} (#{r['number']})",
                 "accuracy": 100 * r["test_accuracy"],
                 "roc_auc": r["test_roc_auc"],
-                "terms": f"{r['shapes']} shapes + {r['pairs']} pairs + {r['rule_terms']} rule terms",
+                "terms": " + ".join(
+                    _count(r[k], name)
+                    for k, name in (("shapes", "shape"), ("pairs", "pair"), ("rule_terms", "rule term"))
+                ),
                 "hard_violations": r["hard_violations"],
                 "monotonicity_violations": r["monotonicity_violations"],
             }

@@ -182,7 +182,7 @@ def part_tau(n: int) -> dict:
     from sklearn.model_selection import train_test_split
 
     from snas.model import FittedModel, Task
-    from snas.search import Recipe, SearchSpace, Supernet, ValidationSet
+    from snas.search import SearchSpace, Supernet, ValidationSet
 
     data, rules = _data_and_rules()
     cfg = _config()
@@ -193,8 +193,8 @@ def part_tau(n: int) -> dict:
     Xf, Xv = X.iloc[np.sort(fit_idx)].reset_index(drop=True), X.iloc[np.sort(val_idx)].reset_index(drop=True)
     yf, yv = y[np.sort(fit_idx)], y[np.sort(val_idx)]
     task = Task.fit(Xf, yf, rules, target=data.schema.target, classes=data.schema.classes)
-    space = SearchSpace(cfg, task.layout, task.compiled.max_parameters)
     fit = task.training_data(Xf, yf, task.compiled.soft_ids)
+    space = SearchSpace(cfg, task.layout, task.compiled.max_parameters, fit_rows=len(fit.y))  # as the search
     val = ValidationSet.build(task, Xv, yv, cfg.metric)
     t0 = time.perf_counter()
     sn = Supernet(task, space, seed=0)
@@ -206,7 +206,7 @@ def part_tau(n: int) -> dict:
         g = space.repair(space.random(rng))
         inherited = sn.evaluate(g, val)
         t1 = time.perf_counter()
-        model = FittedModel.train(task, space.spec(g, Recipe()), Xf, yf, seed=0, data=fit)
+        model = FittedModel.train(task, space.spec(g, space.default_recipe(g)), Xf, yf, seed=0, data=fit)
         alone = float((model.predict(Xv) == yv).mean())
         rows.append(
             {

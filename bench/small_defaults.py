@@ -16,6 +16,7 @@ A setting is a comma-separated list of ``key=value`` changes to today's recipe (
     enc  numeric_encoding            sig frequency_scale
     w    width of both layers        lr  learning_rate
     fam  family (mlp, additive)      sb  shape_bins (glass-box shapes)
+    pb   pair_bins (glass-box pairs)
     pairs  the K best-ranked pairwise terms (glass boxes; ranked on the fit rows)
     pos    1: of those, only the pairs of positive score
 
@@ -55,6 +56,7 @@ KEYS = {
     "lr": ("learning_rate", float),
     "fam": ("family", str),
     "sb": ("shape_bins", int),
+    "pb": ("pair_bins", int),
 }
 PEERS = {
     "hgb": "HistGradientBoosting",

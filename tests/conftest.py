@@ -61,7 +61,7 @@ def tiny_search(tmp_path_factory, census) -> Path:
     (d / "search.yaml").write_text(
         "snas_search: 1\nname: tiny\ndataset: manifest.yaml\nrules: rules.yaml"
         + "\nseed: 0\nstrategy: evolution+gradient\nbudget: {trials: 4}\nworkers: 1\n"
-        "space: {max_depth: 2, widths: [4, 8, 16], encodings: [standard, ple], embedding_dims: [0, 2]}\n"
+        "space: {families: [mlp], max_depth: 2, widths: [4, 8, 16], encodings: [standard, ple], embedding_dims: [0, 2]}\n"
         "supernet: {epochs: 1, paths: 2}\nevolution: {population_size: 4, generations: 2}\ngradient: {steps: 2}\n"
         "standalone: {candidates: 4, eta: 2, low_epochs: 1, recipes: 2, epochs: 3, ensemble_top: 1}\n"
     )

@@ -4,20 +4,24 @@
 from snas.model._defaults import (
     GLASS_BOX_FAST_ROWS,
     GLASS_BOX_PAIRS_ROWS,
+    GLASS_BOX_SHAPE_BINS,
     adapt_to_rows,
     ema_decay_for,
     glass_box_fields,
+    glass_box_learning_rate,
     steps_per_epoch,
 )
 from snas.model._explain import Explanation, TermShape
 from snas.model._files import FORMAT, read_model_files, write_model_files
-from snas.model._fitted import FittedModel, build_network, load_inherited, member_splits
+from snas.model._fitted import EARLY_STOPPING_FRACTION, FittedModel, build_network, load_inherited, member_splits
 from snas.model._task import Task
 
 __all__ = [
+    "EARLY_STOPPING_FRACTION",
     "FORMAT",
     "GLASS_BOX_FAST_ROWS",
     "GLASS_BOX_PAIRS_ROWS",
+    "GLASS_BOX_SHAPE_BINS",
     "Explanation",
     "FittedModel",
     "Task",
@@ -26,6 +30,7 @@ __all__ = [
     "build_network",
     "ema_decay_for",
     "glass_box_fields",
+    "glass_box_learning_rate",
     "load_inherited",
     "member_splits",
     "read_model_files",

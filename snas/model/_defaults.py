@@ -38,14 +38,17 @@ if TYPE_CHECKING:
 __all__ = [
     "GLASS_BOX_FAST_ROWS",
     "GLASS_BOX_PAIRS_ROWS",
+    "GLASS_BOX_SHAPE_BINS",
     "adapt_to_rows",
     "ema_decay_for",
     "glass_box_fields",
+    "glass_box_learning_rate",
     "steps_per_epoch",
 ]
 
 EMA_RANGE = (0.9, 0.99)
-GLASS_BOX = {"family": "additive", "shape_bins": 16}  # the default network
+GLASS_BOX_SHAPE_BINS = 16  # bins per numeric shape of the default glass box
+GLASS_BOX = {"family": "additive", "shape_bins": GLASS_BOX_SHAPE_BINS}  # the default network
 GLASS_BOX_FAST_ROWS = 1_000  # from this many rows an additive network trains at …
 GLASS_BOX_LEARNING_RATE = 0.01  # … this learning rate (the MLP's stays 2e-3)
 GLASS_BOX_PAIRS_ROWS = 5_000  # from this many rows the default glass box has …
@@ -96,6 +99,19 @@ def ema_decay_for(n_rows: int, validation_fraction: float, batch_size: int) -> f
     """
     decay = 1.0 - 1.0 / (2 * steps_per_epoch(n_rows, validation_fraction, batch_size))
     return round(min(EMA_RANGE[1], max(EMA_RANGE[0], decay)), 4)
+
+
+def glass_box_learning_rate(n_rows: int) -> float | None:
+    """The learning rate of an additive network trained on ``n_rows`` rows when none is
+    given: ``GLASS_BOX_LEARNING_RATE`` from ``GLASS_BOX_FAST_ROWS`` rows, else None (the
+    spec's own).
+
+    Examples
+    --------
+    >>> glass_box_learning_rate(32_561), glass_box_learning_rate(325)
+    (0.01, None)
+    """
+    return GLASS_BOX_LEARNING_RATE if n_rows >= GLASS_BOX_FAST_ROWS else None
 
 
 def glass_box_fields(architecture: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -163,9 +179,9 @@ def adapt_to_rows(
     if chosen_family:
         changed.update({k: v for k, v in GLASS_BOX.items() if k not in given and getattr(spec, k) != v})
     additive = changed.get("family", spec.family) == "additive"
-    fast = n_rows >= GLASS_BOX_FAST_ROWS and spec.learning_rate != GLASS_BOX_LEARNING_RATE
-    if additive and fast and "learning_rate" not in given:
-        changed["learning_rate"] = GLASS_BOX_LEARNING_RATE
+    fast = glass_box_learning_rate(n_rows)
+    if additive and fast is not None and fast != spec.learning_rate and "learning_rate" not in given:
+        changed["learning_rate"] = fast
     if chosen_family and additive and n_rows >= GLASS_BOX_PAIRS_ROWS and "pairs" not in given and rank_pairs:
         pairs = [[f, g] for f, g in rank_pairs(GLASS_BOX_PAIRS)]
         if pairs:

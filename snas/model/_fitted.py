@@ -24,9 +24,10 @@ if TYPE_CHECKING:
     from snas.nn import AdditiveArchitecture, AdditiveNetwork, Architecture, NetworkSpec, SNASNetwork
     from snas.training import Split, TrainingData, TrainResult
 
-__all__ = ["FittedModel", "build_network", "member_splits"]
+__all__ = ["EARLY_STOPPING_FRACTION", "FittedModel", "build_network", "member_splits"]
 
 PREDICT_BATCH = 16384
+EARLY_STOPPING_FRACTION = 0.15  # share of rows a member holds out for early stopping, by default
 
 
 def build_network(
@@ -134,7 +135,7 @@ class FittedModel:
         y: Any,
         *,
         seed: int = 0,
-        validation_fraction: float = 0.15,
+        validation_fraction: float = EARLY_STOPPING_FRACTION,
         deadline: float | None = None,
         callback: Any = None,
         data: TrainingData | None = None,
@@ -193,7 +194,7 @@ class FittedModel:
         data: TrainingData,
         *,
         seed: int = 0,
-        validation_fraction: float = 0.15,
+        validation_fraction: float = EARLY_STOPPING_FRACTION,
         deadline: float | None = None,
         initial: dict[str, torch.Tensor] | None = None,
     ) -> list[FittedModel]:

@@ -104,10 +104,11 @@ class SpaceBounds:
     input, at most ``max_pairs`` pairwise terms chosen among the ``pair_candidates`` best
     ranked once per task, knowledge neurons as terms; ``shape_bins`` and ``pair_bins`` are
     the bin counts of a numeric shape and of a pair's numeric side, each dividing the largest).
-    Feature and neuron genes are shared by both families.
+    Feature and neuron genes are shared by both families; both are searched unless
+    ``families`` names one (SNASClassifier's fixed default network is a glass box).
     """
 
-    families: tuple[str, ...] = ("mlp",)
+    families: tuple[str, ...] = ("mlp", "additive")
     max_depth: int = 3
     widths: tuple[int, ...] = (8, 16, 32, 64, 128, 256)
     activations: tuple[str, ...] = ("relu", "gelu", "silu")
@@ -120,7 +121,7 @@ class SpaceBounds:
     neurons: bool = True  # each soft rule's knowledge neuron is a gene
     complexity_weight: tuple[float, float] = (1e-3, 0.1)  # the gradient inner loop's size penalty
     members: tuple[int, ...] = (1, 3)  # ensemble sizes tried for the best stand-alone candidates
-    learning_rate: tuple[float, float] = (5e-4, 5e-3)
+    learning_rate: tuple[float, float] = (5e-4, 1e-2)  # up to the default glass box's rate
     weight_decay: tuple[float, float] = (1e-6, 1e-3)
     dropout: tuple[float, float] = (0.0, 0.3)
     rule_lambda: tuple[float, float] = (0.01, 3.0)

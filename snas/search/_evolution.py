@@ -195,7 +195,7 @@ def _evaluate(
         notes["gradient"] = {"skipped": "an earlier evaluation of its family dominates the proposal"}
     return {
         "genome": genome.to_dict(),
-        "spec": space.spec(genome).to_dict(),
+        "spec": space.spec(genome, space.default_recipe(genome)).to_dict(),
         "metrics": metrics,
         "seconds": time.perf_counter() - t0,
         "notes": notes,

@@ -69,7 +69,12 @@ def init_worker(task: Task, fit: TrainingData, val: ValidationSet, config: Exper
     from snas.training import THREADS
 
     torch.set_num_threads(THREADS)
-    _CONTEXT.update(task=task, fit=fit, val=val, space=SearchSpace(config, task.layout, task.compiled.max_parameters))
+    _CONTEXT.update(
+        task=task,
+        fit=fit,
+        val=val,
+        space=SearchSpace(config, task.layout, task.compiled.max_parameters, fit_rows=len(fit.y)),
+    )
 
 
 def run_job(job: Job, initial: dict[str, torch.Tensor] | None, deadline: float | None) -> JobOutcome:

@@ -25,6 +25,7 @@ __all__ = ["Ledger", "check_storage"]
 HEARTBEAT_SECONDS = 5
 GRACE_SECONDS = 20
 SCHEMES = ("sqlite", "postgresql", "mysql", "journal", "memory")
+TRAINING_VERSION = 2  # 2: the weight average and the glass box's first learning rate follow the rows
 
 
 def check_storage(url: str) -> None:
@@ -103,8 +104,9 @@ class Ledger:
             self.study.set_metric_names(["error", "complexity", "infidelity"])
         elif existing != key:
             raise ConfigError(
-                f"the storage {url.split('@')[-1]} already holds study {config.name!r} from a different configuration; "
-                "use a new --out directory (or --storage), or restore the original configuration to resume"
+                f"the storage {url.split('@')[-1]} already holds study {config.name!r} from a different configuration "
+                "or from a snas version whose candidates trained differently; use a new --out directory "
+                "(or --storage), or the original configuration and snas version, to resume"
             )
 
     def recover(self) -> int:
@@ -151,5 +153,7 @@ class Ledger:
 
 
 def _identity(config: ExperimentConfig) -> dict[str, Any]:
-    """What must match for a storage to be resumed (budgets, storage and workers may change)."""
-    return {k: v for k, v in config.to_dict().items() if k not in ("budget", "storage", "source", "extra", "workers")}
+    """What must match for a storage to be resumed (budgets, storage and workers may change),
+    with the version of how candidates train, so a run is never resumed with mixed trainings."""
+    kept = {k: v for k, v in config.to_dict().items() if k not in ("budget", "storage", "source", "extra", "workers")}
+    return {**kept, "training": TRAINING_VERSION}

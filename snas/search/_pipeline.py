@@ -113,7 +113,9 @@ class SearchRun:
         X_val = X.iloc[self.val_idx].reset_index(drop=True)
         self.task: Task = Task.fit(X_fit, self.y[self.fit_idx], rules, target=target, classes=classes)
         self.fit = self.task.training_data(X_fit, self.y[self.fit_idx], self.task.compiled.soft_ids)
-        self.space = SearchSpace(config, self.task.layout, self.task.compiled.max_parameters, self._pairs())
+        self.space = SearchSpace(
+            config, self.task.layout, self.task.compiled.max_parameters, self._pairs(), fit_rows=len(self.fit.y)
+        )
         self.val = ValidationSet.build(self.task, X_val, self.y[self.val_idx], config.metric)
         url = storage or (directory.ledger_url() if directory is not None else "memory")
         self.ledger = Ledger(config, url)
@@ -249,6 +251,7 @@ class SearchRun:
             "storage": self.ledger.url if not self.ledger.url.startswith("postgresql") else "postgresql://…",
             "worker": self.worker,
             "split_sha256": self.split_sha256,
+            "fit_rows": len(self.fit_idx),
             "strategy": self.config.strategy,
         }
         return SearchResult(tuple(evals), tuple(front), chosen, why, prior + time.monotonic() - start, info)
@@ -262,6 +265,7 @@ class SearchRun:
 
         spec = NetworkSpec.from_dict(selected.spec)
         kept = self._stand_alone_model(selected, spec)
+        spec = self.space.for_rows(spec, len(self.X))  # the weight average follows the rows
         rows_ratio = len(self.X) / max(len(self.fit_idx), 1)
         needed = selected.seconds * rows_ratio * 1.2
         late = deadline is not None and time.monotonic() + needed > deadline

@@ -93,7 +93,10 @@ class SearchSpace:
     ``complexity`` to its interpretability cost (the complexity objective);
     ``max_parameters`` (from the rules' constraints) is enforced by :meth:`repair`.
     ``pairs`` are the additive family's candidate interactions, best first (see
-    :func:`snas.nn.rank_pairs`); the first ``pair_candidates`` are genes.
+    :func:`snas.nn.rank_pairs`); the first ``pair_candidates`` are genes. ``fit_rows`` (the
+    rows a candidate trains on) sets what follows the data as for ``SNASClassifier``: the
+    weight average's decay (:func:`snas.model.ema_decay_for`) and the glass box's default
+    learning rate (:func:`snas.model.glass_box_learning_rate`).
     """
 
     def __init__(
@@ -102,8 +105,10 @@ class SearchSpace:
         layout: InputLayout,
         max_parameters: int | None,
         pairs: Sequence[tuple[str, str]] = (),
+        fit_rows: int | None = None,
     ) -> None:
         self.bounds: SpaceBounds = config.space
+        self.fit_rows = fit_rows
         self.config = config
         self.layout = layout
         self.max_parameters = max_parameters
@@ -154,7 +159,7 @@ class SearchSpace:
         from snas.nn import NetworkSpec
 
         neurons = set(g.neurons)
-        return NetworkSpec(
+        spec = NetworkSpec(
             **self._shape(g),
             default_rule_mode="loss",
             rule_modes={r: "both" for r in self.neuron_rules if r in neurons},
@@ -167,6 +172,29 @@ class SearchSpace:
             members=recipe.members,
             max_epochs=epochs or self.config.standalone.epochs,
         )
+        return spec if self.fit_rows is None else self.for_rows(spec, self.fit_rows)
+
+    @staticmethod
+    def for_rows(spec: NetworkSpec, n_rows: int) -> NetworkSpec:
+        """``spec`` with the weight average that spans about two epochs of ``n_rows`` rows."""
+        from snas.model import EARLY_STOPPING_FRACTION, ema_decay_for
+
+        return replace(spec, ema_decay=ema_decay_for(n_rows, EARLY_STOPPING_FRACTION, spec.batch_size))
+
+    def default_recipe(self, g: Genome) -> Recipe:
+        """snas's default recipe for ``g``, within the configured ranges (see :meth:`family_recipes`)."""
+        return self.family_recipes(g, [self._clip(Recipe())])[0]
+
+    def family_recipes(self, g: Genome, recipes: Sequence[Recipe]) -> tuple[Recipe, ...]:
+        """``recipes`` for genome ``g``: the first one (snas's default recipe) takes the
+        learning rate ``SNASClassifier`` gives ``g``'s family on the fit rows (a glass box's
+        lookup tables learn faster with larger steps), clipped into the configured range."""
+        from snas.model import glass_box_learning_rate
+
+        rate = glass_box_learning_rate(self.fit_rows or 0) if g.family == "additive" else None
+        if rate is None or not recipes:
+            return tuple(recipes)
+        return (self._clip(replace(recipes[0], learning_rate=rate)), *recipes[1:])
 
     def _shape(self, g: Genome) -> dict[str, Any]:
         """The NetworkSpec fields of ``g``'s family."""
@@ -390,9 +418,12 @@ class SearchSpace:
         )
 
     def _additive_genes(self) -> dict[str, Any]:
-        """Default additive genes within the bounds: no pair, the finest shapes, pairs of 4 bins."""
+        """Default additive genes within the bounds: no pair, shapes of the default glass box's
+        bins (``SNASClassifier``'s; finer shapes overfit a few hundred rows), pairs of 4 bins."""
+        from snas.model import GLASS_BOX_SHAPE_BINS
+
         b = self.bounds
-        return {"pairs": (), "shape_bins": max(b.shape_bins), "pair_bins": near(b.pair_bins, 4)}
+        return {"pairs": (), "shape_bins": near(b.shape_bins, GLASS_BOX_SHAPE_BINS), "pair_bins": near(b.pair_bins, 4)}
 
     # ------------------------------------------------------------------- repair
     def repair(self, g: Genome) -> Genome:

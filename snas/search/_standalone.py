@@ -114,7 +114,7 @@ class StandaloneTrainer:
         on_result: Callable[[Evaluation, FittedModel | None], None] | None = None,
     ) -> None:
         self.config, self.task, self.ledger, self.worker = config, task, ledger, worker
-        self.space = SearchSpace(config, task.layout, task.compiled.max_parameters)
+        self.space = SearchSpace(config, task.layout, task.compiled.max_parameters, fit_rows=len(fit.y))
         self.inherited = inherited
         self.on_result = on_result
         self.workers = config.workers or max(1, os.cpu_count() or 1)
@@ -147,13 +147,16 @@ class StandaloneTrainer:
         rungs = _rung_deadlines(deadline, low_rung)
         out: list[Evaluation] = []
         if low_rung:
-            jobs = [Job(g, tuple(recipes), s.low_epochs, "low", self.config.seed, s.inherit) for g in candidates]
+            jobs = [
+                Job(g, self.space.family_recipes(g, recipes), s.low_epochs, "low", self.config.seed, s.inherit)
+                for g in candidates
+            ]
             low = self.run(jobs, deadline=rungs[0])
             out += low
             screened = len({json.dumps(e.genome, sort_keys=True) for e in low})
             promoted = _promote(low, math.ceil(screened / s.eta))
         else:
-            promoted = [(g, recipes[0]) for g in candidates]
+            promoted = [(g, self.space.family_recipes(g, recipes)[0]) for g in candidates]
         full = self.run(
             [Job(g, (r,), s.epochs, "stand-alone", self.config.seed, s.inherit) for g, r in promoted], deadline=rungs[1]
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +23,7 @@ FORBIDDEN = {"sex", "race", "age", "relationship"}  # excluded, sensitive or dec
 
 @pytest.fixture(scope="module")
 def census_proposal(census, census_rules):
-    t0 = time.perf_counter()
-    report = suggest_rules(census, census_rules, target_agreement=0.95, max_rules=10)
-    return report, time.perf_counter() - t0
+    return suggest_rules(census, census_rules, target_agreement=0.95, max_rules=10)
 
 
 def _combined(tmp_path: Path, proposal_yaml: str) -> Path:
@@ -39,8 +36,7 @@ def _combined(tmp_path: Path, proposal_yaml: str) -> Path:
 
 
 def test_census_proposals_are_accepted_next_to_the_rule_file(census, census_rules, census_proposal, tmp_path):
-    report, seconds = census_proposal
-    assert seconds <= 30, f"rules suggest took {seconds:.1f}s"
+    report = census_proposal  # its time is measured by bench/suggest.py, not here
     props = report.proposals
     assert len(props) >= 5
     for p in props:
@@ -64,7 +60,7 @@ def test_census_proposals_are_accepted_next_to_the_rule_file(census, census_rule
 
 
 def test_proposal_file_is_a_rule_file_that_names_what_was_set_aside(census_proposal):
-    report, _ = census_proposal
+    report = census_proposal
     text = report.to_yaml()
     rs = parse_rules(text, "proposal.yaml")
     assert rs.dataset == "census_income" and rs.positive == ">50K"

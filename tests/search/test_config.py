@@ -96,3 +96,15 @@ def test_the_estimator_validates_search_like_the_cli(census):
         SNASClassifier(search={"strategy": "evolutoin"}).fit(X, y)
     with pytest.raises(ConfigError, match=r"write e.g. '90s'"):
         SNASClassifier(budget="5 minutes").fit(X, y)
+
+
+def test_a_run_started_by_a_snas_whose_candidates_trained_differently_is_refused(tiny_search, tmp_path, monkeypatch):
+    from snas.search import _ledger
+
+    cfg = load_config(tiny_search / "search.yaml")
+    url = f"sqlite:///{tmp_path / 'trials.db'}"
+    _ledger.Ledger(cfg, url)
+    _ledger.Ledger(cfg, url)  # the same configuration and training resume
+    monkeypatch.setattr(_ledger, "TRAINING_VERSION", _ledger.TRAINING_VERSION - 1)
+    with pytest.raises(ConfigError, match="snas version whose candidates trained differently"):
+        _ledger.Ledger(cfg, url)

@@ -8,6 +8,7 @@ import json
 
 import numpy as np
 
+from snas.model import EARLY_STOPPING_FRACTION, ema_decay_for, glass_box_learning_rate
 from snas.nn import PAIR_COST
 from snas.search import Budget, Genome, load_config, search
 
@@ -39,3 +40,10 @@ def test_family_gene_and_complexity_objective_in_search_results(tiny_search, tmp
     assert {"family", "complexity", "parameters"} <= set(frame.columns)
     pairs = {tuple(p) for e in history for p in e.genome["pairs"] if e.family == "additive"}
     assert pairs and np.all([a != b for a, b in pairs])
+    # every candidate trains as SNASClassifier's network would on the same rows
+    rows = out.result.info["fit_rows"]
+    low, high = cfg.space.learning_rate
+    for e in history:
+        assert e.spec["ema_decay"] == ema_decay_for(rows, EARLY_STOPPING_FRACTION, e.spec["batch_size"])
+        if e.family == "additive" and (e.fidelity == "inherited" or (e.fidelity == "low" and e.notes["recipe"] == 0)):
+            assert e.spec["learning_rate"] == min(max(glass_box_learning_rate(rows), low), high)

@@ -79,6 +79,7 @@ def test_starting_points_are_the_default_network_and_the_smallest(space):
     assert len(glass_pairs.pairs) == 10 and not glass.pairs
     assert unlimited.complexity(glass) < unlimited.complexity(glass_pairs)
     assert big.widths[:2] == (256, 256) and big.encoding == "periodic" and set(big.features) == set(space.inputs)
+    assert glass.shape_bins == glass_pairs.shape_bins == 16  # the estimator's default glass box
 
 
 def _ev(n, err, params, infid, f_soft=None, fidelity="stand-alone"):
@@ -115,6 +116,25 @@ def test_recipes_stay_inside_their_ranges(space):
     assert recipes[0] == Recipe(learning_rate=1e-3)
     assert all(r.learning_rate == pytest.approx(1e-3) for r in recipes)
     assert all(b.dropout[0] <= r.dropout <= b.dropout[1] for r in space.recipes(20, rng))
+
+
+def test_candidates_train_with_what_follows_the_rows_as_snasclassifier_does(space):
+    from snas.model import adapt_to_rows
+    from snas.nn import NetworkSpec
+
+    glass = next(g for g in space.starting_points() if g.family == "additive")
+    mlp = space.starting_points()[0]
+    recipes = space.recipes(2, np.random.default_rng(3))
+    for rows in (260, 26_000):
+        sized = SearchSpace(space.config, space.layout, None, fit_rows=rows)
+        expected = adapt_to_rows(NetworkSpec(family="additive"), rows, 0.15, given={"family"})[0]
+        assert sized.spec(glass).ema_decay == expected.ema_decay  # the estimator's rule, not 0.99
+        first, second = sized.family_recipes(glass, recipes)
+        assert first.learning_rate == (recipes[0].learning_rate if rows < 1_000 else 0.01) == expected.learning_rate
+        assert second == recipes[1]  # random recipes stay as drawn
+        assert sized.family_recipes(mlp, recipes) == tuple(recipes)  # the MLP keeps its default rate
+    assert space.spec(glass).ema_decay == NetworkSpec().ema_decay  # rows unknown: the spec's own
+    assert SearchSpace.for_rows(NetworkSpec(), 325).ema_decay == 0.9
 
 
 def _low_rung(space, points):
