@@ -213,21 +213,17 @@ def measure(w, data, rules, seconds):
 
 
 def snas_models(run: Path, data, rules, seed):
+    """The search's selected and smallest models, refit on all of adult.data."""
     from snas.estimator import SNASClassifier
 
-    front = json.loads((run / "front.json").read_text())
     search = json.loads((run / "search.json").read_text())
     out = {}
-    t0 = time.perf_counter()
-    # the weight average follows the refit's rows, as the search's own refit does
-    sel_spec = {k: v for k, v in search["selected"]["spec"].items() if k != "ema_decay"}
-    clf = SNASClassifier(rules=rules, architecture=sel_spec, random_state=seed).fit(data.X_train, data.y_train)
-    out["snas selected"] = (Wrapped(clf, lambda f: f, clf.n_parameters_), time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    small_spec = {k: v for k, v in search["smallest"]["spec"].items() if k != "ema_decay"}
-    clf = SNASClassifier(rules=rules, architecture=small_spec, random_state=seed).fit(data.X_train, data.y_train)
-    out["snas smallest"] = (Wrapped(clf, lambda f: f, clf.n_parameters_), time.perf_counter() - t0)
-    del front
+    for name, key in (("snas selected", "selected"), ("snas smallest", "smallest")):
+        t0 = time.perf_counter()
+        # the weight average follows the refit's rows, as the search's own refit does
+        spec = {k: v for k, v in search[key]["spec"].items() if k != "ema_decay"}
+        clf = SNASClassifier(rules=rules, architecture=spec, random_state=seed).fit(data.X_train, data.y_train)
+        out[name] = (Wrapped(clf, lambda f: f, clf.n_parameters_), time.perf_counter() - t0)
     return out
 
 
