@@ -53,31 +53,65 @@ def pick_candidates(evals: list[Evaluation], space: SearchSpace, n: int) -> list
 
 
 def _pick_family(evals: list[Evaluation], space: SearchSpace, n: int) -> list[Genome]:
-    """``n`` distinct architectures: the starting points, half by validation error, the
-    rest spread along the inherited-weight front by complexity."""
+    """``n`` distinct architectures, most promising first: the starting points, then in
+    turn the next most accurate and the next point spread along the inherited-weight front
+    (:func:`_spread_order`), so that whatever prefix a deadline leaves covers the front
+    from its smallest to its most accurate members."""
     by_arch: dict[Any, Evaluation] = {}
     for e in evals:
         arch = space.architecture(Genome.from_dict(e.genome))
         if arch not in by_arch or e.objectives < by_arch[arch].objectives:
             by_arch[arch] = e
-    pool = list(by_arch.values())
     starts = {space.architecture(g) for g in space.starting_points()}
     chosen = [e for a, e in by_arch.items() if a in starts]
-    half = len(chosen) + n // 2
-    for e in sorted(pool, key=lambda e: e.objectives):  # the most accurate first
-        if len(chosen) >= half:
+    rest = [e for a, e in by_arch.items() if a not in starts]
+    accurate = sorted(rest, key=lambda e: e.objectives)
+    spread = _spread_order(rest)
+    for e in (e for pair in itertools.zip_longest(accurate, spread) for e in pair if e is not None):
+        if len(chosen) >= n:
             break
         if e not in chosen:
             chosen.append(e)
-    rest = [e for e in pool if e not in chosen]
-    while rest and len(chosen) < n:
-        obj = np.asarray([e.objectives for e in rest])
-        front = [rest[i] for i in np.flatnonzero(non_dominated(obj))]
-        front.sort(key=lambda e: e.objectives[1])
-        take = np.unique(np.linspace(0, len(front) - 1, min(len(front), n - len(chosen))).round().astype(int))
-        chosen += [front[i] for i in take]
-        rest = [e for e in rest if e not in chosen]
     return [Genome.from_dict(e.genome) for e in chosen[:n]]
+
+
+def _spread_order(evals: list[Evaluation]) -> list[Evaluation]:
+    """Every evaluation, non-dominated layer by layer; within a layer (sorted by complexity)
+    the smallest first, then the other end, then by bisection (middle, quarters, …), so
+    that each prefix is spread along the layer."""
+    out: list[Evaluation] = []
+    pool = list(evals)
+    while pool:
+        obj = np.asarray([e.objectives for e in pool])
+        mask = non_dominated(obj)
+        layer = sorted((pool[i] for i in np.flatnonzero(mask)), key=lambda e: (e.objectives[1], e.objectives))
+        out += [layer[i] for i in _bisection(len(layer))]
+        pool = [pool[i] for i in np.flatnonzero(~mask)]
+    return out
+
+
+def _bisection(n: int) -> list[int]:
+    """0 … n−1 in the order ends first, then midpoints of ever finer intervals.
+
+    >>> _bisection(6)
+    [0, 5, 2, 1, 3, 4]
+    """
+    if n <= 2:
+        return list(range(n))
+    order, seen = [0, n - 1], {0, n - 1}
+    intervals = [(0, n - 1)]
+    while intervals:
+        nxt = []
+        for lo, hi in intervals:
+            if hi - lo < 2:
+                continue
+            mid = (lo + hi) // 2
+            if mid not in seen:
+                seen.add(mid)
+                order.append(mid)
+            nxt += [(lo, mid), (mid, hi)]
+        intervals = nxt
+    return order
 
 
 class _Speed:

@@ -181,3 +181,30 @@ def test_crowding_distance_spreads_and_skips_constant_objectives():
     assert np.isinf(d[[0, 3]]).all() and np.allclose(d[[1, 2]], [1.0, 4 / 3])
     with pytest.raises(ValueError, match="finite"):
         crowding_distance(np.array([[0.0, np.inf], [1.0, 2.0], [2.0, 1.0]]))
+
+
+def test_standalone_candidates_cover_the_front_in_every_prefix(space):
+    """A deadline cuts the candidate list's tail: the first few after the starting points
+    must hold both the most accurate architecture and the smallest front member."""
+    from snas.search._standalone import _bisection, pick_candidates
+
+    assert all(sorted(_bisection(n)) == list(range(n)) for n in range(12))
+    rng = np.random.default_rng(5)
+    evals = []
+    for i in range(60):
+        g = space.repair(dataclasses.replace(space.random(rng), family="additive"))
+        c = 3.0 + i  # complexity grows with i, error falls: every point is on the front
+        metrics = {"error": 0.2 - 0.001 * i, "complexity": c, "parameters": c, "infidelity": 0.01}
+        evals.append(Evaluation(i, g.to_dict(), {}, "inherited", metrics))
+    starts = [g for g in space.starting_points() if g.family == "additive"]
+    weak = {"error": 0.3, "complexity": 50.0, "parameters": 50.0, "infidelity": 0.05}  # always evaluated first
+    evals += [Evaluation(100 + i, g.to_dict(), {}, "inherited", weak) for i, g in enumerate(starts)]
+    picked = pick_candidates(evals, space, 40)
+    start_archs = list(dict.fromkeys(space.architecture(g) for g in starts))
+    assert [space.architecture(g) for g in picked[: len(start_archs)]] == start_archs
+    first = [space.architecture(g) for g in picked[len(start_archs) : len(start_archs) + 3]]
+    by_arch = {space.architecture(Genome.from_dict(e.genome)): e for e in evals[:60]}
+    errors = [by_arch[a].objectives[0] for a in first]
+    complexities = [by_arch[a].objectives[1] for a in first]
+    assert min(errors) == min(e.objectives[0] for e in by_arch.values())  # the most accurate
+    assert min(complexities) == min(e.objectives[1] for e in by_arch.values())  # the smallest
