@@ -66,7 +66,7 @@ def _pick_family(evals: list[Evaluation], space: SearchSpace, n: int) -> list[Ge
     chosen = [e for a, e in by_arch.items() if a in starts]
     rest = [e for a, e in by_arch.items() if a not in starts]
     accurate = sorted(rest, key=lambda e: e.objectives)
-    spread = _spread_order(rest)
+    spread = _spread_order(rest, n)
     for e in (e for pair in itertools.zip_longest(accurate, spread) for e in pair if e is not None):
         if len(chosen) >= n:
             break
@@ -75,13 +75,13 @@ def _pick_family(evals: list[Evaluation], space: SearchSpace, n: int) -> list[Ge
     return [Genome.from_dict(e.genome) for e in chosen[:n]]
 
 
-def _spread_order(evals: list[Evaluation]) -> list[Evaluation]:
-    """Every evaluation, non-dominated layer by layer; within a layer (sorted by complexity)
-    the smallest first, then the other end, then by bisection (middle, quarters, …), so
-    that each prefix is spread along the layer."""
+def _spread_order(evals: list[Evaluation], limit: int) -> list[Evaluation]:
+    """At least ``limit`` evaluations (all, if fewer), non-dominated layer by layer; within a
+    layer (sorted by complexity) the smallest first, then the other end, then by bisection
+    (middle, quarters, …), so that each prefix is spread along the layer."""
     out: list[Evaluation] = []
     pool = list(evals)
-    while pool:
+    while pool and len(out) < limit:
         obj = np.asarray([e.objectives for e in pool])
         mask = non_dominated(obj)
         layer = sorted((pool[i] for i in np.flatnonzero(mask)), key=lambda e: (e.objectives[1], e.objectives))
