@@ -47,10 +47,21 @@ class _Worker:
             [sys.executable, "-m", "snas.search._workers"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        _send(self.proc.stdin, init)
+        # the task and data exceed a pipe's buffer: sending them waits until the new
+        # interpreter has imported torch (seconds), so it happens beside the caller's work
+        self.sending = threading.Thread(target=self._send_quietly, args=(init,), daemon=True)
+        self.sending.start()
+
+    def _send_quietly(self, init: tuple[Any, ...]) -> None:
+        try:
+            assert self.proc.stdin is not None
+            _send(self.proc.stdin, init)
+        except (BrokenPipeError, OSError):  # the worker died: its first call reports it
+            pass
 
     def call(self, args: tuple[Any, ...]) -> Any:
         assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.sending.join()
         try:
             _send(self.proc.stdin, args)
             ok, value = _receive(self.proc.stdout)
@@ -61,6 +72,7 @@ class _Worker:
         return value
 
     def close(self) -> None:
+        self.sending.join()
         if self.proc.poll() is None:
             try:
                 assert self.proc.stdin is not None

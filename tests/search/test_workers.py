@@ -1,0 +1,18 @@
+"""The training workers' pool: starting it never waits for the workers' interpreters."""
+
+from __future__ import annotations
+
+from snas.search._workers import WorkerPool
+
+
+def test_starting_the_pool_does_not_wait_for_the_workers_to_import_torch():
+    # a payload far beyond a pipe's buffer: a blocking send would return only once the new
+    # interpreter has imported snas and torch and reads it (seconds a short search lacks)
+    payload = (b"x" * (8 << 20),)
+    pool = WorkerPool(2, payload)
+    try:
+        assert all(w.sending.is_alive() for w in pool.workers)
+        assert all(w.proc.poll() is None for w in pool.workers)
+    finally:
+        pool.close()  # the workers reject the payload and exit; closing still returns
+    assert all(not w.sending.is_alive() for w in pool.workers)
