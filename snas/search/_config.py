@@ -35,6 +35,7 @@ STRATEGIES = ("evolution+gradient", "evolution", "gradient", "random")
 METRICS = ("accuracy", "roc_auc")
 MAX_SECONDS = 7 * 24 * 3600
 MAX_TRIALS = 100_000
+MAX_SEARCH_SHARE = 0.75  # supernet + evolution; stand-alone training and the refit (12%) need the rest
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ class ExperimentConfig:
     standalone: StandaloneSettings = StandaloneSettings()
     selection: Selection = Selection()
     storage: str | None = None
-    workers: int = 0  # 0 = one per CPU core
+    workers: int = 0  # 0 = one per CPU core (in-process under a time budget below a minute)
     refit: bool = True
     source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -422,6 +423,12 @@ def _sections(r: _Reader, d: dict[str, Any]) -> dict[str, Any]:
         epochs = r.check(("final_epochs",), checks["standalone"]["epochs"], d["final_epochs"])
         if epochs is not None:
             out["standalone"] = replace(out["standalone"], epochs=epochs)
+    sn, ev = out.get("supernet"), out.get("evolution")
+    if sn is not None and ev is not None and sn.share + ev.share > MAX_SEARCH_SHARE:
+        r.problems.append(
+            f"{r.where('evolution')}: supernet.share + evolution.share is {sn.share + ev.share:g}; at most "
+            f"{MAX_SEARCH_SHARE:g} leaves time for stand-alone training and the refit (defaults 0.35 + 0.15)"
+        )
     cons = d.get("constraints")
     if cons is not None:
         cons = r.section("constraints", cons, Selection(), {"min_f_soft": checks["selection"]["min_f_soft"]})

@@ -94,7 +94,9 @@ def evolve(
         key = canonical_json(trial.params | {"#": n})
         entry = log.entries.get(key)
         if entry is None:
-            if deadline is not None and time.monotonic() >= deadline:
+            # the starting points cost milliseconds: evaluated even past the deadline, so a
+            # phase squeezed out by a slow start still hands candidates to the next one
+            if deadline is not None and n >= len(starts) and time.monotonic() >= deadline:
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 break
             # the starting points and refined genomes stay as they are; the last trial's

@@ -76,6 +76,8 @@ class SearchRun:
     target, classes : the target's name and class order.
     directory : the run directory (None: everything in memory, as from Python).
     storage : the ledger's URL (default: the run directory's SQLite file, or memory).
+    worker : this worker's name in the ledger (default host:pid; a run directory's name is
+        stable across restarts, so a resumed run gets only the rest of its budget).
     worker_seed : seeds this worker's supernet and outer loop (workers sharing a ledger
         explore differently); the split and the trainings use the configuration's seed.
     """
@@ -120,6 +122,7 @@ class SearchRun:
         url = storage or (directory.ledger_url() if directory is not None else "memory")
         self.ledger = Ledger(config, url)
         self.models: dict[str, FittedModel] = {}
+        self._clock = (time.monotonic(), 0.0)  # (start, seconds spent before it), set by run()
 
     def _pairs(self) -> tuple[tuple[str, str], ...]:
         """The glass-box family's candidate interactions, ranked once on the fit rows."""
@@ -136,6 +139,7 @@ class SearchRun:
         """Run (or resume) every phase; returns the result with the final model."""
         start = time.monotonic()
         prior = self.ledger.elapsed(self.worker)
+        self._clock = (start, prior)
         seconds = self.config.budget.seconds
         deadlines = Deadlines.plan(self.config, None if seconds is None else max(seconds - prior, 1.0))
         if self.directory is not None and self.ledger.url == self.directory.ledger_url():
@@ -149,7 +153,9 @@ class SearchRun:
             trainer.start()
             supernet = self._supernet(deadlines.supernet)
             trainer.inherited = supernet.inherited
+            self._record_elapsed()
             inherited = self._evolve(supernet, deadlines.evolution)
+            self._record_elapsed()
             candidates = pick_candidates(inherited, self.space, self.config.standalone.candidates)
             self.progress.phase(f"stand-alone: {len(candidates)} candidates, successive halving")
             standalone = trainer.successive_halving(candidates, deadline=deadlines.standalone)
@@ -164,6 +170,11 @@ class SearchRun:
         self.progress.close()
         return result
 
+    def _record_elapsed(self) -> None:
+        """Store the seconds this run has spent, so a resume after kill -9 gets only the rest."""
+        start, prior = self._clock
+        self.ledger.set_elapsed(self.worker, prior + time.monotonic() - start)
+
     def _supernet(self, deadline: float | None) -> Supernet:
         sn = Supernet(self.task, self.space, self.seed)
         path = self.directory.supernet if self.directory is not None else None
@@ -174,6 +185,7 @@ class SearchRun:
         self.progress.phase(f"supernet: {total} epochs, {self.config.supernet.paths} sub-networks per step")
 
         def report(epoch: int, loss: float) -> None:
+            self._record_elapsed()
             self.progress.line(f"supernet: epoch {epoch}/{total} | loss {loss:.4f} | {time.perf_counter() - t0:.0f}s")
 
         sn.train(self.fit, self.config.supernet, deadline=deadline, on_epoch=report, checkpoint=path)
@@ -266,8 +278,13 @@ class SearchRun:
         spec = NetworkSpec.from_dict(selected.spec)
         kept = self._stand_alone_model(selected, spec)
         spec = self.space.for_rows(spec, len(self.X))  # the weight average follows the rows
+        epochs_ratio = 1.0
+        if selected.fidelity == "low":  # only screened (a short budget): the refit trains fully
+            full = self.config.standalone.epochs
+            epochs_ratio = full / max(spec.max_epochs, 1)
+            spec = replace(spec, max_epochs=full)
         rows_ratio = len(self.X) / max(len(self.fit_idx), 1)
-        needed = selected.seconds * rows_ratio * 1.2
+        needed = selected.seconds * rows_ratio * epochs_ratio * 1.2
         late = deadline is not None and time.monotonic() + needed > deadline
         if kept is not None and (not self.config.refit or late):
             if self.config.refit:
@@ -279,6 +296,10 @@ class SearchRun:
         model = FittedModel.train(
             self.task, spec, self.X, self.y, seed=self.config.seed, deadline=deadline, initial=initial
         )
+        cut = any(r.deadline_hit for r in model.results)
+        if cut and kept is not None and not any(r.deadline_hit for r in kept.results):
+            self.progress.note("final model: the refit ran out of time; the fully trained stand-alone model is kept")
+            return replace(kept, extra={"refit": False})
         return replace(model, extra={"refit": True})
 
     def _stand_alone_model(self, selected: Evaluation, spec: Any) -> FittedModel | None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,6 +71,12 @@ class RunDirectory:
 
     def ledger_url(self) -> str:
         return f"sqlite:///{self.ledger.resolve()}"
+
+    def worker_name(self) -> str:
+        """This run's name in a (shared) ledger: the host and a digest of the folder, the
+        same after a restart, so time spent before an interruption is counted."""
+        digest = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:12]
+        return f"{socket.gethostname()}:{digest}"
 
     def candidate(self, job: str) -> Path:
         """The model folder of one trained candidate, ``candidates/<job>``.

@@ -22,6 +22,7 @@ from snas.search._ledger import check_storage
 from snas.search._pipeline import SearchRun
 from snas.search._result import SearchResult
 from snas.search._run_directory import RunDirectory
+from snas.search._standalone import default_workers
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,6 +95,7 @@ def search(
             classes=data.schema.classes,
             directory=run,
             storage=cfg.storage,
+            worker=run.worker_name(),
             worker_seed=cfg.seed + zlib.crc32(str(run.path.resolve()).encode()) % 10_000 if shared else None,
             progress=progress,
             stream=stream,
@@ -265,7 +267,7 @@ def write_manifest(run: RunDirectory, cfg: ExperimentConfig, data: Any, rules: A
             "index_sha256": split_sha256,
         },
         "seeds": {"search": cfg.seed, "train": cfg.seed},
-        "compute": {"torch_threads_per_worker": THREADS, "workers": sr.config.workers or "one per core"},
+        "compute": {"torch_threads_per_worker": THREADS, "workers": sr.config.workers or default_workers(sr.config)},
         "versions": versions(),
     }
     run.write_json(run.manifest, manifest)

@@ -114,6 +114,19 @@ def _bisection(n: int) -> list[int]:
     return order
 
 
+IN_PROCESS_BELOW_SECONDS = 60.0
+
+
+def default_workers(config: ExperimentConfig) -> int:
+    """One worker process per core, except under a time budget below a minute: starting a
+    worker (a new interpreter importing torch, ~1.7 s of a core) would take a large part of a
+    short search's stand-alone time, so its jobs run in the main process instead."""
+    seconds = config.budget.seconds
+    if seconds is not None and seconds < IN_PROCESS_BELOW_SECONDS:
+        return 1
+    return max(1, os.cpu_count() or 1)
+
+
 class _Speed:
     """Seconds per epoch ≈ a + b · parameters, learnt from finished jobs (to avoid starting
     work that cannot finish before the deadline)."""
@@ -151,7 +164,7 @@ class StandaloneTrainer:
         self.space = SearchSpace(config, task.layout, task.compiled.max_parameters, fit_rows=len(fit.y))
         self.inherited = inherited
         self.on_result = on_result
-        self.workers = config.workers or max(1, os.cpu_count() or 1)
+        self.workers = config.workers or default_workers(config)
         self.speed = _Speed()
         self.pool: WorkerPool | None = None
         self.payload = (task, fit, val, config)

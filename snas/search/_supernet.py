@@ -100,15 +100,21 @@ class Supernet:
     ) -> int:
         """Train until ``settings.epochs`` or the deadline; returns the epochs completed.
 
-        Each epoch is seeded by (seed, epoch), so a resumed run continues exactly.
+        An untrained supernet always gets one epoch; after that, an epoch starts only when
+        the previous one's duration says it ends before ``deadline``. Each epoch is seeded by
+        (seed, epoch), so a resumed run continues exactly.
         """
         if self.optimizer is None:
             self.optimizer = torch.optim.AdamW(self.parameters(), lr=settings.learning_rate, weight_decay=1e-5)
+        last = 0.0  # seconds of this call's last epoch
         with torch_threads():
             while self.epochs_done < settings.epochs:
-                if deadline is not None and time.monotonic() >= deadline:
+                # at least one epoch; then none that the last one says would end past the deadline
+                if deadline is not None and self.epochs_done > 0 and time.monotonic() + last > deadline:
                     break
+                t0 = time.monotonic()
                 loss = self._epoch(data, settings)
+                last = time.monotonic() - t0
                 self.epochs_done += 1
                 if checkpoint is not None:
                     self.save(checkpoint)

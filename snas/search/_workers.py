@@ -72,7 +72,11 @@ class _Worker:
         return value
 
     def close(self) -> None:
-        self.sending.join()
+        if self.sending.is_alive():  # never got a job: not worth waiting for its torch import
+            self.proc.kill()
+            self.sending.join()
+            self.proc.wait()
+            return
         if self.proc.poll() is None:
             try:
                 assert self.proc.stdin is not None

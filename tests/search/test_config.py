@@ -75,6 +75,7 @@ def test_every_problem_listed_with_did_you_mean(tmp_path):
         ({"space": {"families": ["mlp", "additve"]}}, "Did you mean 'additive'"),
         ({"space": {"shape_bins": [16, 24, 64]}}, "space.shape_bins must each divide the largest (64); [24] do not"),
         ({"space": {"max_pairs": -1}}, "space.max_pairs must be an integer in [0, 100]"),
+        ({"supernet": {"share": 0.6}, "evolution": {"share": 0.3}}, "supernet.share + evolution.share is 0.9; at most"),
     ],
 )
 def test_hostile_values_are_refused_with_the_allowed_range(mapping, fragment):
@@ -108,3 +109,15 @@ def test_a_run_started_by_a_snas_whose_candidates_trained_differently_is_refused
     monkeypatch.setattr(_ledger, "TRAINING_VERSION", _ledger.TRAINING_VERSION - 1)
     with pytest.raises(ConfigError, match="snas version whose candidates trained differently"):
         _ledger.Ledger(cfg, url)
+
+
+def test_short_time_budgets_train_in_the_main_process():
+    """Starting a worker interpreter costs seconds a sub-minute search lacks."""
+    import os
+
+    from snas.search._standalone import default_workers
+
+    cores = max(1, os.cpu_count() or 1)
+    assert default_workers(config_from_mapping({"budget": "30s"})) == 1
+    assert default_workers(config_from_mapping({"budget": "2min"})) == cores
+    assert default_workers(config_from_mapping({"budget": {"trials": 5}})) == cores

@@ -83,6 +83,13 @@ def _search_command(folder: Path, out: Path, *extra: str) -> list[str]:
     ]
 
 
+def _elapsed(db: Path) -> dict[str, float]:
+    """Worker name → seconds it has spent, as recorded in the ledger."""
+    with sqlite3.connect(db) as con:
+        rows = con.execute("select key, value_json from study_user_attributes where key like 'elapsed:%'")
+        return {k: float(json.loads(v)) for k, v in rows}
+
+
 def test_kill_9_then_resume_loses_and_repeats_nothing(tiny_search, tmp_path):
     out = tmp_path / "run"
     cmd = _search_command(tiny_search, out)
@@ -103,8 +110,12 @@ def test_kill_9_then_resume_loses_and_repeats_nothing(tiny_search, tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     before = _completed_values(db)
+    spent = _elapsed(db)  # recorded as the run went, not only when it ends
+    assert len(spent) == 1 and next(iter(spent.values())) > 0
     done = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
+    resumed = _elapsed(db)  # the new process continues the same account (its name is not its pid)
+    assert resumed.keys() == spent.keys() and resumed[next(iter(spent))] > next(iter(spent.values()))
     after = _completed_values(db)
     assert all(after[n] == v for n, v in before.items())  # nothing finished before the kill was lost or redone
     assert _states(db).count("FAIL") == 1 and len(after) == 4  # the interrupted one ran again; the budget exactly

@@ -4,6 +4,7 @@ the gradient inner loop trades size against loss and refines only promising prop
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,16 @@ def test_inner_loop_refines_promising_proposals_and_never_the_starting_points(se
         archive.add(e.scaled_objectives)
     plain = evolve(cfg, STRATEGIES["evolution"], space, sn, fit, val, log=EvolutionLog(None))
     assert all("gradient" not in e.notes for e in plain)
+
+
+def test_a_phase_squeezed_out_by_a_slow_start_still_hands_on_candidates(setting):
+    """Past its deadline the supernet trains one epoch and the outer loop evaluates its
+    starting points (milliseconds), so a short budget never ends with nothing evaluated."""
+    cfg, task, space, fit, val = setting
+    past = time.monotonic() - 1
+    sn = Supernet(task, space, seed=0)
+    assert sn.train(fit, cfg.supernet, deadline=past) == 1
+    assert sn.train(fit, cfg.supernet, deadline=past) == 1  # trained already: nothing more past the deadline
+    evals = evolve(cfg, STRATEGIES["evolution+gradient"], space, sn, fit, val, log=EvolutionLog(None), deadline=past)
+    starts = {canonical_json(space.params(g)) for g in space.starting_points()}
+    assert len(evals) == len(starts) > 0
