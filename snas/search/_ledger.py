@@ -138,9 +138,12 @@ class Ledger:
         return sum(1 for t in trials if before is None or t.number < before)
 
     def busy(self) -> set[str]:
-        """Job keys another worker is training right now."""
+        """Job keys another worker is training right now (a worker killed mid-training stops
+        counting once its heartbeat is ``GRACE_SECONDS`` old, so nobody waits for it)."""
+        import optuna
         from optuna.trial import TrialState
 
+        optuna.storages.fail_stale_trials(self.study)
         return {
             t.user_attrs.get("job", "") for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
         }

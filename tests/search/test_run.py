@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from snas.cli import main
-from snas.search import load_config, search
+from snas.search import config_from_mapping, load_config, search
 
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,6 +159,36 @@ def test_two_workers_share_postgresql(tiny_search, tmp_path):
         (tmp_path / f).write_bytes((tiny_search / f).read_bytes())
     h0, h1 = _two_workers(tmp_path, tmp_path, url)
     assert _trained(h0) == _trained(h1) and len({w for *_, w in _trained(h0)}) == 2
+
+
+_HANGING_WORKER = """
+import sys, time
+from snas.search._config import config_from_mapping
+from snas.search._ledger import Ledger
+
+def objective(trial):
+    trial.set_user_attr("job", "j1")
+    print("training", flush=True)
+    time.sleep(600)
+
+Ledger(config_from_mapping({}), sys.argv[1]).study.optimize(objective, n_trials=1)
+"""
+
+
+def test_a_worker_killed_mid_training_stops_counting_as_busy(tmp_path, monkeypatch):
+    """Otherwise the other workers skip its job and wait for it until their deadline (an hour
+    under a trial budget)."""
+    import snas.search._ledger as ledger_module
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    child = subprocess.Popen([sys.executable, "-c", _HANGING_WORKER, url], env=ENV, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdout.readline().strip() == "training"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    monkeypatch.setattr(ledger_module, "GRACE_SECONDS", 1)
+    ledger = ledger_module.Ledger(config_from_mapping({}), url)
+    time.sleep(1.5)  # its last heartbeat is now older than the grace period
+    assert ledger.busy() == set()
 
 
 def test_out_must_be_a_run_or_a_new_folder(tiny_search, tmp_path, capsys):
