@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from snas.search._measure import ValidationSet
     from snas.training import TrainingData
 
-__all__ = ["Job", "JobOutcome", "init_worker", "measure_model", "run_job"]
+__all__ = ["Job", "JobContext", "JobOutcome", "init_worker", "measure_model", "run_job"]
 
 
 @dataclass(frozen=True)
@@ -60,30 +60,45 @@ class JobOutcome:
 
 
 # ------------------------------------------------------------------ the workers
-_CONTEXT: dict[str, Any] = {}
+@dataclass(frozen=True)
+class JobContext:
+    """What every job of one search trains and measures on."""
+
+    task: Task
+    fit: TrainingData
+    val: ValidationSet
+    space: SearchSpace
+
+    @classmethod
+    def build(cls, task: Task, fit: TrainingData, val: ValidationSet, config: ExperimentConfig) -> JobContext:
+        space = SearchSpace(config, task.layout, task.compiled.max_parameters, fit_rows=len(fit.y))
+        return cls(task, fit, val, space)
+
+
+_WORKER: dict[str, JobContext] = {}  # a worker process's context (that process runs one search)
 
 
 def init_worker(task: Task, fit: TrainingData, val: ValidationSet, config: ExperimentConfig) -> None:
+    """Set up a worker process: one torch thread, and the search's context for its jobs."""
     import torch
 
     from snas.training import THREADS
 
     torch.set_num_threads(THREADS)
-    _CONTEXT.update(
-        task=task,
-        fit=fit,
-        val=val,
-        space=SearchSpace(config, task.layout, task.compiled.max_parameters, fit_rows=len(fit.y)),
-    )
+    _WORKER["context"] = JobContext.build(task, fit, val, config)
 
 
-def run_job(job: Job, initial: dict[str, torch.Tensor] | None, deadline: float | None) -> JobOutcome:
-    """Train ``job`` on the fit rows and measure it on the validation rows."""
+def run_job(
+    job: Job, initial: dict[str, torch.Tensor] | None, deadline: float | None, context: JobContext | None = None
+) -> JobOutcome:
+    """Train ``job`` on the fit rows and measure it on the validation rows (``context``:
+    the search's, when run in the caller's process; default the worker process's)."""
     from dataclasses import asdict
 
     from snas.model import FittedModel
 
-    task, fit, val, space = _CONTEXT["task"], _CONTEXT["fit"], _CONTEXT["val"], _CONTEXT["space"]
+    ctx = context or _WORKER["context"]
+    task, fit, val, space = ctx.task, ctx.fit, ctx.val, ctx.space
     t0 = time.perf_counter()
     specs = [space.spec(job.genome, r, epochs=job.epochs) for r in job.recipes]
     if len(specs) > 1:

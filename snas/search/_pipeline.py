@@ -3,7 +3,8 @@ inherited weights → stand-alone training with successive halving → selection
 
 The budget is a deadline: each phase stops at its share of the time, nothing starts that
 cannot finish, and the refit is skipped (the stand-alone model kept) when it would not
-fit — so a search ends within its budget whatever the load.
+fit — so a search ends within its budget whatever the load, except that an untrained
+supernet always gets one epoch and the outer loop its starting points.
 """
 
 from __future__ import annotations
@@ -224,6 +225,7 @@ class SearchRun:
 
     def _keep(self, ev: Evaluation, model: FittedModel | None) -> None:
         """Every finished stand-alone model is kept (on disk in a run directory) for the final choice."""
+        self._record_elapsed()
         if model is None:
             return
         self.models[candidate_key(ev)] = model
@@ -275,21 +277,23 @@ class SearchRun:
         from snas.model import FittedModel
         from snas.nn import NetworkSpec
 
+        key = candidate_key(selected)
+        earlier = self._earlier_refit(key)
+        if earlier is not None:  # this run directory finished before: its refit is kept as it was
+            return earlier
         spec = NetworkSpec.from_dict(selected.spec)
         kept = self._stand_alone_model(selected, spec)
         spec = self.space.for_rows(spec, len(self.X))  # the weight average follows the rows
-        epochs_ratio = 1.0
-        if selected.fidelity == "low":  # only screened (a short budget): the refit trains fully
-            full = self.config.standalone.epochs
-            epochs_ratio = full / max(spec.max_epochs, 1)
-            spec = replace(spec, max_epochs=full)
+        if selected.fidelity == "low":  # only screened (a short budget; no weights kept): train fully
+            spec = replace(spec, max_epochs=self.config.standalone.epochs)
         rows_ratio = len(self.X) / max(len(self.fit_idx), 1)
-        needed = selected.seconds * rows_ratio * epochs_ratio * 1.2
+        needed = selected.seconds * rows_ratio * 1.2
         late = deadline is not None and time.monotonic() + needed > deadline
         if kept is not None and (not self.config.refit or late):
             if self.config.refit:
                 self.progress.note("final model: the selected stand-alone model (no time left for a refit)")
             return replace(kept, extra={"refit": False})
+        self._record_elapsed()
         self.progress.phase(f"refit: #{selected.number} on all {len(self.X):,} training rows")
         genome = Genome.from_dict(selected.genome)
         initial = supernet.inherited(genome) if self.config.standalone.inherit else None
@@ -300,7 +304,20 @@ class SearchRun:
         if cut and kept is not None and not any(r.deadline_hit for r in kept.results):
             self.progress.note("final model: the refit ran out of time; the fully trained stand-alone model is kept")
             return replace(kept, extra={"refit": False})
-        return replace(model, extra={"refit": True})
+        return replace(model, extra={"refit": True, "candidate": key})
+
+    def _earlier_refit(self, key: str) -> FittedModel | None:
+        """The final model a finished run of this directory refit from candidate ``key``."""
+        from snas.exceptions import ModelFileError
+        from snas.model import FittedModel
+
+        if self.directory is None or not (self.directory.model_dir / "model.json").is_file():
+            return None
+        try:
+            model = FittedModel.load(self.directory.model_dir)
+        except ModelFileError:
+            return None  # damaged: refit again
+        return model if model.extra.get("refit") and model.extra.get("candidate") == key else None
 
     def _stand_alone_model(self, selected: Evaluation, spec: Any) -> FittedModel | None:
         from snas.model import FittedModel

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from snas._util import canonical_json
-from snas.search._jobs import Job, JobOutcome, init_worker, run_job
+from snas.search._jobs import Job, JobContext, JobOutcome, run_job
 from snas.search._result import Evaluation, crowding_distance, non_dominated
 from snas.search._space import Genome, Recipe, SearchSpace
 
@@ -168,8 +168,8 @@ class StandaloneTrainer:
         self.speed = _Speed()
         self.pool: WorkerPool | None = None
         self.payload = (task, fit, val, config)
-        if self.workers == 1:
-            init_worker(*self.payload)
+        # one worker: jobs run here, on this search's own context (nothing global is changed)
+        self.context = JobContext.build(*self.payload) if self.workers == 1 else None
 
     def start(self) -> None:
         """Start the worker processes now (they load the data while the supernet trains)."""
@@ -295,7 +295,13 @@ class StandaloneTrainer:
 
     def _execute(self, job: Job, deadline: float | None, trial: int) -> list[Evaluation]:
         initial = self.inherited(job.genome) if (job.inherit and self.inherited is not None) else None
-        outcome = self.pool.call(job, initial, deadline) if self.pool is not None else run_job(job, initial, deadline)
+        if self.pool is not None:
+            outcome = self.pool.call(job, initial, deadline)
+        else:
+            from snas.training import torch_threads
+
+            with torch_threads():  # as a worker process would train, restored afterwards
+                outcome = run_job(job, initial, deadline, self.context)
         return self._evaluations(outcome, trial)
 
     def _evaluations(self, o: JobOutcome, trial: int) -> list[Evaluation]:

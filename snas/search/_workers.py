@@ -49,19 +49,24 @@ class _Worker:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         # the task and data exceed a pipe's buffer: sending them waits until the new
         # interpreter has imported torch (seconds), so it happens beside the caller's work
-        self.sending = threading.Thread(target=self._send_quietly, args=(init,), daemon=True)
+        self.send_error: BaseException | None = None
+        self.sending = threading.Thread(target=self._send_init, args=(init,), daemon=True)
         self.sending.start()
 
-    def _send_quietly(self, init: tuple[Any, ...]) -> None:
+    def _send_init(self, init: tuple[Any, ...]) -> None:
         try:
             assert self.proc.stdin is not None
             _send(self.proc.stdin, init)
-        except (BrokenPipeError, OSError):  # the worker died: its first call reports it
-            pass
+        except BaseException as exc:  # raised by the first call (a dead worker, an unpicklable payload …)
+            self.send_error = exc
 
     def call(self, args: tuple[Any, ...]) -> Any:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.sending.join()
+        if self.send_error is not None:
+            if isinstance(self.send_error, OSError):
+                raise RuntimeError(f"a training worker (pid {self.proc.pid}) stopped unexpectedly") from None
+            raise self.send_error
         try:
             _send(self.proc.stdin, args)
             ok, value = _receive(self.proc.stdout)

@@ -168,6 +168,7 @@ from snas.search._ledger import Ledger
 
 def objective(trial):
     trial.set_user_attr("job", "j1")
+    time.sleep(1)  # optuna's heartbeat thread has recorded its first beat
     print("training", flush=True)
     time.sleep(600)
 
@@ -240,3 +241,26 @@ def test_worker_count_does_not_change_the_model(tiny_search, tmp_path):
     X = load(tiny_search / "manifest.yaml", data_dir=tiny_search).X_test
     a, b = FittedModel.load(one.model_dir), FittedModel.load(two.model_dir)
     assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_running_a_finished_search_again_keeps_its_refit_model(tiny_search, tmp_path):
+    """A finished run whose budget is spent keeps its refit model (not the stand-alone one),
+    and jobs trained in the caller's process leave its torch threads and globals as they were."""
+    import torch
+
+    from snas.search import _jobs
+
+    cfg, out = load_config(tiny_search / "search.yaml"), tmp_path / "run"
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        search(cfg, out, data_dir=str(tiny_search), progress=False)  # workers: 1, so jobs run in this process
+        assert torch.get_num_threads() == 2 and not _jobs._WORKER
+    finally:
+        torch.set_num_threads(before)
+    first = json.loads((out / "search.json").read_text())
+    weights = (out / "model" / "model.safetensors").read_bytes()
+    assert first["refit"] is True
+    search(cfg, out, data_dir=str(tiny_search), budget="1s", progress=False)  # the time is spent already
+    assert json.loads((out / "search.json").read_text())["refit"] is True
+    assert (out / "model" / "model.safetensors").read_bytes() == weights

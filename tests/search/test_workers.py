@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from snas.search._workers import WorkerPool
 
 
@@ -16,3 +18,12 @@ def test_starting_the_pool_does_not_wait_for_the_workers_to_import_torch():
     finally:
         pool.close()  # the workers reject the payload and exit; closing still returns
     assert all(not w.sending.is_alive() for w in pool.workers)
+
+
+def test_a_payload_that_cannot_be_sent_is_reported_by_the_first_call():
+    pool = WorkerPool(1, (lambda: 0,))  # a lambda cannot be pickled
+    try:
+        with pytest.raises(Exception, match="pickle"):
+            pool.call("job")
+    finally:
+        pool.close()
