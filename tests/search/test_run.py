@@ -264,3 +264,30 @@ def test_running_a_finished_search_again_keeps_its_refit_model(tiny_search, tmp_
     search(cfg, out, data_dir=str(tiny_search), budget="1s", progress=False)  # the time is spent already
     assert json.loads((out / "search.json").read_text())["refit"] is True
     assert (out / "model" / "model.safetensors").read_bytes() == weights
+
+
+def test_a_refit_cut_by_the_deadline_never_replaces_the_fully_trained_model(tiny_search, tmp_path, monkeypatch):
+    """The refit (the one training on a whole frame) is made to stop at its deadline: the
+    final model is then the selected stand-alone model, and the run says it was not refit."""
+    import dataclasses
+
+    from snas.model import FittedModel
+
+    real = FittedModel.train.__func__
+
+    def cut_when_refitting(cls, task, spec, frame, y, **kwargs):
+        model = real(cls, task, spec, frame, y, **kwargs)
+        if frame is None:  # a candidate's training on encoded rows: left alone
+            return model
+        return dataclasses.replace(
+            model, results=tuple(dataclasses.replace(r, deadline_hit=True) for r in model.results)
+        )
+
+    monkeypatch.setattr(FittedModel, "train", classmethod(cut_when_refitting))
+    out = tmp_path / "run"
+    search(load_config(tiny_search / "search.yaml"), out, data_dir=str(tiny_search), progress=False)
+    summary = json.loads((out / "search.json").read_text())
+    assert summary["refit"] is False
+    selected = summary["selected"]
+    kept = out / "candidates" / f"{selected['job']}-{selected['notes'].get('recipe', 0)}"
+    assert (out / "model" / "model.safetensors").read_bytes() == (kept / "model.safetensors").read_bytes()
