@@ -267,7 +267,7 @@ def write_manifest(run: RunDirectory, cfg: ExperimentConfig, data: Any, rules: A
             "index_sha256": split_sha256,
         },
         "seeds": {"search": cfg.seed, "train": cfg.seed},
-        "compute": {"torch_threads_per_worker": THREADS, "workers": sr.config.workers or default_workers(sr.config)},
+        "compute": {"torch_threads_per_worker": THREADS, "workers": default_workers(sr.config)},
         "versions": versions(),
     }
     run.write_json(run.manifest, manifest)

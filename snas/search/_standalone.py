@@ -98,18 +98,14 @@ def _bisection(n: int) -> list[int]:
     """
     if n <= 2:
         return list(range(n))
-    order, seen = [0, n - 1], {0, n - 1}
-    intervals = [(0, n - 1)]
-    while intervals:
+    order, intervals = [0, n - 1], [(0, n - 1)]
+    while intervals:  # interiors are disjoint, so every midpoint is new
         nxt = []
         for lo, hi in intervals:
-            if hi - lo < 2:
-                continue
-            mid = (lo + hi) // 2
-            if mid not in seen:
-                seen.add(mid)
+            if hi - lo >= 2:
+                mid = (lo + hi) // 2
                 order.append(mid)
-            nxt += [(lo, mid), (mid, hi)]
+                nxt += [(lo, mid), (mid, hi)]
         intervals = nxt
     return order
 
@@ -118,9 +114,12 @@ IN_PROCESS_BELOW_SECONDS = 60.0
 
 
 def default_workers(config: ExperimentConfig) -> int:
-    """One worker process per core, except under a time budget below a minute: starting a
-    worker (a new interpreter importing torch, ~1.7 s of a core) would take a large part of a
-    short search's stand-alone time, so its jobs run in the main process instead."""
+    """The configured worker count; by default one worker process per core, except under a
+    time budget below a minute: starting a worker (a new interpreter importing torch, ~1.7 s
+    of a core) would take a large part of a short search's stand-alone time, so its jobs run
+    in the main process instead."""
+    if config.workers:
+        return config.workers
     seconds = config.budget.seconds
     if seconds is not None and seconds < IN_PROCESS_BELOW_SECONDS:
         return 1
@@ -164,7 +163,7 @@ class StandaloneTrainer:
         self.space = SearchSpace(config, task.layout, task.compiled.max_parameters, fit_rows=len(fit.y))
         self.inherited = inherited
         self.on_result = on_result
-        self.workers = config.workers or default_workers(config)
+        self.workers = default_workers(config)
         self.speed = _Speed()
         self.pool: WorkerPool | None = None
         self.payload = (task, fit, val, config)
