@@ -31,6 +31,8 @@ __all__ = [
     "parse_budget",
 ]
 
+MAX_WORKERS = 64  # worker processes per search at most (configured or one per core)
+
 STRATEGIES = ("evolution+gradient", "evolution", "gradient", "random")
 METRICS = ("accuracy", "roc_auc")
 MAX_SECONDS = 7 * 24 * 3600
@@ -393,7 +395,7 @@ def _top_level(r: _Reader, d: dict[str, Any]) -> dict[str, Any]:
         "metric": lambda n, v: as_choice(n, v, METRICS),
         "validation_fraction": lambda n, v: as_float(n, v, 0.05, 0.5),
         "storage": lambda n, v: _text(n, v, 2048),
-        "workers": lambda n, v: as_int(n, v, 0, 64),
+        "workers": lambda n, v: as_int(n, v, 0, MAX_WORKERS),
         "refit": as_bool,
         "dataset": lambda n, v: _text(n, v, 4096),
         "rules": lambda n, v: None if v is None else _text(n, v, 4096),

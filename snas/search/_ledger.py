@@ -2,12 +2,14 @@
 
 One study per experiment in the run's storage (SQLite by default, PostgreSQL for several
 machines). Each training runs through ``study.optimize`` so RDB storages keep heartbeats;
-a training whose process died is failed and simply run again. The trial budget counts
-trainings across all workers, each spent once.
+a training whose process died is failed and its job simply run again by whichever worker
+reaches it (snas retries jobs, not trials: no trial is ever re-queued). The trial budget
+counts trainings across all workers, each spent once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import warnings
@@ -62,7 +64,6 @@ def _storage(url: str) -> Any:
         from optuna.storages.journal import JournalFileBackend
 
         return optuna.storages.JournalStorage(JournalFileBackend(url.removeprefix("journal://")))
-    retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=3)
     kwargs: dict[str, Any] = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
     for attempt in range(8):  # workers starting together race to create the schema: retry
         try:
@@ -71,7 +72,6 @@ def _storage(url: str) -> Any:
                 engine_kwargs=kwargs,
                 heartbeat_interval=HEARTBEAT_SECONDS,
                 grace_period=GRACE_SECONDS,
-                heartbeat_stale_trial_callback=retry,
             )
         except Exception as exc:  # sqlalchemy errors while another worker creates the schema
             if attempt == 7 or not type(exc).__module__.startswith("sqlalchemy"):
@@ -109,14 +109,32 @@ class Ledger:
                 "(or --storage), or the original configuration and snas version, to resume"
             )
 
-    def recover(self) -> int:
-        """Fail trainings left RUNNING by a killed process that owned this storage (they run again)."""
+    def recover(self, worker: str | None = None) -> int:
+        """Fail trainings left RUNNING by a killed process (they run again): every one when
+        this run owns the storage, else those of ``worker`` (this run's earlier life)."""
         from optuna.trial import TrialState
 
-        stuck = self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        stuck = [
+            t
+            for t in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            if worker is None or t.user_attrs.get("worker") == worker
+        ]
         for t in stuck:
-            self.study.tell(t.number, state=TrialState.FAIL)
+            with contextlib.suppress(ValueError, RuntimeError):  # another worker failed it first
+                self.study.tell(t.number, state=TrialState.FAIL)
         return len(stuck)
+
+    def record(self, job: str, objectives: tuple[float, float, float], evaluation: dict[str, Any]) -> None:
+        """Add a finished training as a new trial: for a worker whose own trial was failed
+        as stale while it trained (a heartbeat stalled past ``GRACE_SECONDS``), so its
+        result still counts."""
+        import optuna
+        from optuna.trial import TrialState
+
+        trial = optuna.trial.create_trial(
+            state=TrialState.COMPLETE, values=list(objectives), user_attrs={"job": job, "evaluation": evaluation}
+        )
+        self.study.add_trial(trial)
 
     def finished(self) -> dict[str, dict[str, Any]]:
         """Job key → evaluation record of every finished training (any worker; when two
@@ -139,7 +157,9 @@ class Ledger:
 
     def busy(self) -> set[str]:
         """Job keys another worker is training right now (a worker killed mid-training stops
-        counting once its heartbeat is ``GRACE_SECONDS`` old, so nobody waits for it)."""
+        counting once its heartbeat is ``GRACE_SECONDS`` old, so nobody waits for it; a
+        ``journal://`` storage keeps no heartbeats, so there its job is waited for until the
+        deadline, or until that worker resumes)."""
         import optuna
         from optuna.trial import TrialState
 

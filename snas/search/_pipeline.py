@@ -103,6 +103,7 @@ class SearchRun:
 
         from snas.model import Task
 
+        self._created: float | None = time.monotonic()  # the budget counts the setup below too
         self.config, self.X, self.y, self.directory = config, X, np.asarray(y, dtype=object), directory
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.seed = config.seed if worker_seed is None else worker_seed
@@ -123,6 +124,7 @@ class SearchRun:
         url = storage or (directory.ledger_url() if directory is not None else "memory")
         self.ledger = Ledger(config, url)
         self.models: dict[str, FittedModel] = {}
+        self.workers = 0  # training processes (1: in this process), set by run()
         self._clock = (time.monotonic(), 0.0)  # (start, seconds spent before it), set by run()
 
     def _pairs(self) -> tuple[tuple[str, str], ...]:
@@ -138,18 +140,28 @@ class SearchRun:
     # ------------------------------------------------------------------ phases
     def run(self) -> SearchResult:
         """Run (or resume) every phase; returns the result with the final model."""
-        start = time.monotonic()
+        start = self._created if self._created is not None else time.monotonic()
+        self._created = None
         prior = self.ledger.elapsed(self.worker)
         self._clock = (start, prior)
         seconds = self.config.budget.seconds
-        deadlines = Deadlines.plan(self.config, None if seconds is None else max(seconds - prior, 1.0))
-        if self.directory is not None and self.ledger.url == self.directory.ledger_url():
-            n = self.ledger.recover()
-            if n:
-                self.progress.note(f"resuming: {n} interrupted training(s) will run again")
+        left = None if seconds is None else max(seconds - prior - (time.monotonic() - start), 1.0)
+        deadlines = Deadlines.plan(self.config, left)
+        own = self.directory is not None and self.ledger.url == self.directory.ledger_url()
+        n = self.ledger.recover(None if own else self.worker)  # a shared ledger: only this worker's own
+        if n:
+            self.progress.note(f"resuming: {n} interrupted training(s) will run again")
         trainer = StandaloneTrainer(
-            self.config, self.task, self.fit, self.val, self.ledger, worker=self.worker, on_result=self._keep
+            self.config,
+            self.task,
+            self.fit,
+            self.val,
+            self.ledger,
+            worker=self.worker,
+            on_result=self._keep,
+            seconds_left=left,
         )
+        self.workers = trainer.workers
         try:
             trainer.start()
             supernet = self._supernet(deadlines.supernet)
@@ -199,6 +211,7 @@ class SearchRun:
         self.progress.phase(f"evolution: strategy {strategy.name}, population {self.config.evolution.population_size}")
 
         def report(generation: int, evals: list[Evaluation]) -> None:
+            self._record_elapsed()
             front = pareto_front(evals, "inherited")
             best = min(evals, key=lambda e: e.objectives[0])
             rate = len(evals) / max(time.perf_counter() - t0, 1e-9) * 60
@@ -278,17 +291,19 @@ class SearchRun:
         from snas.nn import NetworkSpec
 
         key = candidate_key(selected)
+        rows_ratio = len(self.X) / max(len(self.fit_idx), 1)
+        needed = selected.seconds * rows_ratio * 1.2
+        late = deadline is not None and time.monotonic() + needed > deadline
         earlier = self._earlier_refit(key)
-        if earlier is not None:  # this run directory finished before: its refit is kept as it was
+        # this run directory finished before: its refit is kept as it was, unless it was cut
+        # short by its deadline and there is time now for a whole one
+        if earlier is not None and (late or not any(r.deadline_hit for r in earlier.results)):
             return earlier
         spec = NetworkSpec.from_dict(selected.spec)
         kept = self._stand_alone_model(selected, spec)
         spec = self.space.for_rows(spec, len(self.X))  # the weight average follows the rows
         if selected.fidelity == "low":  # only screened (a short budget; no weights kept): train fully
             spec = replace(spec, max_epochs=self.config.standalone.epochs)
-        rows_ratio = len(self.X) / max(len(self.fit_idx), 1)
-        needed = selected.seconds * rows_ratio * 1.2
-        late = deadline is not None and time.monotonic() + needed > deadline
         if kept is not None and (not self.config.refit or late):
             if self.config.refit:
                 self.progress.note("final model: the selected stand-alone model (no time left for a refit)")

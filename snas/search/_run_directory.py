@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
+import secrets
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,8 +74,15 @@ class RunDirectory:
         return f"sqlite:///{self.ledger.resolve()}"
 
     def worker_name(self) -> str:
-        """This run's name in a (shared) ledger: the host and a digest of the folder, the
-        same after a restart, so time spent before an interruption is counted."""
+        """This run's name in a (shared) ledger, drawn when the run directory was created and
+        kept in its marker file: the same after a restart on another host or at another path,
+        so time spent before an interruption is counted; a new run in an emptied folder gets
+        a new name, so it never inherits the old run's time."""
+        with contextlib.suppress(OSError, ValueError):
+            name = json.loads((self.path / MARKER).read_text()).get("worker")
+            if isinstance(name, str) and name:
+                return name
+        # a run directory made before names were kept: the host and a digest of the folder
         digest = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:12]
         return f"{socket.gethostname()}:{digest}"
 
@@ -115,7 +123,8 @@ class RunDirectory:
         try:
             p.mkdir(parents=True, exist_ok=True)
             if not self.is_run():
-                atomic_write_text(p / MARKER, json.dumps({"snas_run": 1}))
+                name = f"{socket.gethostname()}:{secrets.token_hex(6)}"
+                atomic_write_text(p / MARKER, json.dumps({"snas_run": 1, "worker": name}))
         except OSError as exc:
             raise ConfigError(f"--out {p}: cannot write there ({exc.strerror}); choose a writable folder") from None
 

@@ -22,7 +22,6 @@ from snas.search._ledger import check_storage
 from snas.search._pipeline import SearchRun
 from snas.search._result import SearchResult
 from snas.search._run_directory import RunDirectory
-from snas.search._standalone import default_workers
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -267,7 +266,7 @@ def write_manifest(run: RunDirectory, cfg: ExperimentConfig, data: Any, rules: A
             "index_sha256": split_sha256,
         },
         "seeds": {"search": cfg.seed, "train": cfg.seed},
-        "compute": {"torch_threads_per_worker": THREADS, "workers": default_workers(sr.config)},
+        "compute": {"torch_threads_per_worker": THREADS, "workers": sr.workers},
         "versions": versions(),
     }
     run.write_json(run.manifest, manifest)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from snas._util import canonical_json
+from snas.search._config import MAX_WORKERS
 from snas.search._jobs import Job, JobContext, JobOutcome, run_job
 from snas.search._result import Evaluation, crowding_distance, non_dominated
 from snas.search._space import Genome, Recipe, SearchSpace
@@ -113,17 +114,26 @@ def _bisection(n: int) -> list[int]:
 IN_PROCESS_BELOW_SECONDS = 60.0
 
 
-def default_workers(config: ExperimentConfig) -> int:
-    """The configured worker count; by default one worker process per core, except under a
-    time budget below a minute: starting a worker (a new interpreter importing torch, ~1.7 s
-    of a core) would take a large part of a short search's stand-alone time, so its jobs run
-    in the main process instead."""
+def default_workers(config: ExperimentConfig, seconds_left: float | None = None) -> int:
+    """The configured worker count; by default one worker process per usable core, except
+    when less than a minute of the time budget is left (``seconds_left``, else the whole
+    budget): starting a worker (a new interpreter importing torch, ~1.7 s of a core) would
+    take a large part of a short search's stand-alone time, so its jobs run in the main
+    process instead."""
     if config.workers:
         return config.workers
-    seconds = config.budget.seconds
+    seconds = config.budget.seconds if seconds_left is None else seconds_left
     if seconds is not None and seconds < IN_PROCESS_BELOW_SECONDS:
         return 1
-    return max(1, os.cpu_count() or 1)
+    return min(MAX_WORKERS, usable_cores())
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, e.g. a container's cpuset)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no affinity on this platform
+        return max(1, os.cpu_count() or 1)
 
 
 class _Speed:
@@ -158,12 +168,13 @@ class StandaloneTrainer:
         worker: str,
         inherited: Callable[[Genome], dict[str, Any]] | None = None,
         on_result: Callable[[Evaluation, FittedModel | None], None] | None = None,
+        seconds_left: float | None = None,
     ) -> None:
         self.config, self.task, self.ledger, self.worker = config, task, ledger, worker
         self.space = SearchSpace(config, task.layout, task.compiled.max_parameters, fit_rows=len(fit.y))
         self.inherited = inherited
         self.on_result = on_result
-        self.workers = default_workers(config)
+        self.workers = default_workers(config, seconds_left)
         self.speed = _Speed()
         self.pool: WorkerPool | None = None
         self.payload = (task, fit, val, config)
@@ -253,10 +264,15 @@ class StandaloneTrainer:
         """Run ``jobs`` (skipping finished ones), ``workers`` at a time; their evaluations in job order."""
         done = self.ledger.finished()
         results: dict[int, list[Evaluation]] = {}
-        with ThreadPoolExecutor(self.workers) as threads:
+        threads = ThreadPoolExecutor(self.workers)
+        try:
             futures = {i: threads.submit(self._one, job, done, deadline) for i, job in enumerate(jobs)}
             for i, f in futures.items():
                 results[i] = f.result()
+        except BaseException:  # Ctrl-C or a failed job: the queued jobs never start
+            threads.shutdown(wait=True, cancel_futures=True)
+            raise
+        threads.shutdown(wait=True)
         return [e for i in range(len(jobs)) for e in results[i]]
 
     def _one(self, job: Job, done: dict[str, dict[str, Any]], deadline: float | None) -> list[Evaluation]:
@@ -270,15 +286,23 @@ class StandaloneTrainer:
 
         def objective(trial: Any) -> tuple[float, float, float]:
             trial.set_user_attr("job", job.key)
+            trial.set_user_attr("worker", self.worker)
             budget = self.config.budget.trials
             if budget is not None and self.ledger.counted(before=trial.number) >= budget:
                 raise optuna.TrialPruned()  # the trial budget is spent (another worker was faster)
             evals = self._execute(job, deadline, trial.number)
             box.append(evals)
-            trial.set_user_attr("evaluation", {"job": job.key, "evaluations": [e.to_dict() for e in evals]})
+            trial.set_user_attr("evaluation", _record(job, evals))
             return evals[0].objectives
 
-        self.ledger.study.optimize(objective, n_trials=1, catch=())
+        try:
+            self.ledger.study.optimize(objective, n_trials=1, catch=())
+        except (ValueError, RuntimeError):  # optuna: "cannot tell a FAIL trial" / "cannot update a finished trial"
+            if not box:
+                raise
+            # the training finished, but its trial was failed as stale meanwhile (a heartbeat
+            # stalled past the grace period): the result is recorded as a trial of its own
+            self.ledger.record(job.key, box[0][0].objectives, _record(job, box[0]))
         return box[0] if box else []
 
     def _records(self, record: dict[str, Any]) -> list[Evaluation]:
@@ -335,6 +359,11 @@ class StandaloneTrainer:
                 self.on_result(ev, model)
             out.append(ev)
         return out
+
+
+def _record(job: Job, evals: list[Evaluation]) -> dict[str, Any]:
+    """A finished training as the ledger keeps it."""
+    return {"job": job.key, "evaluations": [e.to_dict() for e in evals]}
 
 
 RUNG_SHARES = (0.4, 0.85)  # of the stand-alone time: the low rung ends, then the full rung

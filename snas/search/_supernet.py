@@ -69,6 +69,7 @@ class Supernet:
         self.network = next(iter(self.networks.values()))  # the first family's (the MLP's when it has one)
         self.spec = NetworkSpec()  # shield on, log-product rule loss
         self.epochs_done = 0
+        self.epoch_seconds = 0.0  # how long the last epoch took (kept in the checkpoint)
         self.optimizer: Any = None
 
     def parameters(self) -> list[torch.nn.Parameter]:
@@ -101,20 +102,20 @@ class Supernet:
         """Train until ``settings.epochs`` or the deadline; returns the epochs completed.
 
         An untrained supernet always gets one epoch; after that, an epoch starts only when
-        the previous one's duration says it ends before ``deadline``. Each epoch is seeded by
-        (seed, epoch), so a resumed run continues exactly.
+        the previous one's duration (before a resume too: it is checkpointed) says it ends
+        before ``deadline``. Each epoch is seeded by (seed, epoch), so a resumed run
+        continues exactly.
         """
         if self.optimizer is None:
             self.optimizer = torch.optim.AdamW(self.parameters(), lr=settings.learning_rate, weight_decay=1e-5)
-        last = 0.0  # seconds of this call's last epoch
         with torch_threads():
             while self.epochs_done < settings.epochs:
                 # at least one epoch; then none that the last one says would end past the deadline
-                if deadline is not None and self.epochs_done > 0 and time.monotonic() + last > deadline:
+                if deadline is not None and self.epochs_done > 0 and time.monotonic() + self.epoch_seconds > deadline:
                     break
                 t0 = time.monotonic()
                 loss = self._epoch(data, settings)
-                last = time.monotonic() - t0
+                self.epoch_seconds = time.monotonic() - t0
                 self.epochs_done += 1
                 if checkpoint is not None:
                     self.save(checkpoint)
@@ -288,7 +289,7 @@ class Supernet:
             for family, net in self.networks.items()
             for k, v in net.named_parameters()
         }
-        meta: dict[str, Any] = {"epochs_done": self.epochs_done, "seed": self.seed}
+        meta: dict[str, Any] = {"epochs_done": self.epochs_done, "seed": self.seed, "epoch_seconds": self.epoch_seconds}
         if self.optimizer is not None:
             state = self.optimizer.state_dict()
             meta["param_groups"] = state["param_groups"]
@@ -331,6 +332,7 @@ class Supernet:
             }
             self.optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
         self.epochs_done = int(meta["epochs_done"])
+        self.epoch_seconds = float(meta.get("epoch_seconds", 0.0))
         return True
 
 

@@ -24,8 +24,12 @@ _HEADER = struct.Struct("!Q")
 
 
 def _send(stream: IO[bytes], obj: Any) -> None:
-    blob = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)  # safe: internal IPC
-    stream.write(_HEADER.pack(len(blob)) + blob)
+    _send_blob(stream, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))  # safe: internal IPC
+
+
+def _send_blob(stream: IO[bytes], blob: bytes) -> None:
+    stream.write(_HEADER.pack(len(blob)))
+    stream.write(blob)
     stream.flush()
 
 
@@ -41,7 +45,7 @@ def _receive(stream: IO[bytes]) -> Any:
 
 
 class _Worker:
-    def __init__(self, init: tuple[Any, ...]) -> None:
+    def __init__(self, init: bytes) -> None:
         env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "snas.search._workers"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
@@ -53,11 +57,11 @@ class _Worker:
         self.sending = threading.Thread(target=self._send_init, args=(init,), daemon=True)
         self.sending.start()
 
-    def _send_init(self, init: tuple[Any, ...]) -> None:
+    def _send_init(self, init: bytes) -> None:
         try:
             assert self.proc.stdin is not None
-            _send(self.proc.stdin, init)
-        except BaseException as exc:  # raised by the first call (a dead worker, an unpicklable payload …)
+            _send_blob(self.proc.stdin, init)
+        except BaseException as exc:  # raised by the first call (a worker that died at start …)
             self.send_error = exc
 
     def call(self, args: tuple[Any, ...]) -> Any:
@@ -92,14 +96,15 @@ class _Worker:
 
 
 class WorkerPool:
-    """``n`` worker processes; :meth:`call` runs ``run_job(*args)`` on an idle one."""
+    """``n`` worker processes; :meth:`call` runs ``run_job(*args)`` on an idle one. ``init``
+    (the task and the data) is pickled once, here, and sent to every worker."""
 
     def __init__(self, n: int, init: tuple[Any, ...]) -> None:
+        blob = pickle.dumps(init, protocol=pickle.HIGHEST_PROTOCOL)  # safe: internal IPC
         self.idle: queue.Queue[_Worker] = queue.Queue()
-        self.workers = [_Worker(init) for _ in range(n)]
+        self.workers = [_Worker(blob) for _ in range(n)]
         for w in self.workers:
             self.idle.put(w)
-        self.lock = threading.Lock()
 
     def call(self, *args: Any) -> Any:
         worker = self.idle.get()

@@ -117,7 +117,8 @@ def test_short_time_budgets_train_in_the_main_process():
 
     from snas.search._standalone import default_workers
 
-    cores = max(1, os.cpu_count() or 1)
+    cores = min(64, len(os.sched_getaffinity(0)))  # the cores this process may use
     assert default_workers(config_from_mapping({"budget": "30s"})) == 1
     assert default_workers(config_from_mapping({"budget": "2min"})) == cores
+    assert default_workers(config_from_mapping({"budget": "2min"}), seconds_left=30) == 1  # a resumed run
     assert default_workers(config_from_mapping({"budget": {"trials": 5}})) == cores

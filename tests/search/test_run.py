@@ -190,6 +190,64 @@ def test_a_worker_killed_mid_training_stops_counting_as_busy(tmp_path, monkeypat
     ledger = ledger_module.Ledger(config_from_mapping({}), url)
     time.sleep(1.5)  # its last heartbeat is now older than the grace period
     assert ledger.busy() == set()
+    assert _states(tmp_path / "shared.db") == ["FAIL"]  # failed, and no trial queued again (snas retries jobs)
+
+
+def test_a_restarted_worker_fails_only_its_own_interrupted_trainings(tmp_path):
+    """On a shared ledger a worker back within the grace period would otherwise see its own
+    interrupted job as busy and never train it; another worker's running job stays busy."""
+    from snas.search._ledger import Ledger
+
+    ledger = Ledger(config_from_mapping({}), f"sqlite:///{tmp_path / 'shared.db'}")
+    for worker, job in (("a", "j1"), ("b", "j2")):
+        trial = ledger.study.ask()
+        trial.set_user_attr("job", job)
+        trial.set_user_attr("worker", worker)
+    assert ledger.busy() == {"j1", "j2"}
+    assert ledger.recover("a") == 1 and ledger.busy() == {"j2"}
+
+
+def test_a_training_whose_trial_was_failed_as_stale_still_counts(tiny_search, tmp_path, monkeypatch):
+    """A live worker whose heartbeat stalled past the grace period (a locked database, a
+    suspended machine) finds its trial failed by another worker when the training ends: the
+    result is recorded as a trial of its own, instead of the search stopping on optuna's
+    "Cannot tell a FAIL trial"."""
+    from optuna.trial import TrialState
+
+    from snas.search._standalone import StandaloneTrainer
+
+    real = StandaloneTrainer._execute
+
+    def failed_meanwhile(self, job, deadline, trial):
+        evals = real(self, job, deadline, trial)
+        self.ledger.study.tell(trial, state=TrialState.FAIL)  # what the other worker's fail_stale_trials does
+        return evals
+
+    monkeypatch.setattr(StandaloneTrainer, "_execute", failed_meanwhile)
+    out = tmp_path / "run"
+    search(load_config(tiny_search / "search.yaml"), out, data_dir=str(tiny_search), progress=False)
+    states = _states(out / "search.db")
+    assert states.count("FAIL") == states.count("COMPLETE") == 4  # the trial budget, each training once
+    history = json.loads((out / "history.json").read_text())
+    assert sum(h["fidelity"] != "inherited" for h in history) == 6
+
+
+def test_a_run_keeps_its_ledger_name_when_moved_and_a_new_run_gets_a_new_one(tmp_path):
+    """The name under which a run's time is counted survives a move (or another host) and is
+    never inherited by a new run in an emptied folder."""
+    import shutil
+
+    from snas.search import RunDirectory
+
+    run = RunDirectory(tmp_path / "a")
+    run.prepare()
+    name = run.worker_name()
+    (tmp_path / "a").rename(tmp_path / "b")
+    assert RunDirectory(tmp_path / "b").worker_name() == name
+    shutil.rmtree(tmp_path / "b")
+    again = RunDirectory(tmp_path / "b")
+    again.prepare()
+    assert again.worker_name() != name
 
 
 def test_out_must_be_a_run_or_a_new_folder(tiny_search, tmp_path, capsys):
@@ -243,11 +301,12 @@ def test_worker_count_does_not_change_the_model(tiny_search, tmp_path):
     assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
-def test_running_a_finished_search_again_keeps_its_refit_model(tiny_search, tmp_path):
+def test_running_a_finished_search_again_keeps_its_refit_model(tiny_search, tmp_path, monkeypatch):
     """A finished run whose budget is spent keeps its refit model (not the stand-alone one),
     and jobs trained in the caller's process leave its torch threads and globals as they were."""
     import torch
 
+    from snas.model import FittedModel
     from snas.search import _jobs
 
     cfg, out = load_config(tiny_search / "search.yaml"), tmp_path / "run"
@@ -261,6 +320,11 @@ def test_running_a_finished_search_again_keeps_its_refit_model(tiny_search, tmp_
     first = json.loads((out / "search.json").read_text())
     weights = (out / "model" / "model.safetensors").read_bytes()
     assert first["refit"] is True
+
+    def no_refit(*args, **kwargs):
+        raise AssertionError("the finished run's refit model was trained again")
+
+    monkeypatch.setattr(FittedModel, "train", no_refit)
     search(cfg, out, data_dir=str(tiny_search), budget="1s", progress=False)  # the time is spent already
     assert json.loads((out / "search.json").read_text())["refit"] is True
     assert (out / "model" / "model.safetensors").read_bytes() == weights

@@ -162,3 +162,16 @@ def test_a_phase_squeezed_out_by_a_slow_start_still_hands_on_candidates(setting)
     evals = evolve(cfg, STRATEGIES["evolution+gradient"], space, sn, fit, val, log=EvolutionLog(None), deadline=past)
     starts = {canonical_json(space.params(g)) for g in space.starting_points()}
     assert len(evals) == len(starts) > 0
+
+
+def test_a_resumed_supernet_starts_no_epoch_its_last_one_says_cannot_finish(setting, tmp_path):
+    """The last epoch's duration is checkpointed: after a restart with less time left than
+    one epoch takes, no epoch starts (before, a resumed call always trained one more)."""
+    cfg, task, space, fit, _ = setting
+    first = Supernet(task, space, seed=2)
+    first.train(fit, dataclasses.replace(cfg.supernet, epochs=1), checkpoint=tmp_path / "sn")
+    resumed = Supernet(task, space, seed=2)
+    assert resumed.load(tmp_path / "sn", cfg.supernet) and resumed.epoch_seconds == first.epoch_seconds > 0
+    soon = time.monotonic() + first.epoch_seconds / 10
+    assert resumed.train(fit, cfg.supernet, deadline=soon) == 1
+    assert resumed.train(fit, cfg.supernet, deadline=time.monotonic() + 600) == cfg.supernet.epochs

@@ -20,10 +20,16 @@ def test_starting_the_pool_does_not_wait_for_the_workers_to_import_torch():
     assert all(not w.sending.is_alive() for w in pool.workers)
 
 
-def test_a_payload_that_cannot_be_sent_is_reported_by_the_first_call():
-    pool = WorkerPool(1, (lambda: 0,))  # a lambda cannot be pickled
+def test_a_payload_that_cannot_be_pickled_is_refused_before_any_worker_starts():
+    with pytest.raises(Exception, match="pickle"):
+        WorkerPool(1, (lambda: 0,))  # a lambda cannot be pickled
+
+
+def test_a_worker_that_died_before_its_payload_arrived_is_reported_by_the_first_call():
+    pool = WorkerPool(1, (b"x" * (8 << 20),))
     try:
-        with pytest.raises(Exception, match="pickle"):
+        pool.workers[0].proc.kill()
+        with pytest.raises(RuntimeError, match="stopped unexpectedly"):
             pool.call("job")
     finally:
         pool.close()
