@@ -73,9 +73,14 @@ def _report_path(p: str) -> Path:
 
 def _validate(run: str) -> int:
     from snas.audit import AuditReport
+    from snas.audit._report import read_report
 
-    report = AuditReport.from_json(_report_path(run).read_text())
-    report.validate_schema()
+    path = _report_path(run)
+    report = AuditReport.from_json(json.dumps(read_report(path)))
+    problem = report.schema_problem()
+    if problem is not None:
+        print(f"FAILED: {path} does not follow the report schema {problem}; write it again with 'snas audit RUN_DIR'")
+        return EXIT_FAILED
     missing = report.missing_fields()
     for sid, name in missing:
         print(f"missing: {sid} {name}")
@@ -98,15 +103,19 @@ def _verify(run: str, data_dir: str | None) -> int:
         print(f"FAILED: {p}")
     if problems:
         return EXIT_FAILED
-    print("verified: files, data and key metrics match the run and its report")
+    if (Path(run) / "reports" / "report.json").is_file():
+        print("verified: files, data and key metrics match the run and its report")
+    else:
+        print("verified: files and data match the run (it has no report yet: 'snas audit RUN_DIR' writes one)")
     return EXIT_OK
 
 
 def _diff(old: str, new: str, out: str | None) -> int:
     from snas._util import atomic_write_text
     from snas.audit import diff_reports
+    from snas.audit._report import read_report
 
-    d = diff_reports(json.loads(_report_path(old).read_text()), json.loads(_report_path(new).read_text()))
+    d = diff_reports(read_report(_report_path(old)), read_report(_report_path(new)))
     if out:
         atomic_write_text(out, d["changelog"])
         atomic_write_text(str(Path(out).with_suffix(".patch.json")), json.dumps(d["patch"], indent=2))

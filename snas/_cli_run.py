@@ -68,6 +68,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from snas._prediction_input import decision_log_lines, read_prediction_csv, training_ranges
     from snas._util import atomic_write_text, sha256_file
     from snas.estimator import SNASClassifier
+    from snas.exceptions import ConfigError
 
     run = Path(args.run)
     model_dir = run / "model" if (run / "model").is_dir() else run
@@ -78,24 +79,32 @@ def cmd_predict(args: argparse.Namespace) -> int:
     proba = clf.predict_proba(X)
     pred = clf.classes_[proba.argmax(1)]
     rule = clf.explain_rules(X)
-    out = raw.copy()
-    out["prediction"] = pred
-    for j, c in enumerate(clf.classes_):
-        out[f"p({c})"] = np.round(proba[:, j], 6)
-    out["deciding_rule"] = rule.fillna("").to_numpy()
+    added = {"prediction": pred, **{f"p({c})": np.round(proba[:, j], 6) for j, c in enumerate(clf.classes_)}}
+    added["deciding_rule"] = rule.fillna("").to_numpy()
+    clash = [c for c in added if c in raw.columns]
+    if clash:  # e.g. an earlier output predicted again
+        print(f"note: input column(s) {clash} replaced by this model's output", file=sys.stderr)
+    out = raw.drop(columns=clash).assign(**added)
     text = out.to_csv(index=False)
+    # the decisions are logged before any is handed out (AI Act Art. 12): an unwritable log stops here
+    log_path = Path(args.log) if args.log else run / "decisions.jsonl"
+    model_hash = sha256_file(model_dir / "model.safetensors")
+    lines = decision_log_lines(X, pred, proba, clf.classes_, rule, model_sha256=model_hash, source=str(args.data))
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "a", encoding="utf-8") as fh:  # append-only decision log
+            fh.write("\n".join(lines) + "\n")
+    except OSError as exc:
+        raise ConfigError(
+            f"--log {log_path}: cannot append the decisions ({exc.strerror}); no prediction was written — "
+            "point --log at a writable file"
+        ) from None
+    print(f"logged {len(lines)} decisions to {log_path}", file=sys.stderr)
     if args.out:
         atomic_write_text(args.out, text)
         print(f"wrote {len(out)} predictions to {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
-    log_path = Path(args.log) if args.log else run / "decisions.jsonl"
-    model_hash = sha256_file(model_dir / "model.safetensors")
-    lines = decision_log_lines(X, pred, proba, clf.classes_, rule, model_sha256=model_hash, source=str(args.data))
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "a", encoding="utf-8") as fh:  # append-only decision log (AI Act Art. 12)
-        fh.write("\n".join(lines) + "\n")
-    print(f"logged {len(lines)} decisions to {log_path}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -165,11 +165,19 @@ def _format_suggest(report: Any) -> str:
 
 
 def cmd_rules_suggest(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from snas._util import atomic_write_text
     from snas.datasets import load
+    from snas.exceptions import ConfigError
     from snas.rules import load_rules, suggest_rules
 
     rules = load_rules(args.rules) if args.rules else None
+    if args.out and args.rules and Path(args.out).resolve() == Path(args.rules).resolve():
+        raise ConfigError(
+            f"--out {args.out}: is the rule file given by --rules; proposals are never applied to it — "
+            "write them to a file of their own and copy the rules you accept"
+        )
     data = load(args.dataset, data_dir=args.data_dir)
     report = suggest_rules(
         data,

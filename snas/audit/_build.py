@@ -6,7 +6,6 @@ sections are filled from it, and :mod:`snas.audit._render` draws the result.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import sys
@@ -24,7 +23,7 @@ from snas.audit._inputs import AuditInputs, prepare_inputs
 from snas.audit._metrics import group_evidence, performance_evidence
 from snas.audit._probes import proxy_evidence, robustness_evidence, weak_slices
 from snas.audit._provenance import environment, provenance
-from snas.audit._report import SCHEMA_VERSION, AuditReport, rounded
+from snas.audit._report import SCHEMA_VERSION, AuditReport, read_report, rounded
 from snas.audit._risk import risk_register
 from snas.audit._rule_evidence import rule_evidence
 from snas.audit._section_fields import sections
@@ -130,6 +129,7 @@ def build_report(
     >>> report = build_report(clf.fit(data.X_train, data.y_train), data, "audit/census_income.yaml")  # doctest: +SKIP
     >>> write_report_files(report, "reports/")  # doctest: +SKIP
     """
+    parent_id = None if parent is None else read_report(parent)["report_id"]  # checked before the work
     timer = _Timer(progress)
     inputs = prepare_inputs(model, data, documentation, search, manifest=manifest, resamples=resamples)
     timer.tick("predict the test split")
@@ -137,19 +137,19 @@ def build_report(
     for name, family in EVIDENCE_FAMILIES:
         evidence += family(inputs)
         timer.tick(name)
-    body = _body(inputs, evidence, risk_register(evidence), parent)
+    body = _body(inputs, evidence, risk_register(evidence), parent_id)
     return AuditReport(body, _run_info(inputs, timer))
 
 
 def _body(
-    inputs: AuditInputs, evidence: list[dict[str, Any]], risk: list[dict[str, Any]], parent: str | Path | None
+    inputs: AuditInputs, evidence: list[dict[str, Any]], risk: list[dict[str, Any]], parent_id: str | None
 ) -> dict[str, Any]:
     config = (inputs.search.config if inputs.search is not None else None) or {}
     doc = inputs.documentation.fields
     prov = provenance(inputs)
     return {
         "schema_version": SCHEMA_VERSION,
-        "parent_report_id": None if parent is None else json.loads(Path(parent).read_text()).get("report_id"),
+        "parent_report_id": parent_id,
         "system": {
             "name": _system_name(doc) or config.get("name") or inputs.data.name,
             "version": prov["model"]["sha256"][:12],
@@ -167,8 +167,10 @@ def _body(
 
 
 def _system_name(doc: Mapping[str, Any]) -> str | None:
+    """The documentation's system name when it gives one as text (not e.g. a status)."""
     system = doc.get("system")
-    return system.get("name") if isinstance(system, Mapping) else None
+    name = system.get("name") if isinstance(system, Mapping) else None
+    return name if isinstance(name, str) and name.strip() else None
 
 
 def _run_info(inputs: AuditInputs, timer: _Timer) -> dict[str, Any]:

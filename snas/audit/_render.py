@@ -455,19 +455,31 @@ def render_pdf(html_path: Path, pdf_path: Path) -> None:
         raise ConfigError(
             "PDF needs Chromium (Debian: apt-get install chromium); the HTML report prints to PDF as well"
         )
+    from snas.exceptions import ConfigError
+
+    tmp = pdf_path.with_suffix(".pdf.tmp")
     with tempfile.TemporaryDirectory() as profile:
-        tmp = pdf_path.with_suffix(".pdf.tmp")
-        subprocess.run(
-            [
-                exe,
-                *CHROMIUM_FLAGS,
-                f"--user-data-dir={profile}",
-                "--no-pdf-header-footer",
-                f"--print-to-pdf={tmp}",
-                html_path.resolve().as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        tmp.replace(pdf_path)
+        try:
+            subprocess.run(
+                [
+                    exe,
+                    *CHROMIUM_FLAGS,
+                    f"--user-data-dir={profile}",
+                    "--no-pdf-header-footer",
+                    f"--print-to-pdf={tmp}",
+                    html_path.resolve().as_uri(),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+            tmp.replace(pdf_path)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+            detail = getattr(exc, "stderr", None) or b""
+            last = detail.decode("utf-8", "replace").strip().splitlines()[-1:] if isinstance(detail, bytes) else []
+            raise ConfigError(
+                f"PDF: Chromium ({exe}) could not print {html_path} ({type(exc).__name__}"
+                f"{': ' + last[0][:200] if last else ''}); the HTML report is written and prints to PDF from any browser"
+            ) from None
+        finally:
+            tmp.unlink(missing_ok=True)

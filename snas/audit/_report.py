@@ -11,7 +11,7 @@ import numpy as np
 
 from snas._util import canonical_json, sha256_bytes
 
-__all__ = ["SCHEMA_VERSION", "AuditReport", "git_commit", "report_schema", "rounded"]
+__all__ = ["SCHEMA_VERSION", "AuditReport", "git_commit", "read_report", "report_schema", "rounded"]
 
 SCHEMA_VERSION = "1.0.0"
 
@@ -37,6 +37,30 @@ def rounded(obj: Any) -> Any:
     if isinstance(obj, np.generic):
         return rounded(obj.item())
     return obj
+
+
+def read_report(path: str | Path) -> dict[str, Any]:
+    """The JSON of the ``report.json`` at ``path`` (as written, ``report_id`` included).
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, is not JSON, or is not an snas report (no ``report_id``).
+    """
+    from snas.exceptions import ConfigError
+
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: no report; run 'snas audit RUN_DIR' first")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{p}: damaged, not JSON ({str(exc)[:120]}); write it again with 'snas audit RUN_DIR'"
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("report_id"), str):
+        raise ConfigError(f"{p}: not an snas report (no report_id); write it again with 'snas audit RUN_DIR'")
+    return data
 
 
 def report_schema() -> dict[str, Any]:
@@ -78,8 +102,10 @@ class AuditReport:
         return {**self.body, "report_id": self.report_id, "run_info": self.run_info}
 
     def to_json(self) -> str:
-        """Pretty, deterministic JSON (sorted keys); only ``run_info`` varies between reruns."""
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+        """Pretty, deterministic JSON in the report's own order (the order its renderings
+        follow, so :meth:`from_json` renders exactly as the report written); only
+        ``run_info`` varies between reruns. ``report_id`` hashes the sorted form."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> AuditReport:
@@ -113,3 +139,15 @@ class AuditReport:
         import jsonschema
 
         jsonschema.validate(self.to_dict(), report_schema())
+
+    def schema_problem(self) -> str | None:
+        """Where and how the report breaks its schema, in one line (None when it follows it)."""
+        import jsonschema
+
+        error = jsonschema.exceptions.best_match(
+            jsonschema.Draft202012Validator(report_schema()).iter_errors(self.to_dict())
+        )
+        if error is None:
+            return None
+        where = "/".join(str(k) for k in error.absolute_path) or "the top level"
+        return f"at {where}: {error.message[:200]}"

@@ -22,9 +22,8 @@ def verify_run(run_dir: str | Path, *, data_dir: str | None = None, tolerance: f
     if not run.manifest.is_file():
         return [f"{run.manifest}: missing; this is not a run directory"]
     manifest = run.read_manifest()
-    report_path = run.reports / "report.json"
-    report = json.loads(report_path.read_text()) if report_path.is_file() else None
-    problems = _changed_run_files(run, manifest)
+    report, problems = _report(run.reports / "report.json")
+    problems += _changed_run_files(run, manifest)
     if report is not None:
         problems += _changed_since_report(run, report)
     recorded = _recorded(manifest, data_dir)
@@ -32,6 +31,34 @@ def verify_run(run_dir: str | Path, *, data_dir: str | None = None, tolerance: f
     if problems or report is None:
         return problems
     return _changed_metrics(run, manifest, report, data_dir, recorded, tolerance)
+
+
+def _report(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
+    """The report (None when there is none or it is damaged) and what is wrong with it: a
+    damaged file, a body edited since it was written (its id is the sha256 of the body), or
+    a Markdown or HTML rendering that is no longer the rendering of that body."""
+    from snas.audit._render import render_html, render_markdown
+    from snas.audit._report import AuditReport, read_report
+    from snas.exceptions import ConfigError
+
+    if not path.is_file():
+        return None, []
+    try:
+        data = read_report(path)
+    except ConfigError as exc:
+        return None, [str(exc)]
+    report = AuditReport.from_json(json.dumps(data))
+    if report.report_id != data["report_id"]:
+        return None, [f"{path}: edited since it was written (its report_id is no longer the sha256 of its content)"]
+    problems = []
+    for name, render in (("report.md", render_markdown), ("report.html", render_html)):
+        other = path.with_name(name)
+        if other.is_file() and other.read_text(encoding="utf-8", errors="replace") != render(report):
+            problems.append(
+                f"{other}: edited since it was written (it is no longer the rendering of report.json; "
+                "if another snas version wrote it, run 'snas audit RUN_DIR' again)"
+            )
+    return data, problems
 
 
 def _recorded(manifest: dict[str, Any], data_dir: str | None) -> dict[str, str]:
@@ -69,12 +96,14 @@ def _changed_data_files(data: dict[str, Any], data_dir: str | None, recorded: di
     from snas.exceptions import DatasetError
 
     problems = []
+    if not data.get("manifest"):
+        return ["manifest.json: names no dataset manifest, so the data cannot be checked again"]
     try:
         m = load_manifest(data["manifest"])
     except DatasetError as exc:
         return [f"dataset manifest: {exc}"]
     for rec in data["files"]:
-        f = m.files.get(rec["role"]) or next((x for x in m.files.values() if x.path == rec["path"]), None)
+        f = m.files.get(rec.get("role")) or next((x for x in m.files.values() if x.path == rec.get("path")), None)
         if f is None:
             continue
         try:

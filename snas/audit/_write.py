@@ -3,10 +3,10 @@ entry point behind ``snas audit RUN`` and the end of ``snas search``."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from snas._util import atomic_write_bytes, atomic_write_text
+from snas._util import atomic_write_bytes
+from snas.audit._documentation import load_documentation
 from snas.audit._render import render_html, render_markdown, render_pdf
 from snas.audit._report import AuditReport
 from snas.exceptions import ConfigError
@@ -27,15 +27,15 @@ def write_report_files(
     if bad:
         raise ConfigError(f"formats: unknown format(s) {bad}; choose from {', '.join(FORMATS)}")
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out / "report.json"}
-    atomic_write_text(paths["json"], report.to_json())
+    texts = {"json": report.to_json()}  # every rendering made before any file is replaced
     if "md" in formats:
-        paths["md"] = out / "report.md"
-        atomic_write_text(paths["md"], render_markdown(report))
+        texts["md"] = render_markdown(report)
     if "html" in formats or "pdf" in formats:
-        paths["html"] = out / "report.html"
-        atomic_write_bytes(paths["html"], render_html(report).encode("utf-8"))
+        texts["html"] = render_html(report)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {kind: out / f"report.{kind}" for kind in texts}
+    for kind, text in texts.items():
+        atomic_write_bytes(paths[kind], text.encode("utf-8"))
     if "pdf" in formats:
         paths["pdf"] = out / "report.pdf"
         render_pdf(paths["html"], paths["pdf"])
@@ -90,8 +90,9 @@ def write_reports(
     run = RunDirectory(run_dir)
     run.require()
     if documentation is not None:
+        load_documentation(documentation)  # a file with errors never replaces the run's copy
         if Path(documentation).resolve() != run.documentation.resolve():
-            shutil.copyfile(documentation, run.documentation)
+            atomic_write_bytes(run.documentation, Path(documentation).read_bytes())
         documentation = run.documentation
     report = report_for_run(run.path, documentation=documentation, data_dir=data_dir, parent=parent, progress=progress)
     return write_report_files(report, run.reports, formats)

@@ -8,6 +8,7 @@ from snas.rules._check import (
     Finding,
     RuleStats,
     check_rules,
+    require_rules_for,
     rule_stats,
     shield_bodies,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "load_rules",
     "parse_condition",
     "parse_rules",
+    "require_rules_for",
     "rule_file_schema",
     "rule_stats",
     "shield_bodies",

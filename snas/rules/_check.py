@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from snas.datasets import Dataset, Schema
 
-__all__ = ["CheckReport", "Finding", "RuleStats", "check_rules"]
+__all__ = ["CheckReport", "Finding", "RuleStats", "check_rules", "require_rules_for"]
 
 Level = Literal["error", "warning", "info"]
 MIN_HARD_AGREEMENT = 0.95
@@ -415,3 +415,29 @@ def shield_bodies(rules: RuleSet) -> dict[str, Condition]:
             else And((r.body, Not(Or(tuple(beaten_by)) if len(beaten_by) > 1 else beaten_by[0])))
         )
     return out
+
+
+def require_rules_for(rules: RuleSet, data: Dataset, *, named_by: str, fix: str) -> None:
+    """Refuse ``rules`` written for another data set than ``data`` (which ``named_by``
+    names; ``fix`` says what to change) or with errors against it, before any work is done.
+
+    Raises
+    ------
+    ConfigError
+        The rule file's ``dataset:`` differs from ``data``.
+    RuleError
+        ``snas check`` would report errors (unknown columns or levels, conflicts …).
+    """
+    from snas.exceptions import ConfigError, RuleError
+
+    where = rules.path or "the rules"
+    if rules.dataset is not None and rules.dataset != data.name:
+        raise ConfigError(
+            f"{where}: the rules are written for dataset {rules.dataset!r} but {named_by} {data.name!r}; {fix}"
+        )
+    report = check_rules(rules, data)
+    if not report.ok:
+        raise RuleError(
+            f"{where}: the rules have errors for {data.name!r}; run 'snas check' for details:\n"
+            + "\n".join(str(f) for f in report.errors)
+        )

@@ -12,14 +12,18 @@ file.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from snas._limits import MAX_ID_CHARS
 from snas._stats import wilson_interval
 from snas.exceptions import ConfigError
+from snas.rules._check import require_rules_for
 from snas.rules._evaluate import ColumnView, holds
 from snas.rules._logic import LogicContext, find_overlap
 from snas.rules._mine import Cond, mine
@@ -344,7 +348,13 @@ def _ranked(
 
 
 def _new_id(conds: tuple[Cond, ...], taken: set[str]) -> str:
-    base = "proposed-" + "-".join(c.feature.replace("_", "-") for c in conds)
+    """``proposed-<features>``, in the characters a rule id allows (``mean radius`` →
+    ``mean-radius``), shortened with a digest of the full name when too long."""
+    base = "proposed-" + "-".join(re.sub(r"[^A-Za-z0-9.]+", "-", c.feature).strip("-") or "x" for c in conds)
+    room = MAX_ID_CHARS - 4  # a "-<k>" suffix still fits
+    if len(base) > room:
+        digest = hashlib.sha256(base.encode()).hexdigest()[:8]
+        base = f"{base[: room - 9].rstrip('-')}-{digest}"
     pid, k = base, 2
     while pid in taken:
         pid, k = f"{base}-{k}", k + 1
@@ -506,6 +516,8 @@ def suggest_rules(
     'proposed-marital-status-hours-per-week'
     """
     _check_params(target_agreement, max_rules, min_coverage, strength)
+    if rules is not None:  # before mining: rules of another data set name columns this one lacks
+        require_rules_for(rules, data, named_by="the proposals are for", fix="give the rule file of that dataset")
     feats, skipped = _usable_features(data.schema, rules, tuple(ignore))
     ctx, by_text, counts = _prepare(data, rules, feats, skipped, strength, min_coverage, seed)
     min_support = max(10, math.ceil(min_coverage * ctx.rows))

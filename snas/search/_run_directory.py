@@ -178,13 +178,30 @@ class RunDirectory:
         return [Evaluation.from_dict(d) for d in self.read_json(self.history)]
 
     def read_front(self) -> dict[str, Any]:
-        return dict(self.read_json(self.front))
+        return self._read_mapping(self.front)
 
     def read_summary(self) -> dict[str, Any]:
-        return dict(self.read_json(self.summary))
+        return self._read_mapping(self.summary)
 
     def read_manifest(self) -> dict[str, Any]:
-        return dict(self.read_json(self.manifest))
+        """``manifest.json``, checked to hold what snas writes there (files and their sha256, data)."""
+        m = self._read_mapping(self.manifest)
+        files, data = m.get("files"), m.get("data")
+        if not (
+            isinstance(files, dict)
+            and all(isinstance(v, dict) and isinstance(v.get("sha256"), str) for v in files.values())
+            and isinstance(data, dict)
+            and isinstance(data.get("files", []), list)
+            and all(isinstance(f, dict) and isinstance(f.get("sha256"), str) for f in data.get("files", []))
+        ):
+            raise ConfigError(f"{self.manifest}: damaged (not the manifest snas wrote); run 'snas search' again")
+        return m
+
+    def _read_mapping(self, path: Path) -> dict[str, Any]:
+        data = self.read_json(path)
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: damaged (not a JSON object); run 'snas search' again")
+        return data
 
     def write_json(self, path: Path, obj: Any) -> None:
         """Write ``obj`` as indented JSON with sorted keys, atomically.

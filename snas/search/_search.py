@@ -16,7 +16,7 @@ import numpy as np
 
 from snas._checks import Invalid, as_int
 from snas._util import sha256_file
-from snas.exceptions import ConfigError, RuleError
+from snas.exceptions import ConfigError
 from snas.search._config import Budget, ExperimentConfig, config_from_mapping, load_config, parse_budget
 from snas.search._ledger import check_storage
 from snas.search._pipeline import SearchRun
@@ -140,21 +140,16 @@ def _overrides(**given: Any) -> dict[str, Any]:
 def _data_and_rules(cfg: ExperimentConfig, data_dir: str | None) -> tuple[Any, Any]:
     """The verified data set and the checked rules; refuses rules written for another data set."""
     from snas.datasets import load
-    from snas.rules import check_rules, load_rules
+    from snas.rules import load_rules, require_rules_for
 
     data = load(cfg.dataset, data_dir=data_dir)
     rules = load_rules(cfg.rules) if cfg.rules else None
-    if rules is None:
-        return data, None
-    if rules.dataset is not None and rules.dataset != data.name:
-        raise ConfigError(
-            f"{cfg.rules}: the rules are written for dataset {rules.dataset!r} but {cfg.source or 'the configuration'} "
-            f"searches {data.name!r}; point 'rules:' at the right file or fix the rule file's 'dataset:'"
-        )
-    report = check_rules(rules, data)
-    if not report.ok:
-        raise RuleError(
-            "the rules have errors; run 'snas check' for details:\n" + "\n".join(str(f) for f in report.errors)
+    if rules is not None:
+        require_rules_for(
+            rules,
+            data,
+            named_by=f"{cfg.source or 'the configuration'} searches",
+            fix="point 'rules:' at the right file or fix the rule file's 'dataset:'",
         )
     return data, rules
 

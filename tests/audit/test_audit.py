@@ -323,6 +323,79 @@ def test_verify_passes_then_names_the_changed_file(run, tiny_search, tmp_path):
     assert verify_run(copy, data_dir=str(data_dir)) == []
 
 
+def test_verify_names_an_edited_or_damaged_report(run, tiny_search, tmp_path, capsys):
+    """The report is evidence too: its body is hashed into its id, and its Markdown and HTML
+    are renderings of that body."""
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    reports = copy / "reports"
+    original = {n: (reports / n).read_bytes() for n in ("report.json", "report.md", "report.html")}
+    edits = {
+        "report.json": lambda t: t.replace('"schema_version": "1.0.0"', '"schema_version": "1.0.1"', 1),
+        "report.md": lambda t: t + "\nAll risks are mitigated.\n",
+        "report.html": lambda t: t.replace("</body>", "<p>approved</p></body>"),
+    }
+    for name, edit in edits.items():
+        (reports / name).write_text(edit(original[name].decode()))
+        problems = verify_run(copy, data_dir=str(tiny_search))
+        assert any(f"{name}: edited since it was written" in p for p in problems), (name, problems)
+        (reports / name).write_bytes(original[name])
+    (reports / "report.json").write_text("{not json")
+    assert main(["audit", "verify", str(copy), "--data-dir", str(tiny_search)]) == 1
+    assert "damaged, not JSON" in capsys.readouterr().out
+    assert main(["audit", "validate", str(copy)]) == 2
+    assert "damaged, not JSON" in capsys.readouterr().err
+    (reports / "report.json").write_bytes(original["report.json"])
+    assert verify_run(copy, data_dir=str(tiny_search)) == []
+
+
+def test_damaged_run_files_are_named_not_a_traceback(run, tiny_search, tmp_path, capsys):
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    for content in ("{}", "[]", '{"files": {"a": 1}, "data": {}}'):
+        (copy / "manifest.json").write_text(content)
+        for argv in (["audit", "verify", str(copy)], ["audit", str(copy), "--format", "json", "--quiet"]):
+            assert main([*argv, "--data-dir", str(tiny_search)]) == 2, (content, argv)
+            assert "manifest.json: damaged" in capsys.readouterr().err
+
+
+def test_a_documentation_file_with_errors_never_replaces_the_runs_copy(run, tiny_search, tmp_path, capsys):
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    kept = (copy / "documentation.yaml").read_bytes()
+    bad = tmp_path / "doc.yaml"
+    bad.write_text(DOC.read_text() + "\nsnas_documentation: 1\n")  # a duplicate key
+    assert main(["audit", str(copy), "--documentation", str(bad), "--data-dir", str(tiny_search)]) == 2
+    assert "doc.yaml" in capsys.readouterr().err
+    assert (copy / "documentation.yaml").read_bytes() == kept
+    assert verify_run(copy, data_dir=str(tiny_search)) == []
+
+
+def test_a_bad_parent_report_is_refused_before_the_work(run, tiny_search, tmp_path, capsys, monkeypatch):
+    import snas.audit._build as build
+
+    monkeypatch.setattr(build, "prepare_inputs", lambda *a, **k: pytest.fail("computed before the parent was read"))
+    parent = tmp_path / "old.json"
+    for content in ("not json", '{"a": 1}'):
+        parent.write_text(content)
+        assert main(["audit", str(run), "--parent", str(parent), "--data-dir", str(tiny_search), "--quiet"]) == 2
+        assert "old.json" in capsys.readouterr().err
+
+
+def test_a_system_name_that_is_not_text_falls_back_to_the_configuration(run, tiny_search, tmp_path):
+    import yaml
+
+    doc = yaml.safe_load(DOC.read_text())
+    doc["system"]["name"] = {"status": "not_applicable", "reason": "internal model"}
+    path = tmp_path / "doc.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    paths = write_reports(copy, formats=("json", "md", "html"), documentation=path, data_dir=str(tiny_search))
+    assert _report(copy).body["system"]["name"] == "tiny"
+    assert "<title>" in paths["html"].read_text()
+
+
 def _no_network(url, dest, expected):
     from snas.exceptions import DatasetError
 
@@ -381,6 +454,20 @@ def test_predict_logs_every_decision(run, tiny_search, tmp_path, capsys):
     out = pd.read_csv(tmp_path / "pred.csv")
     assert len(out) == 20 and "deciding_rule" in out.columns
     assert np.isclose(out["p(<=50K)"] + out["p(>50K)"], 1).all()
+    # input columns named like the output (an earlier decision, say) are replaced, not duplicated
+    earlier = tmp_path / "earlier.csv"
+    data.X_test.head(20).assign(prediction="old", deciding_rule="old").to_csv(earlier, index=False)
+    assert main(["predict", str(run), str(earlier), "--out", str(tmp_path / "again.csv"), "--log", str(log)]) == 0
+    again = pd.read_csv(tmp_path / "again.csv")
+    assert list(again.columns) == list(out.columns) and (again["prediction"] == out["prediction"]).all()
+    assert "replaced by this model's output" in capsys.readouterr().err
+    # a log that cannot be written: nothing is handed out unlogged
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, not a folder")
+    assert (
+        main(["predict", str(run), str(csv), "--out", str(tmp_path / "no.csv"), "--log", str(blocked / "d.jsonl")]) == 2
+    )
+    assert not (tmp_path / "no.csv").exists() and "no prediction was written" in capsys.readouterr().err
 
 
 def test_a_fitted_estimator_gets_the_sections_and_evidence_kinds_of_the_cli(run, tiny_data, tmp_path):

@@ -167,7 +167,7 @@ def test_cli_writes_a_proposal_without_importing_torch(tiny_search, tmp_path):
     out = tmp_path / "proposal.yaml"
     code = (
         "import sys\nfrom snas.cli import main\n"
-        f"rc = main(['rules', 'suggest', {str(tiny_search / 'manifest.yaml')!r}, '--rules', {str(RULES)!r}, "
+        f"rc = main(['rules', 'suggest', {str(tiny_search / 'manifest.yaml')!r}, '--rules', {str(tiny_search / 'rules.yaml')!r}, "
         f"'--out', {str(out)!r}, '--data-dir', {str(tiny_search)!r}, '--max', '6'])\n"
         "print('HEAVY', sorted(m for m in ('torch', 'shap', 'optuna') if m in sys.modules), rc)\n"
     )
@@ -176,3 +176,40 @@ def test_cli_writes_a_proposal_without_importing_torch(tiny_search, tmp_path):
     assert "rules proposed from" in run.stderr and "not applied" in run.stderr
     rs = load_rules(out)
     assert 1 <= len(rs) <= 6 and all(r.id.startswith("proposed-") for r in rs)
+
+
+def test_rules_of_another_dataset_are_refused_before_mining():
+    """Mining with them used to end in a KeyError once the work was done."""
+    from snas.exceptions import RuleError
+
+    data = from_frame(_toy(500), target="y", positive="yes", name="toy")
+    with pytest.raises(ConfigError, match="written for dataset 'census_income'"):
+        suggest_rules(data, load_rules(RULES))
+    typo = parse_rules(_rules("  - {id: r, if: xx > 5, then: 'yes'}\n"), "typo.yaml")
+    with pytest.raises(RuleError, match=r"typo\.yaml"):
+        suggest_rules(data, typo)
+
+
+def test_proposed_ids_are_ids_a_rule_file_accepts_however_long_the_feature_names():
+    import re
+
+    from snas._limits import MAX_ID_CHARS
+    from snas.rules._mine import Cond
+    from snas.rules._suggest import _new_id
+
+    taken: set[str] = set()
+    long = tuple(Cond(f"{c * 45} value (cm)") for c in "abc")
+    ids = [_new_id(long, taken), _new_id(long, taken), _new_id((Cond("mean radius"),), taken)]
+    assert len(set(ids)) == 3 and ids[2] == "proposed-mean-radius"
+    for pid in ids:
+        assert len(pid) <= MAX_ID_CHARS and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", pid), pid
+        parse_rules(_rules(f"  - {{id: {pid}, if: z > 5, then: 'yes'}}\n"), "p.yaml")
+
+
+def test_the_proposal_never_overwrites_the_rule_file_it_was_checked_against(tmp_path, capsys):
+    from snas.cli import main
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES.read_text())
+    assert main(["rules", "suggest", "census_income", "--rules", str(rules), "--out", str(rules)]) == 2
+    assert "never applied" in capsys.readouterr().err and rules.read_text() == RULES.read_text()
