@@ -72,8 +72,7 @@ def _report_path(p: str) -> Path:
 
 
 def _validate(run: str) -> int:
-    from snas.audit import AuditReport
-    from snas.audit._report import read_report
+    from snas.audit import AuditReport, read_report
 
     path = _report_path(run)
     report = AuditReport.from_json(json.dumps(read_report(path)))
@@ -112,8 +111,7 @@ def _verify(run: str, data_dir: str | None) -> int:
 
 def _diff(old: str, new: str, out: str | None) -> int:
     from snas._util import atomic_write_text
-    from snas.audit import diff_reports
-    from snas.audit._report import read_report
+    from snas.audit import diff_reports, read_report
 
     d = diff_reports(read_report(_report_path(old)), read_report(_report_path(new)))
     if out:

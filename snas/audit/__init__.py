@@ -6,7 +6,7 @@ from snas.audit._diff import diff_reports
 from snas.audit._impact import rule_impact
 from snas.audit._impact_run import format_rule_impact, rule_impact_of_run
 from snas.audit._render import render_html, render_markdown
-from snas.audit._report import SCHEMA_VERSION, AuditReport, report_schema
+from snas.audit._report import SCHEMA_VERSION, AuditReport, read_report, report_schema
 from snas.audit._verify import verify_run
 from snas.audit._write import write_report_files, write_reports
 
@@ -18,6 +18,7 @@ __all__ = [
     "diff_reports",
     "format_rule_impact",
     "load_documentation",
+    "read_report",
     "render_html",
     "render_markdown",
     "report_for_run",

@@ -5,7 +5,8 @@ decay was 0.99 per optimiser step whatever the data: about two epochs of averagi
 Income (55 steps per epoch), but 100 epochs on a few hundred rows (one step per epoch),
 where the average then lags far behind the training. Measured on validation rows carved
 from adult.data only (``bench/small_defaults.py``, 5 seeds, paired against 0.99), decay 0.9
-was the best of 0.8/0.9/0.95/0.99 at 325 rows (+1.24 points) and at 1,628 rows (+0.89). The
+was the best of 0.8/0.9/0.95/0.99 at 325 rows (+1.24 points) and of 0.9/0.95/0.99 at 1,628
+rows (+0.89). The
 rule below gives 0.9 there and keeps 0.99 on the full data: the average spans about two
 epochs, between 10 and 100 steps.
 
@@ -18,7 +19,7 @@ added 0.45, 0.73 and 0.39 points from 1,628 to 8,140 rows (0.08 at 325 rows; on 
 cancer's 60–250 rows it lost 0–0.54, hence ``GLASS_BOX_FAST_ROWS``). From
 ``GLASS_BOX_PAIRS_ROWS`` rows the glass box also has the 10 pairwise terms ranked best on
 the training rows (:func:`snas.nn.rank_pairs`; only pairs of positive score, none reading a
-dropped feature): +0.10 at 8,140 rows and +0.23 at 26,000, where it reached 86.50% against
+dropped feature): +0.10 at 8,140 rows and +0.26 at 26,000, where it reached 86.50% against
 the MLP's 86.23%; on fewer rows they cost (−0.54 at 325, −0.16 at 1,628, +0.04 at 3,256).
 Keeping only pairs of positive score changed nothing at 26,000 rows and −0.09 ± 0.5 at 8,140
 (fewer pairs), and keeps constant, empty or identifier-like columns out of pairs. The
