@@ -475,6 +475,7 @@ def render_pdf(html_path: Path, pdf_path: Path) -> None:
             )
             tmp.replace(pdf_path)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
+            pdf_path.unlink(missing_ok=True)  # an earlier audit's PDF never stays beside this report
             detail = getattr(exc, "stderr", None) or b""
             last = detail.decode("utf-8", "replace").strip().splitlines()[-1:] if isinstance(detail, bytes) else []
             raise ConfigError(

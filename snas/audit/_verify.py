@@ -36,8 +36,8 @@ def verify_run(run_dir: str | Path, *, data_dir: str | None = None, tolerance: f
 def _report(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
     """The report (None when there is none or it is damaged) and what is wrong with it: a
     damaged file, a body edited since it was written (its id is the sha256 of the body), or
-    a Markdown or HTML rendering that is no longer the rendering of that body."""
-    from snas.audit._render import render_html, render_markdown
+    a Markdown or HTML file that is not one of the renderings it recorded (edited, or left by
+    an earlier audit; reports written before renderings were recorded are not checked)."""
     from snas.audit._report import AuditReport, read_report
     from snas.exceptions import ConfigError
 
@@ -47,17 +47,21 @@ def _report(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
         data = read_report(path)
     except ConfigError as exc:
         return None, [str(exc)]
-    report = AuditReport.from_json(json.dumps(data))
-    if report.report_id != data["report_id"]:
+    if AuditReport.from_json(json.dumps(data)).report_id != data["report_id"]:
         return None, [f"{path}: edited since it was written (its report_id is no longer the sha256 of its content)"]
+    run_info = data.get("run_info")
+    renderings = run_info.get("renderings") if isinstance(run_info, dict) else None
     problems = []
-    for name, render in (("report.md", render_markdown), ("report.html", render_html)):
+    for name in ("report.md", "report.html") if isinstance(renderings, dict) else ():
         other = path.with_name(name)
-        if other.is_file() and other.read_text(encoding="utf-8", errors="replace") != render(report):
+        if not other.is_file():
+            continue
+        if name not in renderings:
             problems.append(
-                f"{other}: edited since it was written (it is no longer the rendering of report.json; "
-                "if another snas version wrote it, run 'snas audit RUN_DIR' again)"
+                f"{other}: left by an earlier audit (this report.json was written without it); run 'snas audit RUN_DIR' again"
             )
+        elif sha256_file(other) != renderings[name]:
+            problems.append(f"{other}: edited since it was written (sha256 differs from the one report.json records)")
     return data, problems
 
 

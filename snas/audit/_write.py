@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from snas._util import atomic_write_bytes
+from snas._util import atomic_write_bytes, sha256_bytes
 from snas.audit._documentation import load_documentation
 from snas.audit._render import render_html, render_markdown, render_pdf
 from snas.audit._report import AuditReport
@@ -27,15 +27,20 @@ def write_report_files(
     if bad:
         raise ConfigError(f"formats: unknown format(s) {bad}; choose from {', '.join(FORMATS)}")
     out = Path(directory)
-    texts = {"json": report.to_json()}  # every rendering made before any file is replaced
+    blobs: dict[str, bytes] = {}  # every rendering made before any file is replaced
     if "md" in formats:
-        texts["md"] = render_markdown(report)
+        blobs["md"] = render_markdown(report).encode("utf-8")
     if "html" in formats or "pdf" in formats:
-        texts["html"] = render_html(report)
+        blobs["html"] = render_html(report).encode("utf-8")
+    # report.json records the sha256 of its renderings (in run_info: not part of report_id),
+    # so `snas audit verify` can tell an edited or stale report.md / report.html
+    renderings = {f"report.{kind}": sha256_bytes(blob) for kind, blob in blobs.items()}
+    written = AuditReport(report.body, {**report.run_info, "renderings": renderings})
+    blobs = {"json": written.to_json().encode("utf-8"), **blobs}
     out.mkdir(parents=True, exist_ok=True)
-    paths = {kind: out / f"report.{kind}" for kind in texts}
-    for kind, text in texts.items():
-        atomic_write_bytes(paths[kind], text.encode("utf-8"))
+    paths = {kind: out / f"report.{kind}" for kind in blobs}
+    for kind, blob in blobs.items():
+        atomic_write_bytes(paths[kind], blob)
     if "pdf" in formats:
         paths["pdf"] = out / "report.pdf"
         render_pdf(paths["html"], paths["pdf"])

@@ -78,7 +78,7 @@ class RunDirectory:
         kept in its marker file: the same after a restart on another host or at another path,
         so time spent before an interruption is counted; a new run in an emptied folder gets
         a new name, so it never inherits the old run's time."""
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
             name = json.loads((self.path / MARKER).read_text()).get("worker")
             if isinstance(name, str) and name:
                 return name

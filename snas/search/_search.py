@@ -17,7 +17,7 @@ import numpy as np
 from snas._checks import Invalid, as_int
 from snas._util import sha256_file
 from snas.exceptions import ConfigError
-from snas.search._config import Budget, ExperimentConfig, config_from_mapping, load_config, parse_budget
+from snas.search._config import MAX_WORKERS, Budget, ExperimentConfig, config_from_mapping, load_config, parse_budget
 from snas.search._ledger import check_storage
 from snas.search._pipeline import SearchRun
 from snas.search._result import SearchResult
@@ -122,7 +122,7 @@ def _overrides(**given: Any) -> dict[str, Any]:
     """Command-line or Python overrides, checked like the configuration file's own values."""
     checks = {
         "seed": lambda v: as_int("--seed", v, 0, 2**31 - 1),
-        "workers": lambda v: as_int("--workers (0: one per CPU core)", v, 0, 64),
+        "workers": lambda v: as_int("--workers (0: one per CPU core)", v, 0, MAX_WORKERS),
         "budget": parse_budget,
         "storage": lambda v: v,
     }

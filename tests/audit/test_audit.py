@@ -136,7 +136,7 @@ def test_headline_metrics_and_fidelity_recomputed_independently(run, tiny_search
 def test_reruns_are_byte_identical_apart_from_run_info(run, tiny_search):
     first_json = json.loads((run / "reports" / "report.json").read_text())
     first_html = (run / "reports" / "report.html").read_text()
-    write_reports(run, formats=("json", "html"), data_dir=str(tiny_search))
+    write_reports(run, formats=("json", "md", "html"), data_dir=str(tiny_search))
     second_json = json.loads((run / "reports" / "report.json").read_text())
     second_html = (run / "reports" / "report.html").read_text()
     first_json.pop("run_info")
@@ -347,6 +347,11 @@ def test_verify_names_an_edited_or_damaged_report(run, tiny_search, tmp_path, ca
     assert "damaged, not JSON" in capsys.readouterr().err
     (reports / "report.json").write_bytes(original["report.json"])
     assert verify_run(copy, data_dir=str(tiny_search)) == []
+    # a later audit writing only report.json leaves the earlier renderings: named as stale
+    write_reports(copy, formats=("json",), data_dir=str(tiny_search))
+    problems = verify_run(copy, data_dir=str(tiny_search))
+    assert sorted(p.split(":")[0] for p in problems) == [str(reports / "report.html"), str(reports / "report.md")]
+    assert all("left by an earlier audit" in p for p in problems)
 
 
 def test_damaged_run_files_are_named_not_a_traceback(run, tiny_search, tmp_path, capsys):
@@ -530,5 +535,7 @@ def test_snas_audit_is_build_report_on_the_run(run, tiny_search, tiny_data, tmp_
     cli = json.loads((copy / "reports" / "report.json").read_text())
     python = build_report(FittedModel.load(copy / "model"), tiny_data, copy / "documentation.yaml", RunDirectory(copy))
     mine = json.loads(python.to_json())
+    # the written report also records the sha256 of the renderings written beside it (none here)
+    assert cli["run_info"].pop("renderings") == {}
     assert mine.pop("run_info").keys() == cli.pop("run_info").keys()
     assert mine == cli  # the command is a thin caller: same inputs, same report id
