@@ -50,9 +50,10 @@ def _report(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
     if AuditReport.from_json(json.dumps(data)).report_id != data["report_id"]:
         return None, [f"{path}: edited since it was written (its report_id is no longer the sha256 of its content)"]
     run_info = data.get("run_info")
-    renderings = run_info.get("renderings") if isinstance(run_info, dict) else None
+    recorded = run_info.get("renderings") if isinstance(run_info, dict) else None
+    renderings: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
     problems = []
-    for name in ("report.md", "report.html") if isinstance(renderings, dict) else ():
+    for name in ("report.md", "report.html") if isinstance(recorded, dict) else ():
         other = path.with_name(name)
         if not other.is_file():
             continue
