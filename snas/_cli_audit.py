@@ -75,7 +75,7 @@ def _validate(run: str) -> int:
     from snas.audit import AuditReport, read_report
 
     path = _report_path(run)
-    report = AuditReport.from_json(json.dumps(read_report(path)))
+    report = AuditReport.from_dict(read_report(path))
     problem = report.schema_problem()
     if problem is not None:
         print(f"FAILED: {path} does not follow the report schema {problem}; write it again with 'snas audit RUN_DIR'")

@@ -116,10 +116,20 @@ class AuditReport:
         text : str
             The JSON text; its ``report_id`` is dropped (recomputed from the body).
         """
-        d = json.loads(text)
-        run_info = d.pop("run_info", {})
-        d.pop("report_id", None)
-        return cls(d, run_info)
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AuditReport:
+        """The report of parsed ``report.json`` data.
+
+        Parameters
+        ----------
+        data : dict
+            As :func:`read_report` returns it; its ``report_id`` is dropped (recomputed
+            from the body).
+        """
+        body = {k: v for k, v in data.items() if k not in ("report_id", "run_info")}
+        return cls(body, data.get("run_info", {}))
 
     @property
     def evidence(self) -> dict[str, dict[str, Any]]:

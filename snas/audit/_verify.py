@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,13 +46,14 @@ def _report(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
         data = read_report(path)
     except ConfigError as exc:
         return None, [str(exc)]
-    if AuditReport.from_json(json.dumps(data)).report_id != data["report_id"]:
+    if AuditReport.from_dict(data).report_id != data["report_id"]:
         return None, [f"{path}: edited since it was written (its report_id is no longer the sha256 of its content)"]
     run_info = data.get("run_info")
-    recorded = run_info.get("renderings") if isinstance(run_info, dict) else None
-    renderings: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
+    renderings = run_info.get("renderings") if isinstance(run_info, dict) else None
+    if not isinstance(renderings, dict):
+        return data, []  # written before renderings were recorded
     problems = []
-    for name in ("report.md", "report.html") if isinstance(recorded, dict) else ():
+    for name in ("report.md", "report.html"):
         other = path.with_name(name)
         if not other.is_file():
             continue

@@ -53,7 +53,7 @@ class _Worker:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         # the task and data exceed a pipe's buffer: sending them waits until the new
         # interpreter has imported torch (seconds), so it happens beside the caller's work
-        self.send_error: BaseException | None = None
+        self.send_failed = False
         self.sending = threading.Thread(target=self._send_init, args=(init,), daemon=True)
         self.sending.start()
 
@@ -61,16 +61,14 @@ class _Worker:
         try:
             assert self.proc.stdin is not None
             _send_blob(self.proc.stdin, init)
-        except BaseException as exc:  # raised by the first call (a worker that died at start …)
-            self.send_error = exc
+        except OSError:  # the worker died at start: its first call says so
+            self.send_failed = True
 
     def call(self, args: tuple[Any, ...]) -> Any:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.sending.join()
-        if self.send_error is not None:
-            if isinstance(self.send_error, OSError):
-                raise RuntimeError(f"a training worker (pid {self.proc.pid}) stopped unexpectedly") from None
-            raise self.send_error
+        if self.send_failed:
+            raise RuntimeError(f"a training worker (pid {self.proc.pid}) stopped unexpectedly")
         try:
             _send(self.proc.stdin, args)
             ok, value = _receive(self.proc.stdout)
