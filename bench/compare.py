@@ -2,9 +2,10 @@
 (adult.data → adult.test), 3 seeds, one run: logistic regression, depth-4 decision tree,
 HistGradientBoosting (also under the rule file's monotonicity and exclusions), EBM (if
 `interpret` is installed), a plain MLP, a PSyKI-style KINS
-network built with snas's layers, snas's default network (no search) and its selected and
-smallest searched models
-(from `runs/bench-default-<seed>`, written by `bench/search.py --part a`).
+network built with snas's layers, snas's default network (no search), the default search's
+final model (as the search refit it), its selected single model and its smallest front
+model (both refit here), from
+`runs/bench-default-<seed>`, written by `bench/search.py --part a`.
 
     python bench/compare.py [--seeds 0 1 2] [--run runs/bench-default-{seed}] [--reuse EBM ...]
 → bench/results/compare.json, compare.md, and the table in README.md.
@@ -213,12 +214,14 @@ def measure(w, data, rules, seconds):
 
 
 def snas_models(run: Path, data, rules, seed):
-    """The search's selected and smallest models, refit on all of adult.data."""
+    """The search's final model as the search refit it (an ensemble when the search chose
+    one), and its selected single and smallest front models refit on all of adult.data."""
     from snas.estimator import SNASClassifier
 
     search = json.loads((run / "search.json").read_text())
-    out = {}
-    for name, key in (("snas selected", "selected"), ("snas smallest", "smallest")):
+    final = SNASClassifier.load(run / "model")
+    out = {"snas selected": (Wrapped(final, lambda f: f, final.n_parameters_), final.model_.fit_seconds)}
+    for name, key in (("snas selected, single model", "selected"), ("snas smallest", "smallest")):
         t0 = time.perf_counter()
         # the weight average follows the refit's rows, as the search's own refit does
         spec = {k: v for k, v in search[key]["spec"].items() if k != "ema_decay"}

@@ -33,6 +33,7 @@ _LAZY = {
     "NetworkSpec": "snas.nn",
     "Task": "snas.model",
     "FittedModel": "snas.model",
+    "EnsembleModel": "snas.model",
     "SNASClassifier": "snas.estimator",
     "search": "snas.search",
     "load_config": "snas.search",

@@ -187,6 +187,8 @@ def _architecture(value: Mapping[str, Any]) -> list[Block]:
     ]
     rows += [(code(k), text(f"{fmt(v)} {_SPEC_UNITS.get(k, '')}".strip())) for k, v in spec.items()]
     out: list[Block] = [Table(("item", "value"), tuple(rows))]
+    if value.get("parts"):
+        out += [Para(strong("ensemble parts")), _parts(value["parts"])]
     if layers:
         out += [Para(strong("hidden layers")), records(layers, ["width", "activation", "block", "dropout"])]
     if modes:
@@ -195,6 +197,33 @@ def _architecture(value: Mapping[str, Any]) -> list[Block]:
             Table(("rule", "mode"), tuple((code(r), text(m)) for r, m in modes.items())),
         ]
     return out
+
+
+def _parts(parts: list[Mapping[str, Any]]) -> Block:
+    """One row per part of an ensemble of architectures: weight, family, size and form."""
+    rows = []
+    for k, part in enumerate(parts, 1):
+        spec = part.get("spec") or {}
+        if part.get("family") == "additive":
+            form = f"glass box: {len(spec.get('pairs') or [])} pairs, {spec.get('shape_bins')} bins per shape"
+        else:
+            layers = ", ".join(
+                f"{layer.get('width')} {layer.get('activation')}{' residual' if layer.get('block') == 'residual' else ''}"
+                for layer in spec.get("layers") or []
+            )
+            form = f"{layers or 'no hidden layer'}; {spec.get('numeric_encoding', 'standard')} encoding"
+        dropped = ", ".join(spec.get("drop_features") or []) or "—"
+        rows.append(
+            (
+                text(str(k)),
+                text(f"{part.get('weight', 0):.2f}"),
+                text(str(part.get("family"))),
+                text(fmt(part.get("parameters"))),
+                text(form),
+                text(dropped),
+            )
+        )
+    return Table(("part", "weight", "family", "parameters", "form", "inputs not used"), tuple(rows))
 
 
 def _change_bounds(value: Mapping[str, Any]) -> list[Block]:

@@ -17,6 +17,7 @@ from snas.audit._sections import SECTIONS
 
 if TYPE_CHECKING:
     from snas.audit._inputs import AuditInputs
+    from snas.model import FittedModel
 
 __all__ = ["LOG_SCHEMA", "auto_fields", "human_field", "sections"]
 
@@ -85,19 +86,23 @@ def _search_config(inputs: AuditInputs, key: str) -> Field:
 
 def rule_constraint_map(inputs: AuditInputs) -> dict[str, str]:
     """Each rule and constraint → the mechanism that builds it into the network."""
-    rules, spec, compiled = inputs.rules, inputs.model.spec, inputs.model.task.compiled
+    rules, compiled = inputs.rules, inputs.model.task.compiled
+    specs = [p.spec for p in getattr(inputs.model, "parts", ())] or [inputs.model.spec]
     names = {"loss": "rule loss", "neuron": "knowledge neuron", "both": "rule loss + knowledge neuron"}
     out = {}
     for r in rules:
-        mode = spec.mode(r.id)
         if r.is_hard:
             out[r.id] = "output shield (hard, guaranteed)"
-        elif mode == "off":
-            out[r.id] = "measured only"
-        elif mode in ("neuron", "both") and r.id not in compiled.neuron_ok:
-            out[r.id] = "rule loss (soft; neuron refused: direction conflicts with a monotonic constraint)"
-        else:
-            out[r.id] = f"{names[mode]} (soft)"
+            continue
+        texts = []
+        for mode in dict.fromkeys(spec.mode(r.id) for spec in specs):  # each part's mode, in order, once
+            if mode == "off":
+                texts.append("measured only")
+            elif mode in ("neuron", "both") and r.id not in compiled.neuron_ok:
+                texts.append("rule loss (soft; neuron refused: direction conflicts with a monotonic constraint)")
+            else:
+                texts.append(f"{names[mode]} (soft)")
+        out[r.id] = texts[0] if len(texts) == 1 else "differs by ensemble part: " + "; ".join(texts)
     for f, d in rules.constraints.monotonic.items():
         out[f"monotonic:{f}"] = f"monotone path ({'increasing' if d > 0 else 'decreasing'}, guaranteed)"
     for f in rules.constraints.exclude_features:
@@ -161,15 +166,7 @@ def _rule_impact_field(evidence: list[dict[str, Any]]) -> Field:
 def _design(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str, Field]:
     """Annex IV 2(a)–2(c): method, objectives, rules, selection, architecture, compute."""
     model, search = inputs.model, inputs.search
-    spec = model.spec
-    members = spec.members
-    form = (
-        f"ensemble: the logit is the mean of {members} networks of this architecture, each trained with its own "
-        "seed and validation split; each member is monotone where the rules require, and the hard-rule shield "
-        "applies to the mean"
-        if members > 1
-        else "one network"
-    )
+    architecture = _architecture(model)
     return {
         "pipeline": auto(
             "rules (YAML) → static checks (sympy) → compiled into output shield, rule losses, knowledge neurons, "
@@ -188,9 +185,31 @@ def _design(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str, Fi
         if search is None
         else auto({"selected": search.selected, "reason": search.reason}),
         "rule_impact": _rule_impact_field(evidence),
-        "architecture": auto({"spec": spec.to_dict(), "parameters": int(model.n_parameters), "form": form}),
+        "architecture": auto(architecture),
         "compute": auto(_compute(inputs)),
     }
+
+
+def _architecture(model: FittedModel) -> dict[str, Any]:
+    """The network spec (per part for an ensemble of architectures), parameters and form."""
+    from snas.model import EnsembleModel
+
+    if isinstance(model, EnsembleModel):
+        form = (
+            f"ensemble of {len(model.parts)} architectures: the logit is the weighted mean of the parts' logits "
+            "(weights from greedy ensemble selection on validation log-loss); every part is monotone where the "
+            "rules require and reads no excluded feature, and the hard-rule shield applies to the mean"
+        )
+        return {"parts": model.describe(), "parameters": int(model.n_parameters), "form": form}
+    members = model.spec.members
+    form = (
+        f"ensemble: the logit is the mean of {members} networks of this architecture, each trained with its own "
+        "seed and validation split; each member is monotone where the rules require, and the hard-rule shield "
+        "applies to the mean"
+        if members > 1
+        else "one network"
+    )
+    return {"spec": model.spec.to_dict(), "parameters": int(model.n_parameters), "form": form}
 
 
 def _compute(inputs: AuditInputs) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from snas.model._defaults import (
     glass_box_learning_rate,
     steps_per_epoch,
 )
+from snas.model._ensemble import EnsembleModel, ensemble_selection
 from snas.model._explain import Explanation, TermShape
 from snas.model._files import FORMAT, read_model_files, write_model_files
 from snas.model._fitted import EARLY_STOPPING_FRACTION, FittedModel, build_network, load_inherited, member_splits
@@ -22,6 +23,7 @@ __all__ = [
     "GLASS_BOX_FAST_ROWS",
     "GLASS_BOX_PAIRS_ROWS",
     "GLASS_BOX_SHAPE_BINS",
+    "EnsembleModel",
     "Explanation",
     "FittedModel",
     "Task",
@@ -29,6 +31,7 @@ __all__ = [
     "adapt_to_rows",
     "build_network",
     "ema_decay_for",
+    "ensemble_selection",
     "glass_box_fields",
     "glass_box_learning_rate",
     "load_inherited",

@@ -9,6 +9,7 @@ by term; the average of additive models is additive with the same terms.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from snas.model._fitted import FittedModel
     from snas.nn import AdditiveArchitecture, AdditiveNetwork, InputLayout, Inputs
 
-__all__ = ["Explanation", "TermShape", "explain", "shapes"]
+__all__ = ["Explanation", "TermShape", "explain", "explain_mean", "shapes", "shapes_mean"]
 
 NEURON_GRID = 11  # truth values 0, 0.1, …, 1 for a knowledge neuron's shape
 
@@ -301,3 +302,86 @@ def _neuron_shape(model: FittedModel, t: int, name: str, frame: pd.DataFrame | N
         density=_density(model, frame, [axis]),
         monotone=tuple(layout.monotone.get(f, 0) for f in read),
     )
+
+
+# -------------------------------------------------- weighted means of glass boxes
+def explain_mean(
+    parts: Sequence[FittedModel], weights: Sequence[float], model: FittedModel, frame: pd.DataFrame, target: str | None
+) -> Explanation:
+    """Exact contributions of ``model``, the weighted mean of glass-box ``parts``: each term's
+    contribution is the weighted sum of the parts' contributions of that term (0 where a part
+    lacks it), so every row still sums to the (mean) logit."""
+    import pandas as pd
+
+    each = [explain(p, frame, target) for p in parts]
+    columns = list(dict.fromkeys(c for e in each for c in e.contributions.columns))  # bias first
+    table = sum(
+        w * e.contributions.reindex(columns=columns, fill_value=0.0).to_numpy()
+        for w, e in zip(weights, each, strict=True)
+    )
+    table = np.asarray(table, dtype=float).reshape(len(frame), len(columns))
+    name = each[0].target
+    proba = model.predict_proba(frame)[:, model.task.classes.index(name)]
+    contributions = pd.DataFrame(table, columns=columns, index=frame.index)
+    return Explanation(contributions, table.sum(axis=1), proba, model.deciding_rules(frame), name)
+
+
+def shapes_mean(
+    parts: Sequence[FittedModel], weights: Sequence[float], frame: pd.DataFrame | None, target: str | None
+) -> list[TermShape]:
+    """Every term of the weighted mean of glass-box ``parts``, on the union of the parts'
+    knots: each part's term is linear (bilinear for a pair) between its own knots, so the
+    weighted sum evaluated there is exact between the union's knots too."""
+    out, _ = _output(parts[0], target)
+    archs = [_additive(p)[1] for p in parts]
+    names = list(dict.fromkeys(t for a in archs for t in a.terms))
+    layout = parts[0].task.layout
+    neutral = _inputs(layout, _synthetic(layout, 1))
+    bias = sum(w * _terms(_additive(p)[0], neutral, out)[1] for p, w in zip(parts, weights, strict=True))
+    result = [TermShape("bias", "bias", (), (), np.asarray([bias], dtype=float), None, None, ())]
+    for name in names:
+        having = [(p, a, w) for p, a, w in zip(parts, archs, weights, strict=True) if name in a.terms]
+        first = _shape(having[0][0], having[0][1], having[0][1].terms.index(name), name, None, out)
+        axes = [_merged_axis(having, f, first.kind) for f in first.features] if first.kind != "neuron" else None
+        if axes is None:  # a knowledge neuron: the same truth grid in every part
+            contribution = sum(
+                w * _shape(p, a, a.terms.index(name), name, None, out).contribution for p, a, w in having
+            )
+            axes = [
+                _Axis(name.removeprefix("rule:"), "truths", _neuron_index(parts[0], name), first.grid[0], first.grid[0])
+            ]
+        else:
+            contribution = sum(w * _evaluate(p, axes, a.terms.index(name), out) for p, a, w in having)
+        missing = None
+        if first.missing is not None:
+            missing = float(sum(w * (_missing(p, name, a.terms.index(name), out) or 0.0) for p, a, w in having))
+        result.append(
+            TermShape(
+                name=name,
+                kind=first.kind,
+                features=first.features,
+                grid=first.grid if first.kind == "neuron" else tuple(a.shown for a in axes),
+                contribution=np.asarray(contribution, dtype=float),
+                missing=missing,
+                density=_density(parts[0], frame, axes),
+                monotone=first.monotone,
+            )
+        )
+    return result
+
+
+def _merged_axis(having: list[tuple[FittedModel, AdditiveArchitecture, float]], feature: str, kind: str) -> _Axis:
+    """One axis on the union of the parts' knots for ``feature`` (levels: the same in all)."""
+    model = having[0][0]
+    bins = {a.pair_bins if kind == "pair" else a.shape_bins for _, a, _ in having}
+    axes = [_axis(model, feature, b) for b in sorted(bins)]
+    if axes[0].column != "numeric" or len(axes) == 1:
+        return axes[0]
+    z = np.unique(np.concatenate([a.encoded for a in axes]))
+    enc = model.task.encoder
+    k = enc.numeric.index(feature)
+    return _Axis(feature, "numeric", axes[0].index, z, z * enc.std_[k] + enc.mean_[k])
+
+
+def _neuron_index(model: FittedModel, name: str) -> int:
+    return [n.rule for n in model.task.layout.neurons].index(name.removeprefix("rule:"))

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["EARLY_STOPPING_FRACTION", "FittedModel", "build_network", "member_splits"]
 
 PREDICT_BATCH = 16384
+# model files of other kinds: a key of model.json → its reader (path, meta, state) → model;
+# modules that define such kinds register them (snas.model imports them all)
+MODEL_KINDS: dict[str, Any] = {}
 EARLY_STOPPING_FRACTION = 0.15  # share of rows a member holds out for early stopping, by default
 
 
@@ -492,6 +495,9 @@ class FittedModel:
 
         meta, state = read_model_files(path)
         try:
+            for kind, read in MODEL_KINDS.items():  # e.g. an ensemble of architectures
+                if kind in meta:
+                    return read(path, meta, state)
             task = Task.from_dict(meta["task"])
             spec = NetworkSpec.from_dict(meta["spec"], where=f"{path}: spec")
             if _arch_dict(spec.architecture(task.layout)) != meta["architecture"]:
@@ -501,12 +507,12 @@ class FittedModel:
             results = tuple(TrainResult(**r) for r in meta["training"])
         except ModelFileError:
             raise
-        except (KeyError, TypeError, RuntimeError, ValueError, ConfigError) as exc:
+        except (KeyError, TypeError, RuntimeError, ValueError, ConfigError, SNASError) as exc:
             raise ModelFileError(
                 f"{path}: the model files are inconsistent ({type(exc).__name__}: {str(exc)[:200]})"
             ) from None
         net.eval()  # safe: torch inference mode, not Python eval
-        return cls(task, spec, net, results, int(meta["seed"]), extra=dict(meta.get("extra") or {}))
+        return FittedModel(task, spec, net, results, int(meta["seed"]), extra=dict(meta.get("extra") or {}))
 
     def with_spec(self, **changes: Any) -> FittedModel:
         """The same trained network with spec fields changed (e.g. ``shield=False`` for ablations).

@@ -190,10 +190,14 @@ class StandaloneSettings:
 @dataclass(frozen=True)
 class Selection:
     """Which front member becomes *the* model: best validation metric among those meeting
-    the minimum F_soft and the maximum parameter count (falls back to the best overall)."""
+    the minimum F_soft and the maximum parameter count (falls back to the best overall).
+    With ``ensemble: N`` the final model is instead a weighted ensemble of N greedy picks
+    (on validation log-loss) from the stand-alone candidates that meet the policy, when they
+    are two or more distinct models and meet the F_soft minimum together."""
 
     min_f_soft: float | None = None
     max_parameters: int | None = None
+    ensemble: int = 0
 
 
 @dataclass(frozen=True)
@@ -309,6 +313,7 @@ _SECTION_CHECKS: dict[str, dict[str, Check]] = {
     "selection": {
         "min_f_soft": lambda n, v: None if v is None else as_float(n, v, 0.0, 1.0),
         "max_parameters": lambda n, v: None if v is None else as_int(n, v, 1, 10**12),
+        "ensemble": lambda n, v: as_int(n, v, 0, 100),
     },
 }
 _SECTION_TYPES = {

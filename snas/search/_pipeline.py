@@ -21,6 +21,7 @@ import numpy as np
 
 from snas.exceptions import ConfigError
 from snas.search._config import ExperimentConfig
+from snas.search._ensemble import EnsembleChoice, choose_ensemble
 from snas.search._evolution import EvolutionLog, evolve
 from snas.search._ledger import Ledger
 from snas.search._measure import ValidationSet
@@ -35,7 +36,7 @@ from snas.search._supernet import Supernet
 if TYPE_CHECKING:
     import pandas as pd
 
-    from snas.model import FittedModel, Task
+    from snas.model import EnsembleModel, FittedModel, Task
     from snas.rules import RuleSet
 
 __all__ = ["Deadlines", "SearchRun"]
@@ -177,7 +178,18 @@ class SearchRun:
             trainer.close()
             self.ledger.set_elapsed(self.worker, prior + time.monotonic() - start)
         result = self._result(inherited + standalone, start, prior)
-        result.model = self._final_model(result.selected, supernet, deadlines.end)
+        result.ensemble = self._ensemble(result)
+        if result.ensemble is not None and result.ensemble.chosen:
+            e = result.ensemble
+            result.reason += (
+                f"; the final model is {e.describe()}, chosen greedily on validation log-loss: validation "
+                f"accuracy {e.metrics['accuracy']:.4f} against {result.selected.metrics['accuracy']:.4f} for "
+                f"#{result.selected.number} alone"
+            )
+            result.model = self._final_ensemble(result, e, supernet, deadlines.end)
+        else:
+            result.model = self._final_model(result.selected, supernet, deadlines.end)
+        result.glass_box, result.glass_box_model = self._glass_box(result)
         self.ledger.set_elapsed(self.worker, prior + time.monotonic() - start)
         result.elapsed_seconds = prior + time.monotonic() - start
         self.progress.close()
@@ -284,7 +296,80 @@ class SearchRun:
         return SearchResult(tuple(evals), tuple(front), chosen, why, prior + time.monotonic() - start, info)
 
     # -------------------------------------------------------------- the model
-    def _final_model(self, selected: Evaluation, supernet: Supernet, deadline: float | None) -> FittedModel:
+    def _ensemble(self, result: SearchResult) -> EnsembleChoice | None:
+        """The greedy ensemble of stand-alone candidates (``selection: ensemble``), if any."""
+        if not self.config.selection.ensemble:
+            return None
+        return choose_ensemble(
+            result.evaluations,
+            self._stand_alone_model,
+            self.val,
+            self.config.selection,
+            min_f_soft=self.config.min_f_soft,
+            max_parameters=self.task.compiled.max_parameters,
+        )
+
+    def _glass_box(self, result: SearchResult) -> tuple[EnsembleChoice | None, FittedModel | None]:
+        """The best glass box on offer: a greedy ensemble of glass-box candidates (one part or
+        more) with at most ``space.max_pairs`` pairs in all, its parts as trained in the search."""
+        from snas.model import EnsembleModel
+
+        space = self.config.space
+        if not self.config.selection.ensemble or "additive" not in space.families:
+            return None, None
+        choice = choose_ensemble(
+            result.evaluations,
+            self._stand_alone_model,
+            self.val,
+            self.config.selection,
+            min_f_soft=self.config.min_f_soft,
+            max_parameters=self.task.compiled.max_parameters,
+            family="additive",
+            max_pairs=space.max_pairs,
+            min_parts=1,
+        )
+        if choice is None or not choice.chosen:
+            return choice, None
+        by_number = {e.number: e for e in result.evaluations}
+        parts = [self._stand_alone_model(by_number[n]) for n in choice.members]
+        kept = [replace(p, extra={}) for p in parts if p is not None]
+        extra = {"refit": False, "candidates": list(choice.keys)}
+        model = replace(kept[0], extra=extra) if len(kept) == 1 else EnsembleModel.of(kept, choice.weights, extra=extra)
+        return choice, model
+
+    def _final_ensemble(
+        self, result: SearchResult, choice: EnsembleChoice, supernet: Supernet, deadline: float | None
+    ) -> FittedModel:
+        """The chosen ensemble, each part refit on every training row while time is left
+        (heaviest weight first); a part that cannot be refit in time keeps its stand-alone model."""
+        from snas.model import EnsembleModel
+
+        keys = list(choice.keys)
+        earlier = self._earlier_ensemble(keys)  # a finished run: its refit parts are kept
+        by_number = {e.number: e for e in result.evaluations}
+        parts, refit = [], []
+        for k, number in enumerate(choice.members):
+            if earlier is not None and earlier.extra["parts_refit"][k]:
+                parts.append(earlier.parts[k])
+                refit.append(True)
+                continue
+            part = self._final_model(by_number[number], supernet, deadline, resume=False, announce=False)
+            parts.append(replace(part, extra={}))
+            refit.append(bool(part.extra.get("refit")))
+        self.progress.note(f"final model: {choice.describe()}, {sum(refit)} of {len(parts)} refit on every row")
+        return EnsembleModel.of(
+            parts, choice.weights, extra={"refit": all(refit), "parts_refit": refit, "candidates": keys}
+        )
+
+    def _final_model(
+        self,
+        selected: Evaluation,
+        supernet: Supernet,
+        deadline: float | None,
+        *,
+        resume: bool = True,
+        announce: bool = True,
+    ) -> FittedModel:
         """Refit the selected architecture on every training row when it fits in the time
         left; otherwise (or with ``refit: false``) keep its stand-alone model."""
         from snas.model import FittedModel
@@ -294,18 +379,18 @@ class SearchRun:
         rows_ratio = len(self.X) / max(len(self.fit_idx), 1)
         needed = selected.seconds * rows_ratio * 1.2
         late = deadline is not None and time.monotonic() + needed > deadline
-        earlier = self._earlier_refit(key)
+        earlier = self._earlier_refit(key) if resume else None
         # this run directory finished before: its refit is kept as it was, unless it was cut
         # short by its deadline and there is time now for a whole one
         if earlier is not None and (late or not any(r.deadline_hit for r in earlier.results)):
             return earlier
         spec = NetworkSpec.from_dict(selected.spec)
-        kept = self._stand_alone_model(selected, spec)
+        kept = self._stand_alone_model(selected)
         spec = self.space.for_rows(spec, len(self.X))  # the weight average follows the rows
         if selected.fidelity == "low":  # only screened (a short budget; no weights kept): train fully
             spec = replace(spec, max_epochs=self.config.standalone.epochs)
         if kept is not None and (not self.config.refit or late):
-            if self.config.refit:
+            if self.config.refit and announce:
                 self.progress.note("final model: the selected stand-alone model (no time left for a refit)")
             return replace(kept, extra={"refit": False})
         self._record_elapsed()
@@ -317,24 +402,39 @@ class SearchRun:
         )
         cut = any(r.deadline_hit for r in model.results)
         if cut and kept is not None and not any(r.deadline_hit for r in kept.results):
-            self.progress.note("final model: the refit ran out of time; the fully trained stand-alone model is kept")
+            self.progress.note("the refit ran out of time; the fully trained stand-alone model is kept")
             return replace(kept, extra={"refit": False})
         return replace(model, extra={"refit": True, "candidate": key})
 
-    def _earlier_refit(self, key: str) -> FittedModel | None:
-        """The final model a finished run of this directory refit from candidate ``key``."""
+    def _earlier_final(self) -> FittedModel | None:
+        """The final model a finished run of this directory wrote (None: none, or damaged)."""
         from snas.exceptions import ModelFileError
         from snas.model import FittedModel
 
         if self.directory is None or not (self.directory.model_dir / "model.json").is_file():
             return None
         try:
-            model = FittedModel.load(self.directory.model_dir)
+            return FittedModel.load(self.directory.model_dir)
         except ModelFileError:
             return None  # damaged: refit again
-        return model if model.extra.get("refit") and model.extra.get("candidate") == key else None
 
-    def _stand_alone_model(self, selected: Evaluation, spec: Any) -> FittedModel | None:
+    def _earlier_refit(self, key: str) -> FittedModel | None:
+        """The final model a finished run of this directory refit from candidate ``key``."""
+        model = self._earlier_final()
+        return model if model is not None and model.extra.get("refit") and model.extra.get("candidate") == key else None
+
+    def _earlier_ensemble(self, keys: list[str]) -> EnsembleModel | None:
+        """The final ensemble a finished run of this directory built from candidates ``keys``."""
+        from snas.model import EnsembleModel
+
+        model = self._earlier_final()
+        if not isinstance(model, EnsembleModel) or model.extra.get("candidates") != keys:
+            return None
+        refit = model.extra.get("parts_refit")
+        return model if isinstance(refit, list) and len(refit) == len(model.parts) == len(keys) else None
+
+    def _stand_alone_model(self, selected: Evaluation) -> FittedModel | None:
+        from snas.exceptions import ModelFileError
         from snas.model import FittedModel
 
         key = candidate_key(selected)
@@ -343,7 +443,10 @@ class SearchRun:
         if self.directory is not None:
             path = self.directory.candidate(key)
             if (path / "model.json").is_file():
-                return FittedModel.load(path)
+                try:
+                    return FittedModel.load(path)
+                except ModelFileError:
+                    self.progress.note(f"{path}: damaged; this candidate is left out of the final choice")
         return None
 
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from snas.model import FittedModel
+    from snas.search._ensemble import EnsembleChoice
 
 __all__ = ["FIDELITIES", "Evaluation", "SearchResult", "dominates", "hypervolume", "pareto_front", "select"]
 
@@ -189,7 +190,18 @@ class SearchResult:
     info : dict, default={}
         Storage, worker, sha256 of the data split and strategy.
     model : FittedModel or None, default=None
-        The selected candidate's trained model; set at the end of the search.
+        The final trained model, set at the end of the search: the selected candidate's, or
+        an :class:`~snas.EnsembleModel` when ``ensemble.chosen``.
+    ensemble : EnsembleChoice or None, default=None
+        The greedy ensemble of stand-alone candidates considered at the end (``selection:
+        ensemble: N``), with its validation metrics and whether it became the model.
+    glass_box : EnsembleChoice or None, default=None
+        The same greedy selection among the glass-box candidates only, with at most
+        ``space.max_pairs`` pairwise terms in all (one part or more): the most accurate glass
+        box the search offers; its model is ``glass_box_model`` (parts as trained in the search).
+    glass_box_model : FittedModel or None, default=None
+        That glass box's model (an :class:`~snas.EnsembleModel` of additive parts, which is
+        itself additive, or a single additive model).
 
     Examples
     --------
@@ -206,6 +218,9 @@ class SearchResult:
     elapsed_seconds: float
     info: dict[str, Any] = field(default_factory=dict)
     model: FittedModel | None = None
+    ensemble: EnsembleChoice | None = None
+    glass_box: EnsembleChoice | None = None
+    glass_box_model: FittedModel | None = None
 
     @property
     def smallest(self) -> Evaluation:
@@ -244,4 +259,6 @@ class SearchResult:
             "elapsed_seconds": self.elapsed_seconds,
             "evaluations": [e.to_dict() for e in self.evaluations],
             "info": self.info,
+            "ensemble": None if self.ensemble is None else self.ensemble.to_dict(),
+            "glass_box": None if self.glass_box is None else self.glass_box.to_dict(),
         }

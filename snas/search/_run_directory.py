@@ -65,6 +65,7 @@ class RunDirectory:
     summary = property(lambda self: self.path / "search.json")
     candidates = property(lambda self: self.path / "candidates")
     model_dir = property(lambda self: self.path / "model")
+    glass_box_dir = property(lambda self: self.path / "glass-box")  # the best glass box, when searched
     manifest = property(lambda self: self.path / "manifest.json")
     reports = property(lambda self: self.path / "reports")
     decisions = property(lambda self: self.path / "decisions.jsonl")

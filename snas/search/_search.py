@@ -205,6 +205,8 @@ def _write_run(
         {"front": [e.to_dict() for e in result.front], "selected": result.selected.number, "reason": result.reason},
     )
     result.model.save(run.model_dir)
+    if result.glass_box_model is not None:
+        result.glass_box_model.save(run.glass_box_dir)
     run.write_json(
         run.summary,
         {
@@ -216,6 +218,8 @@ def _write_run(
             "evaluated": result.counts(),
             "elapsed_seconds": result.elapsed_seconds,
             "refit": bool(result.model.extra.get("refit")),
+            "ensemble": None if result.ensemble is None else result.ensemble.to_dict(),
+            "glass_box": None if result.glass_box is None else result.glass_box.to_dict(),
             "info": result.info,
         },
     )

@@ -191,3 +191,27 @@ def test_shape_figures_are_decoded_and_visible_in_headless_chromium(glassbox, wr
     seen = re.search(r'data-shapes="([01]*)"', out.stdout)
     assert seen is not None, out.stderr[-2000:]
     assert seen.group(1) == "1" * len(_terms(glassbox))
+
+
+def test_a_weighted_mean_of_glass_boxes_is_audited_as_one_glass_box(glassbox, tiny_data):
+    """An ensemble of glass boxes (the search's final model when all its picks are additive)
+    gets exact shapes for every term any part has, and exact local contributions."""
+    from snas import EnsembleModel, build_report
+    from snas.model import FittedModel
+    from snas.nn import NetworkSpec
+
+    X, y = tiny_data.X_train, tiny_data.y_train.astype(str).to_numpy()
+    spec = {"family": "additive", "pairs": [PAIRS[1]], "shape_bins": 32, "max_epochs": 3}
+    other = FittedModel.train(glassbox.task, NetworkSpec.from_dict(spec), X, y, seed=1)
+    ens = EnsembleModel.of([glassbox, other], [0.7, 0.3])
+    report = build_report(ens, tiny_data, DOC, resamples=100)
+    report.validate_schema()
+    union = {"bias", *_terms(glassbox), *other.architecture.terms}
+    shapes = {e["term"] for e in report.body["evidence"] if e["kind"] == "term_shape"}
+    assert shapes == union
+    Xt = tiny_data.X_test.reset_index(drop=True)
+    local = [e for e in report.body["evidence"] if e["kind"] == "local_explanation"]
+    assert local and "ev:explain:global_shap" not in report.evidence
+    for e in local:
+        assert e["method"].startswith("exact additive contributions")
+        assert abs(sum(e["contributions"].values()) - ens.logits(Xt.iloc[[e["row"]]])[0, 0]) < 1e-5, e["id"]

@@ -1,0 +1,133 @@
+"""The final ensemble of a real (tiny) search: greedy picks among the stand-alone candidates,
+metrics that an independent recomputation reproduces, and a run whose model is the ensemble —
+saved, loaded, audited and resumed like one model; the glass box on offer beside it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from sklearn.model_selection import train_test_split
+
+from snas import EnsembleModel, FittedModel
+from snas.datasets import load
+from snas.search import Budget, load_config, search
+from snas.search._measure import ValidationSet
+
+
+@pytest.fixture(scope="module")
+def ensemble_run(tiny_search, tmp_path_factory):
+    cfg = load_config(tiny_search / "search.yaml")
+    space = dataclasses.replace(
+        cfg.space, families=("mlp", "additive"), max_pairs=3, pair_candidates=6, shape_bins=(16, 32), pair_bins=(2, 4)
+    )
+    cfg = dataclasses.replace(
+        cfg,
+        seed=4,  # a seed whose picks are several models, in both ensembles (seed 0 picks one model 8 times)
+        space=space,
+        budget=Budget(trials=8),
+        standalone=dataclasses.replace(cfg.standalone, candidates=8, eta=1, ensemble_top=0, epochs=4),
+        selection=dataclasses.replace(cfg.selection, ensemble=8),
+    )
+    out = tmp_path_factory.mktemp("ens") / "run"
+    return cfg, out, search(cfg, out, data_dir=str(tiny_search), progress=False)
+
+
+def _validation(cfg, tiny_search, task) -> ValidationSet:
+    """The search's validation rows, split again as the search documents it."""
+    data = load(str(tiny_search / "manifest.yaml"), data_dir=str(tiny_search))
+    y = data.y_train.astype(str).to_numpy()
+    _, val = train_test_split(np.arange(len(y)), test_size=cfg.validation_fraction, random_state=cfg.seed, stratify=y)
+    val = np.sort(val)
+    return ValidationSet.build(task, data.X_train.iloc[val].reset_index(drop=True), y[val], cfg.metric)
+
+
+def test_the_ensemble_is_recomputed_from_its_candidates(ensemble_run, tiny_search):
+    cfg, out, res = ensemble_run
+    choice = res.result.ensemble
+    assert choice is not None and len(choice.members) >= 2
+    stand_alone = {e.number: e for e in res.result.evaluations if e.fidelity == "stand-alone"}
+    assert set(choice.members) <= set(stand_alone) and sum(choice.weights) == pytest.approx(1.0)
+    parts = [FittedModel.load(out / "candidates" / key) for key in choice.keys]
+    val = _validation(cfg, tiny_search, parts[0].task)
+    for part, number in zip(parts, choice.members, strict=True):  # the candidates on disk are those measured
+        single = val.measure(part.network(val.inputs).mean(0))
+        assert single["accuracy"] == pytest.approx(stand_alone[number].metrics["accuracy"])
+    ens = EnsembleModel.of(parts, choice.weights)
+    again = val.measure(ens.network(val.inputs).mean(0))
+    assert again["accuracy"] == pytest.approx(choice.metrics["accuracy"])
+    assert again["f_soft"] == pytest.approx(choice.metrics["f_soft"])
+    assert choice.metrics["parameters"] == sum(p.n_parameters for p in parts)
+    assert choice.chosen  # two parts or more, and no F_soft minimum in this configuration
+    assert len(parts) == len(set(choice.keys)) and all(w > 0 for w in choice.weights)
+
+
+def test_a_chosen_ensemble_is_the_run_model_and_is_audited(ensemble_run, tiny_search):
+    cfg, out, res = ensemble_run
+    choice = res.result.ensemble
+    summary = json.loads((out / "search.json").read_text())
+    assert summary["ensemble"]["members"] == list(choice.members)
+    model = FittedModel.load(out / "model")
+    assert choice.chosen
+    assert isinstance(model, EnsembleModel) and len(model.parts) == len(choice.members)
+    assert model.extra["candidates"] == list(choice.keys) and "ensemble of" in res.result.reason
+    X = load(str(tiny_search / "manifest.yaml"), data_dir=str(tiny_search)).X_test
+    assert np.array_equal(model.predict_proba(X), res.result.model.predict_proba(X))
+    again = search(cfg, out, data_dir=str(tiny_search), progress=False)  # a finished run: nothing refit
+    assert np.array_equal(again.result.model.predict_proba(X), model.predict_proba(X))
+
+    from snas.audit import report_for_run
+
+    body = json.dumps(report_for_run(out, data_dir=str(tiny_search), resamples=50).to_dict())
+    assert '"parts"' in body and "weighted mean of the parts' logits" in body
+
+
+def test_the_policy_bounds_every_part_and_the_whole(ensemble_run, tiny_search):
+    from snas.search._config import Selection
+    from snas.search._ensemble import choose_ensemble
+
+    cfg, out, res = ensemble_run
+    stand_alone = [e for e in res.result.evaluations if e.fidelity == "stand-alone"]
+    models = {e.number: FittedModel.load(out / "candidates" / f"{e.job}-{e.notes['recipe']}") for e in stand_alone}
+    val = _validation(cfg, tiny_search, next(iter(models.values())).task)
+    sizes = sorted(e.metrics["parameters"] for e in stand_alone)
+    limit = sizes[0] + sizes[1]  # room for the two smallest together, not for a larger one beside them
+    assert res.result.ensemble.metrics["parameters"] > limit  # the limit binds
+    choice = choose_ensemble(
+        stand_alone,
+        lambda e: models[e.number],
+        val,
+        Selection(ensemble=8),
+        min_f_soft=None,
+        max_parameters=limit,
+        min_parts=1,
+    )
+    assert choice is not None and choice.metrics["parameters"] <= limit
+    f_soft = sorted({e.metrics["f_soft"] or 1.0 for e in stand_alone})
+    strict = Selection(min_f_soft=f_soft[-2], ensemble=8)  # only the two most compliant levels may join
+    choice = choose_ensemble(
+        stand_alone, lambda e: models[e.number], val, strict, min_f_soft=None, max_parameters=None, min_parts=1
+    )
+    by_number = {e.number: e for e in stand_alone}
+    assert choice is not None and all((by_number[n].metrics["f_soft"] or 1.0) >= f_soft[-2] for n in choice.members)
+    assert len(f_soft) > 2  # so the filter left candidates out
+
+
+def test_the_glass_box_on_offer_is_a_pair_limited_mean_of_glass_boxes(ensemble_run, tiny_search):
+    cfg, out, res = ensemble_run
+    choice, model = res.result.glass_box, res.result.glass_box_model
+    assert choice is not None and choice.chosen and len(choice.members) >= 2 and model is not None
+    by_number = {e.number: e for e in res.result.evaluations}
+    members = [by_number[n] for n in choice.members]
+    assert all(e.family == "additive" and e.fidelity == "stand-alone" for e in members)
+    assert len({frozenset(p) for e in members for p in e.genome["pairs"]}) <= cfg.space.max_pairs
+    saved = FittedModel.load(out / "glass-box")
+    assert saved.family == "additive" and saved.extra["candidates"] == list(choice.keys)
+    val = _validation(cfg, tiny_search, saved.task)
+    assert val.measure(saved.network(val.inputs).mean(0))["accuracy"] == pytest.approx(choice.metrics["accuracy"])
+    X = load(str(tiny_search / "manifest.yaml"), data_dir=str(tiny_search)).X_test
+    e = saved.explain(X)
+    assert np.abs(e.contributions.to_numpy().sum(axis=1) - saved.logits(X)[:, 0]).max() < 1e-5
+    assert json.loads((out / "search.json").read_text())["glass_box"]["members"] == list(choice.members)
