@@ -97,6 +97,20 @@ def on_offer(run, data, rules) -> dict | None:
     }
 
 
+def _row(label: str, r: dict) -> dict:
+    """One table row of a measured glass box: accuracy, ROC-AUC, terms, violations."""
+    return {
+        "model": label,
+        "accuracy": 100 * r["test_accuracy"],
+        "roc_auc": r["test_roc_auc"],
+        "terms": " + ".join(
+            _count(r[k], name) for k, name in (("shapes", "shape"), ("pairs", "pair"), ("rule_terms", "rule term"))
+        ),
+        "hard_violations": r["hard_violations"],
+        "monotonicity_violations": r["monotonicity_violations"],
+    }
+
+
 def main() -> None:
     from snas.datasets import load
     from snas.rules import load_rules
@@ -118,35 +132,12 @@ def main() -> None:
             "monotonicity_violations": ebm["monotonicity_violation_rate"],
         }
     ]
-    for r in runs:
-        rows.append(
-            {
-                "model": f"snas glass box, seed {r['seed']} (#{r['number']})",
-                "accuracy": 100 * r["test_accuracy"],
-                "roc_auc": r["test_roc_auc"],
-                "terms": " + ".join(
-                    _count(r[k], name)
-                    for k, name in (("shapes", "shape"), ("pairs", "pair"), ("rule_terms", "rule term"))
-                ),
-                "hard_violations": r["hard_violations"],
-                "monotonicity_violations": r["monotonicity_violations"],
-            }
-        )
+    rows += [_row(f"snas glass box, seed {r['seed']} (#{r['number']})", r) for r in runs]
     offers = [r for r in runs if r.get("on_offer")]
     for r in offers:
-        o = r["on_offer"]
+        n = r["on_offer"]["parts"]
         rows.append(
-            {
-                "model": f"snas glass box on offer, seed {r['seed']} (mean of {o['parts']} glass box{'es' if o['parts'] != 1 else ''})",
-                "accuracy": 100 * o["test_accuracy"],
-                "roc_auc": o["test_roc_auc"],
-                "terms": " + ".join(
-                    _count(o[k], name)
-                    for k, name in (("shapes", "shape"), ("pairs", "pair"), ("rule_terms", "rule term"))
-                ),
-                "hard_violations": o["hard_violations"],
-                "monotonicity_violations": o["monotonicity_violations"],
-            }
+            _row(f"snas glass box on offer, seed {r['seed']} (mean of {n} glass box{'es' * (n != 1)})", r["on_offer"])
         )
     mean = statistics.mean(r["test_accuracy"] for r in runs)
     offered = (

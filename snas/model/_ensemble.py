@@ -271,21 +271,8 @@ class EnsembleModel(FittedModel):
                 "use the audit's SHAP values for it"
             )
 
-    def neuron_activations(self, frame: pd.DataFrame) -> list[dict[str, float]]:
-        """The fuzzy truth of each knowledge neuron any part reads, per row.
-
-        Parameters
-        ----------
-        frame : DataFrame
-            Rows with the task's feature columns (normalised names).
-
-        Returns
-        -------
-        list of dict
-            Per row, rule id → truth in [0, 1] (rounded to 4 decimals).
-        """
-        rows = [p.neuron_activations(frame) for p in self.parts]
-        return [{k: v for part in parts for k, v in part.items()} for parts in zip(*rows, strict=True)]
+    def _neurons_read(self) -> set[str]:
+        return set().union(*(p._neurons_read() for p in self.parts))
 
     def with_spec(self, **changes: Any) -> EnsembleModel:
         return replace(self, spec=replace(self.spec, **changes))
@@ -304,28 +291,14 @@ class EnsembleModel(FittedModel):
         Path
             The directory.
         """
-        from dataclasses import asdict
-
         from snas._version import __version__
         from snas.model._files import write_model_files
-        from snas.model._fitted import _arch_dict
 
         meta = {
             "snas_version": __version__,
             "task": self.task.to_dict(),
             "spec": self.spec.to_dict(),
-            "ensemble": [
-                {
-                    "weight": w,
-                    "spec": p.spec.to_dict(),
-                    "architecture": _arch_dict(p.architecture),
-                    "members": p.network.members,
-                    "seed": p.seed,
-                    "n_parameters": p.n_parameters,
-                    "training": [{k: v for k, v in asdict(r).items() if k != "history"} for r in p.results],
-                }
-                for p, w in zip(self.parts, self.weights, strict=True)
-            ],
+            "ensemble": [{"weight": w, **p._record()} for p, w in zip(self.parts, self.weights, strict=True)],
             "seed": self.seed,
             "n_parameters": self.n_parameters,
             "extra": self.extra,
@@ -347,10 +320,9 @@ class EnsembleModel(FittedModel):
         -------
         EnsembleModel
         """
-        from snas.model._fitted import _arch_dict, build_network
+        from snas.model._fitted import model_from_record
         from snas.model._task import Task
         from snas.nn import NetworkSpec
-        from snas.training import TrainResult
 
         task = Task.from_dict(meta["task"])
         records = meta["ensemble"]
@@ -358,15 +330,9 @@ class EnsembleModel(FittedModel):
             raise ModelFileError(f"{path}: the ensemble record is empty")
         parts = []
         for k, rec in enumerate(records):
-            spec = NetworkSpec.from_dict(rec["spec"], where=f"{path}: ensemble part {k} spec")
-            if _arch_dict(spec.architecture(task.layout)) != rec["architecture"]:
-                raise ModelFileError(f"{path}: ensemble part {k}: the architecture does not match its spec")
-            net = build_network(task, spec, seed=int(rec["seed"]), members=int(rec["members"]))
             prefix = f"parts.{k}."
-            net.load_state_dict({n[len(prefix) :]: v for n, v in state.items() if n.startswith(prefix)}, strict=True)
-            net.eval()  # safe: torch inference mode, not Python eval
-            results = tuple(TrainResult(**r) for r in rec["training"])
-            parts.append(FittedModel(task, spec, net, results, int(rec["seed"])))
+            weights = {n[len(prefix) :]: v for n, v in state.items() if n.startswith(prefix)}
+            parts.append(model_from_record(task, rec, weights, where=f"{path}: ensemble part {k}"))
         known = {f"parts.{k}." for k in range(len(parts))}
         if any(not any(n.startswith(p) for p in known) for n in state):
             raise ModelFileError(f"{path}: the weights hold tensors of no ensemble part")

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from snas.nn import AdditiveArchitecture, AdditiveNetwork, Architecture, NetworkSpec, SNASNetwork
     from snas.training import Split, TrainingData, TrainResult
 
-__all__ = ["EARLY_STOPPING_FRACTION", "FittedModel", "build_network", "member_splits"]
+__all__ = ["EARLY_STOPPING_FRACTION", "FittedModel", "build_network", "member_splits", "model_from_record"]
 
 PREDICT_BATCH = 16384
 # model files of other kinds: a key of model.json → its reader (path, meta, state) → model;
@@ -436,12 +436,30 @@ class FittedModel:
             Per row, rule id → truth in [0, 1] (rounded to 4 decimals).
         """
         x = self.task.encode(frame)
-        cols = [i for i, n in enumerate(self.task.layout.neurons) if n.rule in set(self.architecture.neurons)]
+        read = self._neurons_read()
+        cols = [i for i, n in enumerate(self.task.layout.neurons) if n.rule in read]
         names = [self.task.layout.neurons[i].rule for i in cols]
         t = x.truths[:, cols].numpy()
         return [{r: round(float(v), 4) for r, v in zip(names, row, strict=True)} for row in t]
 
+    def _neurons_read(self) -> set[str]:
+        """The rules whose knowledge neurons the network reads."""
+        return set(self.architecture.neurons)
+
     # -------------------------------------------------------------- model files
+    def _record(self) -> dict[str, Any]:
+        """The network's part of ``model.json``: spec, architecture, members, seed, size, training."""
+        from dataclasses import asdict
+
+        return {
+            "spec": self.spec.to_dict(),
+            "architecture": _arch_dict(self.architecture),
+            "members": self.network.members,
+            "seed": self.seed,
+            "n_parameters": self.n_parameters,
+            "training": [{k: v for k, v in asdict(r).items() if k != "history"} for r in self.results],
+        }
+
     def save(self, path: str | Path) -> Path:
         """Write ``model.safetensors`` + ``model.json`` into directory ``path`` (atomically).
 
@@ -455,21 +473,9 @@ class FittedModel:
         Path
             The directory.
         """
-        from dataclasses import asdict
-
         from snas._version import __version__
 
-        meta = {
-            "snas_version": __version__,
-            "task": self.task.to_dict(),
-            "spec": self.spec.to_dict(),
-            "architecture": _arch_dict(self.architecture),
-            "members": self.network.members,
-            "seed": self.seed,
-            "n_parameters": self.n_parameters,
-            "training": [{k: v for k, v in asdict(r).items() if k != "history"} for r in self.results],
-            "extra": self.extra,
-        }
+        meta = {"snas_version": __version__, "task": self.task.to_dict(), **self._record(), "extra": self.extra}
         return write_model_files(path, meta, dict(self.network.named_parameters()))
 
     @classmethod
@@ -490,29 +496,19 @@ class FittedModel:
         ModelFileError
             When files are missing, their hashes do not match, or the records are inconsistent.
         """
-        from snas.nn import NetworkSpec
-        from snas.training import TrainResult
-
         meta, state = read_model_files(path)
         try:
             for kind, read in MODEL_KINDS.items():  # e.g. an ensemble of architectures
                 if kind in meta:
                     return read(path, meta, state)
-            task = Task.from_dict(meta["task"])
-            spec = NetworkSpec.from_dict(meta["spec"], where=f"{path}: spec")
-            if _arch_dict(spec.architecture(task.layout)) != meta["architecture"]:
-                raise ModelFileError(f"{path}: the architecture does not match the spec and the task")
-            net = build_network(task, spec, seed=int(meta["seed"]), members=int(meta["members"]))
-            net.load_state_dict(state, strict=True)
-            results = tuple(TrainResult(**r) for r in meta["training"])
+            model = model_from_record(Task.from_dict(meta["task"]), meta, state, where=str(path))
         except ModelFileError:
             raise
         except (KeyError, TypeError, RuntimeError, ValueError, ConfigError, SNASError) as exc:
             raise ModelFileError(
                 f"{path}: the model files are inconsistent ({type(exc).__name__}: {str(exc)[:200]})"
             ) from None
-        net.eval()  # safe: torch inference mode, not Python eval
-        return FittedModel(task, spec, net, results, int(meta["seed"]), extra=dict(meta.get("extra") or {}))
+        return replace(model, extra=dict(meta.get("extra") or {}))
 
     def with_spec(self, **changes: Any) -> FittedModel:
         """The same trained network with spec fields changed (e.g. ``shield=False`` for ablations).
@@ -529,6 +525,22 @@ class FittedModel:
             A copy sharing the network.
         """
         return replace(self, spec=replace(self.spec, **changes))
+
+
+def model_from_record(task: Task, record: dict[str, Any], state: dict[str, Any], *, where: str) -> FittedModel:
+    """The trained model a ``model.json`` record (:meth:`FittedModel._record`) and its
+    weights describe; ``where`` names it in errors."""
+    from snas.nn import NetworkSpec
+    from snas.training import TrainResult
+
+    spec = NetworkSpec.from_dict(record["spec"], where=f"{where}: spec")
+    if _arch_dict(spec.architecture(task.layout)) != record["architecture"]:
+        raise ModelFileError(f"{where}: the architecture does not match the spec and the task")
+    net = build_network(task, spec, seed=int(record["seed"]), members=int(record["members"]))
+    net.load_state_dict(state, strict=True)
+    net.eval()  # safe: torch inference mode, not Python eval
+    results = tuple(TrainResult(**r) for r in record["training"])
+    return FittedModel(task, spec, net, results, int(record["seed"]))
 
 
 def _arch_dict(arch: Architecture | AdditiveArchitecture) -> dict[str, Any]:

@@ -298,8 +298,10 @@ class SearchRun:
     # -------------------------------------------------------------- the model
     def _ensemble(self, result: SearchResult) -> EnsembleChoice | None:
         """The greedy ensemble of stand-alone candidates (``selection: ensemble``), if any."""
-        if not self.config.selection.ensemble:
-            return None
+        return self._choose(result) if self.config.selection.ensemble else None
+
+    def _choose(self, result: SearchResult, **among: Any) -> EnsembleChoice | None:
+        """:func:`choose_ensemble` over this search's candidates and policy (``among``: its filters)."""
         return choose_ensemble(
             result.evaluations,
             self._stand_alone_model,
@@ -307,6 +309,7 @@ class SearchRun:
             self.config.selection,
             min_f_soft=self.config.min_f_soft,
             max_parameters=self.task.compiled.max_parameters,
+            **among,
         )
 
     def _glass_box(self, result: SearchResult) -> tuple[EnsembleChoice | None, FittedModel | None]:
@@ -317,17 +320,7 @@ class SearchRun:
         space = self.config.space
         if not self.config.selection.ensemble or "additive" not in space.families:
             return None, None
-        choice = choose_ensemble(
-            result.evaluations,
-            self._stand_alone_model,
-            self.val,
-            self.config.selection,
-            min_f_soft=self.config.min_f_soft,
-            max_parameters=self.task.compiled.max_parameters,
-            family="additive",
-            max_pairs=space.max_pairs,
-            min_parts=1,
-        )
+        choice = self._choose(result, family="additive", max_pairs=space.max_pairs, min_parts=1)
         if choice is None or not choice.chosen:
             return choice, None
         by_number = {e.number: e for e in result.evaluations}
