@@ -13,6 +13,7 @@ from snas._exit_codes import EXIT_FAILED, EXIT_OK
 _EPILOG = """examples:
   snas audit runs/census                                # report.json, report.md, report.html in runs/census/reports
   snas audit runs/census --format json,html,pdf --documentation audit/census_income.yaml
+  snas audit runs/census --model glass-box              # the glass box the search offers, in runs/census/reports/glass-box
   snas audit validate runs/census                       # exit 1 while a required human field is missing
   snas audit verify runs/census                         # exit 1 naming any file changed since the run
   snas audit diff runs/old runs/new --out changes.md    # evidence added / removed / changed
@@ -24,13 +25,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     action, *rest = args.target
     if action == "validate":
-        return _validate(_one(rest, "validate RUN_DIR"))
+        return _validate(_one(rest, "validate RUN_DIR"), args.model)
     if action == "verify":
         return _verify(_one(rest, "verify RUN_DIR"), args.data_dir)
     if action == "diff":
         if len(rest) != 2:
             raise ConfigError("usage: snas audit diff OLD NEW (run directories or report.json files)")
-        return _diff(rest[0], rest[1], args.out)
+        return _diff(rest[0], rest[1], args.out, args.model)
     if rest:
         raise ConfigError(f"unexpected argument(s) {rest}; usage: snas audit RUN_DIR [--format ...]")
     from snas.audit import write_reports
@@ -46,6 +47,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         parent=args.parent,
         progress=not args.quiet,
+        model=args.model,
     )
     for kind, p in paths.items():
         print(f"{kind}: {p}")
@@ -60,21 +62,24 @@ def _one(rest: list[str], usage: str) -> str:
     return rest[0]
 
 
-def _report_path(p: str) -> Path:
+def _report_path(p: str, model: str) -> Path:
+    """A report.json, or the report of ``model`` in a run directory."""
     from snas.exceptions import ConfigError
+    from snas.search import RunDirectory
 
     path = Path(p)
     if path.is_dir():
-        path = path / "reports" / "report.json"
+        path = RunDirectory(path).reports_of(model) / "report.json"
     if not path.is_file():
-        raise ConfigError(f"{path}: no report; run 'snas audit RUN_DIR' first")
+        option = "" if model == "selected" else f" --model {model}"
+        raise ConfigError(f"{path}: no report; run 'snas audit RUN_DIR{option}' first")
     return path
 
 
-def _validate(run: str) -> int:
+def _validate(run: str, model: str) -> int:
     from snas.audit import AuditReport, read_report
 
-    path = _report_path(run)
+    path = _report_path(run, model)
     report = AuditReport.from_dict(read_report(path))
     problem = report.schema_problem()
     if problem is not None:
@@ -109,11 +114,11 @@ def _verify(run: str, data_dir: str | None) -> int:
     return EXIT_OK
 
 
-def _diff(old: str, new: str, out: str | None) -> int:
+def _diff(old: str, new: str, out: str | None, model: str) -> int:
     from snas._util import atomic_write_text
     from snas.audit import diff_reports, read_report
 
-    d = diff_reports(read_report(_report_path(old)), read_report(_report_path(new)))
+    d = diff_reports(read_report(_report_path(old, model)), read_report(_report_path(new, model)))
     if out:
         atomic_write_text(out, d["changelog"])
         atomic_write_text(str(Path(out).with_suffix(".patch.json")), json.dumps(d["patch"], indent=2))
@@ -148,6 +153,13 @@ def register(sub: Any, parser_class: type) -> None:
     )
     a.add_argument("target", nargs="+", metavar="RUN_DIR | validate RUN | verify RUN | diff OLD NEW")
     a.add_argument("--format", default="json,md,html", help="comma-separated: json, md, html, pdf")
+    a.add_argument(
+        "--model",
+        choices=("selected", "glass-box"),
+        default="selected",
+        help="the run's selected (final) model, or the glass box its search offers (default: selected; "
+        "verify always checks every report of the run)",
+    )
     a.add_argument("--documentation", help="human-written fields (audit/*.yaml)")
     a.add_argument("--data-dir", help="folder holding the data files")
     a.add_argument("--parent", help="the previous report.json (recorded as parent_report_id)")

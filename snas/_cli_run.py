@@ -19,11 +19,12 @@ Stopping a search (Ctrl-C, kill) and running the same command again resumes it.
 _EPILOG_PREDICT = """examples:
   snas predict runs/census applicants.csv --out decisions.csv
   snas predict runs/census applicants.csv --log runs/census/decisions.jsonl
+  snas predict runs/census applicants.csv --model glass-box   # the glass box the search offers
 """
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from snas.search import search
+    from snas.search import RunDirectory, search
 
     out = search(
         args.config,
@@ -52,6 +53,12 @@ def cmd_search(args: argparse.Namespace) -> int:
         f"{small.metrics['parameters']:,} parameters"
     )
     print(f"model: {out.model_dir}")
+    if r.glass_box_model is not None and r.glass_box is not None:
+        print(
+            f"glass box on offer: {RunDirectory(out.directory).glass_box_dir} (validation accuracy "
+            f"{r.glass_box.metrics['accuracy']:.4f}, exact explanations; audit it with: "
+            f"snas audit {out.directory} --model glass-box)"
+        )
     if not args.no_report:
         from snas.audit import write_reports
 
@@ -63,15 +70,22 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    import json
+
     import numpy as np
 
     from snas._prediction_input import decision_log_lines, read_prediction_csv, training_ranges
     from snas._util import atomic_write_text, sha256_file
     from snas.estimator import SNASClassifier
     from snas.exceptions import ConfigError
+    from snas.search import RunDirectory
 
     run = Path(args.run)
-    model_dir = run / "model" if (run / "model").is_dir() else run
+    model_dir = RunDirectory(run).model_path(args.model) if (run / "model").is_dir() else run
+    if not (model_dir / "model.json").is_file() and args.model != "selected":
+        raise ConfigError(
+            f"{run}: this run offers no {args.model} ({model_dir} holds no model); predict with its selected model"
+        )
     clf = SNASClassifier.load(model_dir)
     X, raw = read_prediction_csv(
         args.data, clf.schema_, getattr(clf, "feature_names_in_", None), training_ranges=training_ranges(clf)
@@ -88,8 +102,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
     text = out.to_csv(index=False)
     # the decisions are logged before any is handed out (AI Act Art. 12): an unwritable log stops here
     log_path = Path(args.log) if args.log else run / "decisions.jsonl"
-    model_hash = sha256_file(model_dir / "model.safetensors")
-    lines = decision_log_lines(X, pred, proba, clf.classes_, rule, model_sha256=model_hash, source=str(args.data))
+    lines = decision_log_lines(
+        X,
+        pred,
+        proba,
+        clf.classes_,
+        rule,
+        model_sha256=sha256_file(model_dir / "model.safetensors"),
+        model_content_sha256=json.loads((model_dir / "model.json").read_text())["content_sha256"],  # verified by load
+        source=str(args.data),
+    )
     try:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "a", encoding="utf-8") as fh:  # append-only decision log
@@ -132,7 +154,7 @@ def register(sub: Any, parser_class: type) -> None:
         "predict",
         help="predict with a run's model; logs every decision",
         description="Predict a CSV (header row, the model's feature columns) with the selected model "
-        "of a run. Each row gets the prediction, the probabilities and the hard rule that "
+        "of a run (or the glass box it offers). Each row gets the prediction, the probabilities and the hard rule that "
         "decided it; each decision is appended to a JSON Lines log.",
         epilog=_EPILOG_PREDICT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -141,6 +163,12 @@ def register(sub: Any, parser_class: type) -> None:
     p.add_argument("data", help="CSV file with a header row")
     p.add_argument("--out", help="write predictions here (default: standard output)")
     p.add_argument("--log", help="decision log (default: RUN/decisions.jsonl)")
+    p.add_argument(
+        "--model",
+        choices=("selected", "glass-box"),
+        default="selected",
+        help="the run's selected (final) model, or the glass box its search offers",
+    )
     p.set_defaults(func=cmd_predict)
 
     from snas import _cli_audit

@@ -260,6 +260,7 @@ def decision_log_lines(
     *,
     model_sha256: str,
     source: str,
+    model_content_sha256: str | None = None,
     now: datetime | None = None,
 ) -> list[str]:
     """One strict-JSON line per decision (Art. 12): ``deciding_rule`` is null where no hard rule
@@ -273,6 +274,7 @@ def decision_log_lines(
         record = {
             "time": when,
             "model_sha256": model_sha256,
+            "model_content_sha256": model_content_sha256,
             "input_sha256": digest,
             "output": str(predictions[i]),
             "probabilities": {str(c): _finite(probabilities[i, j]) for j, c in enumerate(classes)},

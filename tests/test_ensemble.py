@@ -147,3 +147,127 @@ def test_nested_and_repeated_parts_flatten_and_the_parameter_limit_holds(parts, 
     task = dataclasses.replace(a.task, compiled=small)  # the rules allow each part, not both
     with pytest.raises(SNASError, match="max_parameters"):
         EnsembleModel.of([dataclasses.replace(a, task=task), dataclasses.replace(b, task=task)], [1, 1])
+
+
+def _rewrite(path, edit):
+    """Edit model.json and recompute its hashes as snas would (what a careless tool could do)."""
+    from snas.model._files import _digest
+
+    meta = json.loads((path / "model.json").read_text())
+    edit(meta)
+    meta["content_sha256"] = _digest(meta)
+    (path / "model.json").write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda m: m["ensemble"][0].update(weight=10**400),
+        lambda m: m["ensemble"][0].update(weight="0.7"),
+        lambda m: m["ensemble"][0].update(members=0),
+        lambda m: m["ensemble"][0].update(members=20_000),
+        lambda m: m["ensemble"][0].update(members=1.9),
+        lambda m: m["ensemble"][1].update(training=[]),
+        lambda m: m["ensemble"][1].update(seed=True),
+    ],
+    ids=[
+        "huge-int-weight",
+        "string-weight",
+        "no-members",
+        "20000-members",
+        "float-members",
+        "no-training",
+        "bool-seed",
+    ],
+)
+def test_inconsistent_records_are_refused_as_model_file_errors(parts, tmp_path, edit):
+    EnsembleModel.of(parts[:2], [1, 1]).save(tmp_path / "m")
+    _rewrite(tmp_path / "m", edit)
+    with pytest.raises(ModelFileError, match=str(tmp_path / "m")):
+        FittedModel.load(tmp_path / "m")
+
+
+def test_damaged_json_and_weights_are_refused_before_use(parts, tmp_path):
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from snas._util import sha256_file
+
+    d = tmp_path / "m"
+    parts[0].save(d)
+    text = (d / "model.json").read_text()
+    for damaged in (
+        text.replace('"extra": {}', '"extra": {"a": 1e999}'),
+        text.replace('"extra": {}', '"extra": ' + "[" * 987 + "]" * 987),
+    ):
+        assert damaged != text
+        (d / "model.json").write_text(damaged)
+        with pytest.raises(ModelFileError, match="not valid"):
+            FittedModel.load(d)
+    (d / "model.json").write_text(text)
+    state = load_file(d / "model.safetensors")
+    name = next(iter(state))
+    state[name] = torch.full_like(state[name], float("nan"))
+    save_file(state, d / "model.safetensors")
+    _rewrite(d, lambda m: m.update(weights_sha256=sha256_file(d / "model.safetensors")))
+    with pytest.raises(ModelFileError, match="NaN or infinite"):
+        FittedModel.load(d)
+
+
+def test_a_failed_save_leaves_the_earlier_model_whole(parts, census, tmp_path):
+    X = census.X_test.head(200)
+    d = tmp_path / "m"
+    parts[0].save(d)
+    with pytest.raises(ModelFileError, match="not plain JSON"):
+        EnsembleModel.of(parts[:2], [1, 1], extra={"a": float("nan")}).save(d)
+    assert np.array_equal(FittedModel.load(d).predict_proba(X), parts[0].predict_proba(X))
+    with pytest.raises(ModelFileError, match="is a file"):
+        parts[0].save(d / "model.json")
+
+
+def test_weights_round_trip_exactly_and_the_content_hash_tells_ensembles_apart(parts, tmp_path):
+    a = EnsembleModel.of(parts[:2], [0.9, 0.1])
+    b = EnsembleModel.of(parts[:2], [0.1, 0.9])
+    rng = np.random.default_rng(0)
+    odd = EnsembleModel.of(parts, rng.random(3))
+    odd.save(tmp_path / "odd")
+    back = FittedModel.load(tmp_path / "odd")
+    assert back.weights == odd.weights  # bit for bit: loading does not normalise again
+    meta = json.loads((tmp_path / "odd" / "model.json").read_text())
+    assert back.content_sha256 == odd.content_sha256 == meta["content_sha256"]
+    a.save(tmp_path / "a")
+    b.save(tmp_path / "b")
+    same_weights = (tmp_path / "a" / "model.safetensors").read_bytes() == (
+        tmp_path / "b" / "model.safetensors"
+    ).read_bytes()
+    assert same_weights and a.content_sha256 != b.content_sha256
+    assert EnsembleModel.of(parts[:2], [1e308, 1e308]).weights == (0.5, 0.5)  # no overflow to 0/0
+
+
+@pytest.mark.parametrize("weights", [["a", "b"], None, 0.5, [[1], [2]], [1 + 1j, 1], [float("inf"), 1]], ids=str)
+def test_bad_weights_are_snas_errors(parts, weights):
+    with pytest.raises(SNASError, match="weight"):
+        EnsembleModel.of(parts[:2], weights)
+
+
+def test_parts_must_be_fitted_models_and_agree_on_the_shield(parts):
+    with pytest.raises(SNASError, match="fitted models"):
+        EnsembleModel.of([parts[0], "x"], [1, 1])
+    with pytest.raises(SNASError, match="shield"):
+        EnsembleModel.of([parts[0].with_spec(shield=False), parts[1]], [0.6, 0.4])
+    with pytest.raises(SNASError, match="shield"):
+        EnsembleModel.of([parts[0].with_spec(shield=False), parts[0]], [1, 1])
+    assert not EnsembleModel.of([p.with_spec(shield=False) for p in parts[:2]], [1, 1]).spec.shield
+    assert EnsembleModel.of(iter(parts[:2]), [1, 1]).weights == (0.5, 0.5)
+    ens = EnsembleModel.of(parts[:2], [1, 1])
+    with pytest.raises(SNASError, match="sum to one"):
+        dataclasses.replace(ens, weights=(-5.0, 6.0))
+
+
+def test_rows_without_a_column_the_model_reads_are_named(parts, census):
+    from snas.exceptions import ConfigError
+
+    X = census.X_test.head(20).drop(columns=["age"])
+    for model in (parts[0], EnsembleModel.of(parts[:2], [1, 1])):
+        with pytest.raises(ConfigError, match="no column 'age'"):
+            model.predict_proba(X)

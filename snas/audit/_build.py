@@ -195,22 +195,31 @@ def _documentation_path(run: RunDirectory, config: Mapping[str, Any]) -> Path | 
     return next((g for g in guesses if g.is_file()), None)
 
 
-def open_run(run_dir: str | Path, data_dir: str | None = None) -> tuple[RunDirectory, FittedModel, Dataset]:
-    """A finished run, its selected model and its dataset (found where the run found the files
-    when ``data_dir`` is None; sha256 checked)."""
+def open_run(
+    run_dir: str | Path, data_dir: str | None = None, model: str = "selected"
+) -> tuple[RunDirectory, FittedModel, Dataset]:
+    """A finished run, one of its models (``selected``, or the ``glass-box`` it offers) and its
+    dataset (found where the run found the files when ``data_dir`` is None; sha256 checked)."""
     from snas.datasets import load, recorded_locations
     from snas.model import FittedModel
     from snas.search import RunDirectory
 
     run = RunDirectory(run_dir)
     run.require()
+    folder = run.model_path(model)
+    if not (folder / "model.json").is_file():
+        raise ConfigError(
+            f"{run.path}: this run offers no glass box (no {folder.name}/model.json: its search had no glass-box "
+            "candidate that met min_f_soft, or no additive family); search with 'families: [mlp, additive]' "
+            "and 'selection: {ensemble: N}', or audit its selected model"
+        )
     manifest = run.read_manifest()
-    model = FittedModel.load(run.model_dir)
+    fitted = FittedModel.load(folder)
     dataset = manifest["data"].get("manifest") or (run.read_summary().get("config") or {}).get("dataset")
     if not dataset:
         raise ConfigError(f"{run.manifest}: names no dataset manifest; run 'snas search' again")
     recorded = None if data_dir else recorded_locations(manifest["data"])
-    return run, model, load(dataset, data_dir=data_dir, recorded=recorded)
+    return run, fitted, load(dataset, data_dir=data_dir, recorded=recorded)
 
 
 def report_for_run(
@@ -221,10 +230,12 @@ def report_for_run(
     parent: str | Path | None = None,
     resamples: int = 1000,
     progress: bool = False,
+    model: str = "selected",
 ) -> AuditReport:
-    """The report of a run's selected model: :func:`build_report` with the run as the search
-    record and provenance; documentation defaults to the run's copy or ``audit/<name>.yaml``."""
-    run, model, data = open_run(run_dir, data_dir)
+    """The report of one of a run's models (``selected``, or the ``glass-box`` it offers):
+    :func:`build_report` with the run as the search record and provenance; documentation
+    defaults to the run's copy or ``audit/<name>.yaml``."""
+    run, fitted, data = open_run(run_dir, data_dir, model)
     config = run.read_summary().get("config") or {}
     doc = documentation if documentation is not None else _documentation_path(run, config)
-    return build_report(model, data, doc, run, parent=parent, resamples=resamples, progress=progress)
+    return build_report(fitted, data, doc, run, parent=parent, resamples=resamples, progress=progress)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,9 +87,12 @@ class SearchRecord:
     elapsed_seconds: float | None
     config: Mapping[str, Any] | None = None
     refit: bool | None = None
+    glass_box: Mapping[str, Any] | None = None
+    audited: str = "selected"
 
     @classmethod
-    def from_result(cls, result: SearchResult) -> SearchRecord:
+    def from_result(cls, result: SearchResult, model: Any = None) -> SearchRecord:
+        """The record of an in-memory search; ``model`` is the model audited (its glass box or not)."""
         return cls(
             evaluations=tuple(result.evaluations),
             front=tuple(e.number for e in result.front),
@@ -98,6 +101,8 @@ class SearchRecord:
             smallest=result.smallest.number if result.front else None,
             elapsed_seconds=result.elapsed_seconds,
             refit=None if result.model is None else bool(result.model.extra.get("refit")),
+            glass_box=None if result.glass_box is None else result.glass_box.to_dict(),
+            audited="glass-box" if model is not None and model is result.glass_box_model else "selected",
         )
 
     @classmethod
@@ -114,6 +119,7 @@ class SearchRecord:
             elapsed_seconds=summary.get("elapsed_seconds"),
             config=summary.get("config"),
             refit=summary.get("refit"),
+            glass_box=summary.get("glass_box"),
         )
 
     def counts(self) -> dict[str, int]:
@@ -131,25 +137,35 @@ class ModelFile:
     path: str | None
     sha256: str
     bytes: int
+    content_sha256: str | None = None  # model.json's: the weights and every record shaping a prediction
 
     @classmethod
     def of(cls, model: FittedModel, run: RunDirectory | None) -> ModelFile:
-        """The weights' sha256 as :meth:`FittedModel.save` writes them; with a run, its model file,
-        which must hold these weights (a run's records describe its own model only)."""
+        """The weights' sha256 as :meth:`FittedModel.save` writes them; with a run, the run's
+        model file that holds these weights — its selected model or the glass box it offers (a
+        run's records describe its own models only)."""
         from safetensors.torch import save
 
         state = {k: v.detach().contiguous().cpu() for k, v in model.network.named_parameters()}
         blob = save(state)  # the bytes FittedModel.save writes: the same sha256 as its file
         sha = sha256_bytes(blob)
         if run is None:
-            return cls(None, sha, len(blob))
-        path = run.model_dir / "model.safetensors"
-        if not path.is_file() or sha256_file(path) != sha:
-            raise ConfigError(
-                f"{run.path}: the model to audit is not this run's model ({path} holds other weights); "
-                "pass FittedModel.load(run.model_dir), or the model's own SearchResult instead of the run"
-            )
-        return cls("model/model.safetensors", sha, path.stat().st_size)
+            return cls(None, sha, len(blob), model.content_sha256)
+        for which in run.MODELS:
+            path = run.model_path(which) / "model.safetensors"
+            if path.is_file() and sha256_file(path) == sha:
+                content = run.read_json(path.with_name("model.json")).get("content_sha256")
+                return cls(path.relative_to(run.path).as_posix(), sha, path.stat().st_size, content)
+        held = " and ".join(str(run.model_path(w)) for w in run.MODELS if run.model_path(w).is_dir())
+        raise ConfigError(
+            f"{run.path}: the model to audit is none of this run's models ({held or 'none saved'} hold other "
+            "weights); pass FittedModel.load(run.model_path(...)), or the model's own SearchResult instead of the run"
+        )
+
+    @property
+    def audited(self) -> str:
+        """Which of a run's models this is: ``selected`` or ``glass-box`` (``selected`` in memory)."""
+        return "glass-box" if self.path is not None and self.path.startswith("glass-box/") else "selected"
 
 
 @dataclass(frozen=True)
@@ -280,14 +296,14 @@ def as_fitted_model(model: Any) -> FittedModel:
     )
 
 
-def _search_and_run(search: Any, model: Any) -> tuple[SearchRecord | None, RunDirectory | None]:
+def _search_and_run(search: Any, model: Any, fitted: FittedModel) -> tuple[SearchRecord | None, RunDirectory | None]:
     from snas.search import RunDirectory, SearchResult
 
     if search is None:
         result = getattr(model, "search_result_", None)  # a searched SNASClassifier keeps its search
-        return (SearchRecord.from_result(result), None) if isinstance(result, SearchResult) else (None, None)
+        return (SearchRecord.from_result(result, fitted), None) if isinstance(result, SearchResult) else (None, None)
     if isinstance(search, SearchResult):
-        return SearchRecord.from_result(search), None
+        return SearchRecord.from_result(search, fitted), None
     if isinstance(search, RunDirectory):
         return SearchRecord.from_run(search), search
     raise ConfigError(
@@ -310,8 +326,10 @@ def prepare_inputs(
     fitted = as_fitted_model(model)
     if data.test is None:
         raise ConfigError(f"dataset {data.name!r} has no test split to audit on; give it a test file or test_fraction")
-    record, run_dir = _search_and_run(search, model)
+    record, run_dir = _search_and_run(search, model, fitted)
     model_file = ModelFile.of(fitted, run_dir)
+    if record is not None and run_dir is not None:
+        record = replace(record, audited=model_file.audited)
     doc = Documentation.of(documentation)
     run = RunRecord(dict(manifest)) if manifest is not None else None
     if run is None and run_dir is not None:

@@ -50,7 +50,11 @@ def provenance(inputs: AuditInputs) -> dict[str, Any]:
         "data": [{k: f[k] for k in ("path", "sha256", "bytes", "rows", "role")} for f in data.provenance()["files"]],
         "schema_sha256": data.schema.sha256(),
         "splits": splits(inputs),
-        "model": {"path": inputs.model_file.path, "sha256": inputs.model_file.sha256},
+        "model": {
+            "path": inputs.model_file.path,
+            "sha256": inputs.model_file.sha256,
+            "content_sha256": inputs.model_file.content_sha256,
+        },
         "run_manifest_sha256": None if inputs.run is None else inputs.run.manifest_sha256,
         "documentation": None if doc.sha256 is None else {"path": doc.name, "sha256": doc.sha256},
         "environment": {k: v for k, v in versions.items() if k not in ("platform", "recorded")},

@@ -16,7 +16,7 @@ from snas.audit._provenance import NO_RUN, environment, seeds
 from snas.audit._sections import SECTIONS
 
 if TYPE_CHECKING:
-    from snas.audit._inputs import AuditInputs
+    from snas.audit._inputs import AuditInputs, SearchRecord
     from snas.model import FittedModel
 
 __all__ = ["LOG_SCHEMA", "auto_fields", "human_field", "sections"]
@@ -26,6 +26,7 @@ Field = dict[str, Any]
 LOG_SCHEMA = {
     "time": "ISO 8601 UTC",
     "model_sha256": "sha256 of model.safetensors",
+    "model_content_sha256": "content_sha256 of model.json: the weights and every record shaping a prediction",
     "input_sha256": "sha256 of the input row",
     "output": "predicted class",
     "probabilities": "class → probability",
@@ -181,12 +182,28 @@ def _design(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str, Fi
             "argmax of class probabilities (0.5 for a binary target); rows where a hard rule fires get "
             "probability 0 or 1"
         ),
-        "selection": not_applicable(NOT_SEARCHED)
-        if search is None
-        else auto({"selected": search.selected, "reason": search.reason}),
+        "selection": not_applicable(NOT_SEARCHED) if search is None else auto(_selection(search)),
         "rule_impact": _rule_impact_field(evidence),
         "architecture": auto(architecture),
         "compute": auto(_compute(inputs)),
+    }
+
+
+def _selection(search: SearchRecord) -> dict[str, Any]:
+    """Which model was chosen and why; for the glass box on offer, that it is not the selected model."""
+    selected = {"selected": search.selected, "reason": search.reason}
+    if search.audited != "glass-box":
+        return selected
+    choice = search.glass_box or {}
+    parts = ", ".join(
+        f"#{n} ×{w:.2f}" for n, w in zip(choice.get("members", ()), choice.get("weights", ()), strict=False)
+    )
+    accuracy = (choice.get("metrics") or {}).get("accuracy")
+    return {
+        "audited": "the glass box the search offers next to its selected model: the greedy ensemble of its "
+        f"glass-box (additive) candidates ({parts or 'as recorded in search.json'}), parts as trained in the search"
+        + (f", validation accuracy {accuracy:.4f}" if isinstance(accuracy, float) else ""),
+        "selected_model": selected,
     }
 
 
@@ -195,10 +212,16 @@ def _architecture(model: FittedModel) -> dict[str, Any]:
     from snas.model import EnsembleModel
 
     if isinstance(model, EnsembleModel):
+        additive = (
+            ", itself a glass box: a sum of exact per-term shapes (each term's shape the weighted mean of the "
+            "parts' shapes)"
+            if model.family == "additive"
+            else ""
+        )
         form = (
             f"ensemble of {len(model.parts)} architectures: the logit is the weighted mean of the parts' logits "
-            "(weights from greedy ensemble selection on validation log-loss); every part is monotone where the "
-            "rules require and reads no excluded feature, and the hard-rule shield applies to the mean"
+            f"(weights from greedy ensemble selection on validation log-loss){additive}; every part is monotone "
+            "where the rules require and reads no excluded feature, and the hard-rule shield applies to the mean"
         )
         return {"parts": model.describe(), "parameters": int(model.n_parameters), "form": form}
     members = model.spec.members

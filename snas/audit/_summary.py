@@ -117,10 +117,16 @@ def _description(report: AuditReport) -> str:
             f" Trained on {fmt(data.get('train_rows'))} rows of {data.get('dataset')}; tested on "
             f"{fmt(data.get('test_rows'))} held-out rows"
         )
-        parts.append(
-            f"; selected from {compute['candidates']} searched candidates." if compute.get("candidates") else "."
-        )
+        evaluated = sum((compute.get("evaluations_by_fidelity") or {}).values())
+        chosen = "the glass box offered" if _audits_glass_box(report) else "selected"
+        parts.append(f"; {chosen} among {fmt(evaluated)} architectures the search evaluated." if evaluated else ".")
     return "".join(parts)
+
+
+def _audits_glass_box(report: AuditReport) -> bool:
+    """Whether the report audits the glass box a search offers rather than its selected model."""
+    selection = _auto(report, "AIA.AnnexIV.2.b", "selection")
+    return isinstance(selection, dict) and "audited" in selection
 
 
 def _guarantees(ev: list[dict[str, Any]]) -> list[Claim]:

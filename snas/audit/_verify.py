@@ -14,22 +14,29 @@ __all__ = ["verify_run"]
 
 
 def verify_run(run_dir: str | Path, *, data_dir: str | None = None, tolerance: float = 1e-6) -> list[str]:
-    """Problems found (empty when the run is intact): changed files named one by one."""
+    """Problems found (empty when the run is intact): changed files named one by one. Every
+    report the run has (its selected model's, and its glass box's) is checked."""
     from snas.search import RunDirectory
 
     run = RunDirectory(run_dir)
     if not run.manifest.is_file():
         return [f"{run.manifest}: missing; this is not a run directory"]
     manifest = run.read_manifest()
-    report, problems = _report(run.reports / "report.json")
-    problems += _changed_run_files(run, manifest)
-    if report is not None:
-        problems += _changed_since_report(run, report)
+    problems = _changed_run_files(run, manifest)
+    reports = []
+    for which in run.MODELS:
+        report, found = _report(run.reports_of(which) / "report.json")
+        problems += found
+        if report is not None:
+            problems += _changed_since_report(run, report)
+            reports.append((which, report))
     recorded = _recorded(manifest, data_dir)
     problems += _changed_data_files(manifest["data"], data_dir, recorded)
-    if problems or report is None:
+    if problems:
         return problems
-    return _changed_metrics(run, manifest, report, data_dir, recorded, tolerance)
+    for which, report in reports:
+        problems += _changed_metrics(run, which, manifest, report, data_dir, recorded, tolerance)
+    return problems
 
 
 def _report(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
@@ -123,20 +130,21 @@ def _changed_data_files(data: dict[str, Any], data_dir: str | None, recorded: di
 
 def _changed_metrics(
     run: RunDirectory,
+    which: str,
     manifest: dict[str, Any],
     report: dict[str, Any],
     data_dir: str | None,
     recorded: dict[str, str],
     tolerance: float,
 ) -> list[str]:
-    """Accuracy and hard-rule violations recomputed from the model and the data."""
+    """Accuracy and hard-rule violations recomputed from the model (``which`` of the run's) and the data."""
     import numpy as np
 
     from snas.datasets import load
     from snas.metrics import rule_metrics, rule_summary
     from snas.model import FittedModel
 
-    model = FittedModel.load(run.model_dir)
+    model = FittedModel.load(run.model_path(which))
     ds = load(manifest["data"]["manifest"], data_dir=data_dir, download=False, recorded=recorded)
     X, y = ds.X_test.reset_index(drop=True), ds.y_test.astype(str).to_numpy()
     proba = model.predict_proba(X)
@@ -144,11 +152,12 @@ def _changed_metrics(
     ev = {e["id"]: e for e in report["evidence"]}
     problems = []
     acc = float((pred == y).mean())
+    name = "" if which == "selected" else f" ({which})"
     if abs(acc - ev["ev:metric:accuracy"]["value"]) > tolerance:
-        problems.append(f"accuracy recomputed {acc:.6f} ≠ report {ev['ev:metric:accuracy']['value']:.6f}")
+        problems.append(f"accuracy recomputed {acc:.6f} ≠ report{name} {ev['ev:metric:accuracy']['value']:.6f}")
     rules = model.task.rules
     if len(rules):
         s = rule_summary(rule_metrics(rules, X, pred, proba, list(model.task.classes), y, model.task.schema))
         if s["hard_violations"] != ev["ev:rules:summary"]["hard_violations"]:
-            problems.append("hard-rule violations recomputed differ from the report")
+            problems.append(f"hard-rule violations recomputed differ from the report{name}")
     return problems

@@ -55,8 +55,10 @@ def write_reports(
     data_dir: str | None = None,
     parent: str | Path | None = None,
     progress: bool = False,
+    model: str = "selected",
 ) -> dict[str, Path]:
-    """Build the report of a run (:func:`report_for_run`) and write it under ``RUN/reports``.
+    """Build the report of a run (:func:`report_for_run`) and write it under ``RUN/reports``
+    (the glass box's under ``RUN/reports/glass-box``).
 
     A documentation file is first copied into the run (``documentation.yaml``), so
     ``snas audit verify`` can re-hash it later.
@@ -76,6 +78,8 @@ def write_reports(
         The previous ``report.json``; its id becomes ``parent_report_id``.
     progress : bool, default=False
         Print each stage and its time to standard error.
+    model : {"selected", "glass-box"}, default="selected"
+        The run's final model, or the glass box its search offers (``RUN/glass-box``).
 
     Returns
     -------
@@ -94,10 +98,13 @@ def write_reports(
 
     run = RunDirectory(run_dir)
     run.require()
+    reports = run.reports_of(model)
     if documentation is not None:
         load_documentation(documentation)  # a file with errors never replaces the run's copy
         if Path(documentation).resolve() != run.documentation.resolve():
             atomic_write_bytes(run.documentation, Path(documentation).read_bytes())
         documentation = run.documentation
-    report = report_for_run(run.path, documentation=documentation, data_dir=data_dir, parent=parent, progress=progress)
-    return write_report_files(report, run.reports, formats)
+    report = report_for_run(
+        run.path, documentation=documentation, data_dir=data_dir, parent=parent, progress=progress, model=model
+    )
+    return write_report_files(report, reports, formats)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -68,6 +68,19 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _weights(weights: Any, n: int) -> np.ndarray:
+    """``weights`` as finite, non-negative floats, one per part, not all zero (else SNASError)."""
+    try:
+        given = np.asarray(list(weights), dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        given = np.asarray([np.nan])
+    if not n or given.ndim != 1 or len(given) != n or not np.isfinite(given).all():
+        raise SNASError(f"an ensemble of {n} part(s) needs {n} finite weight(s), one per part (a list of numbers)")
+    if (given < 0).any() or given.max() <= 0:
+        raise SNASError("an ensemble's weights must be non-negative, not all zero")
+    return given
+
+
 def _flatten(parts: Sequence[FittedModel], weights: np.ndarray) -> tuple[list[FittedModel], list[float]]:
     """Nested ensembles become their parts; a network given twice is one part with the summed weight."""
     flat: dict[int, tuple[FittedModel, float]] = {}
@@ -110,8 +123,18 @@ class EnsembleModel(FittedModel):
     weights: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
-        if not self.parts or len(self.weights) != len(self.parts):
-            raise SNASError("build an ensemble with EnsembleModel.of(parts, weights) (or load it from its files)")
+        w = np.asarray(self.weights, dtype=float)
+        if (
+            not self.parts
+            or len(w) != len(self.parts)
+            or not np.isfinite(w).all()
+            or (w < 0).any()
+            or abs(w.sum() - 1.0) > 1e-6
+        ):
+            raise SNASError(
+                "build an ensemble with EnsembleModel.of(parts, weights) (or load it from its files): its "
+                "weights are one per part, non-negative and sum to one"
+            )
 
     @classmethod
     def of(
@@ -141,11 +164,22 @@ class EnsembleModel(FittedModel):
         SNASError
             When the parts are of different tasks or the weights do not fit.
         """
-        given = np.asarray(weights, dtype=float)
-        if not len(parts) or len(given) != len(parts) or not np.isfinite(given).all():
-            raise SNASError("an ensemble needs one weight per part")
-        if (given < 0).any() or given.sum() <= 0:
-            raise SNASError("an ensemble's weights must be non-negative, not all zero")
+        try:
+            parts = list(parts)
+        except TypeError:
+            raise SNASError("an ensemble's parts are a list of fitted models") from None
+        bad = [type(p).__name__ for p in parts if not isinstance(p, FittedModel)]
+        if bad:
+            raise SNASError(f"an ensemble's parts are fitted models (FittedModel or EnsembleModel); got {bad[0]}")
+        given = _weights(weights, len(parts))
+        shields = {p.spec.shield for p in parts}
+        if len(shields) > 1:
+            raise SNASError(
+                "the parts disagree on the hard-rule shield (some have shield=False); give parts with one "
+                "setting — the ensemble applies the shield once, to the mean"
+            )
+        if given.max() > 1 or abs(given.sum() - 1.0) > 1e-9:
+            given = given / given.max()  # scaled first: huge weights cannot overflow
         parts, flat = _flatten(parts, given)
         first = parts[0].task.to_dict()
         if any(p.task is not parts[0].task and p.task.to_dict() != first for p in parts[1:]):
@@ -157,14 +191,16 @@ class EnsembleModel(FittedModel):
                 f"the ensemble has {total:,} parameters but the rules allow at most {limit:,} "
                 "(constraints.max_parameters); leave out parts"
             )
-        w = np.asarray(flat) / sum(flat)
+        w = np.asarray(flat)
+        if abs(w.sum() - 1.0) > 1e-9:  # weights read from a model file stay exactly as saved
+            w = w / w.sum()
         lead = parts[int(np.argmax(w))]
         net = _network_class()([p.network for p in parts], w.tolist())
         net.eval()  # safe: torch inference mode, not Python eval
         results = tuple(r for p in parts for r in p.results)
         return cls(
             parts[0].task,
-            lead.spec,
+            replace(lead.spec, shield=shields.pop()),
             net,
             results,
             lead.seed,
@@ -278,23 +314,11 @@ class EnsembleModel(FittedModel):
         return replace(self, spec=replace(self.spec, **changes))
 
     # -------------------------------------------------------------- model files
-    def save(self, path: str | Path) -> Path:
-        """Write ``model.safetensors`` + ``model.json`` (every part's record, one hash) atomically.
-
-        Parameters
-        ----------
-        path : str or Path
-            The model directory (created if needed); :meth:`FittedModel.load` reads it back.
-
-        Returns
-        -------
-        Path
-            The directory.
-        """
+    def _meta(self) -> dict[str, Any]:
+        """``model.json``'s content: every part's record and weight (one hash covers them)."""
         from snas._version import __version__
-        from snas.model._files import write_model_files
 
-        meta = {
+        return {
             "snas_version": __version__,
             "task": self.task.to_dict(),
             "spec": self.spec.to_dict(),
@@ -303,7 +327,6 @@ class EnsembleModel(FittedModel):
             "n_parameters": self.n_parameters,
             "extra": self.extra,
         }
-        return write_model_files(path, meta, dict(self.network.named_parameters()))
 
     @classmethod
     def from_files(cls, path: str | Path, meta: dict[str, Any], state: dict[str, Any]) -> EnsembleModel:
@@ -336,7 +359,10 @@ class EnsembleModel(FittedModel):
         known = {f"parts.{k}." for k in range(len(parts))}
         if any(not any(n.startswith(p) for p in known) for n in state):
             raise ModelFileError(f"{path}: the weights hold tensors of no ensemble part")
-        model = cls.of(parts, [float(r["weight"]) for r in records], extra=dict(meta.get("extra") or {}))
+        numbers = [r.get("weight") if isinstance(r, dict) else None for r in records]
+        if not all(isinstance(w, (int, float)) and not isinstance(w, bool) for w in numbers):
+            raise ModelFileError(f"{path}: every ensemble part needs a number as its weight")
+        model = cls.of(parts, cast("list[float]", numbers), extra=dict(meta.get("extra") or {}))
         if model.spec.to_dict() != meta["spec"]:
             model = replace(model, spec=NetworkSpec.from_dict(meta["spec"], where=f"{path}: spec"))
         return model

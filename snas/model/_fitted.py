@@ -473,10 +473,26 @@ class FittedModel:
         Path
             The directory.
         """
+        return write_model_files(path, self._meta(), dict(self.network.named_parameters()))
+
+    def _meta(self) -> dict[str, Any]:
+        """What ``model.json`` holds besides its format and hashes."""
         from snas._version import __version__
 
-        meta = {"snas_version": __version__, "task": self.task.to_dict(), **self._record(), "extra": self.extra}
-        return write_model_files(path, meta, dict(self.network.named_parameters()))
+        return {"snas_version": __version__, "task": self.task.to_dict(), **self._record(), "extra": self.extra}
+
+    @property
+    def content_sha256(self) -> str:
+        """The model's identity: the sha256 :meth:`save` writes into ``model.json``, covering the
+        weights and every record that shapes a prediction (classes, rules, encoder, spec and,
+        for an ensemble, the parts' weights)."""
+        from safetensors.torch import save
+
+        from snas._util import sha256_bytes
+        from snas.model._files import content_sha256
+
+        state = {k: v.detach().contiguous().cpu() for k, v in self.network.named_parameters()}
+        return content_sha256(self._meta(), sha256_bytes(save(state)))
 
     @classmethod
     def load(cls, path: str | Path) -> FittedModel:
@@ -504,9 +520,10 @@ class FittedModel:
             model = model_from_record(Task.from_dict(meta["task"]), meta, state, where=str(path))
         except ModelFileError:
             raise
-        except (KeyError, TypeError, RuntimeError, ValueError, ConfigError, SNASError) as exc:
+        except (KeyError, IndexError, TypeError, RuntimeError, ValueError, OverflowError, SNASError) as exc:
             raise ModelFileError(
-                f"{path}: the model files are inconsistent ({type(exc).__name__}: {str(exc)[:200]})"
+                f"{path}: the model files are inconsistent ({type(exc).__name__}: {str(exc)[:200]}); they were "
+                "edited or written by another program — restore the original files or save the model again"
             ) from None
         return replace(model, extra=dict(meta.get("extra") or {}))
 
@@ -536,11 +553,19 @@ def model_from_record(task: Task, record: dict[str, Any], state: dict[str, Any],
     spec = NetworkSpec.from_dict(record["spec"], where=f"{where}: spec")
     if _arch_dict(spec.architecture(task.layout)) != record["architecture"]:
         raise ModelFileError(f"{where}: the architecture does not match the spec and the task")
-    net = build_network(task, spec, seed=int(record["seed"]), members=int(record["members"]))
+    members, seed, training = record["members"], record["seed"], record["training"]
+    leading = {int(t.shape[0]) if t.dim() else 0 for t in state.values()}
+    if type(members) is not int or leading != {members}:  # checked before building: no huge allocation
+        raise ModelFileError(
+            f"{where}: 'members' ({members!r}) does not match the weights' member axis {sorted(leading)}"
+        )
+    if type(seed) is not int or not isinstance(training, list) or not training:
+        raise ModelFileError(f"{where}: 'seed' must be an integer and 'training' a non-empty list of training records")
+    net = build_network(task, spec, seed=seed, members=members)
     net.load_state_dict(state, strict=True)
     net.eval()  # safe: torch inference mode, not Python eval
-    results = tuple(TrainResult(**r) for r in record["training"])
-    return FittedModel(task, spec, net, results, int(record["seed"]))
+    results = tuple(TrainResult(**r) for r in training)
+    return FittedModel(task, spec, net, results, seed)
 
 
 def _arch_dict(arch: Architecture | AdditiveArchitecture) -> dict[str, Any]:

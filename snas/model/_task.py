@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from snas.datasets import Column, Schema, infer_columns
-from snas.exceptions import ModelFileError
+from snas.exceptions import ConfigError, ModelFileError
 from snas.rules import Compare, Member, RuleSet, atoms, holds_many, parse_rules
 
 if TYPE_CHECKING:
@@ -167,7 +167,10 @@ class Task:
         """
         from snas.nn import EncodedFrame, Inputs
 
-        enc = self.encoder.transform(frame)
+        try:
+            enc = self.encoder.transform(frame)
+        except KeyError as exc:
+            raise _missing_column(exc) from None
         numeric = np.clip(enc.numeric, -Z_LIMIT, Z_LIMIT).astype(np.float32)
         return Inputs.encode(EncodedFrame(numeric, enc.missing, enc.codes), self.encoder, self.neurons)
 
@@ -186,10 +189,17 @@ class Task:
         forced = np.full(len(frame), -1, dtype=np.int64)
         hard = self.compiled.hard
         if hard:
-            truth = holds_many([b for _, b, _ in hard], frame, self.schema)
+            truth = self._hard_truth(frame)
             for j in range(len(hard) - 1, -1, -1):  # earlier rules win (they never disagree after compile)
                 forced[truth[:, j]] = hard[j][2]
         return forced
+
+    def _hard_truth(self, frame: pd.DataFrame) -> np.ndarray:
+        """Whether each hard rule's body holds, (n_rows, n_hard)."""
+        try:
+            return holds_many([b for _, b, _ in self.compiled.hard], frame, self.schema)
+        except KeyError as exc:
+            raise _missing_column(exc) from None
 
     def deciding_rules(self, frame: pd.DataFrame) -> np.ndarray:
         """Per row, the id of the hard rule that decides it (None where the network does).
@@ -206,7 +216,7 @@ class Task:
         out = np.full(len(frame), None, dtype=object)
         hard = self.compiled.hard
         if hard:
-            truth = holds_many([b for _, b, _ in hard], frame, self.schema)
+            truth = self._hard_truth(frame)
             for j in range(len(hard) - 1, -1, -1):
                 out[truth[:, j]] = hard[j][0]
         return out
@@ -358,3 +368,12 @@ def _with_rule_levels(cols: list[Column], rules: RuleSet) -> list[Column]:
             c = Column(c.name, c.original, c.kind, tuple(sorted((*c.levels, *extra))), c.integer, c.unit, c.description)
         out.append(c)
     return out
+
+
+def _missing_column(exc: KeyError) -> ConfigError:
+    """The error for rows that lack a column the model reads."""
+    name = exc.args[0] if exc.args else "?"
+    return ConfigError(
+        f"the rows have no column {name!r}, which the model reads; give every feature column the model was "
+        "trained on (names as in its schema: lower case, '_' for '-' and spaces)"
+    )

@@ -51,6 +51,8 @@ class RunDirectory:
     >>> run.model_dir, run.read_front()["selected"]  # doctest: +SKIP
     """
 
+    MODELS = ("selected", "glass-box")  # the models a run holds: its final model and the glass box on offer
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
 
@@ -70,6 +72,27 @@ class RunDirectory:
     reports = property(lambda self: self.path / "reports")
     decisions = property(lambda self: self.path / "decisions.jsonl")
     documentation = property(lambda self: self.path / "documentation.yaml")
+
+    def model_path(self, which: str = "selected") -> Path:
+        """The folder of the run's ``selected`` (final) model or of the ``glass-box`` it offers.
+
+        Parameters
+        ----------
+        which : {"selected", "glass-box"}
+            ConfigError for anything else.
+        """
+        return self.model_dir if _model_name(which) == "selected" else self.glass_box_dir
+
+    def reports_of(self, which: str = "selected") -> Path:
+        """Where the reports of one of the run's models go: ``reports`` (selected) or
+        ``reports/glass-box``.
+
+        Parameters
+        ----------
+        which : {"selected", "glass-box"}
+            ConfigError for anything else.
+        """
+        return self.reports if _model_name(which) == "selected" else self.reports / "glass-box"
 
     def ledger_url(self) -> str:
         return f"sqlite:///{self.ledger.resolve()}"
@@ -215,6 +238,13 @@ class RunDirectory:
             JSON data; NumPy scalars and paths are converted, NaN and infinity are refused.
         """
         atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_plain, allow_nan=False))
+
+
+def _model_name(which: str) -> str:
+    if which not in RunDirectory.MODELS:
+        models = ", ".join(RunDirectory.MODELS)
+        raise ConfigError(f"model {which!r}: a run holds the models {models}; choose one of them")
+    return which
 
 
 def _plain(o: Any) -> Any:

@@ -522,7 +522,7 @@ def test_build_report_refuses_what_it_cannot_audit(run, tiny_data):
     other = FittedModel.load(run / "model")
     with torch.no_grad():
         next(other.network.parameters()).add_(1.0)  # another model: the run's records do not describe it
-    with pytest.raises(ConfigError, match="not this run's model"):
+    with pytest.raises(ConfigError, match="none of this run's models"):
         build_report(other, tiny_data, search=RunDirectory(run))
 
 

@@ -131,3 +131,56 @@ def test_the_glass_box_on_offer_is_a_pair_limited_mean_of_glass_boxes(ensemble_r
     e = saved.explain(X)
     assert np.abs(e.contributions.to_numpy().sum(axis=1) - saved.logits(X)[:, 0]).max() < 1e-5
     assert json.loads((out / "search.json").read_text())["glass_box"]["members"] == list(choice.members)
+
+
+def test_the_glass_box_on_offer_is_audited_from_the_cli(ensemble_run, tiny_search, tmp_path, capsys):
+    """``snas audit RUN --model glass-box`` reports on the glass box (exact shapes, its own model
+    file, said not to be the selected model), beside the selected model's report; verify checks
+    both; a run without a glass box is refused with the way to get one."""
+    import shutil
+
+    from snas.cli import main
+
+    _, out, res = ensemble_run
+    run = tmp_path / "run"
+    shutil.copytree(out, run)
+    data = ["--data-dir", str(tiny_search), "--quiet"]
+    assert main(["audit", str(run), "--model", "glass-box", "--format", "json,md", *data]) == 0
+    assert main(["audit", str(run), "--format", "json", *data]) == 0
+    glass = json.loads((run / "reports" / "glass-box" / "report.json").read_text())
+    selected = json.loads((run / "reports" / "report.json").read_text())
+    assert glass["provenance"]["model"]["path"] == "glass-box/model.safetensors"
+    assert selected["provenance"]["model"]["path"] == "model/model.safetensors"
+    selection = glass["sections"]["AIA.AnnexIV.2.b"]["fields"]["selection"]["value"]
+    assert "glass box the search offers" in selection["audited"]
+    assert selection["selected_model"]["selected"] == res.result.selected.number
+    assert "audited" not in selected["sections"]["AIA.AnnexIV.2.b"]["fields"]["selection"]["value"]
+    kinds = {e["kind"] for e in glass["evidence"]}
+    assert "term_shape" in kinds and "ev:explain:global_shap" not in {e["id"] for e in glass["evidence"]}
+    assert glass["provenance"]["model"]["sha256"] != selected["provenance"]["model"]["sha256"]
+    summary = " ".join((run / "reports" / "glass-box" / "report.md").read_text().split())
+    assert "itself a glass box" in summary and "the glass box offered among" in summary
+    capsys.readouterr()
+    assert main(["audit", "verify", str(run), "--data-dir", str(tiny_search)]) == 0, capsys.readouterr()
+    report = run / "reports" / "glass-box" / "report.json"
+    edited = json.loads(report.read_text())
+    edited["evidence"][0]["id"] += "-edited"
+    report.write_text(json.dumps(edited))
+    assert main(["audit", "verify", str(run), "--data-dir", str(tiny_search)]) == 1
+    assert f"{report}: edited since it was written" in capsys.readouterr().out
+    X = load(str(tiny_search / "manifest.yaml"), data_dir=str(tiny_search)).X_test.head(30)
+    X.to_csv(tmp_path / "rows.csv", index=False)
+    for which in ("glass-box", "selected"):
+        assert (
+            main(["predict", str(run), str(tmp_path / "rows.csv"), "--model", which, "--out", str(tmp_path / "p.csv")])
+            == 0
+        )
+    log = [json.loads(line) for line in (run / "decisions.jsonl").read_text().splitlines()]
+    content = [json.loads((run / d / "model.json").read_text())["content_sha256"] for d in ("glass-box", "model")]
+    assert [entry["model_content_sha256"] for entry in log] == [content[0]] * 30 + [content[1]] * 30
+    shutil.rmtree(run / "glass-box")
+    assert main(["audit", str(run), "--model", "glass-box", *data]) == 2
+    err = capsys.readouterr().err
+    assert "offers no glass box" in err and "Traceback" not in err
+    assert main(["predict", str(run), str(tmp_path / "rows.csv"), "--model", "glass-box"]) == 2
+    assert "offers no glass-box" in capsys.readouterr().err
