@@ -142,7 +142,8 @@ def main() -> None:
     mean = statistics.mean(r["test_accuracy"] for r in runs)
     offered = (
         f" Mean accuracy of the glass box on offer (`glass-box/`: the greedy mean of glass-box candidates with "
-        f"≤ 10 pairs in all, chosen on validation, parts as trained in the search): "
+        f"≤ 10 pairs in all, chosen on validation; parts the final model refit taken refit, the others as "
+        "trained in the search): "
         f"{100 * statistics.mean(r['on_offer']['test_accuracy'] for r in offers):.2f}%."
         if offers
         else ""

@@ -83,7 +83,8 @@ def _validate(run: str, model: str) -> int:
     report = AuditReport.from_dict(read_report(path))
     problem = report.schema_problem()
     if problem is not None:
-        print(f"FAILED: {path} does not follow the report schema {problem}; write it again with 'snas audit RUN_DIR'")
+        again = "snas audit RUN_DIR" + ("" if model == "selected" else f" --model {model}")
+        print(f"FAILED: {path} does not follow the report schema {problem}; write it again with '{again}'")
         return EXIT_FAILED
     missing = report.missing_fields()
     for sid, name in missing:
@@ -101,14 +102,15 @@ def _validate(run: str, model: str) -> int:
 
 def _verify(run: str, data_dir: str | None) -> int:
     from snas.audit import verify_run
+    from snas.search import RunDirectory
 
     problems = verify_run(run, data_dir=data_dir)
     for p in problems:
         print(f"FAILED: {p}")
     if problems:
         return EXIT_FAILED
-    if (Path(run) / "reports" / "report.json").is_file():
-        print("verified: files, data and key metrics match the run and its report")
+    if any((RunDirectory(run).reports_of(m) / "report.json").is_file() for m in RunDirectory.MODELS):
+        print("verified: files, data and key metrics match the run and its reports")
     else:
         print("verified: files and data match the run (it has no report yet: 'snas audit RUN_DIR' writes one)")
     return EXIT_OK
@@ -146,8 +148,8 @@ def register(sub: Any, parser_class: type) -> None:
         "audit",
         help="EU AI Act report for a run; validate, verify, diff",
         description="Build the technical-documentation report (Annex IV, Art. 13) of a run's selected "
-        "model, or: validate RUN (required human fields), verify RUN (hashes and metrics), "
-        "diff OLD NEW (what changed).",
+        "model (or of the glass box its search offers: --model glass-box), or: validate RUN (required "
+        "human fields), verify RUN (hashes and metrics), diff OLD NEW (what changed).",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

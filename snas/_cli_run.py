@@ -78,14 +78,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from snas._util import atomic_write_text, sha256_file
     from snas.estimator import SNASClassifier
     from snas.exceptions import ConfigError
-    from snas.search import RunDirectory
 
     run = Path(args.run)
-    model_dir = RunDirectory(run).model_path(args.model) if (run / "model").is_dir() else run
-    if not (model_dir / "model.json").is_file() and args.model != "selected":
-        raise ConfigError(
-            f"{run}: this run offers no {args.model} ({model_dir} holds no model); predict with its selected model"
-        )
+    model_dir = _model_dir(run, args.model)
     clf = SNASClassifier.load(model_dir)
     X, raw = read_prediction_csv(
         args.data, clf.schema_, getattr(clf, "feature_names_in_", None), training_ranges=training_ranges(clf)
@@ -128,6 +123,18 @@ def cmd_predict(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _model_dir(run: Path, which: str) -> Path:
+    """The model folder ``snas predict`` reads: a run's model ``which``, or a model folder itself."""
+    from snas.exceptions import ConfigError
+    from snas.search import RunDirectory
+
+    if RunDirectory(run).is_run() or (run / "model").is_dir():
+        return RunDirectory(run).require_model(which)
+    if which != "selected":
+        raise ConfigError(f"{run}: --model {which} picks a model of a run directory; give the run, not a model folder")
+    return run
 
 
 def register(sub: Any, parser_class: type) -> None:

@@ -234,13 +234,13 @@ def test_weights_round_trip_exactly_and_the_content_hash_tells_ensembles_apart(p
     back = FittedModel.load(tmp_path / "odd")
     assert back.weights == odd.weights  # bit for bit: loading does not normalise again
     meta = json.loads((tmp_path / "odd" / "model.json").read_text())
-    assert back.content_sha256 == odd.content_sha256 == meta["content_sha256"]
+    assert back.content_sha256() == odd.content_sha256() == meta["content_sha256"]
     a.save(tmp_path / "a")
     b.save(tmp_path / "b")
     same_weights = (tmp_path / "a" / "model.safetensors").read_bytes() == (
         tmp_path / "b" / "model.safetensors"
     ).read_bytes()
-    assert same_weights and a.content_sha256 != b.content_sha256
+    assert same_weights and a.content_sha256() != b.content_sha256()
     assert EnsembleModel.of(parts[:2], [1e308, 1e308]).weights == (0.5, 0.5)  # no overflow to 0/0
 
 

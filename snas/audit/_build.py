@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from snas._util import sha256_file
 from snas.audit._context import context_evidence
 from snas.audit._documentation import load_documentation
 from snas.audit._explain import explanation_evidence
@@ -205,15 +206,15 @@ def open_run(
     from snas.search import RunDirectory
 
     run = RunDirectory(run_dir)
-    run.require()
-    folder = run.model_path(model)
-    if not (folder / "model.json").is_file():
-        raise ConfigError(
-            f"{run.path}: this run offers no glass box (no {folder.name}/model.json: its search had no glass-box "
-            "candidate that met min_f_soft, or no additive family); search with 'families: [mlp, additive]' "
-            "and 'selection: {ensemble: N}', or audit its selected model"
-        )
+    folder = run.require_model(model)
     manifest = run.read_manifest()
+    for f in (folder / "model.json", folder / "model.safetensors"):  # the run's own model, as it wrote it
+        recorded = (manifest.get("files") or {}).get(f.relative_to(run.path).as_posix()) or {}
+        if sha256_file(f) != recorded.get("sha256"):
+            raise ConfigError(
+                f"{f}: not the file the run wrote (sha256 differs from manifest.json); restore it — "
+                f"'snas audit verify {run.path}' lists every change"
+            )
     fitted = FittedModel.load(folder)
     dataset = manifest["data"].get("manifest") or (run.read_summary().get("config") or {}).get("dataset")
     if not dataset:

@@ -102,7 +102,7 @@ class SearchRecord:
             elapsed_seconds=result.elapsed_seconds,
             refit=None if result.model is None else bool(result.model.extra.get("refit")),
             glass_box=None if result.glass_box is None else result.glass_box.to_dict(),
-            audited="glass-box" if model is not None and model is result.glass_box_model else "selected",
+            audited="glass-box" if _same_model(model, result.glass_box_model) else "selected",
         )
 
     @classmethod
@@ -129,6 +129,11 @@ class SearchRecord:
         return {f: sum(e.fidelity == f for e in self.evaluations) for f in FIDELITIES}
 
 
+def _same_model(a: FittedModel | None, b: FittedModel | None) -> bool:
+    """The same weights and records (a model reloaded from its files is the same model)."""
+    return a is not None and b is not None and (a is b or a.content_sha256() == b.content_sha256())
+
+
 # ----------------------------------------------------------------------------- provenance
 @dataclass(frozen=True)
 class ModelFile:
@@ -150,16 +155,19 @@ class ModelFile:
         blob = save(state)  # the bytes FittedModel.save writes: the same sha256 as its file
         sha = sha256_bytes(blob)
         if run is None:
-            return cls(None, sha, len(blob), model.content_sha256)
-        for which in run.MODELS:
+            return cls(None, sha, len(blob), model.content_sha256())
+        for which in run.MODELS:  # the same weights and the same records (an edited spec is another model)
             path = run.model_path(which) / "model.safetensors"
             if path.is_file() and sha256_file(path) == sha:
-                content = run.read_json(path.with_name("model.json")).get("content_sha256")
-                return cls(path.relative_to(run.path).as_posix(), sha, path.stat().st_size, content)
+                meta = run.read_json(path.with_name("model.json"))
+                content = meta.get("content_sha256") if isinstance(meta, dict) else None
+                if content == model.content_sha256(str(meta.get("snas_version"))):
+                    return cls(path.relative_to(run.path).as_posix(), sha, path.stat().st_size, content)
         held = " and ".join(str(run.model_path(w)) for w in run.MODELS if run.model_path(w).is_dir())
         raise ConfigError(
             f"{run.path}: the model to audit is none of this run's models ({held or 'none saved'} hold other "
-            "weights); pass FittedModel.load(run.model_path(...)), or the model's own SearchResult instead of the run"
+            "weights or records); pass FittedModel.load(run.model_path(...)) unchanged, or the model's own "
+            "SearchResult instead of the run"
         )
 
     @property

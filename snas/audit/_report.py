@@ -39,6 +39,13 @@ def rounded(obj: Any) -> Any:
     return obj
 
 
+def audit_command(path: str | Path) -> str:
+    """The command that writes the report at ``path`` again (``--model glass-box`` for a glass box's)."""
+    p = Path(path)
+    glass_box = p.parent.name == "glass-box" and p.parent.parent.name == "reports"
+    return "snas audit RUN_DIR --model glass-box" if glass_box else "snas audit RUN_DIR"
+
+
 def read_report(path: str | Path) -> dict[str, Any]:
     """The JSON of the ``report.json`` at ``path`` (as written, ``report_id`` included).
 
@@ -51,15 +58,15 @@ def read_report(path: str | Path) -> dict[str, Any]:
 
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"{p}: no report; run 'snas audit RUN_DIR' first")
+        raise ConfigError(f"{p}: no report; run '{audit_command(p)}' first")
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ConfigError(
-            f"{p}: damaged, not JSON ({str(exc)[:120]}); write it again with 'snas audit RUN_DIR'"
+            f"{p}: damaged, not JSON ({str(exc)[:120]}); write it again with '{audit_command(p)}'"
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("report_id"), str):
-        raise ConfigError(f"{p}: not an snas report (no report_id); write it again with 'snas audit RUN_DIR'")
+        raise ConfigError(f"{p}: not an snas report (no report_id); write it again with '{audit_command(p)}'")
     return data
 
 

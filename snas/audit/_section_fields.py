@@ -194,17 +194,28 @@ def _selection(search: SearchRecord) -> dict[str, Any]:
     selected = {"selected": search.selected, "reason": search.reason}
     if search.audited != "glass-box":
         return selected
-    choice = search.glass_box or {}
-    parts = ", ".join(
-        f"#{n} ×{w:.2f}" for n, w in zip(choice.get("members", ()), choice.get("weights", ()), strict=False)
-    )
-    accuracy = (choice.get("metrics") or {}).get("accuracy")
+    choice: Mapping[str, Any] = search.glass_box if isinstance(search.glass_box, Mapping) else {}
+    members: Any = choice.get("members")
+    weights: Any = choice.get("weights")
+    metrics = choice.get("metrics")
+    pairs = list(zip(members, weights, strict=True)) if _same_length_lists(members, weights) else []
+    numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for pair in pairs for x in pair)
+    parts = ", ".join(f"#{n} ×{w:.2f}" for n, w in pairs) if numbers else ""
+    accuracy = metrics.get("accuracy") if isinstance(metrics, Mapping) else None
     return {
-        "audited": "the glass box the search offers next to its selected model: the greedy ensemble of its "
-        f"glass-box (additive) candidates ({parts or 'as recorded in search.json'}), parts as trained in the search"
-        + (f", validation accuracy {accuracy:.4f}" if isinstance(accuracy, float) else ""),
+        "audited": "not the selected model: the glass box the search offers beside it, the greedy ensemble of "
+        f"its glass-box (additive) candidates ({parts or 'as recorded in search.json'})"
+        + (
+            f"; their validation accuracy as trained in the search {accuracy:.4f}"
+            if isinstance(accuracy, float)
+            else ""
+        ),
         "selected_model": selected,
     }
+
+
+def _same_length_lists(a: Any, b: Any) -> bool:
+    return isinstance(a, list) and isinstance(b, list) and len(a) == len(b)
 
 
 def _architecture(model: FittedModel) -> dict[str, Any]:
@@ -242,9 +253,18 @@ def _compute(inputs: AuditInputs) -> dict[str, Any]:
     return {
         "search_and_refit_seconds": search.elapsed_seconds,
         "evaluations_by_fidelity": search.counts(),
-        "refit_on_all_rows": search.refit,
+        "refit_on_all_rows": inputs.model.extra.get("refit", search.refit),  # the audited model's own
+        **_parts_refit(inputs.model),
         "hardware": "CPU",
     }
+
+
+def _parts_refit(model: FittedModel) -> dict[str, str]:
+    """For an ensemble whose parts were refit or not one by one: how many were."""
+    done = model.extra.get("parts_refit")
+    if not isinstance(done, list) or not done:
+        return {}
+    return {"parts_refit_on_all_rows": f"{sum(bool(d) for d in done)} of {len(done)}"}
 
 
 def _validation(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str, Field]:

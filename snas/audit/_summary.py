@@ -107,16 +107,24 @@ def _description(report: AuditReport) -> str:
     compute = _auto(report, "AIA.AnnexIV.2.c", "compute") or {}
     meaning = _auto(report, "AIA.Art13.3.b.vii", "output_meaning")
     parts = [
-        f"A neural network ({arch.get('form', 'one network')}, {fmt(arch.get('parameters'))} trainable parameters)"
+        "This report covers the glass box the search offers beside its selected model, not the selected model. "
+        if _audits_glass_box(report)
+        else "",
+        f"A neural network ({arch.get('form', 'one network')}, {fmt(arch.get('parameters'))} trainable parameters)",
     ]
     if meaning:
         parts.append(f" that outputs the {meaning}")
     parts.append(".")
     if data:
-        parts.append(
-            f" Trained on {fmt(data.get('train_rows'))} rows of {data.get('dataset')}; tested on "
-            f"{fmt(data.get('test_rows'))} held-out rows"
-        )
+        trained = f" Trained on {fmt(data.get('train_rows'))} rows of {data.get('dataset')}"
+        if compute.get("refit_on_all_rows") is False:
+            some = compute.get("parts_refit_on_all_rows")
+            trained = (
+                f" Trained on part of the {fmt(data.get('train_rows'))} training rows of {data.get('dataset')} "
+                "(the search held the rest out to choose among candidates"
+                + (f"; {some} parts were refit on all of them)" if some and not some.startswith("0 ") else ")")
+            )
+        parts.append(f"{trained}; tested on {fmt(data.get('test_rows'))} held-out rows")
         evaluated = sum((compute.get("evaluations_by_fidelity") or {}).values())
         chosen = "the glass box offered" if _audits_glass_box(report) else "selected"
         parts.append(f"; {chosen} among {fmt(evaluated)} architectures the search evaluated." if evaluated else ".")

@@ -28,7 +28,7 @@ def verify_run(run_dir: str | Path, *, data_dir: str | None = None, tolerance: f
         report, found = _report(run.reports_of(which) / "report.json")
         problems += found
         if report is not None:
-            problems += _changed_since_report(run, report)
+            problems += _changed_since_report(run, report, run.reports_of(which) / "report.json")
             reports.append((which, report))
     recorded = _recorded(manifest, data_dir)
     problems += _changed_data_files(manifest["data"], data_dir, recorded)
@@ -44,11 +44,13 @@ def _report(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
     damaged file, a body edited since it was written (its id is the sha256 of the body), or
     a Markdown or HTML file that is not one of the renderings it recorded (edited, or left by
     an earlier audit; reports written before renderings were recorded are not checked)."""
-    from snas.audit._report import AuditReport, read_report
+    from snas.audit._report import AuditReport, audit_command, read_report
     from snas.exceptions import ConfigError
 
+    again = audit_command(path)
     if not path.is_file():
-        return None, []
+        left = [path.with_name(n) for n in ("report.md", "report.html") if path.with_name(n).is_file()]
+        return None, [f"{f}: left without its report.json; run '{again}' again" for f in left]
     try:
         data = read_report(path)
     except ConfigError as exc:
@@ -66,7 +68,7 @@ def _report(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
             continue
         if name not in renderings:
             problems.append(
-                f"{other}: left by an earlier audit (this report.json was written without it); run 'snas audit RUN_DIR' again"
+                f"{other}: left by an earlier audit (this report.json was written without it); run '{again}' again"
             )
         elif sha256_file(other) != renderings[name]:
             problems.append(f"{other}: edited since it was written (sha256 differs from the one report.json records)")
@@ -91,14 +93,19 @@ def _changed_run_files(run: RunDirectory, manifest: dict[str, Any]) -> list[str]
     return problems
 
 
-def _changed_since_report(run: RunDirectory, report: dict[str, Any]) -> list[str]:
-    prov = report["provenance"]
+def _changed_since_report(run: RunDirectory, report: dict[str, Any], path: Path) -> list[str]:
+    """The run's manifest and documentation against what the report at ``path`` recorded."""
+    from snas.audit._report import audit_command
+
+    recorded = report.get("provenance")
+    prov: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
     problems = []
+    again = f"run '{audit_command(path)}' again to report on the files as they are now"
     if sha256_file(run.manifest) != prov.get("run_manifest_sha256"):
-        problems.append(f"{run.manifest}: changed since the report was written")
+        problems.append(f"{run.manifest}: changed since {path} was written; {again}")
     doc = prov.get("documentation")
-    if doc and run.documentation.is_file() and sha256_file(run.documentation) != doc["sha256"]:
-        problems.append(f"{run.documentation}: changed since the report was written")
+    if isinstance(doc, dict) and run.documentation.is_file() and sha256_file(run.documentation) != doc.get("sha256"):
+        problems.append(f"{run.documentation}: changed since {path} was written; {again}")
     return problems
 
 
@@ -149,15 +156,19 @@ def _changed_metrics(
     X, y = ds.X_test.reset_index(drop=True), ds.y_test.astype(str).to_numpy()
     proba = model.predict_proba(X)
     pred = np.asarray(model.task.classes, dtype=object)[proba.argmax(1)]
-    ev = {e["id"]: e for e in report["evidence"]}
+    evidence = report.get("evidence")
+    ev = {e.get("id"): e for e in evidence if isinstance(e, dict)} if isinstance(evidence, list) else {}
+    name = "" if which == "selected" else f" ({which})"
+    accuracy = (ev.get("ev:metric:accuracy") or {}).get("value")
+    if not isinstance(accuracy, (int, float)):
+        return [f"the report{name} records no accuracy (ev:metric:accuracy); write it again with snas audit"]
     problems = []
     acc = float((pred == y).mean())
-    name = "" if which == "selected" else f" ({which})"
-    if abs(acc - ev["ev:metric:accuracy"]["value"]) > tolerance:
-        problems.append(f"accuracy recomputed {acc:.6f} ≠ report{name} {ev['ev:metric:accuracy']['value']:.6f}")
+    if abs(acc - accuracy) > tolerance:
+        problems.append(f"accuracy recomputed {acc:.6f} ≠ report{name} {accuracy:.6f}")
     rules = model.task.rules
     if len(rules):
         s = rule_summary(rule_metrics(rules, X, pred, proba, list(model.task.classes), y, model.task.schema))
-        if s["hard_violations"] != ev["ev:rules:summary"]["hard_violations"]:
+        if s["hard_violations"] != (ev.get("ev:rules:summary") or {}).get("hard_violations"):
             problems.append(f"hard-rule violations recomputed differ from the report{name}")
     return problems

@@ -97,7 +97,7 @@ def write_reports(
     from snas.search import RunDirectory
 
     run = RunDirectory(run_dir)
-    run.require()
+    run.require_model(model)  # before anything is written
     reports = run.reports_of(model)
     if documentation is not None:
         load_documentation(documentation)  # a file with errors never replaces the run's copy

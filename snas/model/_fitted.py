@@ -481,18 +481,30 @@ class FittedModel:
 
         return {"snas_version": __version__, "task": self.task.to_dict(), **self._record(), "extra": self.extra}
 
-    @property
-    def content_sha256(self) -> str:
+    def content_sha256(self, snas_version: str | None = None) -> str:
         """The model's identity: the sha256 :meth:`save` writes into ``model.json``, covering the
         weights and every record that shapes a prediction (classes, rules, encoder, spec and,
-        for an ensemble, the parts' weights)."""
+        for an ensemble, the parts' weights).
+
+        Parameters
+        ----------
+        snas_version : str, optional
+            The snas version the files record (to compare with a file an earlier snas saved);
+            default this one's.
+
+        Returns
+        -------
+        str
+            64 hexadecimal digits.
+        """
         from safetensors.torch import save
 
         from snas._util import sha256_bytes
         from snas.model._files import content_sha256
 
         state = {k: v.detach().contiguous().cpu() for k, v in self.network.named_parameters()}
-        return content_sha256(self._meta(), sha256_bytes(save(state)))
+        meta = self._meta() if snas_version is None else {**self._meta(), "snas_version": snas_version}
+        return content_sha256(meta, sha256_bytes(save(state)))
 
     @classmethod
     def load(cls, path: str | Path) -> FittedModel:

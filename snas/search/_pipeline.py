@@ -314,7 +314,8 @@ class SearchRun:
 
     def _glass_box(self, result: SearchResult) -> tuple[EnsembleChoice | None, FittedModel | None]:
         """The best glass box on offer: a greedy ensemble of glass-box candidates (one part or
-        more) with at most ``space.max_pairs`` pairs in all, its parts as trained in the search."""
+        more) with at most ``space.max_pairs`` pairs in all: a part the final model refit on every
+        row is taken refit, the others as trained in the search."""
         from snas.model import EnsembleModel
 
         space = self.config.space
@@ -324,9 +325,14 @@ class SearchRun:
         if choice is None or not choice.chosen:
             return choice, None
         by_number = {e.number: e for e in result.evaluations}
-        parts = [self._stand_alone_model(by_number[n]) for n in choice.members]
+        refit = _refit_parts(result.model)
+        parts = [
+            refit.get(key) or self._stand_alone_model(by_number[n])
+            for n, key in zip(choice.members, choice.keys, strict=True)
+        ]
         kept = [replace(p, extra={}) for p in parts if p is not None]
-        extra = {"refit": False, "candidates": list(choice.keys)}
+        done = [key in refit for key in choice.keys]
+        extra = {"refit": all(done), "parts_refit": done, "candidates": list(choice.keys)}
         model = replace(kept[0], extra=extra) if len(kept) == 1 else EnsembleModel.of(kept, choice.weights, extra=extra)
         return choice, model
 
@@ -441,6 +447,19 @@ class SearchRun:
                 except ModelFileError:
                     self.progress.note(f"{path}: damaged; this candidate is left out of the final choice")
         return None
+
+
+def _refit_parts(model: FittedModel | None) -> dict[str, FittedModel]:
+    """The final model's networks refit on every training row, by candidate key: the glass box
+    on offer takes them for the candidates it shares with the final model."""
+    from snas.model import EnsembleModel
+
+    if isinstance(model, EnsembleModel):
+        keys, done = model.extra.get("candidates") or [], model.extra.get("parts_refit") or []
+        return {k: p for k, p, r in zip(keys, model.parts, done, strict=False) if r}
+    if model is not None and model.extra.get("refit") and model.extra.get("candidate"):
+        return {model.extra["candidate"]: model}
+    return {}
 
 
 def _numbered(evals: list[Evaluation]) -> list[Evaluation]:

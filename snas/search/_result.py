@@ -198,7 +198,8 @@ class SearchResult:
     glass_box : EnsembleChoice or None, default=None
         The same greedy selection among the glass-box candidates only, with at most
         ``space.max_pairs`` pairwise terms in all (one part or more): the most accurate glass
-        box the search offers; its model is ``glass_box_model`` (parts as trained in the search).
+        box the search offers; its model is ``glass_box_model`` (parts the final model refit are
+        taken refit, the others as trained in the search).
     glass_box_model : FittedModel or None, default=None
         That glass box's model (an :class:`~snas.EnsembleModel` of additive parts, which is
         itself additive, or a single additive model).

@@ -174,6 +174,30 @@ class RunDirectory:
             if not f.is_file():
                 raise ConfigError(f"{self.path}: not a finished run ({f.name} missing); run 'snas search' first")
 
+    def require_model(self, which: str = "selected") -> Path:
+        """The folder of a finished run's model ``which``; ConfigError saying why it is not there.
+
+        Parameters
+        ----------
+        which : {"selected", "glass-box"}
+            The run's final model, or the glass box its search offers.
+        """
+        folder = self.model_path(which)
+        self.require()
+        if (folder / "model.json").is_file():
+            return folder
+        recorded = self._read_mapping(self.summary).get("glass_box") if self.summary.is_file() else None
+        if isinstance(recorded, dict) and recorded.get("chosen"):
+            raise ConfigError(
+                f"{folder}: the glass box this run's search.json records is missing; restore the folder "
+                f"('snas audit verify {self.path}' lists what changed) or search again into a new folder"
+            )
+        raise ConfigError(
+            f"{self.path}: this run offers no glass box (its search had no glass-box candidate that met "
+            "min_f_soft, or no additive family); search with 'families: [mlp, additive]' and "
+            "'selection: {ensemble: N}', or use its selected model"
+        )
+
     def read_json(self, path: Path) -> Any:
         """The parsed content of a JSON file of the run.
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,9 +126,20 @@ def test_the_glass_box_on_offer_is_a_pair_limited_mean_of_glass_boxes(ensemble_r
     assert len({frozenset(p) for e in members for p in e.genome["pairs"]}) <= cfg.space.max_pairs
     saved = FittedModel.load(out / "glass-box")
     assert saved.family == "additive" and saved.extra["candidates"] == list(choice.keys)
+    candidates = [FittedModel.load(out / "candidates" / key) for key in choice.keys]
     val = _validation(cfg, tiny_search, saved.task)
-    assert val.measure(saved.network(val.inputs).mean(0))["accuracy"] == pytest.approx(choice.metrics["accuracy"])
+    chosen = EnsembleModel.of(candidates, choice.weights)
+    assert val.measure(chosen.network(val.inputs).mean(0))["accuracy"] == pytest.approx(choice.metrics["accuracy"])
     X = load(str(tiny_search / "manifest.yaml"), data_dir=str(tiny_search)).X_test
+    # a part the final model refit on every row is taken refit; the others as trained in the search
+    final = FittedModel.load(out / "model")
+    refit = {
+        k: p for k, p, r in zip(final.extra["candidates"], final.parts, final.extra["parts_refit"], strict=True) if r
+    }
+    assert saved.extra["parts_refit"] == [key in refit for key in choice.keys] and any(saved.extra["parts_refit"])
+    for key, part, candidate in zip(choice.keys, saved.parts, candidates, strict=True):
+        same = refit.get(key, candidate)
+        assert np.array_equal(part.logits(X), same.logits(X)), key
     e = saved.explain(X)
     assert np.abs(e.contributions.to_numpy().sum(axis=1) - saved.logits(X)[:, 0]).max() < 1e-5
     assert json.loads((out / "search.json").read_text())["glass_box"]["members"] == list(choice.members)
@@ -160,6 +172,10 @@ def test_the_glass_box_on_offer_is_audited_from_the_cli(ensemble_run, tiny_searc
     assert glass["provenance"]["model"]["sha256"] != selected["provenance"]["model"]["sha256"]
     summary = " ".join((run / "reports" / "glass-box" / "report.md").read_text().split())
     assert "itself a glass box" in summary and "the glass box offered among" in summary
+    assert "not the selected model" in summary
+    refit = FittedModel.load(run / "glass-box").extra["parts_refit"]
+    trained = "Trained on 1,750 rows" if all(refit) else "Trained on part of the 1,750 training rows"
+    assert trained in summary and (all(refit) or f"{sum(refit)} of {len(refit)} parts were refit" in summary)
     capsys.readouterr()
     assert main(["audit", "verify", str(run), "--data-dir", str(tiny_search)]) == 0, capsys.readouterr()
     report = run / "reports" / "glass-box" / "report.json"
@@ -178,9 +194,26 @@ def test_the_glass_box_on_offer_is_audited_from_the_cli(ensemble_run, tiny_searc
     log = [json.loads(line) for line in (run / "decisions.jsonl").read_text().splitlines()]
     content = [json.loads((run / d / "model.json").read_text())["content_sha256"] for d in ("glass-box", "model")]
     assert [entry["model_content_sha256"] for entry in log] == [content[0]] * 30 + [content[1]] * 30
+    assert main(["audit", str(run), "--model", "glass-box", "--format", "json", *data]) == 0  # leaves report.md
+    capsys.readouterr()
+    assert main(["audit", "verify", str(run), "--data-dir", str(tiny_search)]) == 1
+    assert "run 'snas audit RUN_DIR --model glass-box' again" in capsys.readouterr().out
+    swapped = tmp_path / "swapped"
+    shutil.copytree(run, swapped)
+    for name in ("model.json", "model.safetensors"):  # the selected model's files put in the glass box's place
+        shutil.copy(swapped / "model" / name, swapped / "glass-box" / name)
+    assert main(["audit", str(swapped), "--model", "glass-box", *data]) == 2
+    assert "not the file the run wrote" in capsys.readouterr().err
+    copy = run / "documentation.yaml"
+    documentation = copy.read_bytes() if copy.exists() else None
+    recorded = json.loads((run / "search.json").read_text())["glass_box"]
     shutil.rmtree(run / "glass-box")
-    assert main(["audit", str(run), "--model", "glass-box", *data]) == 2
+    doc = str(Path(__file__).resolve().parents[2] / "audit" / "census_income.yaml")
+    assert main(["audit", str(run), "--model", "glass-box", "--documentation", doc, *data]) == 2
     err = capsys.readouterr().err
-    assert "offers no glass box" in err and "Traceback" not in err
+    assert recorded["chosen"] and "the glass box this run's search.json records is missing" in err
+    assert "Traceback" not in err and (copy.read_bytes() if copy.exists() else None) == documentation
     assert main(["predict", str(run), str(tmp_path / "rows.csv"), "--model", "glass-box"]) == 2
-    assert "offers no glass-box" in capsys.readouterr().err
+    assert "search.json records is missing" in capsys.readouterr().err
+    assert main(["predict", str(run / "model"), str(tmp_path / "rows.csv"), "--model", "glass-box"]) == 2
+    assert "give the run, not a model folder" in capsys.readouterr().err
