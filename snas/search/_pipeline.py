@@ -15,6 +15,7 @@ import socket
 import sys
 import time
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,7 +37,7 @@ from snas.search._supernet import Supernet
 if TYPE_CHECKING:
     import pandas as pd
 
-    from snas.model import EnsembleModel, FittedModel, Task
+    from snas.model import FittedModel, Task
     from snas.rules import RuleSet
 
 __all__ = ["Deadlines", "SearchRun"]
@@ -343,21 +344,14 @@ class SearchRun:
         (heaviest weight first); a part that cannot be refit in time keeps its stand-alone model."""
         from snas.model import EnsembleModel
 
-        keys = list(choice.keys)
-        earlier = self._earlier_ensemble(keys)  # a finished run: its refit parts are kept
         by_number = {e.number: e for e in result.evaluations}
-        parts, refit = [], []
-        for k, number in enumerate(choice.members):
-            if earlier is not None and earlier.extra["parts_refit"][k]:
-                parts.append(earlier.parts[k])
-                refit.append(True)
-                continue
-            part = self._final_model(by_number[number], supernet, deadline, resume=False, announce=False)
-            parts.append(replace(part, extra={}))
-            refit.append(bool(part.extra.get("refit")))
+        parts = [self._final_model(by_number[n], supernet, deadline, announce=False) for n in choice.members]
+        refit = [bool(p.extra.get("refit")) for p in parts]
         self.progress.note(f"final model: {choice.describe()}, {sum(refit)} of {len(parts)} refit on every row")
         return EnsembleModel.of(
-            parts, choice.weights, extra={"refit": all(refit), "parts_refit": refit, "candidates": keys}
+            [replace(p, extra={}) for p in parts],
+            choice.weights,
+            extra={"refit": all(refit), "parts_refit": refit, "candidates": list(choice.keys)},
         )
 
     def _final_model(
@@ -366,7 +360,6 @@ class SearchRun:
         supernet: Supernet,
         deadline: float | None,
         *,
-        resume: bool = True,
         announce: bool = True,
     ) -> FittedModel:
         """Refit the selected architecture on every training row when it fits in the time
@@ -378,7 +371,7 @@ class SearchRun:
         rows_ratio = len(self.X) / max(len(self.fit_idx), 1)
         needed = selected.seconds * rows_ratio * 1.2
         late = deadline is not None and time.monotonic() + needed > deadline
-        earlier = self._earlier_refit(key) if resume else None
+        earlier = self._earlier_refits.get(key)
         # this run directory finished before: its refit is kept as it was, unless it was cut
         # short by its deadline and there is time now for a whole one
         if earlier is not None and (late or not any(r.deadline_hit for r in earlier.results)):
@@ -405,32 +398,19 @@ class SearchRun:
             return replace(kept, extra={"refit": False})
         return replace(model, extra={"refit": True, "candidate": key})
 
-    def _earlier_final(self) -> FittedModel | None:
-        """The final model a finished run of this directory wrote (None: none, or damaged)."""
+    @cached_property
+    def _earlier_refits(self) -> dict[str, FittedModel]:
+        """The networks a finished run of this directory refit for its final model, by
+        candidate key (read once; none when there is no final model or it is damaged)."""
         from snas.exceptions import ModelFileError
         from snas.model import FittedModel
 
         if self.directory is None or not (self.directory.model_dir / "model.json").is_file():
-            return None
+            return {}
         try:
-            return FittedModel.load(self.directory.model_dir)
+            return _refit_parts(FittedModel.load(self.directory.model_dir))
         except ModelFileError:
-            return None  # damaged: refit again
-
-    def _earlier_refit(self, key: str) -> FittedModel | None:
-        """The final model a finished run of this directory refit from candidate ``key``."""
-        model = self._earlier_final()
-        return model if model is not None and model.extra.get("refit") and model.extra.get("candidate") == key else None
-
-    def _earlier_ensemble(self, keys: list[str]) -> EnsembleModel | None:
-        """The final ensemble a finished run of this directory built from candidates ``keys``."""
-        from snas.model import EnsembleModel
-
-        model = self._earlier_final()
-        if not isinstance(model, EnsembleModel) or model.extra.get("candidates") != keys:
-            return None
-        refit = model.extra.get("parts_refit")
-        return model if isinstance(refit, list) and len(refit) == len(model.parts) == len(keys) else None
+            return {}  # damaged: refit again
 
     def _stand_alone_model(self, selected: Evaluation) -> FittedModel | None:
         from snas.exceptions import ModelFileError
@@ -443,7 +423,8 @@ class SearchRun:
             path = self.directory.candidate(key)
             if (path / "model.json").is_file():
                 try:
-                    return FittedModel.load(path)
+                    self.models[key] = FittedModel.load(path)  # read once: both ensemble choices use it
+                    return self.models[key]
                 except ModelFileError:
                     self.progress.note(f"{path}: damaged; this candidate is left out of the final choice")
         return None
@@ -456,7 +437,11 @@ def _refit_parts(model: FittedModel | None) -> dict[str, FittedModel]:
 
     if isinstance(model, EnsembleModel):
         keys, done = model.extra.get("candidates") or [], model.extra.get("parts_refit") or []
-        return {k: p for k, p, r in zip(keys, model.parts, done, strict=False) if r}
+        return {
+            k: replace(p, extra={"refit": True, "candidate": k})
+            for k, p, r in zip(keys, model.parts, done, strict=False)
+            if r
+        }
     if model is not None and model.extra.get("refit") and model.extra.get("candidate"):
         return {model.extra["candidate"]: model}
     return {}
