@@ -90,8 +90,10 @@ def _validate(run: str, model: str) -> int:
     for sid, name in missing:
         print(f"missing: {sid} {name}")
     if missing:
+        fields = len(dict.fromkeys(name for _, name in missing))  # a field may serve two sections
+        where = f" ({len(missing)} places in the report)" if fields != len(missing) else ""
         print(
-            f"{len(missing)} required field(s) still missing — complete them in the documentation YAML "
+            f"{fields} required field(s) still missing{where} — complete them in the documentation YAML "
             "(audit/*.yaml) and run 'snas audit' again",
             file=sys.stderr,
         )

@@ -141,7 +141,7 @@ def register(sub: Any, parser_class: type) -> None:
     s = sub.add_parser(
         "search",
         help="search architectures under the rules; writes a run directory and report",
-        description="Multi-objective architecture search (error, parameters, soft-rule infidelity) "
+        description="Multi-objective architecture search (error, complexity, soft-rule infidelity) "
         "with hard rules, monotonicity and exclusions guaranteed by construction.",
         epilog=_EPILOG_SEARCH,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -157,9 +157,14 @@ def _scalar(v: Any) -> bool:
     return v is None or isinstance(v, (str, int, float, bool))
 
 
+def _long_text(v: Any) -> bool:
+    """A string too long for a table cell: shown as a paragraph instead (never cut)."""
+    return isinstance(v, str) and len(v) > CELL_LIMIT
+
+
 def _short(v: Any, limit: int = 160) -> bool:
     if _scalar(v):
-        return True
+        return not _long_text(v)
     if isinstance(v, (list, tuple)) and all(_scalar(x) for x in v):
         return len(v) <= 12 and len(fmt(v)) <= limit
     if isinstance(v, Mapping) and all(_scalar(x) for x in v.values()):
@@ -167,10 +172,14 @@ def _short(v: Any, limit: int = 160) -> bool:
     return False
 
 
-def cell(v: Any, limit: int = 300) -> Inline:
-    """A value for a table cell: short text, nested values flattened (``k: v; …``), cut at ``limit``."""
+CELL_LIMIT = 300  # characters in a table cell; a longer text of a key → value table becomes a paragraph
+
+
+def cell(v: Any, limit: int = CELL_LIMIT) -> Inline:
+    """A value for a table cell: short text, nested values flattened (``k: v; …``); a value of a
+    many-column table longer than ``limit`` is cut, saying where the whole is."""
     s = fmt(v)
-    return text(s if len(s) <= limit else s[: limit - 1] + "…")
+    return text(s if len(s) <= limit else s[: limit - 30] + "… (in full in report.json)")
 
 
 def present(value: Any, *, depth: int = 0) -> list[Block]:
@@ -197,7 +206,9 @@ def _present_mapping(value: Mapping[str, Any], depth: int) -> list[Block]:
     rows: list[tuple[Inline, ...]] = []
     nested: list[Block] = []
     for key, v in value.items():
-        if _short(v) or depth >= 2:
+        if _long_text(v):
+            nested += [Para(strong(key)), Para(text(v))]
+        elif _short(v) or depth >= 2:
             rows.append((text(key), cell(v)))
         elif isinstance(v, Mapping) and all(_short(x) for x in v.values()):
             rows.extend((text(f"{key} · {k}"), cell(x)) for k, x in v.items())

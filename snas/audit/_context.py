@@ -10,7 +10,7 @@ from snas.audit._metrics import item
 if TYPE_CHECKING:
     from snas.audit._inputs import AuditInputs, SearchRecord
 
-__all__ = ["NO_SEARCH", "context_evidence", "data_profiles", "model_resources", "search_history"]
+__all__ = ["NO_SEARCH", "complexity_meaning", "context_evidence", "data_profiles", "model_resources", "search_history"]
 
 NO_SEARCH = (
     "no search history: the model was not found by a search (a fixed architecture, or a search "
@@ -18,13 +18,25 @@ NO_SEARCH = (
 )
 
 
+def complexity_meaning() -> str:
+    """What the search's complexity objective counts, in words."""
+    from snas.nn import PAIR_COST
+
+    return (
+        "complexity — what a reader must understand: for a glass box one per feature shape and "
+        f"knowledge neuron and {PAIR_COST:g} per pairwise interaction; for an MLP its trainable parameters"
+    )
+
+
 def context_evidence(inputs: AuditInputs) -> list[dict[str, Any]]:
     """Search history, data profiles and the model's resources."""
-    return [search_history(inputs.search), *data_profiles(inputs), model_resources(inputs)]
+    kept = len(inputs.model.task.layout.monotone_numeric)
+    return [search_history(inputs.search, kept), *data_profiles(inputs), model_resources(inputs)]
 
 
-def search_history(search: SearchRecord | None) -> dict[str, Any]:
-    """Every trained candidate (inherited-weight evaluations are counted, not listed)."""
+def search_history(search: SearchRecord | None, kept: int = 0) -> dict[str, Any]:
+    """Every trained candidate (inherited-weight evaluations are counted, not listed); ``kept``
+    inputs are read by every candidate (the monotonic ones)."""
     if search is None:
         return item("ev:search:candidates", "search_history", None, status="not_applicable", reason=NO_SEARCH)
     front = set(search.front)
@@ -33,11 +45,12 @@ def search_history(search: SearchRecord | None) -> dict[str, Any]:
             "number": e.number,
             "fidelity": e.fidelity,
             "accuracy": e.metrics.get("accuracy"),
+            "complexity": e.metrics.get("complexity", e.metrics.get("parameters")),
             "parameters": e.metrics.get("parameters"),
             "f_soft": e.metrics.get("f_soft"),
             "seconds": round(e.seconds, 1),
             "on_front": e.number in front,
-            "architecture": _describe(e.genome),
+            "architecture": _describe(e.genome, kept),
         }
         for e in search.evaluations
         if e.fidelity != "inherited"
@@ -54,11 +67,11 @@ def search_history(search: SearchRecord | None) -> dict[str, Any]:
     )
 
 
-def _describe(genome: dict[str, Any]) -> str:
+def _describe(genome: dict[str, Any], kept: int) -> str:
     from snas.search import Genome
 
     try:
-        return Genome.from_dict(genome).describe()
+        return Genome.from_dict(genome).describe(kept)
     except (KeyError, TypeError):
         return ""
 

@@ -140,7 +140,7 @@ def shap_values(
 
 # ----------------------------------------------------------------------------- counterfactuals
 def _changes(model: FittedModel, row: pd.DataFrame, X_ref: pd.DataFrame, immutable: set[str], up: bool) -> list[Change]:
-    """Every single change of a mutable input: numeric inputs to their quantiles (monotonic
+    """Every single change of a mutable input: numeric inputs to their observed quantiles (monotonic
     ones only in the direction that helps), categories to every other level."""
     import pandas as pd
 
@@ -158,7 +158,8 @@ def _changes(model: FittedModel, row: pd.DataFrame, X_ref: pd.DataFrame, immutab
             continue
         v = X_ref[f].to_numpy(dtype="float64", na_value=np.nan)
         sd = float(np.nanstd(v)) or 1.0
-        for g in np.unique(np.nanquantile(v, np.linspace(0.02, 0.98, 25))):
+        # values that occur in the data (an integer count stays an integer)
+        for g in np.unique(np.nanquantile(v, np.linspace(0.02, 0.98, 25), method="inverted_cdf")):
             helps = (g > cur) == (up == (mono.get(f, 1) > 0))
             if g != cur and (f not in mono or helps):
                 out.append((f, float(g), abs(float(g) - float(cur)) / sd))

@@ -135,6 +135,13 @@ _GENES = {  # search-space gene → what a value means (unit)
     "learning_rate": "learning rate (per step)",
     "weight_decay": "weight decay",
     "complexity_weight": "inner-loop weight on expected size",
+    "families": "network family (mlp: opaque layers; additive: a glass box of readable terms)",
+    "feature_selection": "each input is a gene (monotonic ones always stay)",
+    "neurons": "each soft rule's knowledge neuron is a gene",
+    "max_pairs": "pairwise terms of a glass box (at most)",
+    "pair_candidates": "feature pairs ranked once per search, among which a glass box picks",
+    "shape_bins": "bins per numeric shape of a glass box",
+    "pair_bins": "bins per numeric side of a glass box's pair",
 }
 
 

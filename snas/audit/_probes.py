@@ -193,6 +193,7 @@ def robustness(model: FittedModel, X: pd.DataFrame, y: np.ndarray, seed: int) ->
                 accuracy_drop=base_acc - acc,
                 decisions_changed=float((pred != base_pred).mean()),
                 threshold=0.02,
+                criterion="accuracy drop (baseline − value) ≤ 0.02",
                 passed=(base_acc - acc) <= 0.02,
             )
         )

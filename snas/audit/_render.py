@@ -70,13 +70,19 @@ def _png(fig: Any) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
+def _complexity(record: dict[str, Any]) -> float:
+    """The search's complexity objective of a candidate (reports before it was recorded: parameters)."""
+    value = record.get("complexity")
+    return float(record["parameters"] if value is None else value)
+
+
 def _pareto_figure(search: dict[str, Any]) -> Any:
     import matplotlib.pyplot as plt
 
     c = [r for r in search["candidates"] if r["fidelity"] == "stand-alone"]
     fig, ax = plt.subplots(figsize=(6, 3.6))
     sc = ax.scatter(
-        [r["parameters"] for r in c],
+        [_complexity(r) for r in c],
         [r["accuracy"] for r in c],
         c=[r["f_soft"] or 1 for r in c],
         cmap="viridis",
@@ -85,7 +91,7 @@ def _pareto_figure(search: dict[str, Any]) -> Any:
     )
     front = [r for r in c if r["on_front"]]
     ax.scatter(
-        [r["parameters"] for r in front],
+        [_complexity(r) for r in front],
         [r["accuracy"] for r in front],
         facecolors="none",
         edgecolors="black",
@@ -94,9 +100,9 @@ def _pareto_figure(search: dict[str, Any]) -> Any:
     )
     sel = [r for r in c if r["number"] == search.get("selected")]
     if sel:
-        ax.scatter([sel[0]["parameters"]], [sel[0]["accuracy"]], marker="*", s=220, color="crimson", label="selected")
+        ax.scatter([_complexity(sel[0])], [sel[0]["accuracy"]], marker="*", s=220, color="crimson", label="selected")
     ax.set_xscale("log")
-    ax.set_xlabel("trainable parameters")
+    ax.set_xlabel("complexity (glass box: terms, 3 per pair; MLP: parameters)")
     ax.set_ylabel("validation accuracy")
     fig.colorbar(sc, ax=ax, label="F_soft")
     ax.legend(loc="lower right", fontsize=7)
@@ -237,7 +243,7 @@ def _evidence_table(report: AuditReport) -> list[Block]:
                 cell(x["value"]),
                 text("" if not ci or ci[0] is None else f"[{fmt(ci[0])}, {fmt(ci[1])}]"),
                 text(fmt(x.get("n")) if x.get("n") is not None else ""),
-                text(fmt(x.get("threshold")) if "threshold" in x else ""),
+                text(x.get("criterion") or (fmt(x.get("threshold")) if "threshold" in x else "")),
                 text(fmt(x.get("pass"))),
             )
         )
@@ -264,13 +270,14 @@ def _search_history(report: AuditReport) -> list[Block]:
             text(r["fidelity"]),
             text(r["architecture"] or "—"),
             text(fmt(r["accuracy"])),
+            text(fmt(_complexity(r))),
             text(fmt(r["parameters"])),
             text(fmt(r["f_soft"])),
             text("yes" if r["on_front"] else ""),
         )
         for r in search["candidates"]
     )
-    header = ("#", "fidelity", "architecture", "val. accuracy", "parameters", "F_soft", "front")
+    header = ("#", "fidelity", "architecture", "val. accuracy", "complexity", "parameters", "F_soft", "front")
     return [
         Heading(2, "Search history", _slug(search["id"])),
         Para(text(search.get("reason") or "")),

@@ -46,6 +46,7 @@ def _rule_summary(table: pd.DataFrame, n_rules: int) -> dict[str, Any]:
         "rule_summary",
         s["micro_compliance"],
         threshold=0,
+        criterion="hard-rule violations = 0 (value: micro compliance)",
         passed=s["hard_violations"] == 0,
         hard_violations=s["hard_violations"],
         macro_compliance=s["macro_compliance"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from snas.audit._context import complexity_meaning
 from snas.audit._glassbox import explanation_aids
 from snas.audit._impact import ALPHA, HARD_METHOD, SOFT_METHOD
 from snas.audit._provenance import NO_RUN, environment, seeds
@@ -104,8 +105,10 @@ def rule_constraint_map(inputs: AuditInputs) -> dict[str, str]:
             else:
                 texts.append(f"{names[mode]} (soft)")
         out[r.id] = texts[0] if len(texts) == 1 else "differs by ensemble part: " + "; ".join(texts)
+    families = {spec.family for spec in specs}
+    how = " / ".join(x for fam, x in (("mlp", "monotone path"), ("additive", "monotone shape")) if fam in families)
     for f, d in rules.constraints.monotonic.items():
-        out[f"monotonic:{f}"] = f"monotone path ({'increasing' if d > 0 else 'decreasing'}, guaranteed)"
+        out[f"monotonic:{f}"] = f"{how or 'monotone path'} ({'increasing' if d > 0 else 'decreasing'}, guaranteed)"
     for f in rules.constraints.exclude_features:
         out[f"exclude:{f}"] = "input mask (never a model input, guaranteed)"
     return out
@@ -147,7 +150,7 @@ def _objectives(inputs: AuditInputs) -> Field:
     if inputs.search is None:
         return auto(["training loss: cross-entropy + λ × the soft rules' losses (fixed architecture, not searched)"])
     metric = (inputs.search.config or {}).get("metric", "accuracy or ROC-AUC, per the search configuration")
-    return auto([f"validation error (1 − {metric})", "trainable parameters", "soft-rule infidelity (1 − F_soft)"])
+    return auto([f"validation error (1 − {metric})", complexity_meaning(), "soft-rule infidelity (1 − F_soft)"])
 
 
 def _rule_impact_field(evidence: list[dict[str, Any]]) -> Field:
@@ -191,7 +194,7 @@ def _design(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str, Fi
 
 def _selection(search: SearchRecord) -> dict[str, Any]:
     """Which model was chosen and why; for the glass box on offer, that it is not the selected model."""
-    selected = {"selected": search.selected, "reason": search.reason}
+    selected = {"selected": f"#{search.selected}" if search.selected is not None else None, "reason": search.reason}
     if search.audited != "glass-box":
         return selected
     choice: Mapping[str, Any] = search.glass_box if isinstance(search.glass_box, Mapping) else {}

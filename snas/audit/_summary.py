@@ -101,6 +101,24 @@ def _auto(report: AuditReport, section: str, name: str) -> Any:
     return f.get("value") if f.get("status") == "auto" else None
 
 
+def _plain_form(arch: dict[str, Any]) -> str:
+    """The model's form in plain words: one network or an average of several, glass box or not."""
+    parts = arch.get("parts")
+    if isinstance(parts, list) and parts:
+        families = {p.get("family") for p in parts if isinstance(p, dict)}
+        if families == {"additive"}:
+            return f"An average of {len(parts)} glass-box networks (each a sum of readable per-input terms)"
+        among = " (glass boxes among them)" if "additive" in families else ""
+        return f"An average of {len(parts)} neural networks{among}"
+    spec = arch.get("spec") or {}
+    members = spec.get("members", 1)
+    glass = spec.get("family") == "additive"
+    if members > 1:
+        each = " (each a sum of readable per-input terms)" if glass else ""
+        return f"An average of {members} {'glass-box' if glass else 'neural'} networks of one architecture{each}"
+    return "A glass-box network (a sum of readable per-input terms)" if glass else "A neural network"
+
+
 def _description(report: AuditReport) -> str:
     arch = _auto(report, "AIA.AnnexIV.2.c", "architecture") or {}
     data = _auto(report, "AIA.AnnexIV.2.d", "data_profile") or {}
@@ -110,10 +128,11 @@ def _description(report: AuditReport) -> str:
         "This report covers the glass box the search offers beside its selected model, not the selected model. "
         if _audits_glass_box(report)
         else "",
-        f"A neural network ({arch.get('form', 'one network')}, {fmt(arch.get('parameters'))} trainable parameters)",
+        f"{_plain_form(arch)}, with {fmt(arch.get('parameters'))} trainable parameters"
+        + (" in all" if arch.get("parts") or (arch.get("spec") or {}).get("members", 1) > 1 else ""),
     ]
     if meaning:
-        parts.append(f" that outputs the {meaning}")
+        parts.append(f", that outputs the {meaning}")
     parts.append(".")
     if data:
         trained = f" Trained on {fmt(data.get('train_rows'))} rows of {data.get('dataset')}"
@@ -203,7 +222,8 @@ def summarise(report: AuditReport) -> Summary:
     rs = ev.get("ev:rules:summary") or {}
     rules_line = (
         f"hard-rule violations on the test split: {rs.get('hard_violations')}; soft-rule fidelity F_soft "
-        f"{fmt(rs.get('f_soft'), 3)}; micro compliance {fmt(rs.get('value'), 3)}"
+        f"{fmt(rs.get('f_soft'), 3)}; micro compliance (share of rule-covered test rows whose decision "
+        f"follows the rule) {fmt(rs.get('value'), 3)}"
         if rs
         else "no rules"
     )

@@ -60,7 +60,8 @@ class RuleStats:
     """Coverage and label agreement of one rule on the training data.
 
     ``hardening_cost`` (soft rules only) prices making the rule hard: (1 − agreement) ×
-    coverage, the share of all training rows whose label the shield would then overrule.
+    coverage, the share of all training rows whose label the shield would then overrule —
+    counting only rows no hard rule decides already (those the shield overrules either way).
     """
 
     rule: str
@@ -298,14 +299,20 @@ def rule_stats(
     bodies: dict[str, np.ndarray] | None = None,
 ) -> list[RuleStats]:
     """Check 4: support, coverage and label agreement (with a Wilson 95% interval) per rule,
-    and for soft rules the price of hardening them: the share of rows whose label they contradict."""
+    and for soft rules the price of hardening them: the share of rows whose label they contradict
+    and no hard rule decides already."""
     bodies = bodies or {r.id: holds(r.body, frame, schema) for r in rs.rules}
     n = len(frame)
+    decided = np.zeros(n, dtype=bool)  # rows a hard rule decides already
+    for r in rs.rules:
+        if r.is_hard:
+            decided |= bodies[r.id]
     out = []
     for r in rs.rules:
         m = bodies[r.id]
         support = int(m.sum())
         agree = int((y[m] == r.head).sum())
+        overruled = int((m & ~decided & (y != r.head)).sum())
         lo, hi = wilson_interval(agree, support)
         out.append(
             RuleStats(
@@ -317,7 +324,7 @@ def rule_stats(
                 agreement=agree / support if support else None,
                 agreement_low=float(lo) if support else None,
                 agreement_high=float(hi) if support else None,
-                hardening_cost=None if r.is_hard else ((support - agree) / n if n else 0.0),
+                hardening_cost=None if r.is_hard else (overruled / n if n else 0.0),
             )
         )
     return out

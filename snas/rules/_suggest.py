@@ -315,7 +315,17 @@ def _notes(mask: np.ndarray, head: str, unless: str | None, hard: list[Rule], ct
     for r in ctx.rules:
         shared = int((mask & ctx.masks[r.id]).sum())
         if r.head == head and n and shared / n >= 0.5:
-            notes.append(f"{shared / n:.0%} of its rows are also covered by existing rule {r.id!r}.")
+            covered = ctx.masks[r.id]
+            theirs = float((ctx.y[covered] == head).mean()) if covered.any() else 0.0
+            ours = float((ctx.y[mask] == head).mean())
+            notes.append(
+                f"{shared / n:.0%} of its rows are also covered by existing rule {r.id!r}"
+                + (
+                    f": it narrows that rule to rows of {ours:.1%} agreement (the rule: {theirs:.1%})."
+                    if shared == n
+                    else "."
+                )
+            )
         elif r.head != head and not r.is_hard and shared:
             notes.append(f"It overlaps soft rule {r.id!r} (then {r.head}) on {shared:,} rows.")
     return tuple(notes)
@@ -418,9 +428,14 @@ def _select(
             continue  # a variant of a rule already proposed
         unless, reason = _reason(c, body, mask, ctx, hard)
         p = None if reason else _measured(_new_id(c.conds, taken), c, unless, ctx, hard, source)
+        final = body if unless is None else And((body, Not(parse_condition(unless))))
+        final_mask = mask if unless is None else holds(final, ctx.view)
         if p is not None and (p.support < min_support or p.agreement < target):
             taken.discard(p.id)
             p, reason = None, f"below the target once 'unless: {unless}' is added"
+        elif p is not None and unless is not None and (duplicate := _duplicate_of(final, final_mask, c.head, ctx)):
+            taken.discard(p.id)
+            p, reason = None, f"{duplicate} once 'unless: {unless}' is added"
         if p is None:
             old = listed.get(c.head)
             if old is None or int((mask & old).sum()) <= SIMILAR * c.support:  # list one of each family
@@ -428,8 +443,7 @@ def _select(
             listed[c.head] = mask if old is None else old | mask
             continue
         chosen.append(p)
-        final = body if unless is None else And((body, Not(parse_condition(unless))))
-        covered.append(holds(final, ctx.view))
+        covered.append(final_mask)
         if ctx.strength == "hard":
             hard.append(Rule(p.id, final, p.head, "hard"))
     return chosen, rejected

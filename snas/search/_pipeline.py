@@ -259,7 +259,7 @@ class SearchRun:
             model.save(self.directory.candidate_of(ev))
         m = ev.metrics
         self.progress.line(
-            f"stand-alone: {Genome.from_dict(ev.genome).describe()} ×{ev.spec['members']} | "
+            f"stand-alone: {Genome.from_dict(ev.genome).describe(len(self.task.layout.monotone_numeric))} ×{ev.spec['members']} | "
             f"val acc {m['accuracy']:.4f} | complexity {ev.objectives[1]:,.0f} | {m['parameters']:,} params | "
             f"F_soft {m['f_soft'] or 1:.4f}"
         )
@@ -301,13 +301,15 @@ class SearchRun:
         """The greedy ensemble of stand-alone candidates (``selection: ensemble``), if any."""
         return self._choose(result) if self.config.selection.ensemble else None
 
-    def _choose(self, result: SearchResult, **among: Any) -> EnsembleChoice | None:
-        """:func:`choose_ensemble` over this search's candidates and policy (``among``: its filters)."""
+    def _choose(self, result: SearchResult, picks: int | None = None, **among: Any) -> EnsembleChoice | None:
+        """:func:`choose_ensemble` over this search's candidates and policy (``picks``: greedy
+        steps instead of the policy's; ``among``: its filters)."""
+        policy = self.config.selection
         return choose_ensemble(
             result.evaluations,
             self._stand_alone_model,
             self.val,
-            self.config.selection,
+            policy if picks is None else replace(policy, ensemble=picks),
             min_f_soft=self.config.min_f_soft,
             max_parameters=self.task.compiled.max_parameters,
             **among,
@@ -315,14 +317,16 @@ class SearchRun:
 
     def _glass_box(self, result: SearchResult) -> tuple[EnsembleChoice | None, FittedModel | None]:
         """The best glass box on offer: a greedy ensemble of glass-box candidates (one part or
-        more) with at most ``space.max_pairs`` pairs in all: a part the final model refit on every
-        row is taken refit, the others as trained in the search."""
+        more) with at most ``space.max_pairs`` pairs in all — without ``selection: ensemble``
+        the single best one —: a part the final model refit on every row is taken refit, the
+        others as trained in the search."""
         from snas.model import EnsembleModel
 
         space = self.config.space
-        if not self.config.selection.ensemble or "additive" not in space.families:
+        if "additive" not in space.families:
             return None, None
-        choice = self._choose(result, family="additive", max_pairs=space.max_pairs, min_parts=1)
+        picks = max(self.config.selection.ensemble, 1)
+        choice = self._choose(result, picks, family="additive", max_pairs=space.max_pairs, min_parts=1)
         if choice is None or not choice.chosen:
             return choice, None
         by_number = {e.number: e for e in result.evaluations}

@@ -193,9 +193,10 @@ class RunDirectory:
                 f"('snas audit verify {self.path}' lists what changed) or search again into a new folder"
             )
         raise ConfigError(
-            f"{self.path}: this run offers no glass box (its search had no glass-box candidate that met "
-            "min_f_soft, or no additive family); search with 'families: [mlp, additive]' and "
-            "'selection: {ensemble: N}', or use its selected model"
+            f"{self.path}: this run offers no glass box (its search space has no additive family, or no "
+            "glass-box candidate was trained stand-alone with F_soft at least min_f_soft, or the run "
+            "predates glass boxes on offer); search with 'families: [mlp, additive]' in 'space:', or "
+            "use its selected model"
         )
 
     def read_json(self, path: Path) -> Any:

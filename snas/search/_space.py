@@ -57,18 +57,20 @@ class Genome:
         d["pairs"] = tuple(tuple(p) for p in d.get("pairs", ()))
         return cls(**d)
 
-    def describe(self) -> str:
-        """Short human-readable form, e.g. ``[64 relu, 32 gelu res] periodic emb4 9/12 inputs``
-        or ``additive 12 shapes + 4 pairs + 6 neurons, 64/4 bins``."""
+    def describe(self, kept: int = 0) -> str:
+        """Short human-readable form, e.g. ``[64 relu, 32 gelu res] periodic emb4 9 inputs 5 neurons``
+        or ``additive 12 inputs + 4 pairs + 6 neurons, 64/4 bins``; ``kept`` inputs that are no
+        gene (the monotonic ones, always read) are counted with the chosen ones."""
+        inputs = len(self.features) + kept
         if self.family == "additive":
             return (
-                f"additive {len(self.features)} inputs + {len(self.pairs)} pairs + {len(self.neurons)} neurons, "
+                f"additive {inputs} inputs + {len(self.pairs)} pairs + {len(self.neurons)} neurons, "
                 f"{self.shape_bins}/{self.pair_bins} bins"
             )
         layers = ", ".join(
             f"{self.widths[i]} {self.activations[i]}{' res' if self.residual[i] else ''}" for i in range(self.depth)
         )
-        return f"[{layers}] {self.encoding} emb{self.embedding_dim} {len(self.features)} inputs {len(self.neurons)} neurons"
+        return f"[{layers}] {self.encoding} emb{self.embedding_dim} {inputs} inputs {len(self.neurons)} neurons"
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
 from snas.audit import AuditReport, diff_reports, verify_run, write_reports
+from snas.audit._blocks import md_escape
 from snas.audit._render import CHROMIUM_FLAGS, chromium
 from snas.audit._sections import ANNEX_IV_ITEMS, ART13_ITEMS, SECTIONS
 from snas.cli import main
@@ -133,6 +135,36 @@ def test_headline_metrics_and_fidelity_recomputed_independently(run, tiny_search
     assert frame.set_index("id").loc["ev:rule:minor-age", "n"] == int((X["age"] < 21).fillna(False).sum())
 
 
+def test_counterfactuals_flip_the_decision_with_values_that_occur(run, tiny_search):
+    """Each found counterfactual, applied to its row by hand, flips the model's decision; a numeric
+    input moves to a value the test split holds (an integer count stays an integer)."""
+    from snas.datasets import load
+    from snas.estimator import SNASClassifier
+
+    data = load(tiny_search / "manifest.yaml", data_dir=tiny_search)
+    clf = SNASClassifier.load(run / "model")
+    found = 0
+    for e in _report(run).body["evidence"]:
+        cf = e.get("counterfactual") if e["kind"] == "local_explanation" else None
+        if not cf or not cf["found"]:
+            continue
+        found += 1
+        row = data.X_test.iloc[[e["row"]]].copy()
+        before = clf.predict_proba(row)[0, 1]
+        assert before == pytest.approx(cf["probability"], abs=1e-6)
+        for change in cf["changes"]:
+            f, to = change["feature"], change["to"]
+            assert f not in e["immutable"]
+            if str(row[f].dtype) == "category":
+                row[f] = pd.Categorical([to], dtype=row[f].dtype)
+            else:
+                assert to in set(data.X_test[f].dropna().astype(float)), (f, to)
+                row[f] = pd.array([to]).astype(row[f].dtype)
+        after = clf.predict_proba(row)[0, 1]
+        assert after == pytest.approx(cf["new_probability"], abs=1e-6) and (after >= 0.5) != (before >= 0.5)
+    assert found
+
+
 def test_reruns_are_byte_identical_apart_from_run_info(run, tiny_search):
     first_json = json.loads((run / "reports" / "report.json").read_text())
     first_html = (run / "reports" / "report.html").read_text()
@@ -192,6 +224,23 @@ def test_markdown_shows_structured_fields_as_tables_not_json(run):
         assert header in md, header
     assert re.search(r"\| `capital_gain` \| [^|]+ \| numeric \| USD \|", md)  # units from the dataset manifest
     assert "| `model/model.safetensors` |" in md and " KiB |" in md
+
+
+def test_the_report_shows_what_the_search_minimised_and_cuts_no_text(run):
+    report = _report(run)
+    md = (run / "reports" / "report.md").read_text()
+    objectives = report.body["sections"]["AIA.AnnexIV.2.b"]["fields"]["objectives"]["value"]
+    assert any(o.startswith("complexity") for o in objectives) and "trainable parameters" not in objectives
+    history = report.evidence["ev:search:candidates"]["candidates"]
+    assert all(r["complexity"] is not None for r in history)
+    assert "| # | fidelity | architecture | val. accuracy | complexity | parameters | F_soft | front |" in md
+    # no text is cut in a key → value table: the selection's reason is there whole
+    reason = report.body["sections"]["AIA.AnnexIV.2.b"]["fields"]["selection"]["value"]["reason"]
+    flat = " ".join(md.split())
+    assert " ".join(md_escape(reason).split()) in flat and "(in full in report.json)" not in md
+    # an evidence item held against a different quantity than its value says which
+    robust = next(e for e in report.body["evidence"] if e["id"].startswith("ev:robustness:"))
+    assert robust["criterion"].startswith("accuracy drop") and md_escape(robust["criterion"]) in md
 
 
 def _summary_of(page: str) -> tuple[list[tuple[str, str]], str]:

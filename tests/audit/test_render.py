@@ -49,3 +49,12 @@ def test_long_paragraphs_wrap_without_breaking_code_or_starting_blocks():
     assert max(len(x) for x in lines) <= 110
     assert MD.render("\n".join(lines)).count("<code>ev:slice:a = b</code>") == 30
     assert "bullet_list_open" not in _types("\n".join(lines))
+
+
+def test_a_long_text_is_a_paragraph_not_a_cut_cell():
+    reason = "chosen on validation " + "because of a long and careful argument " * 12 + "the end."
+    blocks = present({"selected": "#12", "reason": reason})
+    assert isinstance(blocks[0], Table) and len(blocks[0].rows) == 1  # the short value stays in the table
+    md = "\n".join(to_markdown(blocks))
+    assert " ".join(reason.split()) in " ".join(md.split()) and "…" not in md
+    assert max(len(line) for line in md.splitlines()) <= 120  # wrapped, not one long table row

@@ -59,6 +59,26 @@ def test_census_proposals_are_accepted_next_to_the_rule_file(census, census_rule
         assert f"{p.agreement:.1%}" in p.rationale() and f"{p.agreement_low:.1%}" in p.rationale()
 
 
+def test_no_proposal_is_a_near_duplicate_of_an_expert_rule_as_written(census, census_rules, census_proposal):
+    """Measured on the rows each proposal covers with its 'unless:' (as it would fire)."""
+    from snas.rules import holds
+    from snas.rules._suggest import NEAR_DUPLICATE
+
+    frame = census.X_train
+    for p in census_proposal.proposals:
+        rule = parse_rules(
+            f"snas_rules: 1\ndataset: census_income\nrules:\n  - id: {p.id}\n    if: '{p.condition}'\n"
+            + (f"    unless: '{p.unless}'\n" if p.unless else "")
+            + f"    then: '{p.head}'\n"
+        ).rules[0]
+        mine = holds(rule.body, frame, census.schema)
+        assert mine.sum() == p.support
+        for r in census_rules.rules:
+            if r.head == p.head:
+                theirs = holds(r.body, frame, census.schema)
+                assert (mine & theirs).sum() / (mine | theirs).sum() < NEAR_DUPLICATE, (p.id, r.id)
+
+
 def test_proposal_file_is_a_rule_file_that_names_what_was_set_aside(census_proposal):
     report = census_proposal
     text = report.to_yaml()

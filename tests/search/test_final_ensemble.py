@@ -145,6 +145,22 @@ def test_the_glass_box_on_offer_is_a_pair_limited_mean_of_glass_boxes(ensemble_r
     assert json.loads((out / "search.json").read_text())["glass_box"]["members"] == list(choice.members)
 
 
+def test_without_an_ensemble_setting_the_best_glass_box_is_on_offer(ensemble_run, tiny_search, tmp_path):
+    """As in search/breast_cancer.yaml: no 'selection: ensemble', yet glass boxes in the space."""
+    from snas import RunDirectory
+
+    cfg, _, _ = ensemble_run
+    cfg = dataclasses.replace(cfg, selection=dataclasses.replace(cfg.selection, ensemble=0))
+    res = search(cfg, tmp_path / "run", data_dir=str(tiny_search), progress=False)
+    assert res.result.ensemble is None  # the final model is one network
+    choice, model = res.result.glass_box, res.result.glass_box_model
+    assert choice is not None and choice.chosen and len(choice.members) == 1 and model is not None
+    glass = [e for e in res.result.evaluations if e.fidelity == "stand-alone" and e.family == "additive"]
+    assert choice.members[0] in {e.number for e in glass} and model.family == "additive"
+    folder = RunDirectory(tmp_path / "run").require_model("glass-box")
+    assert FittedModel.load(folder).extra["candidates"] == list(choice.keys)
+
+
 def test_the_glass_box_on_offer_is_audited_from_the_cli(ensemble_run, tiny_search, tmp_path, capsys):
     """``snas audit RUN --model glass-box`` reports on the glass box (exact shapes, its own model
     file, said not to be the selected model), beside the selected model's report; verify checks
@@ -165,7 +181,7 @@ def test_the_glass_box_on_offer_is_audited_from_the_cli(ensemble_run, tiny_searc
     assert selected["provenance"]["model"]["path"] == "model/model.safetensors"
     selection = glass["sections"]["AIA.AnnexIV.2.b"]["fields"]["selection"]["value"]
     assert "glass box the search offers" in selection["audited"]
-    assert selection["selected_model"]["selected"] == res.result.selected.number
+    assert selection["selected_model"]["selected"] == f"#{res.result.selected.number}"
     assert "audited" not in selected["sections"]["AIA.AnnexIV.2.b"]["fields"]["selection"]["value"]
     kinds = {e["kind"] for e in glass["evidence"]}
     assert "term_shape" in kinds and "ev:explain:global_shap" not in {e["id"] for e in glass["evidence"]}

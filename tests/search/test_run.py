@@ -139,12 +139,28 @@ def _trained(history: list[dict]) -> list[tuple]:
     return sorted((h["job"], h["notes"]["recipe"], h["worker"]) for h in history if h["fidelity"] != "inherited")
 
 
+def _copy_search(tiny_search: Path, dest: Path, **replace: str) -> Path:
+    """The tiny search's files in ``dest``, its config edited by ``replace`` (old → new)."""
+    dest.mkdir(exist_ok=True)
+    cfg = (tiny_search / "search.yaml").read_text()
+    for old, new in replace.items():
+        assert old in cfg
+        cfg = cfg.replace(old, new)
+    (dest / "search.yaml").write_text(cfg)
+    for f in ("manifest.yaml", "adult_small.csv", "rules.yaml"):
+        (dest / f).write_bytes((tiny_search / f).read_bytes())
+    return dest
+
+
 def test_two_workers_share_local_storage(tiny_search, tmp_path):
-    h0, h1 = _two_workers(tiny_search, tmp_path, f"sqlite:///{tmp_path / 'shared.db'}")
+    # eight trainings: a worker that starts a few seconds after the other still finds work
+    # (with the tiny search's four, one worker sometimes finished them all first)
+    folder = _copy_search(tiny_search, tmp_path / "search", **{"trials: 4": "trials: 8"})
+    h0, h1 = _two_workers(folder, tmp_path, f"sqlite:///{tmp_path / 'shared.db'}")
     assert _trained(h0) == _trained(h1)  # both read the same ledger
     with sqlite3.connect(tmp_path / "shared.db") as con:
         complete = con.execute("select count(*) from trials where state = 'COMPLETE'").fetchone()[0]
-    assert complete == 4  # the trial budget, spent once across workers
+    assert complete == 8  # the trial budget, spent once across workers
     assert len({w for *_, w in _trained(h0)}) == 2  # both workers did work
 
 
@@ -153,11 +169,9 @@ def test_two_workers_share_postgresql(tiny_search, tmp_path):
     import uuid
 
     url = os.environ["SNAS_TEST_POSTGRES_URL"]
-    cfg = (tiny_search / "search.yaml").read_text().replace("name: tiny", f"name: tiny-{uuid.uuid4().hex[:8]}")
-    (tmp_path / "search.yaml").write_text(cfg)
-    for f in ("manifest.yaml", "adult_small.csv", "rules.yaml"):
-        (tmp_path / f).write_bytes((tiny_search / f).read_bytes())
-    h0, h1 = _two_workers(tmp_path, tmp_path, url)
+    edits = {"name: tiny": f"name: tiny-{uuid.uuid4().hex[:8]}", "trials: 4": "trials: 8"}  # as above
+    folder = _copy_search(tiny_search, tmp_path / "search", **edits)
+    h0, h1 = _two_workers(folder, tmp_path, url)
     assert _trained(h0) == _trained(h1) and len({w for *_, w in _trained(h0)}) == 2
 
 
