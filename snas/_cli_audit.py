@@ -10,6 +10,8 @@ from typing import Any
 
 from snas._exit_codes import EXIT_FAILED, EXIT_OK
 
+_FORMATS = "json,md,html"  # what 'snas audit RUN_DIR' writes unless --format says otherwise
+
 _EPILOG = """examples:
   snas audit runs/census                                # report.json, report.md, report.html in runs/census/reports
   snas audit runs/census --format json,html,pdf --documentation audit/census_income.yaml
@@ -20,10 +22,16 @@ _EPILOG = """examples:
 """
 
 
+_REPORT_ONLY = ("format", "documentation", "parent")  # options of 'snas audit RUN_DIR' alone
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from snas.exceptions import ConfigError
 
     action, *rest = args.target
+    if action in ("validate", "verify", "diff"):
+        unused = {"validate": ("out", "data_dir"), "verify": ("out",), "diff": ("data_dir",)}[action]
+        _refuse_options(args, action, [*_REPORT_ONLY, *unused])
     if action == "validate":
         return _validate(_one(rest, "validate RUN_DIR"), args.model)
     if action == "verify":
@@ -34,12 +42,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return _diff(rest[0], rest[1], args.out, args.model)
     if rest:
         raise ConfigError(f"unexpected argument(s) {rest}; usage: snas audit RUN_DIR [--format ...]")
+    if args.out is not None:
+        where = "reports/glass-box" if args.model == "glass-box" else "reports"
+        raise ConfigError(
+            f"--out {args.out}: 'snas audit RUN_DIR' writes its reports into RUN_DIR/{where}, beside the run they "
+            "document (where 'snas audit verify' checks them); drop --out and copy them from there "
+            "(--out is for 'snas audit diff')"
+        )
     from snas.audit import write_reports
 
-    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    formats = tuple(f.strip() for f in (_FORMATS if args.format is None else args.format).split(",") if f.strip())
     bad = [f for f in formats if f not in ("json", "md", "html", "pdf")]
-    if bad:
-        raise ConfigError(f"--format: unknown format(s) {bad}; choose from json, md, html, pdf")
+    if bad or not formats:
+        what = f"unknown format(s) {bad}" if bad else "no format given"
+        raise ConfigError(f"--format: {what}; choose from json, md, html, pdf")
     paths = write_reports(
         action,
         formats=formats,
@@ -52,6 +68,18 @@ def cmd_audit(args: argparse.Namespace) -> int:
     for kind, p in paths.items():
         print(f"{kind}: {p}")
     return EXIT_OK
+
+
+def _refuse_options(args: argparse.Namespace, action: str, names: list[str]) -> None:
+    """ConfigError for an option given to a subcommand that does not use it (never ignored)."""
+    from snas.exceptions import ConfigError
+
+    given = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) is not None]
+    if given:
+        raise ConfigError(
+            f"{', '.join(given)}: not used by 'snas audit {action}'; drop {'them' if len(given) > 1 else 'it'} "
+            "(see 'snas audit --help' for what each option is for)"
+        )
 
 
 def _one(rest: list[str], usage: str) -> str:
@@ -122,14 +150,67 @@ def _diff(old: str, new: str, out: str | None, model: str) -> int:
     from snas._util import atomic_write_text
     from snas.audit import diff_reports, read_report
 
-    d = diff_reports(read_report(_report_path(old, model)), read_report(_report_path(new, model)))
-    if out:
-        atomic_write_text(out, d["changelog"])
-        atomic_write_text(str(Path(out).with_suffix(".patch.json")), json.dumps(d["patch"], indent=2))
-        print(f"wrote {out} and {Path(out).with_suffix('.patch.json')}")
+    paths = (_report_path(old, model), _report_path(new, model))
+    targets = _diff_outputs(out, paths) if out else None
+    d = diff_reports(read_report(paths[0]), read_report(paths[1]), names=(str(paths[0]), str(paths[1])))
+    if targets is not None:
+        changelog, patch = targets
+        atomic_write_text(patch, json.dumps(d["patch"], indent=2) + "\n")
+        atomic_write_text(changelog, d["changelog"])
+        print(f"wrote {changelog} and {patch}")
     else:
         sys.stdout.write(d["changelog"])
     return EXIT_OK
+
+
+def _diff_outputs(out: str, reports: tuple[Path, Path]) -> tuple[Path, Path]:
+    """The change log (``--out``) and the JSON Patch beside it, checked before either is written:
+    neither may be one of the reports compared or a file of a run directory, and the patch
+    file (which the user did not name) may only replace an earlier JSON Patch."""
+    from snas.exceptions import ConfigError
+
+    changelog = Path(out)
+    patch = changelog.with_suffix(".patch.json")
+    for target in (changelog, patch):
+        named = "--out" if target == changelog else f"--out {changelog}: the JSON Patch beside it,"
+        if any(target.resolve() == r.resolve() for r in reports):
+            raise ConfigError(f"{named} {target} is one of the reports compared; write the change log elsewhere")
+        run = _run_holding(target)
+        if run is not None and target.exists():
+            raise ConfigError(
+                f"{named} {target} is a file of the run {run}, which snas never overwrites; write the change log "
+                "elsewhere"
+            )
+    if patch.exists() and not _is_json_patch(patch):
+        raise ConfigError(
+            f"--out {changelog}: the JSON Patch goes beside it to {patch}, which exists and is not a JSON Patch "
+            "written by 'snas audit diff'; move that file or choose another --out"
+        )
+    return changelog, patch
+
+
+def _run_holding(path: Path) -> Path | None:
+    """The snas run directory that ``path`` lies in, if any."""
+    from snas.search import RunDirectory
+
+    for folder in path.resolve().parents:
+        if RunDirectory(folder).is_run():
+            return folder
+    return None
+
+
+def _is_json_patch(path: Path) -> bool:
+    """Whether ``path`` holds a JSON Patch as 'snas audit diff' writes it (a list of operations)."""
+    from snas._util import parse_json_text
+
+    try:
+        ops = parse_json_text(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(ops, list) and all(
+        isinstance(op, dict) and op.get("op") in ("add", "remove", "replace") and isinstance(op.get("path"), str)
+        for op in ops
+    )
 
 
 def rules_impact(args: argparse.Namespace) -> int:
@@ -156,7 +237,7 @@ def register(sub: Any, parser_class: type) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     a.add_argument("target", nargs="+", metavar="RUN_DIR | validate RUN | verify RUN | diff OLD NEW")
-    a.add_argument("--format", default="json,md,html", help="comma-separated: json, md, html, pdf")
+    a.add_argument("--format", help=f"comma-separated: json, md, html, pdf (default: {_FORMATS})")
     a.add_argument(
         "--model",
         choices=("selected", "glass-box"),

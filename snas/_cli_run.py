@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -70,8 +71,6 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    import json
-
     import numpy as np
 
     from snas._prediction_input import decision_log_lines, read_prediction_csv, training_ranges
@@ -81,6 +80,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     run = Path(args.run)
     model_dir = _model_dir(run, args.model)
+    log_path = Path(args.log) if args.log else run / "decisions.jsonl"
+    _check_outputs(run, model_dir, Path(args.data), None if args.out is None else Path(args.out), log_path)
     clf = SNASClassifier.load(model_dir)
     X, raw = read_prediction_csv(
         args.data, clf.schema_, getattr(clf, "feature_names_in_", None), training_ranges=training_ranges(clf)
@@ -96,7 +97,6 @@ def cmd_predict(args: argparse.Namespace) -> int:
     out = raw.drop(columns=clash).assign(**added)
     text = out.to_csv(index=False)
     # the decisions are logged before any is handed out (AI Act Art. 12): an unwritable log stops here
-    log_path = Path(args.log) if args.log else run / "decisions.jsonl"
     lines = decision_log_lines(
         X,
         pred,
@@ -104,7 +104,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         clf.classes_,
         rule,
         model_sha256=sha256_file(model_dir / "model.safetensors"),
-        model_content_sha256=json.loads((model_dir / "model.json").read_text())["content_sha256"],  # verified by load
+        model_content_sha256=_content_sha256(model_dir),
         source=str(args.data),
     )
     try:
@@ -123,6 +123,94 @@ def cmd_predict(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _content_sha256(model_dir: Path) -> str:
+    """The ``content_sha256`` of the model's ``model.json`` (checked against its content by load)."""
+    from snas._util import read_json_file
+    from snas.exceptions import ConfigError
+
+    fix = "restore the model folder or train again ('snas audit verify RUN' names what changed in a run)"
+    digest = read_json_file(model_dir / "model.json", fix=fix).get("content_sha256")
+    if not isinstance(digest, str):
+        raise ConfigError(f"{model_dir / 'model.json'}: changed while predicting (no content_sha256); {fix}")
+    return digest
+
+
+_LOG_KEYS = frozenset({"time", "model_sha256", "input_sha256", "output"})  # in every line snas logs
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """``a`` and ``b`` name one file (after links; hard links too when both exist)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _is_decision_log(path: Path) -> bool | None:
+    """Whether the existing file ``path`` is a decision log ``snas predict`` wrote (its first line
+    a JSON object with the log's keys); None when it is empty or not a regular file."""
+    from snas._util import parse_json_text
+
+    if not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(1 << 20)
+        if not first.strip():
+            return None
+        record = parse_json_text(first.decode("utf-8"))
+    except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
+        return False
+    return isinstance(record, dict) and _LOG_KEYS.issubset(record)
+
+
+def _check_outputs(run: Path, model_dir: Path, data: Path, out: Path | None, log: Path) -> None:
+    """Refuse an --out or --log that would write over the input, the run or model, or a file
+    that is not a decision log (--log appends): before anything is read or written."""
+    from snas.exceptions import ConfigError
+
+    own_log = run / "decisions.jsonl"  # the default --log: the one file snas predict adds to the run
+    kept = [d for d in dict.fromkeys((run, model_dir)) if d.is_dir()]
+    if _same_file(log, data):
+        raise ConfigError(
+            f"--log {log}: is the input CSV; the decisions would be appended to its rows — "
+            f"point --log at a decision log (default {own_log})"
+        )
+    if not _same_file(log, own_log) and any(_inside(log, d) for d in kept):
+        raise ConfigError(
+            f"--log {log}: inside {kept[0]}, whose files snas never changes (only its own {own_log.name} is "
+            f"appended to); omit --log to log to {own_log}, or point it outside that folder"
+        )
+    if _is_decision_log(log) is False:
+        raise ConfigError(
+            f"--log {log}: exists and is not a decision log written by snas predict (its first line is not "
+            "one logged decision), so nothing is appended to it; point --log at a new file or an earlier log"
+        )
+    if out is None:
+        return
+    if _same_file(out, data):
+        raise ConfigError(f"--out {out}: is the input CSV, which would be overwritten; write the predictions elsewhere")
+    if _same_file(out, log):
+        raise ConfigError(
+            f"--out {out}: is the decision log (--log), which would be overwritten; write the predictions elsewhere"
+        )
+    if any(_inside(out, d) for d in kept):
+        raise ConfigError(
+            f"--out {out}: inside {kept[0]}, whose files snas never overwrites; write the predictions elsewhere"
+        )
+    if _is_decision_log(out):
+        raise ConfigError(
+            f"--out {out}: is a decision log; overwriting it would lose the logged decisions — write the "
+            "predictions elsewhere"
+        )
 
 
 def _model_dir(run: Path, which: str) -> Path:
@@ -168,8 +256,11 @@ def register(sub: Any, parser_class: type) -> None:
     )
     p.add_argument("run", help="run directory (or a model directory)")
     p.add_argument("data", help="CSV file with a header row")
-    p.add_argument("--out", help="write predictions here (default: standard output)")
-    p.add_argument("--log", help="decision log (default: RUN/decisions.jsonl)")
+    p.add_argument("--out", help="write predictions here (default: standard output; never the input or a run's file)")
+    p.add_argument(
+        "--log",
+        help="decision log to append to (default: RUN/decisions.jsonl); an existing file must be one, outside the run",
+    )
     p.add_argument(
         "--model",
         choices=("selected", "glass-box"),

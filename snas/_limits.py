@@ -14,7 +14,10 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_ID_CHARS",
     "MAX_INT_DIGITS",
+    "MAX_PAIR_FINDINGS",
     "MAX_RULES",
+    "MAX_SAT_DECISIONS",
+    "MAX_SAT_DECISIONS_TOTAL",
     "MAX_YAML_DEPTH",
 ]
 
@@ -24,6 +27,22 @@ MAX_FILE_BYTES = 1_000_000
 
 #: Most rules in one rule file (``snas check`` compares every pair of rules).
 MAX_RULES = 1_000
+
+#: Most decisions the satisfiability solver of ``snas check`` spends on one question (is this
+#: rule dead, can these two rules both hold?) before reporting it undecided, as a warning
+#: (about 0.2 ms each). Its clauses grow linearly with the conditions; real rule files are
+#: settled by interval reasoning, without it.
+MAX_SAT_DECISIONS = 10_000
+
+#: Most solver decisions in one check of a rule file, over all its questions, each question
+#: counting one more (at most about 20 s); once spent, the remaining questions that interval
+#: reasoning cannot settle are reported undecided.
+MAX_SAT_DECISIONS_TOTAL = 30_000
+
+#: Most findings of one kind about pairs of rules (hard-conflict, hard-soft-overlap,
+#: conflict-resolved, undecided) that ``snas check`` lists; one more finding counts the rest.
+#: Every pair is still examined: the exit code does not depend on this limit.
+MAX_PAIR_FINDINGS = 100
 
 #: Longest ``if:`` / ``unless:`` condition, in characters.
 MAX_CONDITION_CHARS = 2_000

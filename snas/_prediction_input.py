@@ -3,8 +3,9 @@
 The CSV is checked before any prediction: UTF-8 text, a header row whose names stay distinct
 after normalisation (``Age`` and ``age`` are the same column), at least one data row, every
 column the model needs, and finite numbers in numeric columns (``inf``, ``nan`` or ``1e400``
-are refused with line and column). Finite values far outside the training range are accepted
-with one warning per column. Each decision-log line is strict JSON (no ``NaN``).
+are refused with line and column, as the model's encoder refuses ``inf`` in any frame). Finite
+values far outside the training range are accepted with one warning per column; the model
+encodes them at the edge of its range. Each decision-log line is strict JSON (no ``NaN``).
 """
 
 from __future__ import annotations
@@ -268,8 +269,7 @@ def decision_log_lines(
     when = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     rules = list(deciding_rules)
     lines = []
-    for i in range(len(frame)):
-        row = frame.iloc[i].to_dict()
+    for i, row in enumerate(frame.to_dict("records")):  # one conversion, not a Series per row
         digest = hashlib.sha256(json.dumps(row, sort_keys=True, default=str).encode()).hexdigest()
         record = {
             "time": when,

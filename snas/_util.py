@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterable
@@ -12,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "atomic_write_bytes",
     "atomic_write_text",
     "canonical_json",
     "did_you_mean",
     "level_codes",
+    "parse_json_text",
+    "read_json_file",
     "sha256_bytes",
     "sha256_file",
 ]
@@ -63,6 +67,99 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Text version of :func:`atomic_write_bytes` (UTF-8)."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+#: Deepest nesting of a JSON file snas reads back (its own run files nest at most 11 levels).
+MAX_JSON_DEPTH = 64
+
+_JSON_KINDS = {dict: "an object", list: "an array", str: "a string", bool: "true or false", type(None): "null"}
+
+
+def _too_deep(obj: Any, limit: int) -> bool:
+    """True when lists and mappings nest deeper than ``limit`` (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((v, depth + 1) for v in children if isinstance(v, (dict, list)))
+    return False
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number snas writes")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:30]} is too large a number")
+    return value
+
+
+def parse_json_text(text: str, *, allow_nan: bool = False) -> Any:
+    """Parse JSON text nesting at most :data:`MAX_JSON_DEPTH` levels; ValueError saying what is wrong
+    (never RecursionError, however deep the text nests). NaN and infinite numbers are refused
+    unless ``allow_nan`` (snas writes them nowhere but in resume caches)."""
+    strict: dict[str, Any] = {} if allow_nan else {"parse_constant": _no_constant, "parse_float": _finite}
+    try:
+        data = json.loads(text, **strict)
+    except RecursionError:
+        data = None
+        deep = True
+    else:
+        deep = isinstance(data, (dict, list)) and _too_deep(data, MAX_JSON_DEPTH)
+    if deep:
+        raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
+    return data
+
+
+def read_json_file(
+    path: str | os.PathLike[str],
+    *,
+    fix: str,
+    expect: type | None = dict,
+    error: type[Exception] | None = None,
+    allow_nan: bool = False,
+) -> Any:
+    """The parsed content of a JSON file snas wrote, or ``error`` (default ConfigError) naming
+    the file, what is wrong and ``fix``: unreadable, not UTF-8 JSON, nested deeper than
+    :data:`MAX_JSON_DEPTH`, or a top level that is not of type ``expect`` (None: any).
+
+    Parameters
+    ----------
+    path : path-like
+        The file (callers say first what its absence means).
+    fix : str
+        What the user should do, e.g. ``"search again into a new folder"``.
+    expect : type or None
+        ``dict`` or ``list``: the type of the top level snas writes there.
+    error : exception type, optional
+        Raised with the message; default :class:`snas.exceptions.ConfigError`.
+    allow_nan : bool
+        Accept NaN and Infinity (written by ``json.dumps`` defaults).
+    """
+    if error is None:
+        from snas.exceptions import ConfigError
+
+        error = ConfigError
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise error(f"{p}: damaged, not JSON (not UTF-8 text); {fix}") from None
+    except OSError as exc:
+        raise error(f"{p}: cannot be read ({exc.strerror or exc}); {fix}") from None
+    try:
+        data = parse_json_text(text, allow_nan=allow_nan)
+    except ValueError as exc:
+        raise error(f"{p}: damaged, not JSON snas wrote ({str(exc)[:120]}); {fix}") from None
+    if expect is not None and not isinstance(data, expect):
+        got = next((name for kind, name in _JSON_KINDS.items() if isinstance(data, kind)), "a number")
+        want = _JSON_KINDS.get(expect, expect.__name__)
+        raise error(f"{p}: damaged (its top level is {got}; snas writes {want} there); {fix}")
+    return data
 
 
 def level_codes(values: Any, levels: list[str]) -> Any:

@@ -93,6 +93,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             find_manifest(manifest_ref)
         except DatasetError as exc:
             raise DatasetError(f"{args.rules}: dataset: {exc}") from None
+    if args.dataset and rules.dataset:
+        _same_dataset(args, rules)
     data: Any = None
     label = "the rules alone (no dataset named: use --dataset)"
     if manifest_ref:
@@ -110,6 +112,31 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def _same_dataset(args: argparse.Namespace, rules: Any) -> None:
+    """Refuse ``--dataset`` naming another data set than the rule file's ``dataset:`` (as ``snas search`` does)."""
+    from pathlib import Path
+
+    from snas.datasets import find_manifest, load_manifest
+    from snas.exceptions import ConfigError, DatasetError
+    from snas.rules import key_span
+
+    manifest = load_manifest(args.dataset)
+    if rules.dataset == manifest.name:
+        return
+    try:
+        if manifest.source and find_manifest(rules.dataset).resolve() == Path(manifest.source).resolve():
+            return  # the rule file names the same manifest by its path
+    except DatasetError:
+        pass
+    span = key_span(rules, "dataset")
+    where = f"{args.rules}:{span.line}:{span.column}" if span is not None else str(args.rules)
+    raise ConfigError(
+        f"{where}: the rules are written for dataset {rules.dataset!r} but --dataset names {manifest.name!r}"
+        f"{f' ({manifest.source})' if manifest.source else ''}; "
+        f"drop --dataset to check them against {rules.dataset!r}, or fix 'dataset:' in the rule file"
+    )
+
+
 def cmd_rules_schema(args: argparse.Namespace) -> int:
     from snas.rules import rule_file_schema
 
@@ -123,12 +150,22 @@ def cmd_rules_import_prolog(args: argparse.Namespace) -> int:
     from snas._util import atomic_write_text
     from snas._yaml import read_text_file
     from snas.datasets import load_manifest
-    from snas.exceptions import RuleSyntaxError
-    from snas.rules import import_prolog
+    from snas.exceptions import RuleError, RuleSyntaxError
+    from snas.rules import check_rules, import_prolog
 
     text = read_text_file(args.file, RuleSyntaxError)  # size limit, UTF-8, directories refused
     schema = load_manifest(args.dataset).schema if args.dataset else None
     rs = import_prolog(text, path=args.file, schema=schema, strength=args.strength)
+    if schema is not None:  # write nothing 'snas check' would reject
+        report = check_rules(rs, schema)
+        for f in report.findings:
+            if f.level != "error":
+                print(str(f), file=sys.stderr)
+        if not report.ok:
+            raise RuleError(
+                f"{args.file}: the imported rules would not pass 'snas check' against {args.dataset!r}; "
+                "fix these clauses (nothing was written):\n" + "\n".join(str(f) for f in report.errors)
+            )
     d = rs.to_dict()
     if args.dataset:
         d = {
@@ -276,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="check a rule file against its dataset (no torch)",
         description="Static checks of a rule file: names, levels and types; conflicts between "
-        "rules (decided with sympy, with a witness); dead rules; per-rule coverage and "
+        "rules (decided exactly, with a witness); dead rules; per-rule coverage and "
         "label agreement on the training data.",
         epilog=_EPILOG_CHECK,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -189,6 +189,9 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             n_bins=spec.n_bins,
             neuron_sharpness=spec.neuron_sharpness,
         )
+        unknown = spec.unknown_names(list(task.schema.feature_names), list(task.compiled.soft_ids))
+        if unknown:
+            raise ConfigError("architecture: " + "; ".join(unknown))
 
         def ranked(n: int) -> tuple[tuple[str, str], ...]:
             fit = task.training_data(frame, labels)

@@ -99,7 +99,7 @@ def test_import_prolog_command(tmp_path, capsys):
     kb = tmp_path / "kb.pl"
     kb.write_text("class(Age, CapitalGain, '>50K') :- CapitalGain >= 7500.\n")
     out = tmp_path / "rules.yaml"
-    assert main(["rules", "import-prolog", str(kb), "--out", str(out)]) == 0
+    assert main(["rules", "import-prolog", str(kb), "--strength", "hard", "--out", str(out)]) == 0
     from snas.rules import load_rules
 
     rs = load_rules(out)
@@ -118,3 +118,53 @@ def test_an_unknown_dataset_in_a_rule_file_names_the_file(tmp_path, data_dir, ca
     assert main(["check", str(rules), "--data-dir", str(data_dir)]) == 2
     err = capsys.readouterr().err
     assert "mutated.yaml: dataset:" in err and "Did you mean 'census_income'" in err and "Traceback" not in err
+
+
+def test_check_refuses_a_positive_class_that_is_not_a_class(tmp_path, capsys):
+    rules = tmp_path / "pos.yaml"
+    rules.write_text(Path(RULES).read_text().replace('positive: ">50K"', 'positive: ">60K"', 1))
+    assert main(["check", str(rules), "--no-data"]) == 1
+    out = capsys.readouterr().out
+    line = next(i for i, t in enumerate(rules.read_text().splitlines(), 1) if ">60K" in t)
+    assert f"pos.yaml:{line}:" in out and "'target.positive: >60K' is not a class of 'income'" in out
+    assert "Use one of the classes: <=50K, >50K" in out
+
+
+def test_check_refuses_a_dataset_other_than_the_rule_files_own(capsys):
+    bc = str(ROOT / "rules" / "breast_cancer.yaml")
+    assert main(["check", bc, "--dataset", "census_income", "--no-data"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    assert "breast_cancer.yaml:4:10: the rules are written for dataset 'breast_cancer'" in err
+    assert "--dataset names 'census_income'" in err and "drop --dataset" in err
+    # the same dataset, named by its manifest path, is fine
+    assert main(["check", RULES, "--dataset", str(ROOT / "datasets" / "census_income.yaml"), "--no-data"]) == 0
+
+
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ("class(A, B, '>50K') :- A > 3.", "kb.pl:1:24: variable A names no feature of the dataset"),
+        ("class({vs}, 'maybe') :- V0 > 30.", "kb.pl:1:{label}: error: rule 'clause-1': 'then: maybe' is not a class"),
+        ("class({vs}, '>50K') :- V1 > 5.", "is categorical (unordered); use ==, != or in [...], not >"),
+    ],
+)
+def test_import_prolog_with_a_dataset_writes_nothing_check_would_reject(tmp_path, capsys, body, fragment):
+    vs = ", ".join(f"V{i}" for i in range(14))  # census_income has 14 features
+    text = body.format(vs=vs)
+    kb = tmp_path / "kb.pl"
+    kb.write_text(text + "\n")
+    out = tmp_path / "rules.yaml"
+    assert main(["rules", "import-prolog", str(kb), "--dataset", "census_income", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert fragment.format(label=text.find("'maybe'") + 1) in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_import_prolog_with_a_dataset_writes_what_check_accepts(tmp_path, capsys):
+    vs = ", ".join(f"V{i}" for i in range(14))
+    kb = tmp_path / "kb.pl"
+    kb.write_text(f"class({vs}, '>50K') :- V10 >= 7500.\nclass({vs}, '<=50K') :- V1 = 'Private', V0 < 21.\n")
+    out = tmp_path / "rules.yaml"
+    assert main(["rules", "import-prolog", str(kb), "--dataset", "census_income", "--out", str(out)]) == 0
+    assert main(["check", str(out), "--no-data"]) == 0

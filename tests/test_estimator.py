@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -188,6 +189,25 @@ def test_bad_columns_named(fitted, census):
         fitted.predict(X.drop(columns=["age"]))
     with pytest.raises(ValueError, match="'age' was numeric during fit"):
         fitted.predict(X.assign(age="old"))
+
+
+def test_misspelled_names_in_the_architecture_are_refused(census, census_rules):
+    """Otherwise a typo drops nothing and turns nothing off, silently."""
+    from snas.exceptions import ConfigError
+
+    X, y = census.X_train.head(300), census.y_train.head(300)
+    for arch, message in (
+        ({"drop_features": ["agee"]}, "drop_features: 'agee' is not a feature of the data. Did you mean 'age'?"),
+        (
+            {"rule_modes": {"low-educaton": "off"}},
+            "rule_modes: 'low-educaton' is not a soft rule. Did you mean 'low-education'?",
+        ),
+        ({"rule_modes": {"minor-age": "off"}}, "rule_modes: 'minor-age' is not a soft rule."),  # a hard rule
+    ):
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            SNASClassifier(rules=census_rules, architecture={**arch, "max_epochs": 1}).fit(X, y)
+    dropped = SNASClassifier(rules=census_rules, architecture={"drop_features": ["sex", "fnlwgt"], "max_epochs": 1})
+    assert dropped.fit(X, y).n_parameters_ > 0  # excluded or real features are fine
 
 
 def test_clone_and_pipeline(census, census_rules):

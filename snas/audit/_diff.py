@@ -80,8 +80,28 @@ def _changelog(
     return "\n".join(lines) + "\n"
 
 
-def diff_reports(old: dict[str, Any], new: dict[str, Any], *, tolerance: float = 1e-4) -> dict[str, Any]:
-    """Compare two report JSON documents; returns {patch, changelog, summary}."""
+def diff_reports(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    *,
+    tolerance: float = 1e-4,
+    names: tuple[str, str] = ("the old report", "the new report"),
+) -> dict[str, Any]:
+    """Compare two report JSON documents; returns {patch, changelog, summary}.
+
+    Both are checked against the report schema first: ConfigError naming the one (by
+    ``names``, e.g. their paths) that does not follow it.
+    """
+    from snas.audit._report import AuditReport, audit_command
+    from snas.exceptions import ConfigError
+
+    for name, report in zip(names, (old, new), strict=True):
+        problem = AuditReport.from_dict(report).schema_problem() if isinstance(report, dict) else "not a JSON object"
+        if problem is not None:
+            raise ConfigError(
+                f"{name}: does not follow the report schema ({problem}), so it cannot be compared; write it again "
+                f"with '{audit_command(name)}'"
+            )
     old_ev = {e["id"]: (i, e) for i, e in enumerate(old["evidence"])}
     new_ev = {e["id"]: (i, e) for i, e in enumerate(new["evidence"])}
     patch, changed = _evidence_patch(old_ev, new_ev, tolerance)

@@ -86,7 +86,14 @@ def _check_field(doc: YamlDocument, field: str, fail: Fail) -> None:
     for k in keys:
         value = value.get(k) if isinstance(value, dict) else None
     if isinstance(value, dict) and value.get("status") == "not_applicable" and set(value) <= {"status", "reason"}:
-        _check_text(value.get("reason"), f"{field}.reason", fail, *keys, "reason")
+        reason = value.get("reason")
+        if reason is None or (isinstance(reason, str) and not reason.strip()):
+            raise fail(
+                f"'{field}' is marked not_applicable without a reason; add 'reason: <why it does not apply>' "
+                "(the report quotes it)",
+                *keys,
+            )
+        _check_text(reason, f"{field}.reason", fail, *keys, "reason")
         return
     if isinstance(value, dict):
         raise fail(
@@ -111,6 +118,14 @@ def _check_text(value: Any, field: str, fail: Fail, *keys: str | int) -> None:
         )
 
 
+def _iso_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def _approvals(value: Any, fail: Fail) -> list[dict[str, Any]]:
     """Approvals as a list of {role, name, date} with text values (dates as YYYY-MM-DD)."""
     if value is None:
@@ -127,6 +142,8 @@ def _approvals(value: Any, fail: Fail) -> list[dict[str, Any]]:
             if k == "date" and isinstance(v, dt.date):
                 continue
             _check_text(v, f"approvals[{i}].{k}", fail, "approvals", i, k)
+            if k == "date" and isinstance(v, str) and v.strip() and not _iso_date(v):
+                raise fail(f"approvals[{i}].date must be a date written YYYY-MM-DD; got {v!r}", "approvals", i, k)
         date = a.get("date")
         out.append({**a, "date": date.isoformat() if isinstance(date, dt.date) else date})
     return out

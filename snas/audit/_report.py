@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from snas._util import canonical_json, sha256_bytes
+from snas._util import canonical_json, parse_json_text, read_json_file, sha256_bytes
 
 __all__ = ["SCHEMA_VERSION", "AuditReport", "git_commit", "read_report", "report_schema", "rounded"]
 
@@ -59,14 +59,10 @@ def read_report(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"{p}: no report; run '{audit_command(p)}' first")
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"{p}: damaged, not JSON ({str(exc)[:120]}); write it again with '{audit_command(p)}'"
-        ) from None
-    if not isinstance(data, dict) or not isinstance(data.get("report_id"), str):
-        raise ConfigError(f"{p}: not an snas report (no report_id); write it again with '{audit_command(p)}'")
+    again = f"write it again with '{audit_command(p)}'"
+    data = read_json_file(p, fix=again, expect=dict)
+    if not isinstance(data.get("report_id"), str):
+        raise ConfigError(f"{p}: not an snas report (no report_id); {again}")
     return data
 
 
@@ -123,7 +119,10 @@ class AuditReport:
         text : str
             The JSON text; its ``report_id`` is dropped (recomputed from the body).
         """
-        return cls.from_dict(json.loads(text))
+        data = parse_json_text(text)
+        if not isinstance(data, dict):
+            raise ValueError("not an audit report: its top level is not a JSON object")
+        return cls.from_dict(data)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AuditReport:

@@ -68,13 +68,21 @@ def human_field(doc: Mapping[str, Any], key: str) -> Field:
     """A documentation field: ``human`` when written, ``not_applicable`` with its reason, else ``missing``."""
     v = _lookup(doc, key)
     if isinstance(v, Mapping) and v.get("status") == "not_applicable":
-        return {"status": "not_applicable", "value": v.get("reason")}
+        reason = v.get("reason")
+        if _blank(reason):  # a claim of "not applicable" needs its reason
+            return {"status": "missing", "value": None}
+        return {"status": "not_applicable", "value": reason}
     if key == "approvals":
-        ok = isinstance(v, list) and bool(v) and all(a.get("name") and a.get("date") for a in v)
+        ok = isinstance(v, list) and bool(v) and all(not _blank(a.get("name")) and not _blank(a.get("date")) for a in v)
         return {"status": "human" if ok else "missing", "value": v if ok else None}
-    if v is None or v == "" or v == []:
+    if _blank(v) or v == []:
         return {"status": "missing", "value": None}
     return {"status": "human", "value": v}
+
+
+def _blank(v: Any) -> bool:
+    """Nothing written: None, or text of whitespace only."""
+    return v is None or (isinstance(v, str) and not v.strip())
 
 
 # ----------------------------------------------------------------------------- auto fields

@@ -11,9 +11,10 @@ from snas.datasets._load import (
     recorded_locations,
 )
 from snas.datasets._manifest import DataFile, Manifest, find_manifest, load_manifest
-from snas.datasets._schema import Column, ColumnKind, Schema, normalise_name
+from snas.datasets._schema import MAX_NUMBER, Column, ColumnKind, Schema, normalise_name, row_name, shown_value
 
 __all__ = [
+    "MAX_NUMBER",
     "Column",
     "ColumnKind",
     "DataFile",
@@ -30,4 +31,6 @@ __all__ = [
     "locate_file",
     "normalise_name",
     "recorded_locations",
+    "row_name",
+    "shown_value",
 ]

@@ -1,8 +1,16 @@
-"""Find, verify and read dataset files into typed pandas frames."""
+"""Find, verify and read dataset files into typed pandas frames.
+
+Numeric cells must be finite numbers within ±:data:`~snas.datasets.MAX_NUMBER` (the float32
+range the network computes in): ``inf``, ``-inf``, ``Infinity`` or ``1e400`` are refused with
+file, line and column, never read as missing or clipped. A cell that marks a missing value is
+listed in the manifest's ``format.missing`` (default ``['?']``); ``integer: true`` columns hold
+whole numbers only. Every row has the header's number of fields.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import urllib.request
@@ -13,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from snas._util import did_you_mean, level_codes, sha256_file
 from snas.datasets._manifest import DataFile, Manifest, load_manifest
-from snas.datasets._schema import Column, ColumnKind, Schema, normalise_name
+from snas.datasets._schema import MAX_NUMBER, Column, ColumnKind, Schema, normalise_name, row_name, shown_value
 from snas.exceptions import DatasetError
 
 if TYPE_CHECKING:
@@ -226,7 +234,13 @@ def _read_csv(path: Path, m: Manifest, f: DataFile) -> pd.DataFrame:
             engine="c",
         )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if fields:
+            want, line, saw = fields.groups()
+            raise DatasetError(_fields_message(path, int(line), int(saw), int(want))) from None
         raise DatasetError(f"{path}: cannot parse as CSV ({exc}); check 'format' in {m.source}") from None
+    if not isinstance(raw.index, pd.RangeIndex):  # pandas took a first column the header lacks as the index
+        raise DatasetError(_fields_message(path, f.skip_rows + (2 if m.header else 1), raw.shape[1] + 1, raw.shape[1]))
     if m.header:
         missing_cols = [c for c in originals if c not in raw.columns]
         if missing_cols:
@@ -240,10 +254,20 @@ def _read_csv(path: Path, m: Manifest, f: DataFile) -> pd.DataFrame:
     return _type_frame(raw, m.schema, path, f, line_offset=f.skip_rows + (2 if m.header else 1))
 
 
+def _fields_message(path: Path, line: int, saw: int, want: int) -> str:
+    return (
+        f"{path}: line {line}: {saw} fields but the header has {want}; check the separators and quotes on "
+        "this line (a value holding the separator goes in double quotes; remove a separator at the line's end)"
+    )
+
+
 def _type_frame(
     raw: pd.DataFrame, schema: Schema, path: Path | str, f: DataFile | None, line_offset: int
 ) -> pd.DataFrame:
-    """Strings → declared types; names → normalised names. Errors name column, line and value."""
+    """Strings → declared types; names → normalised names. Errors name column, line and value.
+
+    ``f`` is None for a frame (:func:`from_frame`): errors then name the row, not a line.
+    """
     import numpy as np
     import pandas as pd
 
@@ -253,15 +277,7 @@ def _type_frame(
         if f is not None and f.label_suffix and col.name == schema.target:
             s = s.str.removesuffix(f.label_suffix)
         if col.kind == "numeric":
-            num = pd.to_numeric(s, errors="coerce")
-            bad = num.isna() & s.notna()
-            if bad.any():
-                i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DatasetError(
-                    f"{path}: line {i + line_offset}, column {col.original!r}: {s.iloc[i]!r} is not a "
-                    f"number; fix the value or declare the column 'categorical' in the manifest"
-                )
-            out[col.name] = num.astype("Int64") if col.integer else num.astype("float64")
+            out[col.name] = _numeric(s, col, path, f is not None, line_offset)
         else:
             levels = col.levels or tuple(sorted(s.dropna().unique()))
             codes = level_codes(s, list(levels))
@@ -270,13 +286,63 @@ def _type_frame(
             bad = (codes < 0) & s.notna().to_numpy()
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
+                where = f"line {i + line_offset}" if f is not None else row_name(s.index, i)
                 raise DatasetError(
-                    f"{path}: line {i + line_offset}, column {col.original!r}: level {s.iloc[i]!r} is "
+                    f"{path}: {where}, column {col.original!r}: level {s.iloc[i]!r} is "
                     f"not declared.{did_you_mean(str(s.iloc[i]), levels)} Add it to the column's "
                     "'levels' in the manifest or fix the value"
                 )
             out[col.name] = cat
     return pd.DataFrame(out)
+
+
+def _numeric(s: pd.Series, col: Column, path: Path | str, from_file: bool, line_offset: int) -> pd.Series:
+    """A numeric column: finite numbers within ±MAX_NUMBER (whole ones for ``integer``), NaN where missing."""
+    import numpy as np
+    import pandas as pd
+
+    def fail(mask: np.ndarray, problem: str, fix: str) -> DatasetError:
+        i = int(np.flatnonzero(mask)[0])
+        where = f"line {i + line_offset}" if from_file else row_name(s.index, i)
+        return DatasetError(f"{path}: {where}, column {col.original!r}: {shown_value(s.iloc[i])} {problem}; {fix}")
+
+    missing_hint = (
+        "if it marks a missing value, add it to 'format.missing' in the manifest"
+        if from_file
+        else "write NaN for a missing value"
+    )
+    num = pd.to_numeric(s, errors="coerce")
+    given = s.notna().to_numpy()
+    values = num.to_numpy(dtype="float64", na_value=np.nan)
+    if (bad := np.isnan(values) & given).any():
+        declare = "declare the column 'categorical' in the manifest" if from_file else "convert it with pd.to_numeric"
+        raise fail(bad, "is not a number", f"fix the value, {declare}, or {missing_hint}")
+    with np.errstate(invalid="ignore"):
+        outside = ~(np.abs(values) <= MAX_NUMBER) & given
+    if outside.any():
+        raise fail(
+            outside,
+            f"is not a finite number within ±{MAX_NUMBER:.4g} (the float32 range snas computes in)",
+            f"fix or remove the value, or {missing_hint}",
+        )
+    if not col.integer:
+        return num.astype("float64")
+    as_float = "declare the column as numeric float (remove 'integer: true' in the manifest)"
+    as_float = as_float if from_file else "convert the column to float"
+    if pd.api.types.is_unsigned_integer_dtype(num):
+        big = num.to_numpy(dtype="uint64", na_value=0) > np.iinfo(np.int64).max
+    elif pd.api.types.is_float_dtype(num):
+        with np.errstate(invalid="ignore"):
+            if (frac := (values != np.floor(values)) & given).any():
+                raise fail(
+                    frac, "is not a whole number, but the column is declared integer", f"{as_float} or fix the value"
+                )
+            big = (np.abs(values) >= 2.0**63) & given
+    else:
+        big = np.zeros(len(values), dtype=bool)
+    if big.any():
+        raise fail(big, "is too large for an integer column (beyond ±9.2e18)", f"{as_float} or fix the value")
+    return num.astype("Int64")
 
 
 def load(
@@ -315,6 +381,7 @@ def load(
     """
     m = load_manifest(name_or_manifest)
     frames: dict[str, pd.DataFrame] = {}
+    paths: dict[str, Path] = {}
     records: list[FileRecord] = []
     known = recorded or {}
     for role in ("train", "test"):
@@ -323,7 +390,11 @@ def load(
             continue
         f = m.files[file_role]
         path, source = locate_file(f, data_dir, download=download, recorded=known.get(f.path))
-        frames[role] = _read_csv(path, m, f)
+        frames[role], paths[role] = _read_csv(path, m, f), path
+        if frames[role].empty:
+            raise DatasetError(
+                f"{path}: no data rows{' after the header' if m.header else ''}; the {role} file needs one row per case"
+            )
         records.append(_record(role, f, path, len(frames[role]), source))
     for role, f in m.files.items():  # verify the remaining files (documentation) too
         if role not in {m.split.get("train"), m.split.get("test")}:
@@ -335,7 +406,7 @@ def load(
                     raise
     train, test = frames["train"], frames.get("test")
     if test is None and "test_fraction" in m.split:
-        train, test = _split(train, m)
+        train, test = _split(train, m, paths["train"])
     return Dataset(name=m.name, schema=m.schema, train=train, test=test, files=tuple(records), manifest=m)
 
 
@@ -343,12 +414,20 @@ def _record(role: str, f: DataFile, path: Path, rows: int, source: str) -> FileR
     return FileRecord(role, f.path, f.sha256, path.stat().st_size, rows, source, str(path.resolve()))
 
 
-def _split(frame: pd.DataFrame, m: Manifest) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _split(frame: pd.DataFrame, m: Manifest, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hold out ``split.test_fraction`` of the training rows (stratified by the target by default)."""
     from sklearn.model_selection import train_test_split
 
     frac = float(m.split["test_fraction"])
-    strat = frame[m.schema.target] if m.split.get("stratify", True) else None
-    tr, te = train_test_split(frame, test_size=frac, random_state=int(m.split.get("seed", 0)), stratify=strat)
+    stratify = m.split.get("stratify", True)
+    strat = frame[m.schema.target] if stratify else None
+    try:
+        tr, te = train_test_split(frame, test_size=frac, random_state=int(m.split.get("seed", 0)), stratify=strat)
+    except ValueError as exc:
+        raise DatasetError(
+            f"{path}: cannot hold out split.test_fraction {frac:g} of its {len(frame)} row(s) ({exc}); add rows, "
+            f"change 'split.test_fraction'{' or set split.stratify: false' if stratify else ''} in {m.source}"
+        ) from None
     return tr.reset_index(drop=True), te.reset_index(drop=True)
 
 

@@ -9,9 +9,32 @@ from typing import Any, Literal
 from snas._util import canonical_json, did_you_mean, sha256_bytes
 from snas.exceptions import DatasetError
 
-__all__ = ["Column", "ColumnKind", "Schema", "normalise_name"]
+__all__ = ["MAX_NUMBER", "Column", "ColumnKind", "Schema", "normalise_name", "row_name", "shown_value"]
 
 ColumnKind = Literal["numeric", "categorical", "ordinal"]
+
+#: Largest magnitude a numeric training value may have: the float32 maximum, what the network
+#: computes in. Larger numbers, ``inf`` and ``-inf`` are refused in data files, frames and the
+#: rows a model is fitted on, with the column and row named (rows to predict may hold finite
+#: far-out values; ``inf`` is refused there too). A missing value is NaN, or a marker listed in
+#: the manifest's ``format.missing``.
+MAX_NUMBER = 3.4028234663852886e38
+
+
+def row_name(index: Any, i: int) -> str:
+    """How messages name row ``i`` (position) of a frame: ``row 3 (counting from 0)``, with the
+    index label too when it differs from the position."""
+    label = index[i]
+    label = label.item() if hasattr(label, "item") else label
+    same = label == i and not isinstance(label, bool)
+    return f"row {i} (counting from 0{'' if same else f'; index {label!r}'})"
+
+
+def shown_value(value: Any) -> str:
+    """A cell as messages show it: text quoted, numbers plain (``'inf'`` read from a file, ``inf`` in a frame)."""
+    if isinstance(value, str):
+        return repr(value)
+    return str(value.item() if hasattr(value, "item") else value)
 
 
 def normalise_name(name: str) -> str:

@@ -525,13 +525,16 @@ class FittedModel:
             When files are missing, their hashes do not match, or the records are inconsistent.
         """
         meta, state = read_model_files(path)
+        _check_records(path, meta)
         try:
             for kind, read in MODEL_KINDS.items():  # e.g. an ensemble of architectures
                 if kind in meta:
                     return read(path, meta, state)
             model = model_from_record(Task.from_dict(meta["task"]), meta, state, where=str(path))
-        except ModelFileError:
-            raise
+        except ModelFileError as exc:
+            if str(path) in str(exc):
+                raise
+            raise ModelFileError(f"{path}: {exc}") from None
         except (KeyError, IndexError, TypeError, RuntimeError, ValueError, OverflowError, SNASError) as exc:
             raise ModelFileError(
                 f"{path}: the model files are inconsistent ({type(exc).__name__}: {str(exc)[:200]}); they were "
@@ -578,6 +581,37 @@ def model_from_record(task: Task, record: dict[str, Any], state: dict[str, Any],
     net.eval()  # safe: torch inference mode, not Python eval
     results = tuple(TrainResult(**r) for r in training)
     return FittedModel(task, spec, net, results, seed)
+
+
+_EDITED = "the file was edited or written by another program — restore the original files or save the model again"
+
+
+def _check_records(path: str | Path, meta: dict[str, Any]) -> None:
+    """The records every model file has, checked before any is used: ``extra`` is a mapping,
+    ``task.neuron_sharpness`` a positive number and ``task.encoder`` consistent with the schema
+    (ModelFileError naming the file and the field)."""
+    from snas.datasets import MAX_NUMBER, Schema
+    from snas.nn import check_encoder_state
+
+    def fail(problem: str) -> ModelFileError:
+        return ModelFileError(f"{path}: model.json: {problem}; {_EDITED}")
+
+    if meta.get("extra") is not None and not isinstance(meta["extra"], dict):
+        raise fail(f"'extra' must be a mapping, got {type(meta['extra']).__name__}")
+    task = meta.get("task")
+    if not isinstance(task, dict):
+        raise fail("'task' must be a mapping (the schema, classes, rules and encoder)")
+    sharpness = task.get("neuron_sharpness")
+    if not isinstance(sharpness, int | float) or isinstance(sharpness, bool) or not 0 < sharpness <= MAX_NUMBER:
+        raise fail(f"'task.neuron_sharpness' must be a positive finite number, got {sharpness!r}"[:300])
+    try:
+        schema = Schema.from_dict(task["schema"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return  # Task.from_dict names the broken schema
+    try:
+        check_encoder_state(schema, task.get("encoder"), "task.encoder")
+    except ModelFileError as exc:
+        raise fail(str(exc)) from None
 
 
 def _arch_dict(arch: Architecture | AdditiveArchitecture) -> dict[str, Any]:

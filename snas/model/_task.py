@@ -113,6 +113,8 @@ class Task:
 
         Raises
         ------
+        ConfigError
+            When the rules' ``target.positive`` is not one of the classes.
         RuleError
             When a rule names an unknown feature or level, has the wrong type, or its head is not a class.
         RuleConflictError
@@ -147,7 +149,9 @@ class Task:
 
     @property
     def positive(self) -> str:
-        """The class whose probability reports and monotonic constraints refer to."""
+        """The class whose probability reports and monotonic constraints refer to: the rules'
+        ``target.positive`` (a class: ``compile_rules`` refuses others), else the schema's
+        positive class when ``y`` has it, else the last class."""
         p = self.rules.positive or self.schema.positive
         return p if p in self.classes else self.classes[-1]
 

@@ -5,6 +5,7 @@ from snas.nn._additive import AdditiveNetwork, knot_positions, valid_bins
 from snas.nn._architecture import PAIR_COST, AdditiveArchitecture, AdditiveCapacity, Architecture, Capacity, pair_name
 from snas.nn._compile import CompiledRules, compile_rules, polarity
 from snas.nn._encoders import EncodedFrame, TabularEncoder
+from snas.nn._encoders import check_state as check_encoder_state
 from snas.nn._inputs import InputLayout, Inputs, KnowledgeNeurons, NeuronInfo
 from snas.nn._network import SNASNetwork, complexity, count_parameters, has_monotone_path, parameter_shapes
 from snas.nn._pairs import rank_pairs
@@ -44,6 +45,7 @@ __all__ = [
     "SNASNetwork",
     "TabularEncoder",
     "canonical_pairs",
+    "check_encoder_state",
     "compile_rules",
     "complexity",
     "count_parameters",

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from snas.exceptions import RuleConflictError, RuleError
+from snas._util import did_you_mean
+from snas.exceptions import ConfigError, RuleConflictError, RuleError
 from snas.rules import And, Compare, Condition, Member, Not, Or, RuleSet, check_rules, shield_bodies
 
 if TYPE_CHECKING:
@@ -100,6 +101,8 @@ def compile_rules(rules: RuleSet | None, schema: Schema, classes: tuple[str, ...
 
     Raises
     ------
+    ConfigError
+        ``target.positive`` of the rules is not one of ``classes``.
     RuleError
         Unknown names, wrong types, or a rule fighting a monotonic constraint.
     RuleConflictError
@@ -107,10 +110,16 @@ def compile_rules(rules: RuleSet | None, schema: Schema, classes: tuple[str, ...
     """
     if rules is None:
         return CompiledRules(RuleSet(rules=()), classes, (), ())
+    if rules.positive is not None and rules.positive not in classes:
+        raise ConfigError(
+            f"{rules.path or 'the rules'}: target.positive {rules.positive!r} is not one of the classes "
+            f"{list(classes)}.{did_you_mean(rules.positive, classes)} Fix 'target.positive' in the rule file "
+            "(it sets the direction of the monotonic constraints)"
+        )
     _check(rules, schema, classes)
     index = {c: i for i, c in enumerate(classes)}
     # the network models the probability of classes[-1]; express directions for it
-    positive = rules.positive if rules.positive in index else classes[-1]
+    positive = rules.positive if rules.positive is not None else classes[-1]
     flip = 1 if positive == classes[-1] else -1
     net_mono = {f: d * flip for f, d in rules.constraints.monotonic.items()}
     eff = shield_bodies(rules)

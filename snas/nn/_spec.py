@@ -3,6 +3,7 @@ with clear messages."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
@@ -174,6 +175,40 @@ class NetworkSpec:
             A soft rule's id; rules not in ``rule_modes`` get ``default_rule_mode``.
         """
         return self.rule_modes.get(rule_id, self.default_rule_mode)
+
+    def unknown_names(self, features: Sequence[str], soft_rules: Sequence[str]) -> list[str]:
+        """Names in ``drop_features`` and ``rule_modes`` that are no feature and no soft rule of
+        the task (a typo would otherwise drop nothing and turn nothing off).
+
+        Parameters
+        ----------
+        features : sequence of str
+            The task's feature names (excluded ones included: dropping them is harmless).
+        soft_rules : sequence of str
+            The ids of the task's soft rules.
+
+        Returns
+        -------
+        list of str
+            One message per unknown name, with a did-you-mean; empty when every name is known.
+
+        Examples
+        --------
+        >>> NetworkSpec(drop_features=("agee",)).unknown_names(["age", "hours_per_week"], [])
+        ["drop_features: 'agee' is not a feature of the data. Did you mean 'age'?"]
+        """
+        out = [
+            f"drop_features: {f!r} is not a feature of the data.{did_you_mean(f, features)}"
+            for f in self.drop_features
+            if f not in features
+        ]
+        for rule in self.rule_modes:
+            if rule not in soft_rules:
+                known = (
+                    f" The soft rules are: {', '.join(soft_rules)}." if soft_rules else " The rules have no soft rule."
+                )
+                out.append(f"rule_modes: {rule!r} is not a soft rule.{did_you_mean(rule, soft_rules) or known}")
+        return out
 
     def architecture(self, layout: InputLayout) -> Architecture | AdditiveArchitecture:
         """The network shape this spec gives on a task's inputs.

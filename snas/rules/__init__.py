@@ -1,4 +1,4 @@
-"""Rule files: the grammar, the immutable rule tree, sympy reasoning and static checks.
+"""Rule files: the grammar, the immutable rule tree, satisfiability reasoning and static checks.
 
 This subpackage never imports torch, so ``snas check`` stays fast.
 """
@@ -8,12 +8,13 @@ from snas.rules._check import (
     Finding,
     RuleStats,
     check_rules,
+    key_span,
     require_rules_for,
     rule_stats,
     shield_bodies,
 )
 from snas.rules._evaluate import ColumnView, holds, holds_many
-from snas.rules._logic import LogicContext, find_overlap, is_satisfiable
+from snas.rules._logic import LogicContext, UndecidedError, find_overlap, is_satisfiable
 from snas.rules._parse import KEYWORDS, load_rules, parse_condition, parse_rules
 from snas.rules._prolog import import_prolog
 from snas.rules._schema import rule_file_schema
@@ -54,6 +55,7 @@ __all__ = [
     "RuleStats",
     "Span",
     "SuggestReport",
+    "UndecidedError",
     "atoms",
     "check_rules",
     "features_of",
@@ -62,6 +64,7 @@ __all__ = [
     "holds_many",
     "import_prolog",
     "is_satisfiable",
+    "key_span",
     "load_rules",
     "parse_condition",
     "parse_rules",

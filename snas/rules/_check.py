@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from snas._limits import MAX_PAIR_FINDINGS
 from snas._stats import wilson_interval
 from snas._util import did_you_mean
-from snas._yaml import caret_context
+from snas._yaml import YamlDocument, caret_context
 from snas.rules._evaluate import ColumnView, holds
-from snas.rules._logic import LogicContext, find_overlap
+from snas.rules._logic import LogicContext, Prepared, UndecidedError, boxes_disjoint, can_overlap, overlap, prepare
 from snas.rules._tree import Compare, Condition, Member, Rule, RuleSet, Span, atoms
 
 if TYPE_CHECKING:
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
 
     from snas.datasets import Dataset, Schema
 
-__all__ = ["CheckReport", "Finding", "RuleStats", "check_rules", "require_rules_for"]
+__all__ = ["CheckReport", "Finding", "RuleStats", "check_rules", "key_span", "require_rules_for"]
 
 Level = Literal["error", "warning", "info"]
 MIN_HARD_AGREEMENT = 0.95
@@ -125,6 +127,12 @@ def _suggest(word: str, choices: Any, what: str) -> str:
     return f" Use one of the {what}: {', '.join(options[:20])}{more}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _context(text: str, line: int | None, column: int | None) -> str:
+    """``caret_context``, once per position (a rule with many findings shares its excerpt)."""
+    return caret_context(text, line, column)
+
+
 def _finding(rs: RuleSet, level: Level, code: str, msg: str, span: Span | None = None, **kw: Any) -> Finding:
     line, col = (span.line, span.column) if span else (None, None)
     return Finding(
@@ -134,7 +142,7 @@ def _finding(rs: RuleSet, level: Level, code: str, msg: str, span: Span | None =
         path=rs.path,
         line=line,
         column=col,
-        context=caret_context(rs.text, line, col) if rs.text else "",
+        context=_context(rs.text, line, col) if rs.text else "",
         **kw,
     )
 
@@ -144,7 +152,14 @@ def _check_names(rs: RuleSet, schema: Schema) -> list[Finding]:
     out: list[Finding] = []
     if rs.target is not None and rs.target != schema.target:
         msg = f"the rules name target {rs.target!r} but the dataset's target is {schema.target!r}; fix 'target' in the rule file"
-        out.append(_finding(rs, "error", "target", msg))
+        out.append(_finding(rs, "error", "target", msg, key_span(rs, "target", "column") or key_span(rs, "target")))
+    if rs.positive is not None and schema.classes and rs.positive not in schema.classes:
+        msg = (
+            f"'target.positive: {rs.positive}' is not a class of {schema.target!r}.{did_you_mean(rs.positive, schema.classes)}"
+            f" Use one of the classes: {', '.join(schema.classes)} (the positive class sets the direction of "
+            "monotonic constraints and what reports call positive)"
+        )
+        out.append(_finding(rs, "error", "unknown-positive", msg, key_span(rs, "target", "positive")))
     for r in rs.rules:
         if schema.classes and r.head not in schema.classes:
             msg = (
@@ -157,6 +172,19 @@ def _check_names(rs: RuleSet, schema: Schema) -> list[Finding]:
             for a in atoms(cond):
                 out += _check_atom(rs, r.id, a, schema)
     return out + _check_constraint_names(rs, schema)
+
+
+def key_span(rs: RuleSet, *keys: str | int) -> Span | None:
+    """Where the value at ``keys`` sits in the rule file (``None`` when unknown)."""
+    from snas.exceptions import RuleSyntaxError
+
+    if not rs.text:
+        return None
+    try:
+        loc = YamlDocument(rs.text, rs.path, RuleSyntaxError).locate(*keys)
+    except RuleSyntaxError:  # not YAML (an imported Datalog text): no position
+        return None
+    return Span(loc.line, loc.column) if loc is not None else None
 
 
 def _check_atom(rs: RuleSet, rid: str, a: Compare | Member, schema: Schema) -> list[Finding]:
@@ -240,55 +268,134 @@ def _data_witness(view: ColumnView, mask: np.ndarray, conds: list[Condition]) ->
 
 def _conflicts(rs: RuleSet, ctx: LogicContext, view: ColumnView | None, bodies: dict[str, np.ndarray]) -> list[Finding]:
     """Check 2 (bodies with different heads that can both hold, at least one rule hard) and
-    the unsatisfiable half of check 3. A training row that satisfies both bodies settles
-    satisfiability (and is the witness); otherwise sympy decides and builds a witness."""
+    the unsatisfiable half of check 3. Per-feature intervals rule out most pairs at once; a
+    training row that satisfies both bodies is the witness; otherwise :func:`overlap` decides
+    (intervals, bounded normal forms, a greedy choice, then the solver) and builds a witness, or
+    the question is reported undecided (a warning). At most ``MAX_PAIR_FINDINGS`` pair findings
+    of each kind are listed; one more finding counts the rest."""
     out: list[Finding] = []
+    prep = {r.id: prepare(r.body, ctx) for r in rs.rules}
     for r in rs.rules:
         if view is not None and bodies[r.id].any():
             continue
-        if find_overlap([r.body], ctx) is None:
+        try:
+            dead = overlap([prep[r.id]], ctx) is None
+        except UndecidedError as exc:
+            msg = f"could not decide whether rule {r.id!r} can ever fire ({exc}); simplify its condition"
+            out.append(_finding(rs, "warning", "undecided", msg, r.span, rule=r.id))
+            continue
+        if dead:
             msg = f"rule {r.id!r} can never fire: its condition is unsatisfiable"
             out.append(_finding(rs, "warning", "dead-rule", msg, r.span, rule=r.id))
+    unlisted: dict[str, int] = {}
+    listed: dict[str, int] = {}
     for a, b in combinations(rs.rules, 2):
-        if a.head != b.head and (a.is_hard or b.is_hard):
-            out += _pair_conflict(rs, a, b, ctx, view, bodies)
+        if a.head == b.head or not (a.is_hard or b.is_hard) or boxes_disjoint(prep[a.id].box, prep[b.id].box, ctx):
+            continue
+        pair = _Pair(rs, a, b, ctx, view, bodies, (prep[a.id], prep[b.id]))
+        code = pair.code()
+        if listed.get(code, 0) >= MAX_PAIR_FINDINGS:  # only count it: no witness, no message
+            known = pair.overlaps()
+            if known is not False:
+                code = code if known else "undecided"
+                unlisted[code] = unlisted.get(code, 0) + 1
+            continue
+        for f in pair.findings():
+            if listed.get(f.code, 0) < MAX_PAIR_FINDINGS:
+                listed[f.code] = listed.get(f.code, 0) + 1
+                out.append(f)
+            else:
+                unlisted[f.code] = unlisted.get(f.code, 0) + 1
+    for code, n in unlisted.items():
+        level = _PAIR_LEVELS[code]
+        msg = (
+            f"{n:,} more pairs of rules with the same problem ({code}) are not listed: snas check lists at most "
+            f"{MAX_PAIR_FINDINGS} (MAX_PAIR_FINDINGS) of each kind; fix the ones above and check again"
+        )
+        out.append(_finding(rs, level, code, msg))
     return out
 
 
-def _pair_conflict(
-    rs: RuleSet, a: Rule, b: Rule, ctx: LogicContext, view: ColumnView | None, bodies: dict[str, np.ndarray]
-) -> list[Finding]:
-    """The finding for two rules with different heads, when their bodies can both hold."""
-    n = None
-    witness: dict[str, Any] | None = None
-    where = ""
-    if view is not None:
-        both = bodies[a.id] & bodies[b.id]
-        n = int(both.sum())
-        if n:
-            witness, i = _data_witness(view, both, [a.body, b.body])
-            where = f" (training row {i})"
-    if witness is None:
-        witness = find_overlap([a.body, b.body], ctx)
+_PAIR_LEVELS: dict[str, Level] = {
+    "hard-conflict": "error",
+    "hard-soft-overlap": "warning",
+    "conflict-resolved": "info",
+    "undecided": "warning",
+}
+
+
+@dataclass
+class _Pair:
+    """Two rules with different heads, at least one hard, whose boxes are not disjoint."""
+
+    rs: RuleSet
+    a: Rule
+    b: Rule
+    ctx: LogicContext
+    view: ColumnView | None
+    bodies: dict[str, np.ndarray]
+    prepared: tuple[Prepared, Prepared]
+
+    def code(self) -> str:
+        """The finding code if the bodies can both hold (``undecided`` aside)."""
+        a, b = self.a, self.b
+        if not (a.is_hard and b.is_hard):
+            return "hard-soft-overlap"
+        if a.priority is not None and b.priority is not None and a.priority != b.priority:
+            return "conflict-resolved"
+        return "hard-conflict"
+
+    def overlaps(self) -> bool | None:
+        """Whether the bodies can both hold (``None``: undecided), without building a witness."""
+        if self.prepared[0].box.exact and self.prepared[1].box.exact:
+            return True  # products of intervals that meet on every feature
+        if self.view is not None and (self.bodies[self.a.id] & self.bodies[self.b.id]).any():
+            return True
+        try:
+            return can_overlap(list(self.prepared), self.ctx)
+        except UndecidedError:
+            return None
+
+    def findings(self) -> list[Finding]:
+        """The finding for the pair when their bodies can both hold (none when they cannot)."""
+        rs, a, b = self.rs, self.a, self.b
+        n = None
+        witness: dict[str, Any] | None = None
+        where = ""
+        if self.view is not None:
+            both = self.bodies[a.id] & self.bodies[b.id]
+            n = int(both.sum())
+            if n:
+                witness, i = _data_witness(self.view, both, [a.body, b.body])
+                where = f" (training row {i})"
         if witness is None:
-            return []
-    rows = f"; {n} training rows match both" if n is not None else ""
-    pair = f"rules {a.id!r} (then {a.head}) and {b.id!r} (then {b.head}) can both hold, e.g. {witness}{where}{rows}"
-    extra = {"rule": a.id, "other": b.id, "witness": witness, "overlap_rows": n}
-    if not (a.is_hard and b.is_hard):
-        hard, soft = (a, b) if a.is_hard else (b, a)
-        msg = f"{pair}; the hard rule {hard.id!r} overrides the soft rule {soft.id!r} there"
-        return [_finding(rs, "warning", "hard-soft-overlap", msg, soft.span, **extra)]
-    if a.priority is not None and b.priority is not None and a.priority != b.priority:
-        win = a if a.priority < b.priority else b
-        return [
-            _finding(rs, "info", "conflict-resolved", f"{pair}; resolved by priority: {win.id!r} wins", b.span, **extra)
-        ]
-    msg = (
-        f"{pair}. Two hard rules cannot both be enforced: add 'unless:' to one of them or give both a "
-        "'priority:' (lower wins)"
-    )
-    return [_finding(rs, "error", "hard-conflict", msg, b.span, **extra)]
+            try:
+                witness = overlap(list(self.prepared), self.ctx)
+            except UndecidedError as exc:
+                msg = (
+                    f"could not decide whether rules {a.id!r} (then {a.head}) and {b.id!r} (then {b.head}) can "
+                    f"both hold ({exc}); simplify their conditions, or add 'unless:' to one so they plainly "
+                    "exclude each other"
+                )
+                return [_finding(rs, "warning", "undecided", msg, b.span, rule=a.id, other=b.id)]
+            if witness is None:
+                return []
+        rows = f"; {n} training rows match both" if n is not None else ""
+        pair = f"rules {a.id!r} (then {a.head}) and {b.id!r} (then {b.head}) can both hold, e.g. {witness}{where}{rows}"
+        extra = {"rule": a.id, "other": b.id, "witness": witness, "overlap_rows": n}
+        code = self.code()
+        if code == "hard-soft-overlap":
+            hard, soft = (a, b) if a.is_hard else (b, a)
+            msg = f"{pair}; the hard rule {hard.id!r} overrides the soft rule {soft.id!r} there"
+            return [_finding(rs, "warning", code, msg, soft.span, **extra)]
+        if code == "conflict-resolved":
+            win = a if a.priority < b.priority else b  # type: ignore[operator]
+            return [_finding(rs, "info", code, f"{pair}; resolved by priority: {win.id!r} wins", b.span, **extra)]
+        msg = (
+            f"{pair}. Two hard rules cannot both be enforced: add 'unless:' to one of them or give both a "
+            "'priority:' (lower wins)"
+        )
+        return [_finding(rs, "error", code, msg, b.span, **extra)]
 
 
 def rule_stats(
@@ -399,7 +506,13 @@ def check_rules(rules: RuleSet, data: Dataset | Schema | None = None) -> CheckRe
                 )
             )
     order = {"error": 0, "warning": 1, "info": 2}
-    findings.sort(key=lambda f: (order[f.level], f.line or 0))
+
+    def position(f: Finding) -> float:
+        if f.line is not None:
+            return f.line
+        return float("inf") if f.rule is None and f.code in _PAIR_LEVELS else 0  # counts close their level
+
+    findings.sort(key=lambda f: (order[f.level], position(f)))
     return CheckReport(rules, tuple(findings), tuple(stats), rows, getattr(data, "name", None))
 
 

@@ -527,6 +527,14 @@ def _strength(
             i,
             "priority",
         )
+    if strength == "soft" and "priority" in r:
+        raise fail(
+            f"rule {shown(rid)}: priority decides between overlapping hard rules; a soft rule takes none — "
+            "remove 'priority' or make the rule hard",
+            "rules",
+            i,
+            "priority",
+        )
     return strength, float(weight), priority
 
 

@@ -1,8 +1,9 @@
 """Import PSyKI-style Datalog class rules into snas's rule format.
 
 ``class(Age, ..., CapitalGain, '>50K') :- CapitalGain >= 7500, \\+(Age < 21).`` becomes a
-rule with ``if: capital_gain >= 7500 and not (age < 21)`` and ``then: ">50K"``; clause
-order is kept in ``priority``. Parsed with a lark grammar, never executed.
+rule with ``if: capital_gain >= 7500 and not (age < 21)`` and ``then: ">50K"``; for hard
+rules clause order is kept in ``priority`` (soft rules take none). Parsed with a lark
+grammar, never executed.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from snas._limits import MAX_CONDITION_CHARS, MAX_CONDITION_DEPTH, MAX_RULES
-from snas._util import sha256_bytes
+from snas._util import did_you_mean, sha256_bytes
 from snas._yaml import caret_context
 from snas.exceptions import RuleSyntaxError
 from snas.rules._parse import number_value
-from snas.rules._tree import FLIPPED_OP, And, Compare, Condition, Not, Or, Rule, RuleSet, to_text
+from snas.rules._tree import FLIPPED_OP, And, Compare, Condition, Not, Or, Rule, RuleSet, Span, to_text
 
 if TYPE_CHECKING:
     from snas.datasets import Schema
@@ -43,10 +44,11 @@ def _snake(name: str) -> str:
 def import_prolog(
     text: str, *, path: str | None = None, schema: Schema | None = None, strength: str = "soft"
 ) -> RuleSet:
-    """Convert Datalog class rules to a :class:`RuleSet` (clause order → ``priority``).
+    """Convert Datalog class rules to a :class:`RuleSet` (clause order → ``priority`` of hard rules).
 
     Head variables map to features by position when ``schema`` has that many features,
-    otherwise by name (``CapitalGain`` → ``capital_gain``). Clauses whose body is ``true``
+    otherwise by name (``CapitalGain`` → ``capital_gain``; with ``schema``, a name that is not
+    one of its features is refused). Clauses whose body is ``true``
     (a default class) are skipped: the network learns the default. The result obeys the
     rule-file limits (:mod:`snas._limits`), so the YAML written from it loads again.
 
@@ -66,18 +68,20 @@ def import_prolog(
     Returns
     -------
     RuleSet
-        Rules ``clause-1``, ``clause-2``, … with ``priority`` in clause order; write it as
-        YAML with ``RuleSet.to_dict()`` (what ``snas rules import-prolog`` does).
+        Rules ``clause-1``, ``clause-2``, … (hard ones with ``priority`` in clause order), each
+        positioned at its clause's label; write it as YAML with ``RuleSet.to_dict()`` (what
+        ``snas rules import-prolog`` does, after :func:`check_rules` when given a dataset).
 
     Raises
     ------
     RuleSyntaxError
-        When the text does not parse, a body names an unknown variable or breaks a limit, or no clause has a body.
+        When the text does not parse, a body names an unknown variable (or, with ``schema``, a
+        variable that is no feature) or breaks a limit, or no clause has a body.
 
     Examples
     --------
     >>> kb = "class(Age, CapitalGain, '<=50K') :- Age < 21."
-    >>> rules = import_prolog(kb, path="rules/census.pl")
+    >>> rules = import_prolog(kb, path="rules/census.pl", strength="hard")
     >>> rules["clause-1"].if_text, rules["clause-1"].head, rules["clause-1"].priority
     ('age < 21', '<=50K', 1)
     """
@@ -120,6 +124,11 @@ def _parse_kb(text: str, path: str | None) -> Any:
         ) from None
 
 
+def _span(tok: Any) -> Span:
+    """The 1-based line and column of a token of the Datalog text."""
+    return Span(getattr(tok, "line", None), getattr(tok, "column", None))
+
+
 def _chain(node: Any) -> list[Any]:
     """The operands of a run of the same operator (``a, b, c`` parses as ``and(and(a, b), c)``)."""
     from lark import Tree
@@ -144,8 +153,9 @@ class _Clause:
         self.name_tok = head.children[0]
         self.terms = head.children[1:]
         variables = [str(t.children[0]) for t in self.terms[:-1]]
-        by_position = len(feats) == len(variables)
-        self.mapping = {v: (feats[i] if by_position else _snake(v)) for i, v in enumerate(variables)}
+        self.feats = feats
+        self.by_position = len(feats) == len(variables)
+        self.mapping = {v: (feats[i] if self.by_position else _snake(v)) for i, v in enumerate(variables)}
 
     def error(self, message: str, tok: Any = None) -> RuleSyntaxError:
         tok = tok if getattr(tok, "line", None) is not None else self.name_tok
@@ -157,6 +167,7 @@ class _Clause:
         if cond is None:
             return None
         _, label = self.term(self.terms[-1])
+        label_tok = self.terms[-1].children[0]
         if isinstance(label, Fraction):
             label = str(label.numerator) if label.denominator == 1 else str(float(label))
         text_cond = to_text(cond)
@@ -170,9 +181,10 @@ class _Clause:
             condition=cond,
             head=str(label),
             strength=strength,  # type: ignore[arg-type]
-            priority=n + 1,
+            priority=n + 1 if strength == "hard" else None,  # soft rules take no priority
             if_text=text_cond,
             source=f"imported from {self.path or 'Datalog'} (clause {n + 1})",
+            span=_span(label_tok),
         )
 
     def _check_nesting(self) -> None:
@@ -196,7 +208,16 @@ class _Clause:
                 raise self.error(
                     f"variable {tok} is not an argument of the head; add it to the head or use a constant", tok
                 )
-            return "feature", self.mapping[str(tok)]
+            name = self.mapping[str(tok)]
+            if self.feats and name not in self.feats:
+                raise self.error(
+                    f"variable {tok} names no feature of the dataset: the head has {len(self.mapping)} arguments "
+                    f"before the label but the dataset has {len(self.feats)} features, so variables are matched by "
+                    f"name and {name!r} is not one.{did_you_mean(name, self.feats)} Give the head one argument per "
+                    "feature, in the dataset's order, then the label",
+                    tok,
+                )
+            return "feature", name
         if t.data == "number":
             value = number_value(str(tok))
             if isinstance(value, str):
@@ -234,8 +255,9 @@ class _Clause:
             op_tok, a, b = node.children
             op = _OPS[str(op_tok)[1:-1]]
         (ka, va), (kb, vb) = self.term(a), self.term(b)
+        sa, sb = _span(a.children[0]), _span(b.children[0])
         if ka == "feature" and kb == "value":
-            return Compare(va, op, vb)  # type: ignore[arg-type]
+            return Compare(va, op, vb, sa, sb)  # type: ignore[arg-type]
         if kb == "feature" and ka == "value":
-            return Compare(vb, FLIPPED_OP[op], va)  # type: ignore[arg-type]
+            return Compare(vb, FLIPPED_OP[op], va, sb, sa)  # type: ignore[arg-type]
         raise self.error("each comparison needs one variable and one constant (Age > 30)", op_tok)

@@ -25,7 +25,7 @@ from snas._stats import wilson_interval
 from snas.exceptions import ConfigError
 from snas.rules._check import require_rules_for
 from snas.rules._evaluate import ColumnView, holds
-from snas.rules._logic import LogicContext, find_overlap
+from snas.rules._logic import LogicContext, UndecidedError, find_overlap
 from snas.rules._mine import Cond, mine
 from snas.rules._parse import parse_condition
 from snas.rules._tree import (
@@ -269,15 +269,24 @@ def _clearly_disjoint(conds: tuple[Cond, ...], rule: Rule, schema: Schema) -> bo
 
 def _conflicts(c: _Candidate, body: Condition, mask: np.ndarray, ctx: _Context, hard: list[Rule]) -> list[Rule]:
     """Hard rules with another head that can hold on a row where ``body`` holds (the data
-    settle it when a training row is covered by both; else sympy decides)."""
+    settle it when a training row is covered by both; else the solver decides, and a question
+    it leaves undecided counts as a clash)."""
     out = []
     for r in hard:
         if r.head == c.head or _clearly_disjoint(c.conds, r, ctx.schema):
             continue
         other = ctx.masks[r.id] if r.id in ctx.masks else holds(r.body, ctx.view)
-        if (mask & other).any() or find_overlap([body, r.body], ctx.logic([body, r.body])) is not None:
+        if (mask & other).any() or _may_overlap(body, r.body, ctx):
             out.append(r)
     return out
+
+
+def _may_overlap(a: Condition, b: Condition, ctx: _Context) -> bool:
+    """Whether some row can satisfy both (``True`` when the solver cannot decide)."""
+    try:
+        return find_overlap([a, b], ctx.logic([a, b])) is not None
+    except UndecidedError:
+        return True
 
 
 def _resolve(

@@ -1,6 +1,6 @@
 """snas's own immutable condition tree and rule objects.
 
-The parser builds these; everything else (evaluation on data, sympy reasoning, torch
+The parser builds these; everything else (evaluation on data, satisfiability reasoning, torch
 layers) reads them. Nothing here executes rule text.
 """
 

@@ -57,22 +57,19 @@ class Budget:
         return " or ".join(parts) or "unlimited"
 
 
-def parse_budget(text: str | int | dict[str, Any] | None) -> Budget:
-    """``'90s'``, ``'8min'``, ``'1h'``, ``'40trials'``, ``'5min,40trials'`` or {time, trials}."""
+def parse_budget(text: str | int | dict[str, Any]) -> Budget:
+    """``'90s'``, ``'8min'``, ``'1h'``, ``'40trials'``, ``'5min,40trials'`` or {time, trials}.
+
+    Each unit at most once (``'5min,10min'`` is refused, not read as 10 minutes); null is
+    refused (omit the key for the default budget).
+    """
     if text is None:
-        return Budget()
+        raise ConfigError(
+            "budget: null is not a budget; omit the key for the default (7min) or give one such as "
+            "'7min', '40trials' or {time: 7min, trials: 40}"
+        )
     if isinstance(text, dict):
-        unknown = set(text) - {"time", "trials"}
-        if unknown:
-            key = sorted(map(str, unknown))[0]
-            raise ConfigError(
-                f"budget: unknown key {key!r}.{did_you_mean(key, ['time', 'trials'])} Use {{time: 7min, trials: 40}}"
-            )
-        seconds = parse_budget(str(text["time"])).seconds if text.get("time") is not None else None
-        trials = None if text.get("trials") is None else _trials(text["trials"])
-        if seconds is None and trials is None:
-            raise ConfigError("budget: give 'time' (e.g. 7min) and/or 'trials' (e.g. 40)")
-        return Budget(seconds, trials)
+        return _budget_of_mapping(text)
     if isinstance(text, int) and not isinstance(text, bool):
         return Budget(trials=_trials(text))
     seconds = trials = None
@@ -84,12 +81,41 @@ def parse_budget(text: str | int | dict[str, Any] | None) -> Budget:
             )
         v, unit = float(m.group(1)), m.group(2)
         if unit.startswith("trial"):
+            if trials is not None:
+                raise ConfigError(
+                    f"budget {str(text)[:60]!r}: trials given twice; give one count, e.g. '5min,40trials'"
+                )
             trials = _trials(v)
         else:
+            if seconds is not None:
+                raise ConfigError(f"budget {str(text)[:60]!r}: a time given twice; give one, e.g. '5min,40trials'")
             seconds = v * {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600}[unit]
             if not 1 <= seconds <= MAX_SECONDS:
                 raise ConfigError(f"budget {text!r}: the time must be between 1 second and 7 days")
     return Budget(seconds=seconds, trials=trials)
+
+
+def _budget_of_mapping(text: dict[str, Any]) -> Budget:
+    """The {time, trials} form of a budget."""
+    unknown = set(text) - {"time", "trials"}
+    if unknown:
+        key = sorted(map(str, unknown))[0]
+        raise ConfigError(
+            f"budget: unknown key {key!r}.{did_you_mean(key, ['time', 'trials'])} Use {{time: 7min, trials: 40}}"
+        )
+    for key in ("time", "trials"):
+        if key in text and text[key] is None:
+            raise ConfigError(f"budget: {key}: null is not a limit; omit '{key}' or give one (e.g. 7min, 40)")
+    seconds = None
+    if "time" in text:
+        timed = parse_budget(str(text["time"]))
+        if timed.trials is not None or timed.seconds is None:
+            raise ConfigError(f"budget: time {str(text['time'])[:60]!r} is not a time; write e.g. 90s, 8min or 1h")
+        seconds = timed.seconds
+    trials = _trials(text["trials"]) if "trials" in text else None
+    if seconds is None and trials is None:
+        raise ConfigError("budget: give 'time' (e.g. 7min) and/or 'trials' (e.g. 40)")
+    return Budget(seconds, trials)
 
 
 def _trials(v: Any) -> int:
@@ -345,26 +371,45 @@ _TOP = (
 )
 
 
+class _Failed:
+    """What :meth:`_Reader.check` returns for a value that failed its check (never a setting)."""
+
+    def __repr__(self) -> str:
+        return "FAILED"
+
+
+FAILED = _Failed()
+
+
 class _Reader:
-    """Collects every problem of one configuration, each with its position when known."""
+    """Collects every problem of one configuration, each with its position when known.
+
+    A value that fails its check is recorded as a problem and never used: sections keep
+    their defaults for it, so later checks (such as the sum of the shares) still run on
+    valid values and every problem is reported together.
+    """
 
     def __init__(self, source: str, locate: Callable[..., Any] | None) -> None:
         self.source = source
         self.locate = locate
         self.problems: list[str] = []
+        self.failed: set[tuple[str, ...]] = set()  # the keys whose values failed their check
 
     def where(self, *keys: str) -> str:
         loc = self.locate(*keys) if self.locate else None
         return str(loc) if loc else self.source
 
     def check(self, keys: tuple[str, ...], fn: Check, value: Any) -> Any:
+        """The checked value, or :data:`FAILED` (the problem recorded)."""
         try:
             return fn(".".join(keys), value)
         except (Invalid, ConfigError) as exc:
             self.problems.append(f"{self.where(*keys)}: {exc}")
-            return None
+            self.failed.add(keys)
+            return FAILED
 
     def section(self, name: str, raw: Any, default: Any, checks: dict[str, Check]) -> Any:
+        """``default`` with the valid values of mapping ``raw`` (None: the default as it is)."""
         if raw is None:
             return default
         if not isinstance(raw, dict):
@@ -376,9 +421,22 @@ class _Reader:
                 self.problems.append(f"{self.where(name, k)}: unknown key {k!r} in '{name}'.{_hint(str(k), checks)}")
                 continue
             got = self.check((name, k), checks[k], v)
-            if got is not None or v is None:
+            if got is not FAILED:
                 values[k] = got
         return replace(default, **values)
+
+    def same(self, first: tuple[str, ...], second: tuple[str, ...], a: Any, b: Any) -> None:
+        """Record a problem when one setting is given under two keys with different values
+        (unless one of them already failed its check)."""
+        if a != b and not {first, second} & self.failed:
+            self.problems.append(
+                f"{self.where(*second)}: {'.'.join(first)} and {'.'.join(second)} set the same value, given as "
+                f"{_shown(a)} and {_shown(b)}; keep one of the two keys (or give both the same value)"
+            )
+
+
+def _shown(value: Any) -> str:
+    return "null" if value is None else repr(value)
 
 
 def _hint(word: str, allowed: Any) -> str:
@@ -392,6 +450,7 @@ def _top_level(r: _Reader, d: dict[str, Any]) -> dict[str, Any]:
         if k not in _TOP:
             r.problems.append(f"{r.where(k)}: unknown key {k!r}.{_hint(str(k), _TOP)}")
     simple: dict[str, Check] = {
+        "snas_search": _version,
         "name": lambda n, v: _text(n, v, 128),
         "description": lambda n, v: _text(n, v, 10_000),
         "seed": lambda n, v: as_int(n, v, 0, 2**31 - 1),
@@ -407,8 +466,17 @@ def _top_level(r: _Reader, d: dict[str, Any]) -> dict[str, Any]:
     }
     for k, fn in simple.items():
         if k in d:
-            out[k] = r.check((k,), fn, d[k])
+            got = r.check((k,), fn, d[k])
+            if got is not FAILED:
+                out[k] = got
     return out
+
+
+def _version(name: str, value: Any) -> int:
+    """The format version: the integer 1 (``true`` or ``1.0`` are not versions)."""
+    if type(value) is not int or value != 1:
+        raise Invalid(f"{name} must be the integer 1 (the format version this snas reads); got {value!r:.60}")
+    return value
 
 
 def _text(name: str, value: Any, limit: int) -> str:
@@ -422,16 +490,19 @@ def _sections(r: _Reader, d: dict[str, Any]) -> dict[str, Any]:
     checks = {"space": _space_checks(), **_SECTION_CHECKS}
     for name, cls in _SECTION_TYPES.items():
         out[name] = r.section(name, d.get(name), cls(), checks[name])
-    if "population_size" in d:  # short form of evolution.population_size
-        size = r.check(("population_size",), checks["evolution"]["population_size"], d["population_size"])
-        if size is not None:
-            out["evolution"] = replace(out["evolution"], population_size=size)
-    if "final_epochs" in d:  # short form of standalone.epochs
-        epochs = r.check(("final_epochs",), checks["standalone"]["epochs"], d["final_epochs"])
-        if epochs is not None:
-            out["standalone"] = replace(out["standalone"], epochs=epochs)
-    sn, ev = out.get("supernet"), out.get("evolution")
-    if sn is not None and ev is not None and sn.share + ev.share > MAX_SEARCH_SHARE:
+    shorts = {"population_size": ("evolution", "population_size"), "final_epochs": ("standalone", "epochs")}
+    for short, (section, key) in shorts.items():  # short forms of a section's setting
+        if short not in d:
+            continue
+        got = r.check((short,), checks[section][key], d[short])
+        if got is FAILED:
+            continue
+        raw = d.get(section)
+        if isinstance(raw, dict) and key in raw:
+            r.same((section, key), (short,), getattr(out[section], key), got)
+        out[section] = replace(out[section], **{key: got})
+    sn, ev = out["supernet"], out["evolution"]  # valid shares: a failed one keeps its default
+    if sn.share + ev.share > MAX_SEARCH_SHARE:
         r.problems.append(
             f"{r.where('evolution')}: supernet.share + evolution.share is {sn.share + ev.share:g}; at most "
             f"{MAX_SEARCH_SHARE:g} leaves time for stand-alone training and the refit (defaults 0.35 + 0.15)"
@@ -440,6 +511,12 @@ def _sections(r: _Reader, d: dict[str, Any]) -> dict[str, Any]:
     if cons is not None:
         cons = r.section("constraints", cons, Selection(), {"min_f_soft": checks["selection"]["min_f_soft"]})
         out["min_f_soft"] = cons.min_f_soft
+        sel = d.get("selection")
+        given = [isinstance(x, dict) and "min_f_soft" in x for x in (d["constraints"], sel)]
+        if all(given):  # selection's would silently win (search/_result.select)
+            r.same(
+                ("constraints", "min_f_soft"), ("selection", "min_f_soft"), cons.min_f_soft, out["selection"].min_f_soft
+            )
     return out
 
 
@@ -518,7 +595,7 @@ def load_config(path: str | Path) -> ExperimentConfig:
 
     doc = read_yaml(path, ConfigError)
     d = doc.data
-    if not isinstance(d, dict) or d.get("snas_search") != 1:
+    if not isinstance(d, dict) or type(d.get("snas_search")) is not int or d.get("snas_search") != 1:
         raise ConfigError(f"{path}: a search configuration starts with 'snas_search: 1'; write that as its first line")
     if "dataset" not in d:
         raise ConfigError(f"{path}: 'dataset' is required (a name such as census_income or a manifest path)")

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from snas._util import atomic_write_text, canonical_json
+from snas._util import atomic_write_text, canonical_json, read_json_file
+from snas.exceptions import ConfigError
 from snas.search._result import Evaluation, dominates, scaled_objectives
 from snas.search._space import Genome, SearchSpace
 from snas.search._strategies import Strategy
@@ -33,6 +34,23 @@ if TYPE_CHECKING:
 __all__ = ["REFINED_FROM", "EvolutionLog", "evolve"]
 
 REFINED_FROM = "refined_from"  # marks an individual the inner loop refined from an earlier proposal
+_OBJECTIVES = ("error", "parameters", "infidelity")  # what an entry's objectives are computed from
+_ENTRY_KEYS: dict[str, type | tuple[type, ...]] = {
+    "genome": dict,
+    "spec": dict,
+    "metrics": dict,
+    "seconds": (int, float),
+    "notes": dict,
+}
+
+
+def _is_entry(entry: Any) -> bool:
+    """One evaluation as :func:`evolve` logs it (the parts resuming reads)."""
+    if not (isinstance(entry, dict) and all(isinstance(entry.get(k), t) for k, t in _ENTRY_KEYS.items())):
+        return False
+    m = entry["metrics"]
+    numbers = all(isinstance(m.get(k), (int, float)) and not isinstance(m.get(k), bool) for k in _OBJECTIVES)
+    return numbers and isinstance(entry["notes"].get("gradient", {}), dict)
 
 
 @dataclass
@@ -44,13 +62,24 @@ class EvolutionLog:
 
     @classmethod
     def open(cls, path: Path | None) -> EvolutionLog:
+        """The log at ``path`` (empty when there is none yet).
+
+        Raises
+        ------
+        ConfigError
+            When the file is not the log snas wrote (it is written atomically, so only an
+            edit or a damaged disk makes it so); snas never writes over it.
+        """
         if path is None or not path.is_file():
             return cls(path)
-        try:
-            data = json.loads(path.read_text())
-            return cls(path, dict(data["entries"]))
-        except (ValueError, KeyError, TypeError):
-            return cls(path)  # a damaged log only costs re-evaluation
+        from snas.search._run_directory import RunDirectory
+
+        fix = RunDirectory(path.parent).damaged_fix(path)
+        data = read_json_file(path, fix=fix, expect=dict, allow_nan=True)
+        entries = data.get("entries")
+        if not (isinstance(entries, dict) and all(_is_entry(e) for e in entries.values())):
+            raise ConfigError(f"{path}: damaged (not the evaluation log snas wrote); {fix}")
+        return cls(path, dict(entries))
 
     def save(self) -> None:
         if self.path is not None:

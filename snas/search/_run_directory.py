@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from snas._util import atomic_write_text
+from snas._util import atomic_write_text, read_json_file
 from snas.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -102,8 +102,8 @@ class RunDirectory:
         kept in its marker file: the same after a restart on another host or at another path,
         so time spent before an interruption is counted; a new run in an emptied folder gets
         a new name, so it never inherits the old run's time."""
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            name = json.loads((self.path / MARKER).read_text()).get("worker")
+        with contextlib.suppress(ConfigError):
+            name = read_json_file(self.path / MARKER, fix="", expect=dict).get("worker")
             if isinstance(name, str) and name:
                 return name
         # a run directory made before names were kept: the host and a digest of the folder
@@ -199,32 +199,49 @@ class RunDirectory:
             "use its selected model"
         )
 
-    def read_json(self, path: Path) -> Any:
+    def damaged_fix(self, path: Path) -> str:
+        """What to do about a damaged file of this run (said in every message naming one).
+
+        Parameters
+        ----------
+        path : Path
+            The damaged file (for the manifest itself, 'snas audit verify' cannot help).
+        """
+        verify = "" if path == self.manifest else f" ('snas audit verify {self.path}' names every changed file)"
+        return f"restore the run from a copy{verify} or search again into a new folder"
+
+    def read_json(self, path: Path, expect: type | None = None) -> Any:
         """The parsed content of a JSON file of the run.
 
         Parameters
         ----------
         path : Path
             One of the run's files, e.g. ``run.front`` or ``run.manifest``.
+        expect : type, optional
+            ``dict`` or ``list``: the top level snas writes in that file (None: any).
 
         Raises
         ------
         ConfigError
-            When the file is missing (the run is incomplete) or is not valid JSON.
+            When the file is missing (the run is incomplete), is not valid JSON, nests deeper
+            than snas ever writes or has another top level than ``expect``.
         """
         if not path.is_file():
             raise ConfigError(
                 f"{path}: missing; the run directory is incomplete — run 'snas search' again to finish it"
             )
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: damaged ({exc}); run 'snas search' again") from None
+        return read_json_file(path, fix=self.damaged_fix(path), expect=expect)
 
     def read_history(self) -> list[Evaluation]:
         from snas.search._result import Evaluation
 
-        return [Evaluation.from_dict(d) for d in self.read_json(self.history)]
+        records = self.read_json(self.history, list)
+        try:
+            return [Evaluation.from_dict(d) for d in records]
+        except TypeError:  # an entry that is not a mapping of an evaluation's fields
+            raise ConfigError(
+                f"{self.history}: damaged (not the evaluations snas wrote); {self.damaged_fix(self.history)}"
+            ) from None
 
     def read_front(self) -> dict[str, Any]:
         return self._read_mapping(self.front)
@@ -243,13 +260,13 @@ class RunDirectory:
             and isinstance(data.get("files", []), list)
             and all(isinstance(f, dict) and isinstance(f.get("sha256"), str) for f in data.get("files", []))
         ):
-            raise ConfigError(f"{self.manifest}: damaged (not the manifest snas wrote); run 'snas search' again")
+            raise ConfigError(
+                f"{self.manifest}: damaged (not the manifest snas wrote); {self.damaged_fix(self.manifest)}"
+            )
         return m
 
     def _read_mapping(self, path: Path) -> dict[str, Any]:
-        data = self.read_json(path)
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: damaged (not a JSON object); run 'snas search' again")
+        data: dict[str, Any] = self.read_json(path, dict)
         return data
 
     def write_json(self, path: Path, obj: Any) -> None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from snas._util import atomic_write_bytes, atomic_write_text, sha256_bytes
+from snas._util import atomic_write_bytes, atomic_write_text, read_json_file, sha256_bytes
 from snas.search._config import GradientSettings, SupernetSettings
 from snas.search._refine import refine_additive
 from snas.search._space import Genome, SearchSpace
@@ -303,14 +303,22 @@ class Supernet:
         atomic_write_text(path.with_suffix(".json"), json.dumps(meta, sort_keys=True))
 
     def load(self, path: Path, settings: SupernetSettings) -> bool:
-        """Resume from a checkpoint written by :meth:`save` (False when there is none or it is damaged)."""
+        """Resume from a checkpoint written by :meth:`save`: False when there is none, or when
+        its weights are not the ones its record names (a search stopped between writing the
+        two, or another seed's); ConfigError when the record is not what snas wrote."""
         from safetensors.torch import load
+
+        from snas.exceptions import ConfigError
+        from snas.search._run_directory import RunDirectory
 
         meta_path, blob_path = path.with_suffix(".json"), path.with_suffix(".safetensors")
         if not (meta_path.is_file() and blob_path.is_file()):
             return False
+        fix = RunDirectory(path.parent).damaged_fix(meta_path)
+        meta = read_json_file(meta_path, fix=fix, expect=dict, allow_nan=True)
+        if not _is_checkpoint_record(meta):
+            raise ConfigError(f"{meta_path}: damaged (not the supernet checkpoint record snas wrote); {fix}")
         try:
-            meta = json.loads(meta_path.read_text())
             blob = blob_path.read_bytes()
             if sha256_bytes(blob) != meta["sha256"] or meta["seed"] != self.seed:
                 return False
@@ -322,18 +330,44 @@ class Supernet:
             return False
         self.optimizer = torch.optim.AdamW(self.parameters(), lr=settings.learning_rate, weight_decay=1e-5)
         if "param_groups" in meta:
-            state = {
-                int(i): {
-                    "step": torch.tensor(step),
-                    "exp_avg": tensors[f"opt.{i}.exp_avg"],
-                    "exp_avg_sq": tensors[f"opt.{i}.exp_avg_sq"],
+            try:
+                state = {
+                    int(i): {
+                        "step": torch.tensor(float(step)),
+                        "exp_avg": tensors[f"opt.{i}.exp_avg"],
+                        "exp_avg_sq": tensors[f"opt.{i}.exp_avg_sq"],
+                    }
+                    for i, step in meta.get("steps", {}).items()
                 }
-                for i, step in meta.get("steps", {}).items()
-            }
-            self.optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+                self.optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+            except (KeyError, TypeError, ValueError, RuntimeError, IndexError):
+                raise ConfigError(
+                    f"{meta_path}: damaged (its optimiser state does not fit the supernet); {fix}"
+                ) from None
         self.epochs_done = int(meta["epochs_done"])
         self.epoch_seconds = float(meta.get("epoch_seconds", 0.0))
         return True
+
+
+def _is_checkpoint_record(meta: dict[str, Any]) -> bool:
+    """``supernet.json`` as :meth:`Supernet.save` writes it (the fields resuming reads)."""
+
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    return (
+        isinstance(meta.get("sha256"), str)
+        and isinstance(meta.get("seed"), int)
+        and not isinstance(meta.get("seed"), bool)
+        and isinstance(meta.get("epochs_done"), int)
+        and not isinstance(meta.get("epochs_done"), bool)
+        and meta["epochs_done"] >= 0
+        and number(meta.get("epoch_seconds", 0.0))
+        and isinstance(meta.get("param_groups", []), list)
+        and all(isinstance(g, dict) for g in meta.get("param_groups", []))
+        and isinstance(meta.get("steps", {}), dict)
+        and all(number(v) for v in meta.get("steps", {}).values())
+    )
 
 
 def _gumbel_hard(logits: torch.Tensor, gen: torch.Generator, tau: float = 1.0) -> torch.Tensor:

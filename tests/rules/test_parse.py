@@ -124,3 +124,29 @@ def test_census_rule_file(census_rules):
 def test_missing_file_is_a_rule_error(tmp_path):
     with pytest.raises(RuleSyntaxError, match="not found"):
         load_rules(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("strength", ["    strength: soft\n", ""])  # soft, or soft by default
+def test_priority_on_a_soft_rule_is_refused_like_weight_on_a_hard_one(strength):
+    text = HEAD + f"  - id: r\n    if: age > 3\n    then: x\n{strength}    priority: 2\n"
+    with pytest.raises(RuleSyntaxError) as err:
+        parse_rules(text, "p.yaml")
+    e = err.value
+    assert "rule 'r': priority decides between overlapping hard rules" in e.message
+    assert "remove 'priority' or make the rule hard" in e.message
+    assert (e.path, e.line, e.column) == ("p.yaml", 8 if strength else 7, 15)
+    hard = parse_rules(HEAD + "  - {id: r, if: age > 3, then: x, strength: hard, priority: 2}\n")
+    assert hard["r"].priority == 2
+
+
+def test_no_shipped_rule_file_or_readme_example_gives_a_soft_rule_a_priority():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for path in sorted((root / "rules").glob("*.yaml")):
+        load_rules(path)  # parses: no soft rule has a priority
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for block in readme.split("```yaml")[1:]:
+        text = block.split("```", 1)[0]
+        if "snas_rules:" in text:
+            parse_rules(text)

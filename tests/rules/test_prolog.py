@@ -15,8 +15,12 @@ class(Age, CapitalGain, Occupation, '<=50K') :- true.
 
 
 def test_import_keeps_order_and_structure():
-    rs = import_prolog(KB, path="kb.pl")
+    rs = import_prolog(KB, path="kb.pl", strength="hard")
     assert [r.priority for r in rs] == [1, 2, 3]  # the 'true' default clause is skipped
+    # soft rules take no priority (a rule file refuses one): clause order stays in 'source'
+    soft = import_prolog(KB, path="kb.pl")
+    assert [r.priority for r in soft] == [None, None, None]
+    assert [r.source.endswith(f"(clause {i})") for i, r in enumerate(soft, 1)] == [True] * 3
     first = rs.rules[0]
     assert first.head == ">50K"
     assert first.condition.items[0] == Compare("capital_gain", ">=", 7500)
@@ -42,3 +46,26 @@ def test_bad_datalog_reports_position():
     with pytest.raises(RuleSyntaxError) as err:
         import_prolog("class(A, x) :- A >> 3.\n", path="bad.pl")
     assert err.value.line == 1 and err.value.path == "bad.pl"
+
+
+def test_with_a_schema_a_variable_that_names_no_feature_is_refused_at_its_line():
+    schema = load_manifest("census_income").schema
+    kb = "class(Age, CapitalGain, '>50K') :- CapitalGain >= 7500.\nclass(A, B, C, '>50K') :- A > 3.\n"
+    assert import_prolog(kb.splitlines()[0], schema=schema).rules[0].condition.feature == "capital_gain"
+    with pytest.raises(RuleSyntaxError) as err:
+        import_prolog(kb, path="kb.pl", schema=schema)
+    e = err.value
+    assert (e.path, e.line, e.column) == ("kb.pl", 2, 27)
+    assert "variable A names no feature of the dataset" in e.message and "14 features" in e.message
+
+
+def test_imported_rules_carry_their_prolog_positions_into_check_findings():
+    schema = load_manifest("census_income").schema
+    vs = ", ".join(f"V{i}" for i in range(len(schema.feature_names)))
+    kb = f"class({vs}, '>50K') :- V0 > 30.\nclass({vs}, 'maybe') :- V1 > 5.\n"
+    rs = import_prolog(kb, path="kb.pl", schema=schema)
+    errors = {(f.code, f.line, f.column) for f in check_rules(rs, schema).errors}
+    label_col = kb.splitlines()[1].index("'maybe'") + 1
+    value_col = kb.splitlines()[1].index("5.") + 1
+    assert ("unknown-class", 2, label_col) in errors
+    assert ("type", 2, value_col) in errors  # workclass compared with a number

@@ -122,3 +122,99 @@ def test_short_time_budgets_train_in_the_main_process():
     assert default_workers(config_from_mapping({"budget": "2min"})) == cores
     assert default_workers(config_from_mapping({"budget": "2min"}), seconds_left=30) == 1  # a resumed run
     assert default_workers(config_from_mapping({"budget": {"trials": 5}})) == cores
+
+
+@pytest.mark.parametrize("section", ["evolution", "supernet"])
+@pytest.mark.parametrize("bad", [None, "x", [0.1], True])
+def test_a_share_that_fails_its_check_is_reported_not_used(section, bad):
+    """A failed check leaves the default (never None): the sum of the shares is still checked
+    on valid values and every problem comes in one message, with no TypeError."""
+    with pytest.raises(ConfigError) as err:
+        config_from_mapping({section: {"share": bad}, "seed": -1, "strategy": "nope"})
+    msg = str(err.value)
+    assert "3 problem(s)" in msg and f"{section}.share must be a number in (0, 0.9]" in msg
+    assert "seed must be an integer" in msg and "strategy must be one of" in msg
+
+
+def test_a_failed_share_leaves_the_default_in_the_sum_of_shares():
+    with pytest.raises(ConfigError) as err:
+        config_from_mapping({"supernet": {"share": 0.5, "epochs": None}, "evolution": {"share": None}})
+    msg = str(err.value)
+    assert "2 problem(s)" in msg and "supernet.epochs must be an integer" in msg
+    assert "evolution.share must be a number" in msg  # 0.5 + the default 0.15 fits
+    with pytest.raises(ConfigError) as err:
+        config_from_mapping({"supernet": {"share": 0.7}, "evolution": {"share": None}})
+    assert "2 problem(s)" in str(err.value) and "supernet.share + evolution.share is 0.85" in str(err.value)
+
+
+@pytest.mark.parametrize("short, section", [("population_size", "evolution"), ("final_epochs", "standalone")])
+def test_a_short_form_failing_its_check_leaves_the_section_value(short, section):
+    key = "population_size" if short == "population_size" else "epochs"
+    with pytest.raises(ConfigError, match=f"{short} must be an integer"):
+        config_from_mapping({short: None, section: {key: 8}})
+    cfg = config_from_mapping({section: {key: 8}})
+    assert getattr(getattr(cfg, section), key) == 8
+
+
+def test_two_keys_for_one_setting_must_agree(tmp_path):
+    p = tmp_path / "s.yaml"
+    p.write_text(
+        "snas_search: 1\ndataset: census_income\nconstraints: {min_f_soft: 0.97}\nselection:\n  min_f_soft: 0.5\n"
+        "population_size: 10\nevolution: {population_size: 12}\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(p)
+    msg = str(err.value)
+    assert "2 problem(s)" in msg
+    assert (
+        "s.yaml:5:15: constraints.min_f_soft and selection.min_f_soft set the same value, given as 0.97 and 0.5" in msg
+    )
+    assert "evolution.population_size and population_size set the same value, given as 12 and 10" in msg
+    # equal values (as in search/census_income.yaml) are fine, and so is either key alone
+    same = config_from_mapping({"constraints": {"min_f_soft": 0.97}, "selection": {"min_f_soft": 0.97}})
+    assert same.min_f_soft == same.selection.min_f_soft == 0.97
+    assert config_from_mapping({"selection": {"min_f_soft": 0.5}}).selection.min_f_soft == 0.5
+    assert (
+        config_from_mapping({"population_size": 10, "evolution": {"population_size": 10}}).evolution.population_size
+        == 10
+    )
+    with pytest.raises(ConfigError, match=r"given as 0\.97 and null"):
+        config_from_mapping({"constraints": {"min_f_soft": 0.97}, "selection": {"min_f_soft": None}})
+
+
+@pytest.mark.parametrize(
+    "budget, fragment",
+    [
+        ("5min,10min", "a time given twice"),
+        ("40trials,2trials", "trials given twice"),
+        ("1h,30s,4trials", "a time given twice"),
+        ({"time": "5min,40trials"}, "is not a time"),
+        ({"time": "40trials", "trials": 5}, "is not a time"),
+        ({"time": None, "trials": 5}, "time: null is not a limit"),
+    ],
+)
+def test_a_budget_giving_a_unit_twice_is_refused(budget, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        parse_budget(budget)
+    with pytest.raises(ConfigError, match=fragment):
+        config_from_mapping({"budget": budget})
+
+
+def test_a_null_budget_is_refused_not_unlimited(tmp_path):
+    with pytest.raises(ConfigError, match="budget: null is not a budget; omit the key"):
+        config_from_mapping({"budget": None})
+    p = tmp_path / "s.yaml"
+    p.write_text("snas_search: 1\ndataset: census_income\nbudget:\n")
+    with pytest.raises(ConfigError, match=r"s.yaml:3:\d+: budget: null is not a budget"):
+        load_config(p)
+    assert config_from_mapping({}).budget.seconds == 420  # omitted: the default
+
+
+@pytest.mark.parametrize("version", ["true", "1.0", "'1'", "2"])
+def test_the_format_version_is_the_integer_1(tmp_path, version):
+    p = tmp_path / "s.yaml"
+    p.write_text(f"snas_search: {version}\ndataset: census_income\n")
+    with pytest.raises(ConfigError, match="starts with 'snas_search: 1'"):
+        load_config(p)
+    with pytest.raises(ConfigError, match="snas_search must be the integer 1"):
+        config_from_mapping({"snas_search": {"true": True, "1.0": 1.0, "'1'": "1", "2": 2}[version]})
