@@ -25,7 +25,7 @@ _EPILOG_PREDICT = """examples:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from snas.search import RunDirectory, search
+    from snas.search import RunDirectory, metric_text, search, selection_metric
 
     out = search(
         args.config,
@@ -45,20 +45,17 @@ def cmd_search(args: argparse.Namespace) -> int:
         f"evaluated {counts['inherited']:,} architectures with inherited weights, {counts['low']} at low fidelity and "
         f"{counts['stand-alone']} stand-alone in {r.elapsed_seconds:.0f}s; Pareto front: {len(r.front)} models"
     )
+    metric = selection_metric(r.evaluations)  # what the selection compared: accuracy or ROC-AUC
     print(
-        f"selected #{sel.number}: validation accuracy {sel.metrics['accuracy']:.4f}, "
+        f"selected #{sel.number}: {metric_text(sel.metrics, metric)}, "
         f"{sel.metrics['parameters']:,} parameters, F_soft {sel.metrics['f_soft'] or 1:.4f} ({r.reason})"
     )
-    print(
-        f"smallest #{small.number}: validation accuracy {small.metrics['accuracy']:.4f}, "
-        f"{small.metrics['parameters']:,} parameters"
-    )
+    print(f"smallest #{small.number}: {metric_text(small.metrics, metric)}, {small.metrics['parameters']:,} parameters")
     print(f"model: {out.model_dir}")
     if r.glass_box_model is not None and r.glass_box is not None:
         print(
-            f"glass box on offer: {RunDirectory(out.directory).glass_box_dir} (validation accuracy "
-            f"{r.glass_box.metrics['accuracy']:.4f}, exact explanations; audit it with: "
-            f"snas audit {out.directory} --model glass-box)"
+            f"glass box on offer: {RunDirectory(out.directory).glass_box_dir} ({metric_text(r.glass_box.metrics, metric)}, "
+            f"exact explanations; audit it with: snas audit {out.directory} --model glass-box)"
         )
     if not args.no_report:
         from snas.audit import write_reports
@@ -83,8 +80,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
     log_path = Path(args.log) if args.log else run / "decisions.jsonl"
     _check_outputs(run, model_dir, Path(args.data), None if args.out is None else Path(args.out), log_path)
     clf = SNASClassifier.load(model_dir)
+    reads = clf.model_.features_read()  # excluded features and dropped inputs may be left out
     X, raw = read_prediction_csv(
-        args.data, clf.schema_, getattr(clf, "feature_names_in_", None), training_ranges=training_ranges(clf)
+        args.data,
+        clf.schema_,
+        getattr(clf, "feature_names_in_", None),
+        training_ranges=training_ranges(clf),
+        reads=reads,
     )
     proba = clf.predict_proba(X)
     pred = clf.classes_[proba.argmax(1)]
@@ -97,8 +99,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     out = raw.drop(columns=clash).assign(**added)
     text = out.to_csv(index=False)
     # the decisions are logged before any is handed out (AI Act Art. 12): an unwritable log stops here
+    read = [X.columns[j] for j, c in enumerate(clf.schema_.features) if c.name in reads]
     lines = decision_log_lines(
-        X,
+        X[read],  # the hash covers what decided: the columns the model reads
         pred,
         proba,
         clf.classes_,
@@ -248,7 +251,7 @@ def register(sub: Any, parser_class: type) -> None:
     p = sub.add_parser(
         "predict",
         help="predict with a run's model; logs every decision",
-        description="Predict a CSV (header row, the model's feature columns) with the selected model "
+        description="Predict a CSV (header row, the feature columns the model reads) with the selected model "
         "of a run (or the glass box it offers). Each row gets the prediction, the probabilities and the hard rule that "
         "decided it; each decision is appended to a JSON Lines log.",
         epilog=_EPILOG_PREDICT,

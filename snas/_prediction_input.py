@@ -2,10 +2,12 @@
 
 The CSV is checked before any prediction: UTF-8 text, a header row whose names stay distinct
 after normalisation (``Age`` and ``age`` are the same column), at least one data row, every
-column the model needs, and finite numbers in numeric columns (``inf``, ``nan`` or ``1e400``
+column the model reads, and finite numbers in numeric columns (``inf``, ``nan`` or ``1e400``
 are refused with line and column, as the model's encoder refuses ``inf`` in any frame). Finite
 values far outside the training range are accepted with one warning per column; the model
-encodes them at the edge of its range. Each decision-log line is strict JSON (no ``NaN``).
+encodes them at the edge of its range. Columns the model does not read (excluded features,
+inputs the network drops) may be left out; when given they are neither checked nor passed on
+(the model sees them as missing). Each decision-log line is strict JSON (no ``NaN``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,14 @@ if TYPE_CHECKING:
 
     from snas.datasets import Column, Schema
 
-__all__ = ["FAR_OUTSIDE", "decision_log_lines", "read_prediction_csv", "training_ranges"]
+__all__ = [
+    "FAR_OUTSIDE",
+    "blank_column",
+    "decision_log_lines",
+    "read_by",
+    "read_prediction_csv",
+    "training_ranges",
+]
 
 #: A value further than FAR_OUTSIDE training-range widths beyond the training minimum or
 #: maximum gets a warning; without a known range, a value beyond ±1e15.
@@ -53,6 +62,7 @@ def read_prediction_csv(
     feature_names: Sequence[str] | None = None,
     *,
     training_ranges: Mapping[str, tuple[float, float]] | None = None,
+    reads: Mapping[str, Sequence[str]] | None = None,
     warn: Warn = _stderr,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(typed feature frame for the model, the rows as read) of a prediction CSV.
@@ -67,6 +77,9 @@ def read_prediction_csv(
         Column names of the returned frame (the model's ``feature_names_in_``).
     training_ranges : mapping, optional
         ``{column: (min, max)}`` seen in training, for the far-outside warning.
+    reads : mapping, optional
+        The columns the model reads, each with what reads it (``FittedModel.features_read()``);
+        default every feature column. The others may be absent and are all missing in the frame.
 
     Raises
     ------
@@ -78,13 +91,22 @@ def read_prediction_csv(
     header, rows, lines = _records(_read_text(path), path)
     raw = pd.DataFrame(rows, columns=[normalise_name(c) for c in header], dtype=object)
     raw = raw.mask(raw.isin(_NA_MARKERS))  # '?' and empty cells are missing values
-    needed = [c.name for c in schema.features]
+    if reads is None:
+        reads = {c.name: ["the model"] for c in schema.features}
+    needed = [c.name for c in schema.features if c.name in reads]
     missing = [c for c in needed if c not in raw.columns]
     if missing:
-        raise DatasetError(f"{path}: missing column(s) {missing}; the model needs {needed} (any order)")
+        unread = [c.name for c in schema.features if c.name not in reads]
+        optional = f"; the columns it does not read may be left out: {unread}" if unread else ""
+        raise DatasetError(
+            f"{path}: missing column(s) {missing}; the model needs {needed} (any order): "
+            f"{read_by(missing, reads)}{optional}"
+        )
     out = {}
     for col in schema.features:
-        if col.kind == "numeric":
+        if col.name not in reads:  # never read: not checked, not passed on
+            out[col.name] = blank_column(col, len(raw))
+        elif col.kind == "numeric":
             out[col.name] = _numeric(raw[col.name], col, lines, path)
         else:
             out[col.name] = _categorical(raw[col.name], col, lines, path, warn)
@@ -93,6 +115,27 @@ def read_prediction_csv(
         frame = frame.set_axis(list(feature_names), axis=1)
     _warn_far_outside(frame, schema, training_ranges or {}, path, warn)
     return frame, raw
+
+
+def blank_column(col: Column, n: int) -> Any:
+    """``n`` missing values of ``col``'s kind: what a model gets for a column it does not read."""
+    import numpy as np
+    import pandas as pd
+
+    if col.kind == "numeric":
+        return np.full(n, np.nan)
+    dtype = pd.CategoricalDtype(list(col.levels), ordered=col.kind == "ordinal")
+    return pd.Categorical.from_codes(np.full(n, -1), dtype=dtype)
+
+
+def read_by(columns: Sequence[str], reads: Mapping[str, Sequence[str]]) -> str:
+    """``"'age' is read by the network and hard rule 'minor-age'"``, for each of ``columns``."""
+
+    def joined(items: Sequence[str]) -> str:
+        items = list(items) or ["the model"]
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+    return "; ".join(f"{c!r} is read by {joined(reads.get(c, ()))}" for c in columns)
 
 
 def _read_text(path: str | Path) -> str:
@@ -265,7 +308,9 @@ def decision_log_lines(
     now: datetime | None = None,
 ) -> list[str]:
     """One strict-JSON line per decision (Art. 12): ``deciding_rule`` is null where no hard rule
-    decided, probabilities that are not finite are null; ``json.loads`` never meets ``NaN``."""
+    decided, probabilities that are not finite are null; ``json.loads`` never meets ``NaN``.
+    ``input_sha256`` hashes the row of ``frame`` (``snas predict`` gives the columns the model
+    reads, so a decision's hash does not depend on the columns it never reads)."""
     when = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     rules = list(deciding_rules)
     lines = []

@@ -270,17 +270,37 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         )
 
     # ----------------------------------------------------------- input checks
-    def _as_frame(self, X: Any, *, fitting: bool) -> pd.DataFrame:
-        """Validate X and return a frame with normalised column names."""
+    def _as_frame(self, X: Any, *, fitting: bool, soft_rules: bool = False) -> pd.DataFrame:
+        """Validate X and return a frame with normalised column names. At prediction the
+        columns the model does not read (excluded features, inputs the network drops) may
+        be absent from a DataFrame; they are passed on all missing, given or not.
+        ``soft_rules``: the soft rules' features are read too (the rule report)."""
         if isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns):
-            return self._named_frame(X, fitting=fitting)
-        if isinstance(X, pd.DataFrame):
+            frame = self._named_frame(X, fitting=fitting, soft_rules=soft_rules)
+        elif isinstance(X, pd.DataFrame):
             self._check_count(X.shape[1], fitting)
             if fitting:
                 self.__dict__.pop("feature_names_in_", None)
                 self.n_features_in_ = X.shape[1]
-            return X.set_axis([f"x{i}" for i in range(X.shape[1])], axis=1)
-        return self._array_frame(X, fitting=fitting)
+            frame = X.set_axis([f"x{i}" for i in range(X.shape[1])], axis=1)
+        else:
+            frame = self._array_frame(X, fitting=fitting, soft_rules=soft_rules)
+        return frame if fitting else self._blank_unread(frame, soft_rules)
+
+    def _reads(self, soft_rules: bool) -> dict[str, list[str]]:
+        """Normalised feature name → what reads it at prediction (:meth:`FittedModel.features_read`)."""
+        return self.model_.features_read(soft_rules=soft_rules)
+
+    def _blank_unread(self, frame: pd.DataFrame, soft_rules: bool) -> pd.DataFrame:
+        """``frame`` with every column the model does not read all missing: no prediction can
+        depend on it, and its values are neither checked nor warned about."""
+        from snas._prediction_input import blank_column
+
+        reads = self._reads(soft_rules)
+        unread = {c.name: blank_column(c, len(frame)) for c in self.schema_.features if c.name not in reads}
+        if not unread:
+            return frame
+        return frame.assign(**{k: pd.Series(v, index=frame.index) for k, v in unread.items()})
 
     def _check_count(self, n: int, fitting: bool) -> None:
         if not fitting and n != self.n_features_in_:
@@ -288,30 +308,36 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
                 f"X has {n} features, but SNASClassifier is expecting {self.n_features_in_} features as input."
             )
 
-    def _named_frame(self, X: pd.DataFrame, *, fitting: bool) -> pd.DataFrame:
+    def _named_frame(self, X: pd.DataFrame, *, fitting: bool, soft_rules: bool = False) -> pd.DataFrame:
         names = [str(c) for c in X.columns]
         if fitting:
             if len(X) == 0:
                 raise ValueError(
                     f"Found array with 0 sample(s) (shape=(0, {X.shape[1]})) while a minimum of 1 is required."
                 )
+            _check_distinct(names)
             self.feature_names_in_ = np.asarray(names, dtype=object)
             self.n_features_in_ = len(names)
-        else:
-            expected = getattr(self, "feature_names_in_", None)
-            if expected is None:
-                warnings.warn(
-                    "X has feature names, but SNASClassifier was fitted without feature names",
-                    UserWarning,
-                    stacklevel=4,
-                )
-                return self._array_frame(X.to_numpy(), fitting=False)
-            _check_names(names, list(expected))
-            X = X[list(expected)]
-            self._check_dtypes(X)
-        return X.rename(columns={c: normalise_name(c) for c in X.columns})
+            return X.rename(columns={c: normalise_name(c) for c in X.columns})
+        expected = getattr(self, "feature_names_in_", None)
+        if expected is None:
+            warnings.warn(
+                "X has feature names, but SNASClassifier was fitted without feature names",
+                UserWarning,
+                stacklevel=4,
+            )
+            return self._array_frame(X.to_numpy(), fitting=False, soft_rules=soft_rules)
+        expected = [str(c) for c in expected]
+        norm = {c: normalise_name(c) for c in expected}
+        reads = self._reads(soft_rules)
+        _check_names(names, expected, {c: reads[norm[c]] for c in expected if norm[c] in reads})
+        given = [c for c in expected if c in names]
+        frame = X[given].rename(columns=norm)
+        self._check_dtypes(frame, reads)
+        absent = {norm[c]: np.nan for c in expected if c not in names}  # unread: blanked by _as_frame
+        return frame.assign(**absent)[[norm[c] for c in expected]] if absent else frame
 
-    def _array_frame(self, X: Any, *, fitting: bool) -> pd.DataFrame:
+    def _array_frame(self, X: Any, *, fitting: bool, soft_rules: bool = False) -> pd.DataFrame:
         from sklearn.utils.validation import check_array
 
         arr = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan", ensure_min_samples=1)
@@ -327,18 +353,24 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             UserWarning,
             stacklevel=4,
         )
-        for c in self.schema_.features:
-            if c.kind != "numeric":
-                raise ValueError(f"column {c.original!r} is categorical: pass a DataFrame, not an array")
+        reads = self._reads(soft_rules)
+        for c, name in zip(self.schema_.features, self.feature_names_in_, strict=False):
+            if c.kind != "numeric" and c.name in reads:
+                raise ValueError(f"column {str(name)!r} is categorical: pass a DataFrame, not an array")
         frame = pd.DataFrame(arr, columns=list(self.feature_names_in_))
         return frame.rename(columns={c: normalise_name(c) for c in frame.columns})
 
-    def _check_dtypes(self, X: pd.DataFrame) -> None:
+    def _check_dtypes(self, frame: pd.DataFrame, reads: dict[str, list[str]]) -> None:
+        """Numeric columns the model reads hold numbers (``frame`` has normalised names)."""
+        names = dict(zip((c.name for c in self.schema_.features), self.feature_names_in_, strict=False))
         for col in self.schema_.features:
-            s = X[col.original] if col.original in X.columns else X[col.name]
-            if col.kind == "numeric" and not (pd.api.types.is_numeric_dtype(s) or s.isna().all()):
+            if col.kind != "numeric" or col.name not in reads or col.name not in frame.columns:
+                continue
+            s = frame[col.name]
+            if not (pd.api.types.is_numeric_dtype(s) or s.isna().all()):
                 raise ValueError(
-                    f"column {col.original!r} was numeric during fit but has dtype {s.dtype}; convert it with pd.to_numeric"
+                    f"column {str(names.get(col.name, col.name))!r} was numeric during fit but has dtype {s.dtype}; "
+                    "convert it with pd.to_numeric"
                 )
 
     # ----------------------------------------------------------------- predict
@@ -349,6 +381,8 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : DataFrame or array-like of shape (n_samples, n_features)
             The columns seen in ``fit`` (a DataFrame with the same names, or an array in the same order).
+            A DataFrame may leave out the columns the model never reads (excluded features, inputs
+            the network drops: those not in ``model_.features_read()``); given, they are ignored.
 
         Returns
         -------
@@ -412,7 +446,7 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         from snas.metrics import rule_metrics
 
         check_is_fitted(self)
-        frame = self._as_frame(X, fitting=False)
+        frame = self._as_frame(X, fitting=False, soft_rules=True)
         proba = self.model_.predict_proba(frame)
         classes = list(self._class_names())
         pred = np.asarray(classes, dtype=object)[proba.argmax(1)]
@@ -491,10 +525,10 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         try:
             clf = cls(rules=model.task.rules if len(model.task.rules) else None, architecture=model.spec.to_dict())
             clf.set_params(**info.get("params", {}))
-            dtype = info.get("classes_dtype", "object")
+            dtype = info.get("classes_dtype")  # None: a search's model (text classes)
             clf.classes_ = np.asarray(
-                info.get("classes", list(model.task.classes)), dtype=None if dtype == "object" else dtype
-            )
+                info.get("classes", list(model.task.classes)), dtype=object if dtype == "object" else dtype
+            )  # labels of an object y stay objects: predict returns y's dtype after loading too
             names = info.get("feature_names_in", [c.name for c in model.task.schema.features])  # a search's model
             if names is not None:
                 clf.feature_names_in_ = np.asarray(names, dtype=object)
@@ -509,8 +543,25 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         return clf
 
 
-def _check_names(names: list[str], expected: list[str]) -> None:
-    missing = [c for c in expected if c not in names]
+def _check_distinct(names: list[str]) -> None:
+    """Column names stay distinct once normalised (``Age`` and ``age`` are one column)."""
+    first: dict[str, str] = {}
+    for name in names:
+        norm = normalise_name(name)
+        if norm in first:
+            raise ValueError(
+                f"columns {first[norm]!r} and {name!r} are the same column once names are normalised to "
+                f"{norm!r} (lower case, '_' for other characters); rename or drop one of them"
+            )
+        first[norm] = name
+
+
+def _check_names(names: list[str], expected: list[str], reads: dict[str, list[str]]) -> None:
+    """Refuse names unseen at fit, and missing columns the model reads (``reads``: fit name →
+    what reads it); the columns it does not read may be missing."""
+    from snas._prediction_input import read_by
+
+    missing = [c for c in expected if c not in names and c in reads]
     unseen = [c for c in names if c not in set(expected)]
     if missing or unseen:
         msg = "The feature names should match those that were passed during fit.\n"
@@ -518,6 +569,10 @@ def _check_names(names: list[str], expected: list[str]) -> None:
             msg += f"Feature names unseen at fit time: {unseen}\n"
         if missing:
             msg += f"Feature names seen at fit time, yet now missing: {missing}\n"
+            unread = [c for c in expected if c not in reads]
+            msg += f"The model reads them: {read_by(missing, reads)}.\n"
+            if unread:
+                msg += f"Only the columns it does not read may be left out: {unread}\n"
         raise ValueError(msg)
 
 

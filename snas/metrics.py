@@ -18,7 +18,16 @@ if TYPE_CHECKING:
 
     from snas.datasets import Schema
 
-__all__ = ["flip_rate", "monotonicity_violation_rate", "rule_metrics", "rule_summary"]
+__all__ = [
+    "FLIP_LEVELS",
+    "flip_rate",
+    "monotonicity_violation_rate",
+    "rule_metrics",
+    "rule_summary",
+    "substitute_levels",
+]
+
+FLIP_LEVELS = 20  # substitute levels per categorical feature in flip_rate (bounds the work on ID columns)
 
 
 def rule_metrics(
@@ -126,27 +135,41 @@ def flip_rate(
     feature: str,
     *,
     n_rows: int = 2000,
+    max_levels: int = FLIP_LEVELS,
     seed: int = 0,
 ) -> float:
     """Share of sampled rows whose decision changes when ``feature`` is set to another
-    observed value (every other level for categories; a shuffled value for numbers)."""
+    observed value: for categories, each of at most ``max_levels`` substitute levels (see
+    :func:`substitute_levels`); for numbers, a shuffled value. The rows and all their
+    variants are predicted in one call on stacked copies, so the work is at most
+    ``n_rows × (max_levels + 1)`` rows whatever the number of levels (an ID or date column)."""
     import pandas as pd
 
     rng = np.random.default_rng(seed)
     rows = X.iloc[rng.choice(len(X), size=min(n_rows, len(X)), replace=False)].reset_index(drop=True)
-    base = np.asarray(predict(rows))
     s = X[feature]
-    variants = []
+    original = rows[feature].to_numpy(dtype=object)
     if isinstance(s.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(s):
-        for level in pd.unique(s.dropna()):
-            v = rows.copy()
-            v[feature] = pd.Series([level] * len(v), dtype=s.dtype)
-            variants.append(v)
+        levels = substitute_levels(s, max_levels, seed)
+        substitutes = np.repeat(np.asarray(levels, dtype=object), len(rows))
     else:
-        v = rows.copy()
-        v[feature] = rng.permutation(rows[feature].to_numpy())
-        variants.append(v)
-    changed = np.zeros(len(rows), dtype=bool)
-    for v in variants:
-        changed |= np.asarray(predict(v)) != base
-    return float(changed.mean())
+        substitutes = rng.permutation(original)
+    copies = 1 + len(substitutes) // max(len(rows), 1)
+    stacked = pd.concat([rows] * copies, ignore_index=True)
+    stacked[feature] = pd.Series(np.concatenate([original, substitutes]), dtype=s.dtype)
+    pred = np.asarray(predict(stacked)).reshape(copies, len(rows))
+    return float((pred[1:] != pred[0]).any(axis=0).mean()) if len(rows) else 0.0
+
+
+def substitute_levels(values: pd.Series, max_levels: int = FLIP_LEVELS, seed: int = 0) -> list[Any]:
+    """The observed levels :func:`flip_rate` tries: all of them when there are at most
+    ``max_levels``; else the ``max_levels // 2`` most frequent (ties by name) and the rest
+    drawn at random with ``seed`` from the other levels — the same levels for the same data."""
+    counts = values.dropna().value_counts()
+    counts = counts[counts > 0]  # a category without rows is no observed value
+    ranked = sorted(counts.index, key=lambda v: (-int(counts[v]), str(v)))
+    if len(ranked) <= max_levels:
+        return ranked
+    head, rest = ranked[: max_levels // 2], ranked[max_levels // 2 :]
+    drawn = np.random.default_rng(seed).choice(len(rest), size=max_levels - len(head), replace=False)
+    return head + [rest[i] for i in sorted(drawn)]

@@ -59,3 +59,36 @@ def test_monotonicity_and_flip_detect_dependence():
     ignores_g = lambda f: (f["a"] > 0).to_numpy()  # noqa: E731
     assert flip_rate(uses_g, X, "g") == 1.0
     assert flip_rate(ignores_g, X, "g") == 0.0
+
+
+def test_flip_rate_work_is_bounded_on_an_id_column():
+    """An excluded ID column with thousands of levels costs one prediction on at most
+    n_rows × (FLIP_LEVELS + 1) rows, not one prediction per level; the levels tried are the same
+    for the same data and seed, the most frequent first."""
+    from snas.metrics import FLIP_LEVELS, substitute_levels
+
+    rng = np.random.default_rng(0)
+    n = 900
+    ids = [f"ACC-{i:07d}" for i in range(n)]
+    ids[:30] = ["ACC-FREQUENT"] * 30  # one level far more frequent than the others
+    X = pd.DataFrame({"a": rng.normal(size=n), "account_id": ids})
+    calls: list[int] = []
+
+    def ignores_id(frame):
+        calls.append(len(frame))
+        return (frame["a"] > 0).to_numpy()
+
+    assert flip_rate(ignores_id, X, "account_id") == 0.0
+    assert len(calls) == 1 and calls[0] <= n * (FLIP_LEVELS + 1)
+    levels = substitute_levels(X["account_id"], seed=3)
+    assert len(levels) == FLIP_LEVELS and levels[0] == "ACC-FREQUENT"
+    assert levels == substitute_levels(X["account_id"], seed=3) and len(set(levels)) == FLIP_LEVELS
+    assert substitute_levels(X["account_id"].iloc[:5]) == sorted(set(ids[:5]))  # few levels: all of them
+
+    def uses_frequent(frame):
+        return (frame["account_id"] == "ACC-FREQUENT").to_numpy()
+
+    assert flip_rate(uses_frequent, X, "account_id") == 1.0  # every row flips for one level or another
+    calls.clear()
+    flip_rate(ignores_id, X, "a")  # numbers: the rows and one shuffled copy, in one prediction
+    assert len(calls) == 1 and calls[0] == 2 * n

@@ -56,6 +56,34 @@ def test_far_outside_values_warn_once_per_column(tmp_path: Path) -> None:
     assert messages == []
 
 
+READS = {c.name: ["the network"] for c in SCHEMA.features if c.name not in ("sex", "race")}
+READS["age"] = ["the network", "hard rule 'minor-age'"]
+
+
+def test_columns_the_model_does_not_read_may_be_left_out_and_are_never_checked(tmp_path: Path) -> None:
+    """Without them, or with anything in them: the frame holds them all missing, nothing is warned."""
+    keep = [i for i, c in enumerate(SCHEMA.features) if c.name not in ("sex", "race")]
+    header, row = HEADER.split(","), ROW.split(",")
+    lean = _write(tmp_path, ",".join(header[i] for i in keep) + "\n" + ",".join(row[i] for i in keep) + "\n")
+    messages: list[str] = []
+    frame, raw = read_prediction_csv(lean, SCHEMA, SCHEMA.feature_names, reads=READS, warn=messages.append)
+    assert list(frame.columns) == list(SCHEMA.feature_names) and "sex" not in raw.columns
+    assert frame["sex"].isna().all() and frame["race"].isna().all() and frame["age"].tolist() == [25]
+    odd = _write(tmp_path, f"{HEADER}\n" + ROW.replace("Black,Male", "Martian,1e400") + "\n")
+    frame, raw = read_prediction_csv(odd, SCHEMA, reads=READS, warn=messages.append)
+    assert messages == [] and frame["sex"].isna().all() and raw.loc[0, "sex"] == "1e400"
+
+
+def test_a_missing_column_the_model_reads_is_named_with_who_reads_it(tmp_path: Path) -> None:
+    path = _write(tmp_path, HEADER.replace("age,", "years,") + f"\n{ROW}\n")
+    with pytest.raises(
+        DatasetError, match=r"missing column\(s\) \['age'\]; the model needs \['age', 'workclass'"
+    ) as info:
+        read_prediction_csv(path, SCHEMA, reads=READS)
+    assert "'age' is read by the network and hard rule 'minor-age'" in str(info.value)
+    assert str(info.value).endswith("the columns it does not read may be left out: ['race', 'sex']")
+
+
 def test_training_ranges_come_from_the_encoder_state() -> None:
     state = {"features": ["age", "sex"], "mean": [40.0], "std": [10.0], "edges": [[-2.0, 0.0, 3.0]]}
     model = SimpleNamespace(encoder_=SimpleNamespace(state=lambda: state), schema_=SCHEMA)

@@ -69,11 +69,16 @@ class _Timer:
         self.durations: dict[str, float] = {}
 
     def tick(self, name: str) -> None:
+        """A stage has finished: its own duration, then the time since the audit started."""
         now = time.perf_counter()
         self.durations[name] = round(now - self.last, 3)
-        self.last = now
         if self.progress:
-            print(f"  [{now - self.start:5.1f}s] {name}", file=sys.stderr, flush=True)
+            print(
+                f"  {name}: {now - self.last:.1f}s (audit running for {now - self.start:.1f}s)",
+                file=sys.stderr,
+                flush=True,
+            )
+        self.last = now
 
     def total(self) -> float:
         return round(time.perf_counter() - self.start, 3)
@@ -112,7 +117,7 @@ def build_report(
     resamples : int
         Bootstrap resamples for the intervals.
     progress : bool
-        Print each stage and its time to standard error.
+        Print each stage as it finishes, with its own duration, to standard error.
 
     Returns
     -------

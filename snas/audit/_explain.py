@@ -56,6 +56,7 @@ def _local(inputs: AuditInputs, i: int, shap: dict[str, float]) -> dict[str, Any
         float(inputs.proba[i, inputs.positive]),
         **decision_facts(inputs, i),
         shap=shap,
+        target=inputs.classes[inputs.positive],
     )
 
 
@@ -68,6 +69,7 @@ def decision_facts(inputs: AuditInputs, i: int) -> dict[str, Any]:
         "row": i,
         "input": {k: plain(v) for k, v in row.iloc[0].to_dict().items()},
         "prediction": inputs.pred_labels[i],
+        "probability_of": inputs.classes[inputs.positive],  # the class whose probability is the item's value
         "actual": inputs.y_labels[i],
         "deciding_rule": model.deciding_rules(row)[0],
         "knowledge_neurons": model.neuron_activations(row)[0],
@@ -158,11 +160,12 @@ def _changes(model: FittedModel, row: pd.DataFrame, X_ref: pd.DataFrame, immutab
             continue
         v = X_ref[f].to_numpy(dtype="float64", na_value=np.nan)
         sd = float(np.nanstd(v)) or 1.0
+        whole = col.integer or str(X_ref[f].dtype).lower().startswith("int")
         # values that occur in the data (an integer count stays an integer)
         for g in np.unique(np.nanquantile(v, np.linspace(0.02, 0.98, 25), method="inverted_cdf")):
             helps = (g > cur) == (up == (mono.get(f, 1) > 0))
             if g != cur and (f not in mono or helps):
-                out.append((f, float(g), abs(float(g) - float(cur)) / sd))
+                out.append((f, int(g) if whole else float(g), abs(float(g) - float(cur)) / sd))
     return out
 
 
@@ -180,40 +183,45 @@ def _apply(row: pd.DataFrame, changes: list[Change]) -> pd.DataFrame:
     return r
 
 
-def _found(row: pd.DataFrame, changes: list[Change], p0: float, p: float) -> dict[str, Any]:
+def _found(row: pd.DataFrame, changes: list[Change], p0: float, p: float, decision: str) -> dict[str, Any]:
     return {
         "found": True,
         "changes": [{"feature": f, "from": plain(row[f].iloc[0]), "to": v} for f, v, _ in changes],
         "cost_sd": sum(c for _, _, c in changes),
         "probability": p0,
         "new_probability": p,
+        "new_decision": decision,
     }
 
 
 def counterfactual(
     model: FittedModel, row: pd.DataFrame, X_ref: pd.DataFrame, immutable: set[str], positive: int
 ) -> dict[str, Any]:
-    """Smallest change of one or two mutable inputs that flips the decision; monotonic
-    features only move in the direction that helps; costs are in standard deviations."""
+    """Smallest change of one or two mutable inputs that changes the decision (the most probable
+    class: another class wins, whichever — two classes or more); monotonic features only move in
+    the direction that helps; costs are in standard deviations. ``probability`` and
+    ``new_probability`` are those of class ``positive``."""
     import pandas as pd
 
-    p0 = float(model.predict_proba(row)[0, positive])
-    up = p0 < 0.5
+    classes = model.task.classes
+    before = model.predict_proba(row)[0]
+    k0, p0 = int(before.argmax()), float(before[positive])
+    up = k0 != positive  # the monotone direction that helps: towards the positive class unless it is predicted
     singles = _changes(model, row, X_ref, immutable, up)
     if not singles:
         return {"found": False, "probability": p0}
-    p = model.predict_proba(pd.concat([_apply(row, [c]) for c in singles], ignore_index=True))[:, positive]
-    flips = [(c, float(pp)) for c, pp in zip(singles, p, strict=True) if (pp >= 0.5) == up]
+    P = model.predict_proba(pd.concat([_apply(row, [c]) for c in singles], ignore_index=True))
+    flips = [(c, q) for c, q in zip(singles, P, strict=True) if q.argmax() != k0]
     if flips:
-        c, pp = min(flips, key=lambda t: (t[0][2], -abs(t[1] - 0.5)))
-        return _found(row, [c], p0, pp)
-    gain = (p - p0) * (1 if up else -1)
+        c, q = min(flips, key=lambda t: (t[0][2], -abs(float(t[1][positive]) - 0.5)))
+        return _found(row, [c], p0, float(q[positive]), classes[int(q.argmax())])
+    gain = before[k0] - P[:, k0]  # how much the predicted class loses
     top = [singles[i] for i in np.argsort(-gain)[:8]]
     pairs = [[a, b] for i, a in enumerate(top) for b in top[i + 1 :] if a[0] != b[0]]
     if pairs:
-        p2 = model.predict_proba(pd.concat([_apply(row, pr) for pr in pairs], ignore_index=True))[:, positive]
-        ok = [(pr, float(pp)) for pr, pp in zip(pairs, p2, strict=True) if (pp >= 0.5) == up]
+        P2 = model.predict_proba(pd.concat([_apply(row, pr) for pr in pairs], ignore_index=True))
+        ok = [(pr, q) for pr, q in zip(pairs, P2, strict=True) if q.argmax() != k0]
         if ok:
-            pr, pp = min(ok, key=lambda t: t[0][0][2] + t[0][1][2])
-            return _found(row, pr, p0, pp)
-    return {"found": False, "probability": p0, "note": "no change of one or two mutable inputs flips the decision"}
+            pr, q = min(ok, key=lambda t: t[0][0][2] + t[0][1][2])
+            return _found(row, pr, p0, float(q[positive]), classes[int(q.argmax())])
+    return {"found": False, "probability": p0, "note": "no change of one or two mutable inputs changes the decision"}

@@ -86,12 +86,16 @@ def with_ci(value: Any, ci: Any, as_pct: bool = True) -> str:
 
 
 # ----------------------------------------------------------------------------- fields
-def _levels(levels: list[Any], shown: int = 10) -> Inline:
+def _levels(levels: list[Any], total: Any = None, shown: int = 10) -> Inline:
+    """``3,000: ACC-1, ACC-2, … and 2,990 more``: how many levels there are (``total``; reports
+    list only the first few), then the first ``shown``."""
+    count = total if isinstance(total, int) and not isinstance(total, bool) else len(levels)
     if not levels:
-        return text("—")
+        return text("—" if not count else f"{count:,}")
     head = ", ".join(str(v) for v in levels[:shown])
-    more = f" … and {len(levels) - shown} more" if len(levels) > shown else ""
-    return text(f"{len(levels)}: {head}{more}")
+    rest = count - min(len(levels), shown)
+    more = f" … and {rest:,} more" if rest > 0 else ""
+    return text(f"{count:,}: {head}{more}")
 
 
 def _io_schema(value: list[dict[str, Any]]) -> list[Block]:
@@ -101,7 +105,7 @@ def _io_schema(value: list[dict[str, Any]]) -> list[Block]:
             text(c.get("original") or "—"),
             text(c.get("kind")),
             text(c.get("unit") or "—"),
-            _levels(c.get("levels") or []),
+            _levels(c.get("levels") or [], c.get("n_levels")),
         )
         for c in value
     )
@@ -109,8 +113,16 @@ def _io_schema(value: list[dict[str, Any]]) -> list[Block]:
 
 
 def _input_spec(value: list[dict[str, Any]]) -> list[Block]:
-    rows = tuple((code(c.get("name")), text(c.get("kind")), _levels(c.get("levels") or [])) for c in value)
-    return [Table(("feature", "kind", "levels"), rows)]
+    rows = tuple(
+        (
+            code(c.get("name")),
+            text(c.get("kind")),
+            _levels(c.get("levels") or [], c.get("n_levels")),
+            text(c.get("use") or "—"),
+        )
+        for c in value
+    )
+    return [Table(("feature", "kind", "levels", "use"), rows)]
 
 
 def _artefacts(value: Mapping[str, Any]) -> list[Block]:
@@ -184,16 +196,55 @@ _SPEC_UNITS = {
 }
 
 
+def _spec_value(key: str, v: Any, read: Mapping[str, Any]) -> str:
+    """One spec entry in words: pairs as ``f×g``; features ``drop_features`` names that the model
+    still reads, with the terms that read them."""
+    if key == "pairs" and isinstance(v, list):
+        return ", ".join("×".join(str(f) for f in p) if isinstance(p, list) else str(p) for p in v) or "—"
+    if key == "drop_features" and isinstance(v, list) and v:
+        still = [f"{f} by {', '.join(read[f])}" for f in v if f in read]
+        if still:
+            return (
+                f"{', '.join(map(str, v))} — no term of their own, but still read: {'; '.join(still)} "
+                "(see the inputs the model reads)"
+            )
+    return f"{fmt(v)} {_SPEC_UNITS.get(key, '')}".strip()
+
+
+def _inputs_read(value: Mapping[str, Any]) -> list[Block]:
+    """The inputs the model reads, each with the terms or paths that read it, sensitive ones marked."""
+    read = value.get("inputs_read")
+    if not isinstance(read, Mapping):
+        return []
+    sensitive = set(value.get("sensitive_inputs_read") or [])
+    rows = tuple(
+        (
+            code(f),
+            text("yes" if f in sensitive else ""),
+            text(", ".join("its own term" if w == f else str(w) for w in ways)),
+        )
+        for f, ways in read.items()
+    )
+    unread = ", ".join(value.get("inputs_not_read") or []) or "none"
+    return [
+        Para(strong(f"inputs the model reads ({len(read)})")),
+        Table(("feature", "sensitive", "read by"), rows),
+        Para(text(f"Not read: {unread}.")),
+    ]
+
+
 def _architecture(value: Mapping[str, Any]) -> list[Block]:
     spec = dict(value.get("spec") or {})
     layers = spec.pop("layers", [])
     modes = spec.pop("rule_modes", {})
+    given = value.get("inputs_read")
+    read: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     rows = [
         (text("form"), text(value.get("form"))),
         (text("size"), text(f"{fmt(value.get('parameters'))} trainable parameters")),
     ]
-    rows += [(code(k), text(f"{fmt(v)} {_SPEC_UNITS.get(k, '')}".strip())) for k, v in spec.items()]
-    out: list[Block] = [Table(("item", "value"), tuple(rows))]
+    rows += [(code(k), text(_spec_value(k, v, read))) for k, v in spec.items()]
+    out: list[Block] = [Table(("item", "value"), tuple(rows)), *_inputs_read(value)]
     if value.get("parts"):
         out += [Para(strong("ensemble parts")), _parts(value["parts"])]
     if layers:
@@ -219,7 +270,8 @@ def _parts(parts: list[Mapping[str, Any]]) -> Block:
                 for layer in spec.get("layers") or []
             )
             form = f"{layers or 'no hidden layer'}; {spec.get('numeric_encoding', 'standard')} encoding"
-        dropped = ", ".join(spec.get("drop_features") or []) or "—"
+        unread = part.get("inputs_not_read", spec.get("drop_features"))  # reports before it: the spec's list
+        dropped = ", ".join(unread or []) or "—"
         rows.append(
             (
                 text(str(k)),
@@ -230,7 +282,7 @@ def _parts(parts: list[Mapping[str, Any]]) -> Block:
                 text(dropped),
             )
         )
-    return Table(("part", "weight", "family", "parameters", "form", "inputs not used"), tuple(rows))
+    return Table(("part", "weight", "family", "parameters", "form", "inputs not read"), tuple(rows))
 
 
 def _change_bounds(value: Mapping[str, Any]) -> list[Block]:

@@ -55,7 +55,13 @@ def glassbox_evidence(inputs: AuditInputs) -> list[dict[str, Any]]:
     out = [_global(importance.drop("bias"), len(terms), explanation.target)]
     out += [_shape_item(s, float(importance[s.name]), len(terms), len(inputs.data.X_train)) for s in shapes]
     out.append(_interactions([s for s in shapes if s.kind == "pair"], importance))
-    out += [_local(inputs, explanation, int(i), reads) for i in example_rows(inputs)]
+    by_class = {explanation.target: explanation}  # a multiclass decision is explained on its own class's logit
+    for i in example_rows(inputs):
+        decision = str(inputs.pred_labels[int(i)])
+        if model.task.layout.n_out > 1 and decision not in by_class:
+            by_class[decision] = model.explain(inputs.X, decision)
+        towards = by_class.get(decision, explanation)
+        out.append(_local(inputs, explanation, int(i), reads, main_reasons(inputs, towards, int(i), reads)))
     return out
 
 
@@ -126,7 +132,9 @@ def _interactions(pairs: list[TermShape], importance: pd.Series) -> dict[str, An
     )
 
 
-def _local(inputs: AuditInputs, explanation: Explanation, i: int, reads: Reads) -> dict[str, Any]:
+def _local(
+    inputs: AuditInputs, explanation: Explanation, i: int, reads: Reads, reasons: dict[str, Any]
+) -> dict[str, Any]:
     """An example decision explained exactly: its terms sum to the network's logit."""
     row = explanation.contributions.iloc[i]
     logit = float(inputs.model.logits(inputs.X.iloc[[i]])[0, _logit_column(inputs, explanation.target)])
@@ -139,7 +147,7 @@ def _local(inputs: AuditInputs, explanation: Explanation, i: int, reads: Reads) 
         contributions={k: float(v) for k, v in row.items()},
         logit=logit,
         target=explanation.target,
-        main_reasons=main_reasons(inputs, explanation, i, reads),
+        main_reasons=reasons,
     )
 
 
@@ -148,12 +156,22 @@ def _logit_column(inputs: AuditInputs, target: str) -> int:
 
 
 def main_reasons(inputs: AuditInputs, explanation: Explanation, i: int, reads: Reads) -> dict[str, Any]:
-    """Adverse-action style: the terms that pushed row ``i`` most towards the negative decision,
-    measured against the average test row (a term that lowers everyone's score is no reason)."""
+    """The main reasons for the decision made on row ``i``, whichever class it is (no class is
+    taken for the favourable one), as in adverse-action notices: when a hard rule decided the
+    row, that rule; else the terms that pushed the row most towards the predicted class,
+    measured against the average test row (a term that moves every row alike is no reason).
+
+    ``explanation`` holds the terms of one logit: a binary model's (of ``classes[-1]``; a
+    decision for the other class is pushed by the terms that lower it) or, for a multiclass
+    model, the predicted class's own logit.
+    """
+    decision = str(inputs.pred_labels[i])
+    rule_id = inputs.model.deciding_rules(inputs.X.iloc[[i]])[0]
+    if rule_id is not None:
+        return {"decision": decision, "decided_by": rule_id, "rule": _rule_text(inputs, rule_id), "reasons": []}
     terms = explanation.contributions.drop(columns="bias")
-    towards_positive = 1.0 if explanation.target == inputs.model.task.positive else -1.0
-    push = (terms.iloc[i] - terms.mean()) * towards_positive  # < 0: towards the negative decision
-    negative = [c for c in inputs.classes if c != inputs.model.task.positive]
+    sign = 1.0 if explanation.target == decision else -1.0
+    push = (terms.iloc[i] - terms.mean()) * sign  # > 0: towards the decision made
     reasons = [
         {
             "term": name,
@@ -161,10 +179,28 @@ def main_reasons(inputs: AuditInputs, explanation: Explanation, i: int, reads: R
             "versus_average": float(push[name]),
             "values": _values(inputs, name, i, reads[name]),
         }
-        for name in push.sort_values().index[:MAIN_REASONS]
-        if push[name] < 0
+        for name in push.sort_values(ascending=False, kind="stable").index[:MAIN_REASONS]
+        if push[name] > 0
     ]
-    return {"negative_decision": negative[0] if len(negative) == 1 else negative, "reasons": reasons}
+    way = "raise" if sign > 0 else "lower"
+    return {
+        "decision": decision,
+        "decided_by": None,
+        "logit_of": explanation.target,
+        "measured_on": f"terms that {way} the logit of {explanation.target!r}, against the average test row",
+        "reasons": reasons,
+    }
+
+
+def _rule_text(inputs: AuditInputs, rule_id: str) -> str:
+    """A hard rule in the expert's words: ``if … unless … then …``."""
+    from snas.rules import to_text
+
+    r = inputs.rules[rule_id]
+    text = f"if {r.if_text or to_text(r.condition)}"
+    if r.unless is not None:
+        text += f" unless {r.unless_text or to_text(r.unless)}"
+    return f"{text} then {r.head}"
 
 
 def _values(inputs: AuditInputs, term: str, i: int, features: tuple[str, ...]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from snas.audit._context import search_metric
 from snas.audit._metrics import item, selection_rate_gaps
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ __all__ = [
     "HARD_METHOD",
     "SOFT_METHOD",
     "forced_classes",
+    "macro_roc_auc",
     "mcnemar",
     "roc_auc",
     "rule_impact",
@@ -48,7 +50,8 @@ HARD_METHOD = (
     "McNemar test on the rows whose decision changes (alpha 0.05); interval: paired bootstrap"
 )
 SOFT_METHOD = (
-    "best stand-alone candidate of the search (lowest validation error) trained with this rule injected "
+    "best stand-alone candidate of the search (by the validation metric the search selects on) trained with this "
+    "rule injected "
     "(rule loss or knowledge neuron) vs the best trained without it; validation split; candidates also "
     "differ in architecture, so this is evidence, not a controlled ablation, and it is never flagged"
 )
@@ -94,6 +97,13 @@ def roc_auc(positive: np.ndarray, score: np.ndarray) -> float | None:
     return float((ranks[positive].sum() - pos * (pos + 1) / 2) / (pos * neg))
 
 
+def macro_roc_auc(y: np.ndarray, proba: np.ndarray) -> float | None:
+    """Macro average of the one-vs-rest ROC-AUCs of a multiclass target (classes present in
+    ``y`` only), as the report's headline ROC-AUC; None when no class has an area."""
+    areas = [a for k in range(proba.shape[1]) if (a := roc_auc(y == k, proba[:, k])) is not None]
+    return float(np.mean(areas)) if areas else None
+
+
 def mcnemar(with_correct: np.ndarray, without_correct: np.ndarray) -> tuple[int, int, float]:
     """(rows only the rule gets right, rows only its removal gets right, exact two-sided p)."""
     helps = int((with_correct & ~without_correct).sum())
@@ -130,7 +140,9 @@ def _variant(inputs: AuditInputs, proba: np.ndarray) -> dict[str, Any]:
     return {
         "correct": pred == inputs.y,
         "accuracy": float((pred == inputs.y).mean()),
-        "roc_auc": roc_auc(inputs.y == inputs.positive, proba[:, inputs.positive]),
+        "roc_auc": roc_auc(inputs.y == inputs.positive, proba[:, inputs.positive])
+        if proba.shape[1] == 2
+        else macro_roc_auc(inputs.y, proba),
         "selection_rate_gap": selection_rate_gaps(inputs.single_groups, pred, inputs.positive),
     }
 
@@ -226,12 +238,14 @@ def _best(evals: list[Evaluation]) -> Evaluation | None:
     return min(evals, key=lambda e: (e.objectives[0], e.objectives[1], e.number)) if evals else None
 
 
-def _candidate(e: Evaluation | None, rule: str) -> dict[str, Any] | None:
+def _candidate(e: Evaluation | None, rule: str, metric: str = "accuracy") -> dict[str, Any] | None:
     if e is None:
         return None
     m = e.metrics
     return {
         "number": e.number,
+        "metric": metric,  # the one the candidates were compared on
+        "validation_metric": m.get(metric),
         "validation_accuracy": m.get("accuracy"),
         "f_soft": m.get("f_soft"),
         "parameters": m.get("parameters"),
@@ -246,13 +260,14 @@ def soft_history(search: SearchRecord | None, rule: str) -> dict[str, Any]:
     done = [e for e in search.evaluations if e.fidelity == "stand-alone"]
     if not done:
         return {"status": "no_candidates", "note": "the search history holds no stand-alone candidate"}
+    metric = search_metric(search)
     with_ = _best([e for e in done if injection(e, rule)])
     without = _best([e for e in done if not injection(e, rule)])
     neuron = _best([e for e in done if "neuron" in injection(e, rule)])
     loss_only = _best([e for e in done if injection(e, rule) == ("loss",)])
-    out: dict[str, Any] = {"with": _candidate(with_, rule), "without": _candidate(without, rule)}
+    out: dict[str, Any] = {"with": _candidate(with_, rule, metric), "without": _candidate(without, rule, metric)}
     if neuron is not None and loss_only is not None:
-        out["with_neuron"], out["loss_only"] = _candidate(neuron, rule), _candidate(loss_only, rule)
+        out["with_neuron"], out["loss_only"] = _candidate(neuron, rule, metric), _candidate(loss_only, rule, metric)
     if with_ is not None and without is not None:
         return {"status": "pair", **out}
     side = "without" if without is None else "with"
@@ -265,7 +280,9 @@ def soft_history(search: SearchRecord | None, rule: str) -> dict[str, Any]:
 def _soft_item(inputs: AuditInputs, rule: Rule) -> dict[str, Any]:
     history = soft_history(inputs.search, rule.id)
     pair = history["status"] == "pair"
-    value = history["without"]["validation_accuracy"] - history["with"]["validation_accuracy"] if pair else None
+    value = (
+        history["without"]["validation_accuracy"] - history["with"]["validation_accuracy"] if pair else None
+    )  # accuracy points
     return item(
         f"ev:rule-impact:{rule.id}",
         "rule_impact",

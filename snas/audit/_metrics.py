@@ -7,6 +7,7 @@ reports can be diffed item by item.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,6 +21,7 @@ __all__ = [
     "SMALL_GROUP",
     "calibration",
     "fairness",
+    "group_definitions",
     "group_evidence",
     "item",
     "overall_metrics",
@@ -72,32 +74,82 @@ def plain(v: Any) -> Any:
 # ----------------------------------------------------------------------------- overall
 def performance_evidence(inputs: AuditInputs) -> list[dict[str, Any]]:
     """Overall metrics with intervals and the calibration table."""
-    out = overall_metrics(inputs.y, inputs.proba, inputs.boot, inputs.positive)
+    out = overall_metrics(inputs.y, inputs.proba, inputs.boot, inputs.positive, inputs.classes)
     calib = calibration(inputs.y, inputs.proba, inputs.positive)
+    name = inputs.classes[inputs.positive]
     out.append(
         item(
             "ev:calibration",
             "calibration",
             calib["expected_calibration_error"],
-            method="10 equal-width bins",
+            method="10 equal-width bins"
+            + (
+                f"; the probability of class {name!r} against the others (one-vs-rest)"
+                if len(inputs.classes) > 2
+                else ""
+            ),
             reliability=calib["reliability"],
             threshold_sweep=calib["threshold_sweep"],
+            positive_class=name,
         )
     )
     return out
 
 
-def overall_metrics(y: np.ndarray, proba: np.ndarray, boot: Bootstrap, positive: int) -> list[dict[str, Any]]:
-    """Accuracy, balanced accuracy, ROC-AUC, log-loss, Brier with bootstrap intervals."""
-    yb = y == positive
-    p = proba[:, positive]
-    pred = proba.argmax(1)
+def overall_metrics(
+    y: np.ndarray, proba: np.ndarray, boot: Bootstrap, positive: int, classes: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """Accuracy, balanced accuracy, ROC-AUC, log-loss, Brier with bootstrap intervals, each with
+    its definition: for a multiclass target balanced accuracy is the mean recall per class,
+    ROC-AUC the macro average of the one-vs-rest areas, log-loss and Brier score every class."""
+    names = list(classes) if classes is not None else [str(k) for k in range(proba.shape[1])]
     method = f"bootstrap-percentile-{boot.resamples}"
 
-    def metric(name: str, point: float, ci: tuple[float, float]) -> dict[str, Any]:
-        return item(f"ev:metric:{name}", "metric", point, ci=ci, n=len(y), method=method, metric=name)
+    def metric(name: str, point: float, ci: tuple[float, float], definition: str, **extra: Any) -> dict[str, Any]:
+        return item(
+            f"ev:metric:{name}",
+            "metric",
+            point,
+            ci=ci,
+            n=len(y),
+            method=method,
+            metric=name,
+            definition=definition,
+            **extra,
+        )
 
+    pred = proba.argmax(1)
     acc = boot.mean((pred == y).astype(float))
+    scores = (
+        _multiclass_scores(y, proba, boot, names)
+        if proba.shape[1] > 2
+        else _binary_scores(y, proba, boot, positive, names)
+    )
+    return [
+        metric(
+            "accuracy", acc[0], acc[1:], "share of rows whose predicted class (the most probable) is the true class"
+        ),
+        *(metric(name, point, ci, definition, **extra) for name, (point, ci, definition, extra) in scores.items()),
+        item(
+            "ev:metric:base_rate",
+            "metric",
+            float((y == positive).mean()),
+            n=len(y),
+            metric="positive_rate",
+            definition=f"share of the test rows whose class is {names[positive]!r}",
+            positive_class=names[positive],
+        ),
+    ]
+
+
+Score = tuple[float, tuple[float, float], str, dict[str, Any]]  # point, interval, definition, extra fields
+
+
+def _binary_scores(
+    y: np.ndarray, proba: np.ndarray, boot: Bootstrap, positive: int, names: list[str]
+) -> dict[str, Score]:
+    """Balanced accuracy, ROC-AUC, log-loss and Brier of a two-class target (scored on ``positive``)."""
+    yb, p, pred = y == positive, proba[:, positive], proba.argmax(1)
     hit_pos, hit_neg = yb & (pred == positive), ~yb & (pred != positive)
     bal = 0.5 * (hit_pos.sum() / max(yb.sum(), 1) + hit_neg.sum() / max((~yb).sum(), 1))
     bal_ci = boot.interval(0.5 * (boot.resampled_ratio(hit_pos, yb) + boot.resampled_ratio(hit_neg, ~yb)))
@@ -105,14 +157,41 @@ def overall_metrics(y: np.ndarray, proba: np.ndarray, boot: Bootstrap, positive:
     pc = np.clip(p, 1e-15, 1 - 1e-15)
     ll = boot.mean(-(yb * np.log(pc) + (~yb) * np.log(1 - pc)))
     br = boot.mean((p - yb) ** 2)
-    return [
-        metric("accuracy", acc[0], acc[1:]),
-        metric("balanced_accuracy", float(bal), bal_ci),
-        metric("roc_auc", auc[0], auc[1:]),
-        metric("log_loss", ll[0], ll[1:]),
-        metric("brier", br[0], br[1:]),
-        item("ev:metric:base_rate", "metric", float(yb.mean()), n=len(y), metric="positive_rate"),
-    ]
+    of = f"the probability of {names[positive]!r}"
+    return {
+        "balanced_accuracy": (float(bal), bal_ci, "mean of the recalls of the two classes", {}),
+        "roc_auc": (auc[0], auc[1:], f"ROC-AUC of {of} (binary)", {"averaging": "binary"}),
+        "log_loss": (ll[0], ll[1:], f"mean binary log-loss of {of}", {}),
+        "brier": (br[0], br[1:], f"mean squared error of {of}", {}),
+    }
+
+
+def _multiclass_scores(y: np.ndarray, proba: np.ndarray, boot: Bootstrap, names: list[str]) -> dict[str, Score]:
+    """Balanced accuracy, ROC-AUC, log-loss and Brier of a target with three classes or more."""
+    pred, k = proba.argmax(1), proba.shape[1]
+    present = [c for c in range(k) if (y == c).any()]
+    hits = [((y == c) & (pred == c), y == c) for c in present]
+    bal = float(np.mean([h.sum() / m.sum() for h, m in hits]))
+    bal_ci = boot.interval(np.mean([boot.resampled_ratio(h, m) for h, m in hits], axis=0))
+    auc, lo, hi, per_class = boot.macro_auc(y, proba)
+    onehot = np.eye(k)[y]
+    ll = boot.mean(-np.log(np.clip(proba[np.arange(len(y)), y], 1e-15, 1.0)))
+    br = boot.mean(((proba - onehot) ** 2).sum(1))
+    macro = f"macro average of the {k} one-vs-rest ROC-AUCs (each class's probability against all other classes)"
+    return {
+        "balanced_accuracy": (bal, bal_ci, f"mean of the recalls of the {len(present)} classes in the test split", {}),
+        "roc_auc": (
+            auc,
+            (lo, hi),
+            macro,
+            {
+                "averaging": "macro one-vs-rest",
+                "per_class": {n: None if v != v else v for n, v in zip(names, per_class, strict=True)},
+            },
+        ),
+        "log_loss": (ll[0], ll[1:], "mean multiclass log-loss: −log of the probability given to the true class", {}),
+        "brier": (br[0], br[1:], f"multiclass Brier score: squared error summed over the {k} class probabilities", {}),
+    }
 
 
 def calibration(y: np.ndarray, proba: np.ndarray, positive: int, bins: int = 10) -> dict[str, Any]:
@@ -153,9 +232,30 @@ def calibration(y: np.ndarray, proba: np.ndarray, positive: int, bins: int = 10)
 
 # ----------------------------------------------------------------------------- groups
 def group_evidence(inputs: AuditInputs) -> list[dict[str, Any]]:
-    """Per-group metrics and fairness gaps for the dataset's sensitive columns."""
+    """Per-group metrics and fairness gaps for the dataset's sensitive columns, each with its
+    definition (one-vs-rest for the positive class when the target has more than two)."""
     items, gaps = fairness(inputs.groups, inputs.y, inputs.pred, inputs.positive, inputs.boot)
+    words = group_definitions(inputs.classes, inputs.positive)
+    for e in items + gaps:
+        e["definition"] = words[e["metric"]]
+        e["positive_class"] = inputs.classes[inputs.positive]
     return items + gaps
+
+
+def group_definitions(classes: Sequence[str], positive: int) -> dict[str, str]:
+    """What each group metric counts, naming the classes: for a multiclass target selection
+    rate, TPR, FPR and PPV are one-vs-rest for the positive class."""
+    p = classes[positive]
+    others = [c for c in classes if c != p]
+    rest = repr(others[0]) if len(others) == 1 else "any other class (" + ", ".join(map(repr, others)) + ")"
+    ovr = f"one-vs-rest for class {p!r} (against {', '.join(map(repr, others))}): " if len(others) > 1 else ""
+    return {
+        "accuracy": "share of the group's rows whose predicted class is the true class",
+        "selection_rate": f"{ovr}share of the group's rows predicted {p!r}",
+        "tpr": f"{ovr}share of the group's {p!r} rows predicted {p!r}",
+        "fpr": f"{ovr}share of the group's rows of {rest} predicted {p!r}",
+        "ppv": f"{ovr}share of the group's rows predicted {p!r} that are {p!r}",
+    }
 
 
 _GROUP_METRICS = ("accuracy", "selection_rate", "tpr", "fpr", "ppv")
@@ -189,7 +289,7 @@ def _level_metrics(
     """One group's metrics with intervals, and their bootstrap resamples (for the gaps)."""
     yb, db = y == positive, pred == positive
     stats = {
-        "accuracy": ((db == yb) & m, m),
+        "accuracy": ((pred == y) & m, m),  # the predicted class is the true one (any number of classes)
         "selection_rate": (db & m, m),
         "tpr": (db & yb & m, yb & m),
         "fpr": (db & ~yb & m, ~yb & m),

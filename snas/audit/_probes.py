@@ -34,10 +34,13 @@ def proxy_evidence(inputs: AuditInputs) -> list[dict[str, Any]]:
 
 
 def probe_attributes(inputs: AuditInputs) -> dict[str, np.ndarray]:
-    """Attribute → group per test row: sensitive attributes that are not model inputs and the
-    rules' ``audit_proxies``; numeric ones in bands (``age_band``), like the group metrics."""
+    """Attribute → group per test row: sensitive attributes the model does not read (also one
+    the encoder keeps but no term reads) and the rules' ``audit_proxies``; numeric ones in bands
+    (``age_band``), like the group metrics."""
+    from snas.model import inputs_read
+
     schema, X = inputs.data.schema, inputs.X
-    features = set(inputs.model.task.encoder.features)
+    features = set(inputs_read(inputs.model))
     names = [s for s in schema.sensitive if s not in features]
     names += [p for p in inputs.rules.constraints.audit_proxies if p not in names]
     out = {}
@@ -59,7 +62,10 @@ def _pooled(target: np.ndarray) -> np.ndarray:
 
 
 def _probe_matrix(model: FittedModel, X: pd.DataFrame, take: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    feats = list(model.task.encoder.features)
+    """The test rows as the probe sees them: the inputs the model reads, categories as codes."""
+    from snas.model import inputs_read
+
+    feats = [f for f in inputs_read(model) if f in X.columns]
     Xs = X.iloc[take][feats].copy()
     for c in Xs.columns:
         if str(Xs[c].dtype) == "category":
@@ -72,7 +78,7 @@ def _probe_matrix(model: FittedModel, X: pd.DataFrame, take: np.ndarray) -> tupl
 def proxy_check(
     model: FittedModel, X: pd.DataFrame, attribute_values: dict[str, np.ndarray], seed: int
 ) -> list[dict[str, Any]]:
-    """How well each attribute is predicted from the model's inputs (a gradient-boosting probe,
+    """How well each attribute is predicted from the inputs the model reads (a gradient-boosting probe,
     3-fold balanced accuracy vs the majority-class baseline); rare levels are pooled first."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import cross_val_score

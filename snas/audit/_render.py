@@ -79,11 +79,15 @@ def _complexity(record: dict[str, Any]) -> float:
 def _pareto_figure(search: dict[str, Any]) -> Any:
     import matplotlib.pyplot as plt
 
-    c = [r for r in search["candidates"] if r["fidelity"] == "stand-alone"]
+    auc = search.get("metric") == "roc_auc"  # the axis is the metric the search selected on
+    c = [
+        r for r in search["candidates"] if r["fidelity"] == "stand-alone" and (not auc or r.get("roc_auc") is not None)
+    ]
+    key = "roc_auc" if auc else "accuracy"
     fig, ax = plt.subplots(figsize=(6, 3.6))
     sc = ax.scatter(
         [_complexity(r) for r in c],
-        [r["accuracy"] for r in c],
+        [r[key] for r in c],
         c=[r["f_soft"] or 1 for r in c],
         cmap="viridis",
         s=18,
@@ -92,7 +96,7 @@ def _pareto_figure(search: dict[str, Any]) -> Any:
     front = [r for r in c if r["on_front"]]
     ax.scatter(
         [_complexity(r) for r in front],
-        [r["accuracy"] for r in front],
+        [r[key] for r in front],
         facecolors="none",
         edgecolors="black",
         s=60,
@@ -100,10 +104,10 @@ def _pareto_figure(search: dict[str, Any]) -> Any:
     )
     sel = [r for r in c if r["number"] == search.get("selected")]
     if sel:
-        ax.scatter([_complexity(sel[0])], [sel[0]["accuracy"]], marker="*", s=220, color="crimson", label="selected")
+        ax.scatter([_complexity(sel[0])], [sel[0][key]], marker="*", s=220, color="crimson", label="selected")
     ax.set_xscale("log")
     ax.set_xlabel("complexity (glass box: terms, 3 per pair; MLP: parameters)")
-    ax.set_ylabel("validation accuracy")
+    ax.set_ylabel("validation ROC-AUC" if auc else "validation accuracy")
     fig.colorbar(sc, ax=ax, label="F_soft")
     ax.legend(loc="lower right", fontsize=7)
     return fig
@@ -142,7 +146,8 @@ def _groups_figure(sel: list[dict[str, Any]]) -> Any:
         [max(0, (e["ci95"][1] or 0) - (e["value"] or 0)) for e in sel],
     ]
     ax.barh([f"{e['attribute']}={e['group']}" for e in sel], vals, xerr=err, color="#dd8452")
-    ax.set_xlabel("selection rate (share predicted positive), 95% CI")
+    chosen = repr(sel[0]["positive_class"]) if sel[0].get("positive_class") else "positive"
+    ax.set_xlabel(f"selection rate (share predicted {chosen}), 95% CI")
     return fig
 
 
@@ -162,7 +167,8 @@ def figures(report: AuditReport) -> dict[str, str]:
     if ev.get("ev:calibration"):
         out["fig:calibration"] = _png(_calibration_figure(ev["ev:calibration"]))
     if ev.get("ev:explain:global_shap"):
-        out["fig:shap"] = _png(_importance_figure(ev["ev:explain:global_shap"], "mean |SHAP| on P(positive)"))
+        chosen = (ev.get("ev:metric:base_rate") or {}).get("positive_class", "positive")
+        out["fig:shap"] = _png(_importance_figure(ev["ev:explain:global_shap"], f"mean |SHAP| on P({chosen})"))
     if ev.get("ev:explain:global_importance"):
         importance = ev["ev:explain:global_importance"]
         out["fig:importance"] = _png(_importance_figure(importance, "mean |contribution| to the logit (exact)"))
@@ -264,11 +270,13 @@ def _search_history(report: AuditReport) -> list[Block]:
             Heading(2, "Search history", _slug(search["id"])),
             Para(join("not applicable: ", text(search.get("reason") or ""))),
         ]
+    auc = search.get("metric") == "roc_auc"  # the search selected on ROC-AUC: shown beside accuracy
     rows = tuple(
         (
             text(f"{r['number']}{' ★' if r['number'] == search.get('selected') else ''}"),
             text(r["fidelity"]),
             text(r["architecture"] or "—"),
+            *((text(fmt(r.get("roc_auc"))),) if auc else ()),
             text(fmt(r["accuracy"])),
             text(fmt(_complexity(r))),
             text(fmt(r["parameters"])),
@@ -277,10 +285,23 @@ def _search_history(report: AuditReport) -> list[Block]:
         )
         for r in search["candidates"]
     )
-    header = ("#", "fidelity", "architecture", "val. accuracy", "complexity", "parameters", "F_soft", "front")
+    header = (
+        "#",
+        "fidelity",
+        "architecture",
+        *(("val. ROC-AUC (selection metric)",) if auc else ()),
+        "val. accuracy",
+        "complexity",
+        "parameters",
+        "F_soft",
+        "front",
+    )
+    reason = search.get("reason") or ""
+    if auc and "ROC-AUC" not in reason:  # a reason recorded before it named the metric
+        reason += " (validation error = 1 − ROC-AUC, the metric the search selected on)"
     return [
         Heading(2, "Search history", _slug(search["id"])),
-        Para(text(search.get("reason") or "")),
+        Para(text(reason)),
         Table(header, rows),
     ]
 
@@ -291,14 +312,22 @@ def _examples(report: AuditReport) -> list[Block]:
         if x["kind"] != "local_explanation":
             continue
         cf = x["counterfactual"]
-        change = ", ".join(f"{c['feature']}: {c['from']} → {c['to']}" for c in cf.get("changes", [])) or "none found"
+        change = (
+            ", ".join(f"{c['feature']}: {fmt(c['from'])} → {fmt(c['to'])}" for c in cf.get("changes", []))
+            or "none found"
+        )
+        if cf.get("new_decision") is not None:
+            change += f" (then predicted {cf['new_decision']})"
         blocks: list[Block] = [
             Heading(3, f"Row {x['row']}"),
             Para(
                 join(
                     "Predicted ",
                     strong(x["prediction"]),
-                    f" (P = {fmt(x['value'])}), actual {x['actual']}. Decided by: ",
+                    f" (P({x['probability_of']}) = {fmt(x['value'])})"
+                    if x.get("probability_of")
+                    else f" (P = {fmt(x['value'])})",
+                    f", actual {x['actual']}. Decided by: ",
                     strong(x["deciding_rule"] or "the network"),
                     f". Counterfactual: {change}.",
                 )
@@ -314,13 +343,22 @@ def _examples(report: AuditReport) -> list[Block]:
 
 def _shap_blocks(x: dict[str, Any]) -> list[Block]:
     top = sorted(x["shap"].items(), key=lambda kv: -abs(kv[1]))[:5]
-    return [Table(("top SHAP", "value"), tuple((code(k), text(f"{v:+.4f}")) for k, v in top))]
+    on = f" on P({x['target']})" if x.get("target") else ""
+    return [Table((f"top SHAP{on}", "value"), tuple((code(k), text(f"{v:+.4f}")) for k, v in top))]
 
 
 def _figure_blocks(report: AuditReport) -> list[Block]:
     """The report's figures; an explanation figure only when its evidence exists."""
     ev = report.evidence
-    return [Figure(k, c) for k, c in _FIGURES if k not in _EXPLANATION_FIGURES or _EXPLANATION_FIGURES[k] in ev]
+    captions = dict(_FIGURES)
+    rate = next(
+        (e for e in report.body["evidence"] if e["kind"] == "group_metric" and e["metric"] == "selection_rate"), None
+    )
+    if rate is not None and rate.get("definition"):
+        captions["fig:groups"] += f" ({rate['definition']})"
+    return [
+        Figure(k, captions[k]) for k, _ in _FIGURES if k not in _EXPLANATION_FIGURES or _EXPLANATION_FIGURES[k] in ev
+    ]
 
 
 def _risk_register(report: AuditReport) -> list[Block]:

@@ -28,7 +28,7 @@ from snas.audit._blocks import (
 if TYPE_CHECKING:
     from snas.audit._report import AuditReport
 
-__all__ = ["exact_blocks", "glassbox_blocks", "shape_key", "term_figures"]
+__all__ = ["exact_blocks", "glassbox_blocks", "reason_blocks", "shape_key", "term_figures"]
 
 COLOR = "#4c72b0"
 
@@ -226,7 +226,43 @@ def exact_blocks(x: dict[str, Any]) -> list[Block]:
     terms = sorted(x["contributions"].items(), key=lambda kv: -abs(kv[1]))
     total = sum(v for _, v in terms)
     rows = tuple((code(k), text(f"{v:+.4f}")) for k, v in terms[:8])
-    reasons = x["main_reasons"]
+    target = x.get("target")
+    return [
+        Table(("term", f"exact contribution to the logit{f' of {target}' if target else ''}"), rows),
+        Para(
+            text(
+                f"The {len(rows)} largest of {len(terms)} terms; the sum of all = {total:+.4f}, "
+                f"the network's logit = {x['logit']:+.4f}."
+            ),
+            "small",
+        ),
+        *reason_blocks(x["main_reasons"]),
+    ]
+
+
+def reason_blocks(reasons: dict[str, Any]) -> list[Block]:
+    """The main reasons for the decision made: the hard rule that decided it, or the terms that
+    pushed the row most towards the predicted class (reports before: towards the negative class)."""
+    if reasons.get("decided_by"):
+        return [
+            Para(
+                join(
+                    f"Main reason for {fmt(reasons['decision'])}: the hard rule ",
+                    code(str(reasons["decided_by"])),
+                    f" ({reasons.get('rule') or 'see the rule file'}) decides this row; the network's terms above "
+                    "do not change a decision a hard rule makes.",
+                )
+            )
+        ]
+    if "decision" in reasons:
+        heading = f"Main reasons for {fmt(reasons['decision'])} (the predicted class): {reasons.get('measured_on', '')}"
+        towards = f"towards {fmt(reasons['decision'])}, versus the average test row"
+    else:
+        heading, towards = (
+            f"Main reasons towards {fmt(reasons.get('negative_decision'))}:",
+            "versus the average test row",
+        )
+    of = f" to the logit of {reasons['logit_of']}" if reasons.get("logit_of") else ""
     reason_rows = tuple(
         (
             code(r["term"]),
@@ -237,16 +273,8 @@ def exact_blocks(x: dict[str, Any]) -> list[Block]:
         for r in reasons["reasons"]
     )
     return [
-        Table(("term", "exact contribution to the logit"), rows),
-        Para(
-            text(
-                f"The {len(rows)} largest of {len(terms)} terms; the sum of all = {total:+.4f}, "
-                f"the network's logit = {x['logit']:+.4f}."
-            ),
-            "small",
-        ),
-        Para(text(f"Main reasons towards {fmt(reasons['negative_decision'])}:")),
-        Table(("term", "value", "contribution", "versus the average test row"), reason_rows)
+        Para(text(heading.rstrip(": ") + ":")),
+        Table(("term", "value", f"contribution{of}", towards), reason_rows)
         if reason_rows
-        else Para(text("none: every term is at or above its average")),
+        else Para(text("none: no term pushes this row further towards it than it pushes the average test row")),
     ]

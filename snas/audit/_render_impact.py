@@ -69,20 +69,24 @@ def hard_cells(e: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
+def _score(c: dict[str, Any]) -> str:
+    """The metric the candidates were compared on, and accuracy beside it when that is another."""
+    if c.get("metric", "accuracy") == "accuracy" or c.get("validation_metric") is None:
+        return f"validation accuracy {pct(c['validation_accuracy'])}"
+    return f"validation ROC-AUC {fmt(c['validation_metric'])} (accuracy {pct(c['validation_accuracy'])})"
+
+
 def _candidate(c: dict[str, Any] | None) -> str:
     if not c:
         return "—"
-    return f"#{c['number']} ({c['injection']}): validation accuracy {pct(c['validation_accuracy'])}"
+    return f"#{c['number']} ({c['injection']}): {_score(c)}"
 
 
 def _history_note(h: dict[str, Any]) -> str:
     note = h.get("note") or "both found: the difference also reflects their architectures"
     if h.get("with_neuron") and h.get("loss_only"):
         n, lo = h["with_neuron"], h["loss_only"]
-        note += (
-            f"; with its knowledge neuron #{n['number']} {pct(n['validation_accuracy'])} vs "
-            f"loss only #{lo['number']} {pct(lo['validation_accuracy'])}"
-        )
+        note += f"; with its knowledge neuron #{n['number']} {_score(n)} vs loss only #{lo['number']} {_score(lo)}"
     return note
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["HARD_RULE_AGREEMENT", "finding_text", "risk_register"]
+__all__ = ["HARD_RULE_AGREEMENT", "finding_text", "risk_register", "sensitive_input_text"]
 
 HARD_RULE_AGREEMENT = 0.95  # a hard rule whose test labels agree less often is flagged (DESIGN §3)
 
@@ -29,6 +29,7 @@ def risk_register(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 )
             )
     risks += [_agreement_risk(e) for e in evidence if _disagreeing_hard_rule(e)]
+    risks += [r for e in evidence if e["kind"] == "inputs_read" for r in _sensitive_input_risks(e)]
     seen: set[str] = set()
     out = []
     for r in risks:
@@ -56,6 +57,31 @@ def _agreement_risk(e: dict[str, Any]) -> dict[str, Any]:
         f"hard rule {e['rule']} agrees with the test labels on {e['label_agreement']:.1%} of "
         f"{int(e['n'])} rows; enforcing it costs accuracy there",
     )
+
+
+def sensitive_input_text(e: dict[str, Any], feature: str) -> str:
+    """That the model reads a sensitive attribute, through which terms, and how often it decides."""
+    info = (e.get("sensitive_read") or {}).get(feature) or {}
+    by = [f"its own term {w}" if w == feature else w for w in info.get("read_by") or []]
+    if len(by) > 4:  # the rest are in the evidence item
+        by = [*by[:3], f"{len(by) - 3} more"]
+    dropped = ""
+    if feature in (e.get("dropped_but_read") or {}):
+        dropped = f" (drop_features lists it, but {'this term reads' if len(by) == 1 else 'these read'} it)"
+    changed, moved = info.get("decisions_changed"), info.get("probabilities_changed")
+    how = info.get("changed_by") or "changing it"
+    share = f"; {how} changes {changed:.1%} of the test decisions" if isinstance(changed, float) else ""
+    if share and isinstance(moved, float):
+        share += f" and {moved:.1%} of the predicted probabilities"
+    return f"the model reads the sensitive attribute {feature} through {', '.join(by) or 'the network'}{dropped}{share}"
+
+
+def _sensitive_input_risks(e: dict[str, Any]) -> list[dict[str, Any]]:
+    """One entry per sensitive attribute the model reads: its use is for people to justify."""
+    return [
+        _entry(f"risk:sensitive-input:{f}", e["id"], sensitive_input_text(e, f) + " — to be justified")
+        for f in e.get("sensitive_read") or {}
+    ]
 
 
 def _rule_impact_text(e: dict[str, Any]) -> str:

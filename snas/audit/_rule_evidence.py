@@ -121,7 +121,7 @@ def _add_rule_text(evidence: list[dict[str, Any]], rules: Any) -> None:
 
 def structural_checks(model: FittedModel, X: pd.DataFrame, seed: int) -> list[dict[str, Any]]:
     """Monotonicity violation rate per monotonic feature; decision flip rate per excluded attribute."""
-    from snas.metrics import flip_rate, monotonicity_violation_rate
+    from snas.metrics import monotonicity_violation_rate
 
     out = []
     constraints = model.task.rules.constraints
@@ -141,17 +141,39 @@ def structural_checks(model: FittedModel, X: pd.DataFrame, seed: int) -> list[di
             )
         )
     for f in constraints.exclude_features:
-        v = flip_rate(model.predict, X, f, seed=seed)
-        out.append(
-            item(
-                f"ev:flip:{f}",
-                "flip_rate",
-                v,
-                n=min(2000, len(X)),
-                method="swap to every other level",
-                threshold=0.0,
-                passed=v == 0.0,
-                feature=f,
-            )
-        )
+        out.append(_flip_item(model, X, f, seed))
     return out
+
+
+def _flip_item(model: FittedModel, X: pd.DataFrame, feature: str, seed: int) -> dict[str, Any]:
+    """Decisions changed when an excluded attribute is swapped, with the bound on the work said."""
+    import pandas as pd
+
+    from snas.metrics import FLIP_LEVELS, flip_rate
+
+    v = flip_rate(model.predict, X, feature, seed=seed)
+    s = X[feature]
+    levels = int(s.nunique())
+    if isinstance(s.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(s):
+        tried = min(levels, FLIP_LEVELS)
+        method = (
+            f"each sampled row (up to 2,000) set to each of {tried} observed levels: all of them"
+            if levels <= FLIP_LEVELS
+            else f"each sampled row (up to 2,000) set to each of {tried} of its {levels:,} observed levels (the "
+            f"{FLIP_LEVELS // 2} most frequent and {FLIP_LEVELS - FLIP_LEVELS // 2} drawn at random with the "
+            "audit's seed)"
+        )
+    else:
+        tried, method = 1, "each sampled row (up to 2,000) given another row's value (one shuffle)"
+    return item(
+        f"ev:flip:{feature}",
+        "flip_rate",
+        v,
+        n=min(2000, len(X)),
+        method=method + "; a decision that changes for any of them counts",
+        threshold=0.0,
+        passed=v == 0.0,
+        feature=feature,
+        levels_observed=levels,
+        substitutes_tried=tried,
+    )

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from snas.audit._context import complexity_meaning
+from snas.audit._context import complexity_meaning, search_metric
 from snas.audit._glassbox import explanation_aids
 from snas.audit._impact import ALPHA, HARD_METHOD, SOFT_METHOD
+from snas.audit._metrics import group_definitions
 from snas.audit._provenance import NO_RUN, environment, seeds
 from snas.audit._sections import SECTIONS
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from snas.audit._inputs import AuditInputs, SearchRecord
     from snas.model import FittedModel
 
-__all__ = ["LOG_SCHEMA", "auto_fields", "human_field", "sections"]
+__all__ = ["LOG_SCHEMA", "auto_fields", "human_field", "output_meaning", "sections"]
 
 Field = dict[str, Any]
 
@@ -35,6 +36,7 @@ LOG_SCHEMA = {
     "source": "input file",
     "row": "row number in the input",
 }
+LEVELS_SHOWN = 50  # levels of a categorical column listed in the report (all are counted)
 NOT_SEARCHED = "the architecture was not searched (no search record was given)"
 NO_CONFIG = (
     "the search configuration is recorded only in a run directory (search.json); "
@@ -134,7 +136,14 @@ def _identity(inputs: AuditInputs, ev: Mapping[str, dict[str, Any]]) -> dict[str
         "report_lineage": auto("see parent_report_id; 'snas audit diff OLD NEW' lists the changes"),
         "io_schema": auto(
             [
-                {"name": c.name, "original": c.original, "kind": c.kind, "levels": list(c.levels)[:50], "unit": c.unit}
+                {
+                    "name": c.name,
+                    "original": c.original,
+                    "kind": c.kind,
+                    "levels": list(c.levels)[:LEVELS_SHOWN],
+                    "n_levels": len(c.levels),
+                    "unit": c.unit,
+                }
                 for c in io
                 if c.name in features
             ]
@@ -157,7 +166,9 @@ def _identity(inputs: AuditInputs, ev: Mapping[str, dict[str, Any]]) -> dict[str
 def _objectives(inputs: AuditInputs) -> Field:
     if inputs.search is None:
         return auto(["training loss: cross-entropy + λ × the soft rules' losses (fixed architecture, not searched)"])
-    metric = (inputs.search.config or {}).get("metric", "accuracy or ROC-AUC, per the search configuration")
+    from snas.search import METRIC_LABELS
+
+    metric = METRIC_LABELS.get(search_metric(inputs.search), "accuracy")
     return auto([f"validation error (1 − {metric})", complexity_meaning(), "soft-rule infidelity (1 − F_soft)"])
 
 
@@ -178,14 +189,14 @@ def _rule_impact_field(evidence: list[dict[str, Any]]) -> Field:
 def _design(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str, Field]:
     """Annex IV 2(a)–2(c): method, objectives, rules, selection, architecture, compute."""
     model, search = inputs.model, inputs.search
-    architecture = _architecture(model)
+    architecture = _architecture(model, inputs.data.schema.sensitive)
     return {
         "pipeline": auto(
-            "rules (YAML) → static checks (sympy) → compiled into output shield, rule losses, knowledge neurons, "
+            "rules (YAML) → static checks (intervals and a SAT solver) → compiled into output shield, rule losses, knowledge neurons, "
             "monotone and input-mask constraints → multi-objective search (NSGA-II outer loop, Gumbel supernet "
             "inner loop) or a fixed architecture → training → evaluation on the held-out test split → this report"
         ),
-        "third_party": auto("torch, scikit-learn, optuna, sympy, lark, shap, pandas; no pretrained models"),
+        "third_party": auto("torch, scikit-learn, optuna, lark, shap, pandas; no pretrained models"),
         "objectives": _objectives(inputs),
         "search_space": _search_config(inputs, "space"),
         "rule_constraint_map": auto(rule_constraint_map(inputs)),
@@ -201,8 +212,18 @@ def _design(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str, Fi
 
 
 def _selection(search: SearchRecord) -> dict[str, Any]:
-    """Which model was chosen and why; for the glass box on offer, that it is not the selected model."""
-    selected = {"selected": f"#{search.selected}" if search.selected is not None else None, "reason": search.reason}
+    """Which model was chosen, on which validation metric and why; for the glass box on offer,
+    that it is not the selected model."""
+    from snas.search import METRIC_LABELS, metric_text
+
+    metric = search_metric(search)
+    chosen = [e for e in search.evaluations if e.number == search.selected and e.fidelity == "stand-alone"]
+    selected = {
+        "selected": f"#{search.selected}" if search.selected is not None else None,
+        "metric": f"validation {METRIC_LABELS.get(metric, metric)} (the search minimised one minus it)",
+        **({"validation": metric_text(chosen[0].metrics, metric).removeprefix("validation ")} if chosen else {}),
+        "reason": search.reason,
+    }
     if search.audited != "glass-box":
         return selected
     choice: Mapping[str, Any] = search.glass_box if isinstance(search.glass_box, Mapping) else {}
@@ -217,8 +238,8 @@ def _selection(search: SearchRecord) -> dict[str, Any]:
         "audited": "not the selected model: the glass box the search offers beside it, the greedy ensemble of "
         f"its glass-box (additive) candidates ({parts or 'as recorded in search.json'})"
         + (
-            f"; their validation accuracy as trained in the search {accuracy:.4f}"
-            if isinstance(accuracy, float)
+            f"; their {metric_text(dict(metrics), metric)} as trained in the search"
+            if isinstance(accuracy, float) and isinstance(metrics, Mapping)
             else ""
         ),
         "selected_model": selected,
@@ -229,10 +250,12 @@ def _same_length_lists(a: Any, b: Any) -> bool:
     return isinstance(a, list) and isinstance(b, list) and len(a) == len(b)
 
 
-def _architecture(model: FittedModel) -> dict[str, Any]:
-    """The network spec (per part for an ensemble of architectures), parameters and form."""
+def _architecture(model: FittedModel, sensitive: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The network spec (per part for an ensemble of architectures), parameters and form, and
+    the inputs the model reads (through which terms) — also those ``drop_features`` names."""
     from snas.model import EnsembleModel
 
+    reads = _reads(model, sensitive)
     if isinstance(model, EnsembleModel):
         additive = (
             ", itself a glass box: a sum of exact per-term shapes (each term's shape the weighted mean of the "
@@ -245,7 +268,11 @@ def _architecture(model: FittedModel) -> dict[str, Any]:
             f"(weights from greedy ensemble selection on validation log-loss){additive}; every part is monotone "
             "where the rules require and reads no excluded feature, and the hard-rule shield applies to the mean"
         )
-        return {"parts": model.describe(), "parameters": int(model.n_parameters), "form": form}
+        parts = [
+            {**d, "inputs_not_read": _reads(p, sensitive)["inputs_not_read"]}
+            for d, p in zip(model.describe(), model.parts, strict=True)
+        ]
+        return {"parts": parts, "parameters": int(model.n_parameters), "form": form, **reads}
     members = model.spec.members
     form = (
         f"ensemble: the logit is the mean of {members} networks of this architecture, each trained with its own "
@@ -254,7 +281,20 @@ def _architecture(model: FittedModel) -> dict[str, Any]:
         if members > 1
         else "one network"
     )
-    return {"spec": model.spec.to_dict(), "parameters": int(model.n_parameters), "form": form}
+    return {"spec": model.spec.to_dict(used_only=True), "parameters": int(model.n_parameters), "form": form, **reads}
+
+
+def _reads(model: FittedModel, sensitive: tuple[str, ...]) -> dict[str, Any]:
+    """The inputs ``model`` reads (feature → terms or paths), those it does not, and which of the
+    ones it reads are sensitive attributes (:func:`snas.model.inputs_read`)."""
+    from snas.model import inputs_read
+
+    read = inputs_read(model)
+    return {
+        "inputs_read": {f: list(ways) for f, ways in read.items()},
+        "inputs_not_read": [c.name for c in model.task.schema.features if c.name not in read],
+        "sensitive_inputs_read": [f for f in read if f in sensitive],
+    }
 
 
 def _compute(inputs: AuditInputs) -> dict[str, Any]:
@@ -332,22 +372,8 @@ def _monitoring(
     return {
         "expected_accuracy": auto(reference),
         "weak_slices": auto([e["id"] for e in evidence if e["kind"] == "weak_slice"]),
-        "input_specification": auto(
-            [{"name": c.name, "kind": c.kind, "levels": list(c.levels)[:50]} for c in inputs.model.task.schema.features]
-        ),
-        "metrics_catalogue": auto(
-            [
-                "accuracy",
-                "balanced_accuracy",
-                "roc_auc",
-                "log_loss",
-                "brier",
-                "calibration",
-                "per-group selection rate / TPR / FPR / PPV",
-                "rule fidelity",
-                "rule impact",
-            ]
-        ),
+        "input_specification": auto(_input_specification(inputs)),
+        "metrics_catalogue": auto(_metrics_catalogue(inputs)),
         "calibration": auto("ev:calibration"),
         "changelog": auto("generated by 'snas audit diff' against the parent report"),
         "methods_mapping": auto(
@@ -373,12 +399,81 @@ def _monitoring(
         "explanation_modes": auto(
             ["rule trace", *explanation_aids(evidence), "knowledge-neuron activations", "counterfactual"]
         ),
-        "group_summary": auto(sorted({e["attribute"] for e in evidence if e["kind"] == "group_metric"})),
-        "output_meaning": auto(
-            f"probability that the class is {inputs.model.task.positive}; 0 or 1 exactly when a hard rule decides"
-        ),
+        "group_summary": auto(_group_summary(inputs, evidence)),
+        "output_meaning": auto(output_meaning(inputs.classes, inputs.model.task.positive)),
         "log_schema": auto(LOG_SCHEMA),
     }
+
+
+def _group_summary(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str, Any]:
+    """The attributes whose groups are measured and what each group metric counts (one-vs-rest
+    for the positive class when the target has more than two classes)."""
+    attributes = sorted({e["attribute"] for e in evidence if e["kind"] == "group_metric"})
+    return {"attributes": attributes, **group_definitions(inputs.classes, inputs.positive)}
+
+
+def output_meaning(classes: tuple[str, ...], positive: str) -> str:
+    """What the model outputs, for two classes or more."""
+    if len(classes) <= 2:
+        return f"probability that the class is {positive}; 0 or 1 exactly when a hard rule decides"
+    return (
+        f"probability of each of the {len(classes)} classes ({', '.join(classes)}), summing to 1; the decision is "
+        "the most probable class; a row a hard rule decides gets probability 1 for the rule's class and 0 for the others"
+    )
+
+
+def _metrics_catalogue(inputs: AuditInputs) -> list[str]:
+    """The metrics the report measures, with how each is computed when the target has more than two classes."""
+    if len(inputs.classes) <= 2:
+        return [
+            "accuracy",
+            "balanced_accuracy",
+            "roc_auc",
+            "log_loss",
+            "brier",
+            "calibration",
+            "per-group selection rate / TPR / FPR / PPV",
+            "rule fidelity",
+            "rule impact",
+        ]
+    p, k = inputs.model.task.positive, len(inputs.classes)
+    return [
+        "accuracy",
+        f"balanced_accuracy (mean recall of the {k} classes)",
+        f"roc_auc (macro average of the {k} one-vs-rest areas)",
+        "log_loss (multiclass)",
+        "brier (multiclass: summed over the classes)",
+        f"calibration (probability of {p!r}, one-vs-rest)",
+        f"per-group accuracy, and selection rate / TPR / FPR / PPV one-vs-rest for class {p!r}",
+        "rule fidelity",
+        f"rule impact (ROC-AUC macro one-vs-rest; selection-rate gap one-vs-rest for {p!r})",
+    ]
+
+
+def _input_specification(inputs: AuditInputs) -> list[dict[str, Any]]:
+    """Every column the model is given: kind, levels (the first ``LEVELS_SHOWN`` and how many
+    there are) and whether the model reads it, never reads it (excluded by the rules) or is
+    given it without reading it."""
+    from snas.model import inputs_read
+
+    read = inputs_read(inputs.model)
+    excluded = set(inputs.rules.constraints.exclude_features)
+
+    def use(name: str) -> str:
+        if name in excluded:
+            return "excluded by the rules: never a model input" + (" (a hard rule reads it)" if name in read else "")
+        return "model input" if name in read else "accepted but not read by the model"
+
+    return [
+        {
+            "name": c.name,
+            "kind": c.kind,
+            "levels": list(c.levels)[:LEVELS_SHOWN],
+            "n_levels": len(c.levels),
+            "use": use(c.name),
+        }
+        for c in inputs.model.task.schema.features
+    ]
 
 
 def auto_fields(inputs: AuditInputs, evidence: list[dict[str, Any]], risk: list[dict[str, Any]]) -> dict[str, Field]:

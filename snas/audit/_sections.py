@@ -39,7 +39,7 @@ SECTIONS: list[tuple[str, str, list[str], list[str], list[str]]] = [
         ["trade_off_acceptance"],
         ["ev:search:", "ev:rule-impact:", "ev:shield-impact"],
     ),
-    ("AIA.AnnexIV.2.c", "Architecture and compute", ["architecture", "compute"], [], []),
+    ("AIA.AnnexIV.2.c", "Architecture and compute", ["architecture", "compute"], [], ["ev:inputs:"]),
     (
         "AIA.AnnexIV.2.d",
         "Data requirements and datasheet",
@@ -132,7 +132,7 @@ SECTIONS: list[tuple[str, str, list[str], list[str], list[str]]] = [
         "Input data specifications; training, validation and test data",
         ["input_specification", "data_profile"],
         [],
-        [],
+        ["ev:inputs:"],
     ),
     (
         "AIA.Art13.3.b.vii",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 __all__ = ["Bootstrap"]
@@ -48,6 +50,24 @@ class Bootstrap:
 
     def auc(self, y: np.ndarray, score: np.ndarray) -> tuple[float, float, float]:
         """ROC-AUC with ties handled exactly, for every resample at once."""
+        point, stats = self.resampled_auc(y, score)
+        return point, *self._ci(stats)
+
+    def macro_auc(self, y: np.ndarray, proba: np.ndarray) -> tuple[float, float, float, list[float]]:
+        """Macro-average one-vs-rest ROC-AUC of class indices ``y`` (n,) against the class
+        probabilities ``proba`` (n, C): each class's probability ranks that class against all the
+        others, and the C areas are averaged unweighted (in every resample alike). Returns the
+        point, the interval and the per-class areas (NaN for a class absent from ``y``)."""
+        per = [self.resampled_auc(np.asarray(y) == k, proba[:, k]) for k in range(proba.shape[1])]
+        points = [p for p, _ in per]
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a class absent from a resample has no area
+            stats = np.nanmean(np.vstack([s for _, s in per]), axis=0)
+            point = float(np.nanmean(points)) if np.isfinite(points).any() else float("nan")
+        return point, *self._ci(stats), points
+
+    def resampled_auc(self, y: np.ndarray, score: np.ndarray) -> tuple[float, np.ndarray]:
+        """ROC-AUC (ties shared) on the rows and in every resample: (point, resamples)."""
         y = np.asarray(y, bool)
         order = np.argsort(score, kind="mergesort")
         s = np.asarray(score)[order]
@@ -67,7 +87,7 @@ class Bootstrap:
             if y.any() and (~y).any()
             else float("nan")
         )
-        return point, *self._ci(stats)
+        return point, stats
 
     def interval(self, stats: np.ndarray) -> tuple[float, float]:
         return self._ci(stats)

@@ -29,6 +29,7 @@ from snas.audit._blocks import (
     text,
 )
 from snas.audit._fields import ci_text, field_label, pct
+from snas.audit._risk import sensitive_input_text
 
 if TYPE_CHECKING:
     from snas.audit._report import AuditReport
@@ -48,6 +49,7 @@ RISK_ORDER = (
     "shield_impact",
     "monotonicity",
     "flip_rate",
+    "inputs_read",
     "fairness_gap",
     "proxy_leakage",
     "robustness",
@@ -83,6 +85,7 @@ class Summary:
     provider: Any
     annex_iii_point: Any
     description: str
+    inputs: Claim | None
     headlines: tuple[Headline, ...]
     rules_line: str
     guarantees: tuple[Claim, ...]
@@ -150,6 +153,30 @@ def _description(report: AuditReport) -> str:
     return "".join(parts)
 
 
+def _inputs(ev: dict[str, dict[str, Any]]) -> Claim | None:
+    """Which inputs the model reads and which it never reads; every sensitive attribute it reads,
+    through which terms (also when drop_features names it) — so that none is taken for unused."""
+    e = ev.get("ev:inputs:read")
+    if not e or not isinstance(e.get("read"), dict):
+        return None
+    read, unread = list(e["read"]), list(e.get("not_read") or [])
+    text_ = f"The model reads {len(read)} inputs: {', '.join(read)}"
+    text_ += f"; it never reads {', '.join(unread)}." if unread else "."
+    dropped = {f: w for f, w in (e.get("dropped_but_read") or {}).items() if f not in (e.get("sensitive_read") or {})}
+    if dropped:
+        text_ += (
+            " Named in drop_features but read all the same: "
+            + "; ".join(f"{f} (by {', '.join(w)})" for f, w in dropped.items())
+            + "."
+        )
+    sensitive = [sensitive_input_text(e, f) for f in e.get("sensitive_read") or {}]
+    if sensitive:
+        text_ += " " + "; ".join(s[0].upper() + s[1:] for s in sensitive) + "."
+    elif e.get("sensitive_not_read"):
+        text_ += f" It reads no sensitive attribute ({', '.join(e['sensitive_not_read'])})."
+    return Claim(text_, e["id"], None)
+
+
 def _audits_glass_box(report: AuditReport) -> bool:
     """Whether the report audits the glass box a search offers rather than its selected model."""
     selection = _auto(report, "AIA.AnnexIV.2.b", "selection")
@@ -180,15 +207,20 @@ def _guarantees(ev: list[dict[str, Any]]) -> list[Claim]:
                 )
             )
         elif e["kind"] == "flip_rate":
-            out.append(
-                Claim(
-                    f"{e.get('feature')} is never a model input — changing it changed {pct(e.get('value'), 1)} of "
-                    f"{fmt(e.get('n'))} decisions",
-                    e["id"],
-                    e.get("pass"),
-                )
-            )
+            out.append(Claim(_flip_statement(e), e["id"], e.get("pass")))
     return out
+
+
+def _flip_statement(e: dict[str, Any]) -> str:
+    """What the flip check did, with its bound: how many of the observed levels were tried."""
+    tried, levels = e.get("substitutes_tried"), e.get("levels_observed")
+    how = "changing it"
+    if isinstance(tried, int) and isinstance(levels, int) and 1 < tried < levels:
+        how = f"setting it to {tried} of its {levels:,} observed levels"
+    return (
+        f"{e.get('feature')} is never a model input — {how} changed {pct(e.get('value'), 1)} of "
+        f"{fmt(e.get('n'))} decisions"
+    )
 
 
 def _risks(report: AuditReport) -> list[Claim]:
@@ -218,7 +250,9 @@ def summarise(report: AuditReport) -> Summary:
         e = ev.get(f"ev:metric:{key}")
         if e is not None:
             ci = tuple(e["ci95"]) if e.get("ci95") and e["ci95"][0] is not None else None
-            heads.append(Headline(label, e.get("value"), ci, e.get("n"), e["id"], as_pct))
+            averaging = e.get("averaging")
+            shown = f"{label} ({averaging})" if averaging and averaging != "binary" else label
+            heads.append(Headline(shown, e.get("value"), ci, e.get("n"), e["id"], as_pct))
     rs = ev.get("ev:rules:summary") or {}
     rules_line = (
         f"hard-rule violations on the test split: {rs.get('hard_violations')}; soft-rule fidelity F_soft "
@@ -235,6 +269,7 @@ def summarise(report: AuditReport) -> Summary:
         provider=_human(report, "AIA.AnnexIV.1.a", "provider.name"),
         annex_iii_point=_human(report, "AIA.AnnexIV.1.a", "system.annex_iii_point"),
         description=_description(report),
+        inputs=_inputs(ev),
         headlines=tuple(heads),
         rules_line=rules_line,
         guarantees=tuple(_guarantees(b["evidence"])),
@@ -288,6 +323,7 @@ def summary_blocks(s: Summary) -> list[Block]:
         Heading(2, "Summary"),
         facts,
         Para(text(s.description)),
+        *([Para(_claim(s.inputs))] if s.inputs is not None else []),
         metrics,
         Para(text(s.rules_line)),
         Heading(3, "What is guaranteed (by construction; checked on the test split)"),

@@ -15,12 +15,12 @@ import shutil
 import tempfile
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from snas._util import did_you_mean, level_codes, sha256_file
-from snas.datasets._manifest import DataFile, Manifest, load_manifest
+from snas.datasets._manifest import DataFile, Manifest, load_manifest, manifest_location
 from snas.datasets._schema import MAX_NUMBER, Column, ColumnKind, Schema, normalise_name, row_name, shown_value
 from snas.exceptions import DatasetError
 
@@ -60,7 +60,9 @@ class FileRecord:
 class Dataset:
     """A verified dataset: typed frames (features + target), schema and provenance.
 
-    ``X_train`` / ``y_train`` / ``X_test`` / ``y_test`` split features from the target.
+    ``X_train`` / ``y_train`` / ``X_test`` / ``y_test`` split features from the target; the
+    labels keep the target's type (integers for an ``integer: true`` target, else text), while
+    ``schema.classes`` names the classes as text, as rule files do (``then: 1``).
     Build one with :func:`load` (``snas.load_dataset``) or :func:`from_frame`.
 
     Parameters
@@ -101,7 +103,7 @@ class Dataset:
 
     @property
     def y_train(self) -> pd.Series:
-        return self.train[self.schema.target].astype(str)
+        return self._labels(self.train)
 
     @property
     def X_test(self) -> pd.DataFrame:
@@ -113,7 +115,21 @@ class Dataset:
     def y_test(self) -> pd.Series:
         if self.test is None:
             raise DatasetError(f"dataset {self.name!r} has no test split")
-        return self.test[self.schema.target].astype(str)
+        return self._labels(self.test)
+
+    @property
+    def class_values(self) -> tuple[Any, ...]:
+        """``schema.classes`` as ``y_train`` holds them (``(0, 1)`` for an integer target)."""
+        return tuple(_label_value(c, self.schema.column(self.schema.target)) for c in self.schema.classes)
+
+    def _labels(self, frame: pd.DataFrame) -> pd.Series:
+        """The target column as labels: whole numbers for an integer target, numbers for another
+        numeric one, text for categories."""
+        s = frame[self.schema.target]
+        col = self.schema.column(self.schema.target)
+        if col.kind != "numeric" or s.isna().any():
+            return s.astype(str)
+        return s.astype("int64" if col.integer else "float64")
 
     def provenance(self) -> dict[str, Any]:
         """Plain-dict provenance: files with sha256, schema hash, split."""
@@ -276,6 +292,16 @@ def _type_frame(
         s = raw[col.original] if col.original in raw.columns else raw[col.name]
         if f is not None and f.label_suffix and col.name == schema.target:
             s = s.str.removesuffix(f.label_suffix)
+        if col.name == schema.target and (gap := s.isna().to_numpy()).any():
+            i = int(gap.argmax())
+            where = f"line {i + line_offset}" if f is not None else row_name(s.index, i)
+            fix = (
+                "if it is a class, remove it from 'format.missing' in the manifest" if f is not None else "drop the row"
+            )
+            raise DatasetError(
+                f"{path}: {where}, column {col.original!r}: the target is missing ({int(gap.sum())} such row(s)); "
+                f"every row needs its class — fill it in or remove the row; {fix}"
+            )
         if col.kind == "numeric":
             out[col.name] = _numeric(s, col, path, f is not None, line_offset)
         else:
@@ -407,7 +433,67 @@ def load(
     train, test = frames["train"], frames.get("test")
     if test is None and "test_fraction" in m.split:
         train, test = _split(train, m, paths["train"])
-    return Dataset(name=m.name, schema=m.schema, train=train, test=test, files=tuple(records), manifest=m)
+    schema = _observed(m, train, paths["train"])
+    train, test = _retyped(train, schema), None if test is None else _retyped(test, schema)
+    return Dataset(name=m.name, schema=schema, train=train, test=test, files=tuple(records), manifest=m)
+
+
+def _observed(m: Manifest, train: pd.DataFrame, path: Path) -> Schema:
+    """The manifest's schema completed by the training rows: a categorical column without
+    ``levels:`` takes the levels they show, a target without levels the classes they show
+    (a numeric target's distinct values, as text: ``('0', '1')``). A ``target.positive`` that
+    is not among them is refused."""
+    schema = m.schema
+    cols = tuple(
+        replace(c, levels=_seen_levels(train[c.name])) if c.kind == "categorical" and not c.levels else c
+        for c in schema.columns
+    )
+    target = next(c for c in cols if c.name == schema.target)
+    classes = schema.classes or target.levels or _class_texts(train[schema.target])
+    if schema.positive is not None and schema.positive not in classes:
+        where = manifest_location(m, "target", "positive")
+        raise DatasetError(
+            f"{where}: positive class {schema.positive!r} is not a class of {schema.target!r}: the training rows "
+            f"of {path} hold {', '.join(classes)}.{did_you_mean(schema.positive, classes)} Fix 'target.positive'"
+        )
+    return Schema(cols, schema.target, classes, schema.positive, schema.sensitive)
+
+
+def _seen_levels(s: pd.Series) -> tuple[str, ...]:
+    """The levels a categorical column's rows hold, in its categories' (sorted) order."""
+    return tuple(str(v) for v in s.cat.remove_unused_categories().cat.categories)
+
+
+def _class_texts(s: pd.Series) -> tuple[str, ...]:
+    """A numeric target's distinct values in numeric order, written as ``astype(str)`` writes them."""
+    import pandas as pd
+
+    values = pd.Series(sorted(s.dropna().unique()), dtype=s.dtype)
+    return tuple(values.astype(str))
+
+
+def _label_value(text: str, col: Column) -> Any:
+    """A class named as text → the value ``y_train`` holds for it."""
+    if col.kind != "numeric":
+        return text
+    return int(text) if col.integer else float(text)
+
+
+def _retyped(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """Categorical columns with the schema's levels as categories (values the training rows
+    never show are kept, after them), so ``frame[c].cat.categories`` starts with the levels."""
+    import pandas as pd
+
+    changed = {}
+    for c in schema.columns:
+        s = frame[c.name]
+        if c.kind != "categorical" or not isinstance(s.dtype, pd.CategoricalDtype):
+            continue
+        known = set(c.levels)
+        categories = [*c.levels, *(v for v in _seen_levels(s) if v not in known)]
+        if list(s.cat.categories) != categories:
+            changed[c.name] = s.cat.set_categories(categories)
+    return frame.assign(**changed) if changed else frame
 
 
 def _record(role: str, f: DataFile, path: Path, rows: int, source: str) -> FileRecord:
@@ -475,9 +561,10 @@ def from_frame(
     frame, test : DataFrame
         Training and optional test rows. Numbers → ``numeric``, ordered categories → ``ordinal``, else ``categorical``.
     target : str
-        The target column; DatasetError when ``frame`` lacks it.
+        The target column; DatasetError when ``frame`` lacks it or a row has no label. An integer
+        target stays integer: ``y_train`` holds ints, ``schema.classes`` names them as text.
     positive : str, optional
-        The positive class (what reports and monotonic constraints refer to).
+        The positive class (what reports and monotonic constraints refer to); DatasetError when it is not a class.
     sensitive : sequence of str
         Columns the audit measures fairness on, e.g. ``["sex", "race"]``.
     name : str
@@ -495,12 +582,19 @@ def from_frame(
     if target not in frame.columns:
         raise DatasetError(f"target column {target!r} not in the frame.{did_you_mean(target, map(str, frame.columns))}")
     both = frame if test is None else pd.concat([frame, test], ignore_index=True)
-    cols = list(infer_columns(both, categorical=[target]))
+    labels = both[target]
+    whole = pd.api.types.is_integer_dtype(labels) and not pd.api.types.is_bool_dtype(labels)
+    cols = list(infer_columns(both, categorical=[] if whole else [target]))  # integers stay integers
     tcol = next(c for c in cols if c.original == str(target))
+    classes = _class_texts(labels) if whole else tcol.levels
+    if positive is not None and str(positive) not in classes:
+        raise DatasetError(
+            f"positive class {str(positive)!r} is not a class of {target!r}; use one of {', '.join(classes)}"
+        )
     schema = Schema(
         tuple(cols),
         tcol.name,
-        tcol.levels,
+        classes,
         None if positive is None else str(positive),
         tuple(normalise_name(s) for s in sensitive),
     )

@@ -14,7 +14,7 @@ from snas._yaml import TEXT_HINT, read_yaml, shown, type_name, unknown_key
 from snas.datasets._schema import Column, Schema, normalise_name
 from snas.exceptions import DatasetError
 
-__all__ = ["DataFile", "Manifest", "find_manifest", "load_manifest"]
+__all__ = ["DataFile", "Manifest", "find_manifest", "load_manifest", "manifest_location"]
 
 _KINDS = ("numeric", "categorical", "ordinal")
 _TOP_KEYS = (
@@ -132,6 +132,19 @@ def load_manifest(name_or_path: str | os.PathLike[str]) -> Manifest:
         split=_split(d.get("split"), files, fail),
         recode=recode,
     )
+
+
+def manifest_location(m: Manifest, *keys: str | int) -> str:
+    """``path:line:column`` of the value at ``keys`` in the manifest ``m`` was read from (the
+    path alone when the file is gone or changed)."""
+    where = m.source or m.name
+    if m.source is None:
+        return where
+    try:
+        loc = read_yaml(m.source, DatasetError).locate(*keys)
+    except DatasetError:
+        return where
+    return str(loc) if loc is not None else where
 
 
 Fail = Callable[..., DatasetError]

@@ -12,7 +12,7 @@ from snas.model._defaults import (
     steps_per_epoch,
 )
 from snas.model._ensemble import EnsembleModel, ensemble_selection
-from snas.model._explain import Explanation, TermShape
+from snas.model._explain import Explanation, TermShape, inputs_read
 from snas.model._files import FORMAT, read_model_files, write_model_files
 from snas.model._fitted import EARLY_STOPPING_FRACTION, FittedModel, build_network, load_inherited, member_splits
 from snas.model._task import Task
@@ -34,6 +34,7 @@ __all__ = [
     "ensemble_selection",
     "glass_box_fields",
     "glass_box_learning_rate",
+    "inputs_read",
     "load_inherited",
     "member_splits",
     "read_model_files",

@@ -54,12 +54,6 @@ GLASS_BOX_FAST_ROWS = 1_000  # from this many rows an additive network trains at
 GLASS_BOX_LEARNING_RATE = 0.01  # … this learning rate (the MLP's stays 2e-3)
 GLASS_BOX_PAIRS_ROWS = 5_000  # from this many rows the default glass box has …
 GLASS_BOX_PAIRS = 10  # … at most this many pairwise terms, the best of positive score
-# NetworkSpec fields only an MLP uses: when the user gives any (or the family), the MLP stays
-MLP_FIELDS = frozenset(
-    {"layers", "numeric_encoding", "n_frequencies", "frequency_scale", "periodic_dim", "n_bins", "embedding_dim"}
-    | {"kbann_weight", "monotone_width", "monotone_curves"}
-)
-ADDITIVE_FIELDS = frozenset({"pairs", "shape_bins", "pair_bins"})  # fields only a glass box has
 MIN_EARLY_STOPPING_ROWS = 200  # as in member_splits: fewer rows train without early stopping
 
 
@@ -127,8 +121,10 @@ def glass_box_fields(architecture: Mapping[str, Any] | None) -> dict[str, Any]:
     >>> glass_box_fields({"layers": [64]})
     {'layers': [64]}
     """
+    from snas.nn import ADDITIVE_ONLY_FIELDS, MLP_ONLY_FIELDS
+
     arch = dict(architecture or {})
-    if ADDITIVE_FIELDS & arch.keys() and "family" not in arch and not MLP_FIELDS & arch.keys():
+    if ADDITIVE_ONLY_FIELDS & arch.keys() and "family" not in arch and not MLP_ONLY_FIELDS & arch.keys():
         arch["family"] = "additive"
     return arch
 
@@ -174,9 +170,11 @@ def adapt_to_rows(
     """
     from dataclasses import replace
 
+    from snas.nn import MLP_ONLY_FIELDS  # when the user gives any of them (or the family), the MLP stays
+
     given = set(given)
     changed: dict[str, Any] = {}
-    chosen_family = not ({"family"} | MLP_FIELDS) & given
+    chosen_family = not ({"family"} | MLP_ONLY_FIELDS) & given
     if chosen_family:
         changed.update({k: v for k, v in GLASS_BOX.items() if k not in given and getattr(spec, k) != v})
     additive = changed.get("family", spec.family) == "additive"

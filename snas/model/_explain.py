@@ -9,7 +9,7 @@ by term; the average of additive models is additive with the same terms.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from snas.model._fitted import FittedModel
     from snas.nn import AdditiveArchitecture, AdditiveNetwork, InputLayout, Inputs
 
-__all__ = ["Explanation", "TermShape", "explain", "explain_mean", "shapes", "shapes_mean"]
+__all__ = ["Explanation", "TermShape", "explain", "explain_mean", "inputs_read", "shapes", "shapes_mean"]
 
 NEURON_GRID = 11  # truth values 0, 0.1, …, 1 for a knowledge neuron's shape
 
@@ -80,6 +80,61 @@ class TermShape:
     missing: float | None
     density: np.ndarray | None
     monotone: tuple[int, ...]
+
+
+def inputs_read(model: FittedModel) -> dict[str, tuple[str, ...]]:
+    """Every input the model's predictions depend on → what reads it, in the schema's order.
+
+    Read from the architecture, i.e. from what the forward pass and the shield read: a glass
+    box's terms (a feature's own shape, named after it; a pair ``f×g``; a knowledge neuron
+    ``rule:<id>``), an MLP's ``MLP input layer``, ``MLP monotone path`` and knowledge neurons
+    ``rule:<id>``, and with the shield on, ``hard rule <id>``. A feature listed in
+    ``drop_features`` that a pair, a neuron or a hard rule still reads is listed with those;
+    an ensemble reads what any of its parts reads.
+
+    Parameters
+    ----------
+    model : FittedModel
+        A single model or an EnsembleModel.
+
+    Returns
+    -------
+    dict of str to tuple of str
+        Feature → the terms or paths that read it; a feature the model never reads is absent.
+
+    Examples
+    --------
+    >>> inputs_read(model)  # doctest: +SKIP
+    {'age': ('age×annual_income',), 'annual_income': ('annual_income', 'age×annual_income'), ...}
+    """
+    ways: dict[str, list[str]] = {}
+    for part in getattr(model, "parts", None) or (model,):
+        for feature, how in _reads(part):
+            if how not in ways.setdefault(feature, []):
+                ways[feature].append(how)
+    order = {c.name: i for i, c in enumerate(model.task.schema.features)}
+    return {f: tuple(ways[f]) for f in sorted(ways, key=lambda f: order.get(f, len(order)))}
+
+
+def _reads(model: FittedModel) -> Iterator[tuple[str, str]]:
+    """(feature, what reads it) for one network and its shield."""
+    from snas.nn import AdditiveArchitecture, pair_name
+    from snas.rules import features_of
+
+    task, arch = model.task, model.architecture
+    if isinstance(arch, AdditiveArchitecture):
+        yield from ((f, f) for f in (*arch.numeric, *arch.categorical))
+        yield from ((f, pair_name(pair)) for pair in arch.pairs for f in pair)
+    else:
+        yield from ((f, "MLP input layer") for f in (*arch.numeric, *arch.categorical))
+        yield from ((f, "MLP monotone path") for f in task.layout.monotone_numeric)
+    inputs = {*task.layout.numeric, *task.layout.categorical}
+    bodies = {rid: body for rid, body, _, _ in task.compiled.soft}
+    for rule in arch.neurons:  # a neuron's truth is computed from the encoded inputs its rule reads
+        yield from ((f, f"rule:{rule}") for f in features_of(bodies[rule]) if f in inputs)
+    if model.spec.shield:  # hard rules are evaluated on the raw row
+        for rid, body, _ in task.compiled.hard:
+            yield from ((f, f"hard rule {rid}") for f in features_of(body))
 
 
 def _additive(model: FittedModel) -> tuple[AdditiveNetwork, AdditiveArchitecture]:

@@ -446,6 +446,36 @@ class FittedModel:
         """The rules whose knowledge neurons the network reads."""
         return set(self.architecture.neurons)
 
+    def features_read(self, *, soft_rules: bool = False) -> dict[str, list[str]]:
+        """The feature columns a prediction reads, in schema order, each with what reads it:
+        ``"the network"`` (an input, a pair or a knowledge neuron it reads) and ``"hard rule
+        '<id>'"`` (the shield). Excluded features and inputs the network drops are absent:
+        no prediction depends on them, so rows may lack them.
+
+        Parameters
+        ----------
+        soft_rules : bool, default=False
+            Add the features of the soft rules (``"soft rule '<id>'"``): what a per-rule
+            report reads besides the prediction.
+
+        Returns
+        -------
+        dict of str to list of str
+        """
+        from snas.model._explain import inputs_read
+
+        network = {f for f, ways in inputs_read(self).items() if any(not w.startswith("hard rule ") for w in ways)}
+        hard = self.task.rule_readers()
+        every = self.task.rule_readers(soft=True) if soft_rules else hard
+        out: dict[str, list[str]] = {}
+        for col in self.task.schema.features:
+            f = col.name
+            readers = ["the network"] if f in network else []
+            readers += [f"{'hard' if r in (hard.get(f) or ()) else 'soft'} rule {r!r}" for r in every.get(f, ())]
+            if readers:
+                out[f] = readers
+        return out
+
     # -------------------------------------------------------------- model files
     def _record(self) -> dict[str, Any]:
         """The network's part of ``model.json``: spec, architecture, members, seed, size, training."""

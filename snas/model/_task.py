@@ -16,7 +16,7 @@ import numpy as np
 
 from snas.datasets import Column, Schema, infer_columns
 from snas.exceptions import ConfigError, ModelFileError
-from snas.rules import Compare, Member, RuleSet, atoms, holds_many, parse_rules
+from snas.rules import Compare, Member, RuleSet, atoms, features_of, holds_many, parse_rules
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -223,6 +223,28 @@ class Task:
             truth = self._hard_truth(frame)
             for j in range(len(hard) - 1, -1, -1):
                 out[truth[:, j]] = hard[j][0]
+        return out
+
+    def rule_readers(self, *, soft: bool = False) -> dict[str, list[str]]:
+        """Feature → ids of the hard rules (with ``soft=True`` every rule) whose effective
+        condition reads it; the shield reads these features on every prediction.
+
+        Parameters
+        ----------
+        soft : bool, default=False
+            Include the soft rules (what a per-rule report reads).
+
+        Returns
+        -------
+        dict of str to list of str
+        """
+        bodies = [(rid, body) for rid, body, _ in self.compiled.hard]
+        if soft:
+            bodies += [(rid, body) for rid, body, _, _ in self.compiled.soft]
+        out: dict[str, list[str]] = {}
+        for rid, body in bodies:
+            for f in features_of(body):
+                out.setdefault(f, []).append(rid)
         return out
 
     def class_index(self, y: Any) -> np.ndarray:

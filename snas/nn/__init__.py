@@ -11,10 +11,12 @@ from snas.nn._network import SNASNetwork, complexity, count_parameters, has_mono
 from snas.nn._pairs import rank_pairs
 from snas.nn._spec import (
     ACTIVATIONS,
+    ADDITIVE_ONLY_FIELDS,
     BLOCKS,
     ENCODINGS,
     FAMILIES,
     INJECTION_MODES,
+    MLP_ONLY_FIELDS,
     RULE_LOSSES,
     LayerSpec,
     NetworkSpec,
@@ -23,10 +25,12 @@ from snas.nn._spec import (
 
 __all__ = [
     "ACTIVATIONS",
+    "ADDITIVE_ONLY_FIELDS",
     "BLOCKS",
     "ENCODINGS",
     "FAMILIES",
     "INJECTION_MODES",
+    "MLP_ONLY_FIELDS",
     "PAIR_COST",
     "RULE_LOSSES",
     "AdditiveArchitecture",

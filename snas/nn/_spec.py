@@ -36,6 +36,14 @@ MAX_WIDTH = 4096
 MAX_MEMBERS = 16
 
 
+#: NetworkSpec fields only an MLP uses, and only a glass box (family: additive) uses.
+MLP_ONLY_FIELDS = frozenset(
+    {"layers", "numeric_encoding", "n_frequencies", "frequency_scale", "periodic_dim", "n_bins", "embedding_dim"}
+    | {"kbann_weight", "monotone_width", "monotone_curves"}
+)
+ADDITIVE_ONLY_FIELDS = frozenset({"pairs", "shape_bins", "pair_bins"})
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     """One hidden layer; a residual block adds ``h + W₂·act(h)`` inside the layer."""
@@ -266,11 +274,27 @@ class NetworkSpec:
         """
         return tuple(r for r in soft_ids if self.mode(r) in ("loss", "both"))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, used_only: bool = False) -> dict[str, Any]:
+        """The fields as plain data (JSON types).
+
+        Parameters
+        ----------
+        used_only : bool, default=False
+            Leave out the fields the family does not use (an MLP's layers for a glass box,
+            a glass box's pairs and bins for an MLP): what a reader of the report needs.
+
+        Returns
+        -------
+        dict
+            Field name → value; :meth:`from_dict` reads it back.
+        """
         d = asdict(self)
         d["layers"] = [asdict(layer) for layer in self.layers]
         d["drop_features"] = list(self.drop_features)
         d["pairs"] = [list(p) for p in self.pairs]
+        if used_only:
+            unused = MLP_ONLY_FIELDS if self.family == "additive" else ADDITIVE_ONLY_FIELDS
+            d = {k: v for k, v in d.items() if k not in unused}
         return d
 
     @classmethod

@@ -147,48 +147,66 @@ def _finding(rs: RuleSet, level: Level, code: str, msg: str, span: Span | None =
     )
 
 
-def _check_names(rs: RuleSet, schema: Schema) -> list[Finding]:
-    """Check 1: unknown features, levels, wrong types; heads; constraint names."""
+def _check_names(rs: RuleSet, schema: Schema, observed: frozenset[str] = frozenset()) -> list[Finding]:
+    """Check 1: unknown features, levels, wrong types; heads; constraint names. ``observed``:
+    the columns whose levels (the target: classes) the training rows gave, the manifest none."""
     out: list[Finding] = []
     if rs.target is not None and rs.target != schema.target:
         msg = f"the rules name target {rs.target!r} but the dataset's target is {schema.target!r}; fix 'target' in the rule file"
         out.append(_finding(rs, "error", "target", msg, key_span(rs, "target", "column") or key_span(rs, "target")))
+    seen = " (the values its training rows hold)" if schema.target in observed else ""
     if rs.positive is not None and schema.classes and rs.positive not in schema.classes:
         msg = (
             f"'target.positive: {rs.positive}' is not a class of {schema.target!r}.{did_you_mean(rs.positive, schema.classes)}"
-            f" Use one of the classes: {', '.join(schema.classes)} (the positive class sets the direction of "
+            f" Use one of the classes{seen}: {', '.join(schema.classes)} (the positive class sets the direction of "
             "monotonic constraints and what reports call positive)"
         )
         out.append(_finding(rs, "error", "unknown-positive", msg, key_span(rs, "target", "positive")))
-    for r in rs.rules:
+    for i, r in enumerate(rs.rules):
         if schema.classes and r.head not in schema.classes:
             msg = (
                 f"rule {r.id!r}: 'then: {r.head}' is not a class of {schema.target!r}."
-                f"{did_you_mean(r.head, schema.classes)} Use one of the classes: {', '.join(schema.classes)}"
+                f"{did_you_mean(r.head, schema.classes)} Use one of the classes{seen}: {', '.join(schema.classes)}"
             )
-            out.append(_finding(rs, "error", "unknown-class", msg, r.span, rule=r.id))
+            out.append(
+                _finding(rs, "error", "unknown-class", msg, key_span(rs, "rules", i, "then") or r.span, rule=r.id)
+            )
         conds = [r.condition] + ([r.unless] if r.unless is not None else [])
         for cond in conds:
             for a in atoms(cond):
-                out += _check_atom(rs, r.id, a, schema)
+                out += _check_atom(rs, r.id, a, schema, a.feature in observed)
+    if not schema.classes and rs.rules:
+        msg = (
+            f"the classes of the target {schema.target!r} are not declared (no 'levels:' in the manifest), so "
+            "'then:' and 'target.positive' cannot be checked without the data; check against the data "
+            "(snas check without --no-data) or declare the target column's 'levels:'"
+        )
+        out.append(_finding(rs, "warning", "unchecked-class", msg, key_span(rs, "target")))
     return out + _check_constraint_names(rs, schema)
 
 
-def key_span(rs: RuleSet, *keys: str | int) -> Span | None:
-    """Where the value at ``keys`` sits in the rule file (``None`` when unknown)."""
-    from snas.exceptions import RuleSyntaxError
-
-    if not rs.text:
-        return None
-    try:
-        loc = YamlDocument(rs.text, rs.path, RuleSyntaxError).locate(*keys)
-    except RuleSyntaxError:  # not YAML (an imported Datalog text): no position
-        return None
+def key_span(rs: RuleSet, *keys: str | int, key: bool = False) -> Span | None:
+    """Where the value at ``keys`` sits in the rule file (``None`` when unknown); with
+    ``key=True`` where the last key itself is written."""
+    doc = _yaml_document(rs.text, rs.path) if rs.text else None
+    loc = doc.locate(*keys, key=key) if doc is not None else None
     return Span(loc.line, loc.column) if loc is not None else None
 
 
-def _check_atom(rs: RuleSet, rid: str, a: Compare | Member, schema: Schema) -> list[Finding]:
-    """One comparison: a known, allowed feature compared with values of its type."""
+@functools.lru_cache(maxsize=4)
+def _yaml_document(text: str, path: str | None) -> YamlDocument | None:
+    """The rule file's YAML, parsed once for all the positions of its findings (None: not YAML)."""
+    from snas.exceptions import RuleSyntaxError
+
+    try:
+        return YamlDocument(text, path, RuleSyntaxError)
+    except RuleSyntaxError:  # not YAML (an imported Datalog text): no position
+        return None
+
+
+def _check_atom(rs: RuleSet, rid: str, a: Compare | Member, schema: Schema, observed: bool = False) -> list[Finding]:
+    """One comparison: a known, allowed feature compared with values of its type (``observed``:
+    the column's levels are those of the training rows)."""
     if a.feature == schema.target:
         msg = f"rule {rid!r}: the target {a.feature!r} cannot appear in a condition"
         return [_finding(rs, "error", "target-in-body", msg, a.span, rule=rid)]
@@ -208,31 +226,52 @@ def _check_atom(rs: RuleSet, rid: str, a: Compare | Member, schema: Schema) -> l
     values = [a.value] if isinstance(a, Compare) else list(a.values)
     spans = [a.value_span] if isinstance(a, Compare) else list(a.value_spans) or [a.span] * len(values)
     for v, sp in zip(values, spans, strict=False):
-        problem = _value_problem(rid, a.feature, col, v)
+        problem = _value_problem(rid, a.feature, col, v, observed)
         if problem is not None:
-            out.append(_finding(rs, "error", problem[0], problem[1], sp, rule=rid))
+            out.append(_finding(rs, problem[0], problem[1], problem[2], sp, rule=rid))
     if isinstance(a, Compare) and col.kind == "categorical" and a.op not in ("==", "!="):
         msg = f"rule {rid!r}: {a.feature!r} is categorical (unordered); use ==, != or in [...], not {a.op}"
         out.append(_finding(rs, "error", "type", msg, a.span, rule=rid))
     return out
 
 
-def _value_problem(rid: str, feature: str, col: Any, v: Any) -> tuple[str, str] | None:
-    """(code, message) when value ``v`` cannot be compared with column ``col``."""
+def _value_problem(rid: str, feature: str, col: Any, v: Any, observed: bool = False) -> tuple[Level, str, str] | None:
+    """(level, code, message) when value ``v`` cannot be compared with column ``col``, or, for a
+    column without levels (no data, none declared), cannot be checked."""
     if col.kind == "numeric" and isinstance(v, str):
-        return "type", f"rule {rid!r}: {feature!r} is numeric; compare it with a number, not the text {v!r}"
+        return "error", "type", f"rule {rid!r}: {feature!r} is numeric; compare it with a number, not the text {v!r}"
     if col.kind != "numeric" and not isinstance(v, str):
         example = col.levels[0] if col.levels else "x"
-        return "type", f'rule {rid!r}: {feature!r} is {col.kind}; compare it with a quoted level such as "{example}"'
-    if col.kind != "numeric" and col.levels and v not in col.levels:
+        msg = f'rule {rid!r}: {feature!r} is {col.kind}; compare it with a quoted level such as "{example}"'
+        return "error", "type", msg
+    if col.kind == "numeric" or v in col.levels:
+        return None
+    if observed:
+        held = _suggest(str(v), col.levels, "levels") if col.levels else " No training row has a value there."
         return (
+            "error",
+            "unknown-level",
+            f"rule {rid!r}: {v!r} is not a level of {feature!r}.{held} (The manifest declares no 'levels:' for "
+            f"{feature!r}, so its levels are those of the training rows; to name a level they lack, list the "
+            "column's 'levels:' in the manifest)",
+        )
+    if col.levels:
+        return (
+            "error",
             "unknown-level",
             f"rule {rid!r}: {v!r} is not a level of {feature!r}.{_suggest(str(v), col.levels, 'levels')}",
         )
-    return None
+    return (
+        "warning",
+        "unchecked-level",
+        f"rule {rid!r}: the manifest declares no 'levels:' for {feature!r}, so whether {v!r} is one of its levels "
+        "cannot be checked without the data; check against the data (snas check without --no-data) or list the "
+        "column's 'levels:' in the manifest",
+    )
 
 
 def _check_constraint_names(rs: RuleSet, schema: Schema) -> list[Finding]:
+    """Constraint features: known, numeric where monotonic; monotonic constraints on a binary target only."""
     out = []
     c = rs.constraints
     feats = list(schema.feature_names)
@@ -242,16 +281,29 @@ def _check_constraint_names(rs: RuleSet, schema: Schema) -> list[Finding]:
         ("exclude_features", c.exclude_features),
         ("audit_proxies", c.audit_proxies),
     ):
-        for f in group:
+        for i, f in enumerate(group):
             if f not in schema or f == schema.target:
                 msg = f"constraints.{name}: unknown feature {f!r}.{_suggest(f, feats, 'features')}"
-                out.append(_finding(rs, "error", "unknown-feature", msg))
-            elif name.startswith("monotonic") and schema.column(f).kind == "categorical":
-                msg = f"constraints.{name}: {f!r} is categorical (unordered); monotonicity needs a numeric or ordinal feature"
-                out.append(_finding(rs, "error", "type", msg))
+                out.append(
+                    _finding(rs, "error", "unknown-feature", msg, key_span(rs, "constraints", *name.split("."), i))
+                )
+            elif name.startswith("monotonic") and schema.column(f).kind != "numeric":
+                msg = (
+                    f"constraints.{name}: {f!r} is {schema.column(f).kind}; monotonic constraints take numeric "
+                    "columns only — use the column's numeric code (e.g. education_num) instead"
+                )
+                out.append(_finding(rs, "error", "type", msg, key_span(rs, "constraints", *name.split("."), i)))
     overlap = set(c.exclude_features) & (set(c.monotonic_increasing) | set(c.monotonic_decreasing))
     for f in sorted(overlap):
         out.append(_finding(rs, "error", "constraints", f"{f!r} is both excluded and monotonic; pick one"))
+    if c.monotonic and schema.classes and len(schema.classes) != 2:
+        msg = (
+            f"constraints.monotonic: monotonic constraints need a binary target (they order the score of the "
+            f"positive class), but {schema.target!r} has {len(schema.classes)} classes "
+            f"({', '.join(schema.classes[:10])}{', …' if len(schema.classes) > 10 else ''}); remove 'monotonic:' "
+            "or give the target two classes (e.g. with the target column's 'recode:' in the manifest)"
+        )
+        out.append(_finding(rs, "error", "monotonic-target", msg, key_span(rs, "constraints", "monotonic", key=True)))
     return out
 
 
@@ -463,8 +515,10 @@ def check_rules(rules: RuleSet, data: Dataset | Schema | None = None) -> CheckRe
 
     schema = data.schema if isinstance(data, Dataset) else data
     findings: list[Finding] = []
+    if isinstance(data, Dataset):
+        findings += _identifier_like(rules, data)
     if schema is not None:
-        findings += _check_names(rules, schema)
+        findings += _check_names(rules, schema, _observed(data) if isinstance(data, Dataset) else frozenset())
         if any(f.level == "error" for f in findings):  # names must be right before reasoning
             return CheckReport(rules, tuple(findings), dataset=getattr(data, "name", None))
     ctx = LogicContext.for_conditions([r.body for r in rules.rules], schema)
@@ -514,6 +568,64 @@ def check_rules(rules: RuleSet, data: Dataset | Schema | None = None) -> CheckRe
 
     findings.sort(key=lambda f: (order[f.level], position(f)))
     return CheckReport(rules, tuple(findings), tuple(stats), rows, getattr(data, "name", None))
+
+
+def _observed(data: Dataset) -> frozenset[str]:
+    """Columns whose levels (the target: classes) come from the training rows: categorical
+    columns the manifest gives no ``levels:`` (every column of a frame), and a target without them."""
+    declared = data.manifest.schema if data.manifest is not None else None
+    out = {
+        c.name
+        for c in data.schema.columns
+        if c.kind == "categorical" and (declared is None or not declared.column(c.name).levels)
+    }
+    if declared is None or not declared.classes:
+        out.add(data.schema.target)
+    return frozenset(out)
+
+
+#: A categorical feature with more levels than this in the training rows is hardly learnable.
+MANY_LEVELS = 100
+#: ... as is one whose share of distinct values among its non-missing training rows reaches this.
+UNIQUE_SHARE = 0.9
+_DATE = r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?|\d{1,2}[./]\d{1,2}[./]\d{4}"
+
+
+def _identifier_like(rs: RuleSet, data: Dataset) -> list[Finding]:
+    """Warnings for categorical model inputs that look like row identifiers or dates: (nearly)
+    one level per training row, or more than ``MANY_LEVELS`` levels. The network would learn
+    the rows by heart; the fix is ``exclude_features`` (or a numeric feature derived from it)."""
+    import pandas as pd
+
+    out = []
+    excluded = set(rs.constraints.exclude_features)
+    for col in data.schema.features:
+        if col.kind != "categorical" or col.name in excluded or col.name not in data.train:
+            continue
+        s = data.train[col.name]
+        known = int(s.notna().sum())
+        distinct = int(s.nunique(dropna=True))
+        if distinct <= 20 or (distinct <= MANY_LEVELS and distinct < UNIQUE_SHARE * known):
+            continue
+        sample = pd.Series(s.dropna().astype(str).unique()[:200])
+        dates = bool(len(sample)) and bool(sample.str.fullmatch(_DATE).mean() >= 0.9)
+        what = (
+            "holds dates"
+            if dates
+            else "has a different value on almost every row (an identifier?)"
+            if distinct >= UNIQUE_SHARE * known
+            else "has far too many levels"
+        )
+        derive = "derive a number from it (e.g. days since a date) in the data, or " if dates else ""
+        named = repr(col.name) if col.original == col.name else f"{col.original!r} ({col.name})"
+        msg = (
+            f"column {named} {what}: {distinct:,} distinct values in {known:,} training rows. "
+            "As a categorical input each value is a level of its own, which the model can only learn by heart "
+            f"(high training, poor test accuracy); {derive}add {col.name!r} to 'constraints.exclude_features' in "
+            "the rule file"
+        )
+        out.append(_finding(rs, "warning", "identifier-like", msg))
+    return out
 
 
 def shield_bodies(rules: RuleSet) -> dict[str, Condition]:

@@ -17,7 +17,7 @@ Deciders, cheapest first (:func:`overlap`); each is polynomial in the conditions
 * otherwise an order encoding of the regions (``b_j`` = "the value lies in region ≤ j",
   with the chain ``b_j → b_{j+1}``) plus a Tseitin encoding of the condition (one fresh
   variable per ``and``/``or`` node) gives clauses linear in the condition size, solved by
-  sympy's DPLL solver. (Converting to CNF by distribution, as ``satisfiable`` does, is
+  a DPLL solver with a decision budget (:mod:`snas.rules._sat`). (Converting to CNF by distribution, as ``satisfiable`` does, is
   exponential in a disjunction of conjunctions.) The solver stops after
   :data:`~snas._limits.MAX_SAT_DECISIONS` decisions, or when the context's share of
   :data:`~snas._limits.MAX_SAT_DECISIONS_TOTAL` is spent, and the question is reported
@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from snas._limits import MAX_SAT_DECISIONS, MAX_SAT_DECISIONS_TOTAL
 from snas.exceptions import RuleError
+from snas.rules._sat import BudgetSpent, solve
 from snas.rules._tree import NEGATED_OP, And, Compare, Condition, Member, Not, Or, atoms, features_of
 
 if TYPE_CHECKING:
@@ -514,28 +515,16 @@ def _literals(node: Nnf) -> list[_Lit]:
 def _solve(clauses: list[list[int]], n: int, ctx: LogicContext, budget: int) -> dict[int, bool] | None:
     """A model of the clauses, ``None`` when there is none; UndecidedError past ``budget``
     decisions or the context's ``decisions_left``."""
-    from sympy.logic.algorithms.dpll2 import SATSolver
-
     limit = min(budget, ctx.decisions_left)
-    solver = SATSolver([list(dict.fromkeys(c)) for c in clauses], range(1, n + 1), set())
-    pick = solver.heur_calculate
-    steps = 0
-
-    def bounded() -> int:
-        nonlocal steps
-        lit = int(pick())  # 0: every variable is set, a model is found
-        steps += lit != 0
-        if steps > limit:
-            which = "MAX_SAT_DECISIONS" if limit == budget else "MAX_SAT_DECISIONS_TOTAL, for the whole check"
-            raise UndecidedError(f"undecided within {limit:,} solver decisions ({which})")
-        return lit
-
-    solver.heur_calculate = bounded
+    steps = limit
     try:
-        model = next(solver._find_model(), None)
+        model, steps = solve(clauses, n, limit)
+    except BudgetSpent:
+        which = "MAX_SAT_DECISIONS" if limit == budget else "MAX_SAT_DECISIONS_TOTAL, for the whole check"
+        raise UndecidedError(f"undecided within {limit:,} solver decisions ({which})") from None
     finally:  # each question costs one decision more: the number of questions is bounded too
         ctx.decisions_left = max(0, ctx.decisions_left - steps - 1)
-    return None if model is None else {int(k): bool(v) for k, v in model.items()}
+    return model
 
 
 def _sat_witness(node: Nnf, ctx: LogicContext, feats: list[str], budget: int) -> dict[str, Any] | None:

@@ -142,9 +142,9 @@ def _cond_text(c: Cond, col: Column) -> str:
             return f"{_num(c.lo)} <= {name} < {_num(c.hi)}"
         return f"{name} >= {_num(c.lo)}" if c.lo is not None else f"{name} < {_num(c.hi)}"  # type: ignore[arg-type]
     levels = list(col.levels)
-    chosen = [lv for lv in levels if lv in c.levels]
+    chosen = [lv for lv in levels if lv in c.levels] or list(c.levels)  # (a column without levels: as mined)
     rest = [lv for lv in levels if lv not in c.levels]
-    if col.kind == "ordinal":
+    if col.kind == "ordinal" and set(chosen) <= set(levels):
         idx = [levels.index(lv) for lv in chosen]
         if idx == list(range(idx[0], idx[-1] + 1)):  # a contiguous run of levels
             if idx[0] == 0:
@@ -155,7 +155,7 @@ def _cond_text(c: Cond, col: Column) -> str:
         return f"{name} == {_fmt_value(chosen[0])}"
     if len(rest) == 1:
         return f"{name} != {_fmt_value(rest[0])}"
-    if len(chosen) <= len(rest):
+    if len(chosen) <= len(rest) or not rest:  # never "in []" nor "not in []"
         return f"{name} in [{', '.join(_fmt_value(v) for v in chosen)}]"
     return f"{name} not in [{', '.join(_fmt_value(v) for v in rest)}]"
 

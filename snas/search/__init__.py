@@ -23,7 +23,18 @@ from snas.search._config import (
 from snas.search._ledger import Ledger, check_storage
 from snas.search._measure import ValidationSet
 from snas.search._pipeline import Deadlines, SearchRun
-from snas.search._result import FIDELITIES, Evaluation, SearchResult, dominates, hypervolume, pareto_front, select
+from snas.search._result import (
+    FIDELITIES,
+    METRIC_LABELS,
+    Evaluation,
+    SearchResult,
+    dominates,
+    hypervolume,
+    metric_text,
+    pareto_front,
+    select,
+    selection_metric,
+)
 from snas.search._run_directory import RunDirectory
 from snas.search._search import RunOutput, search, search_frame, versions
 from snas.search._space import Genome, Recipe, SearchSpace
@@ -32,6 +43,7 @@ from snas.search._supernet import Supernet
 
 __all__ = [
     "FIDELITIES",
+    "METRIC_LABELS",
     "STRATEGIES",
     "Budget",
     "Deadlines",
@@ -59,11 +71,13 @@ __all__ = [
     "dominates",
     "hypervolume",
     "load_config",
+    "metric_text",
     "pareto_front",
     "parse_budget",
     "search",
     "search_frame",
     "select",
+    "selection_metric",
     "strategy",
     "versions",
 ]

@@ -49,7 +49,8 @@ class ValidationSet:
         )
 
     def measure(self, logits: torch.Tensor) -> dict[str, Any]:
-        """Objectives of mean member logits (n, C'): accuracy, ROC-AUC, error, F_soft."""
+        """Objectives of mean member logits (n, C'): accuracy, ROC-AUC (binary; for three classes
+        or more the macro average of the one-vs-rest areas), error, F_soft."""
         import torch
 
         from snas.nn import functional as F
@@ -62,7 +63,9 @@ class ValidationSet:
         if hard_violations:
             raise AssertionError(f"{hard_violations} hard-rule violations: the shield is broken")
         acc = float((pred == self.y).mean())
-        auc = _auc(self.y == self.positive, probs[:, self.positive]) if probs.shape[1] == 2 else None
+        auc = (
+            _auc(self.y == self.positive, probs[:, self.positive]) if probs.shape[1] == 2 else _macro_auc(self.y, probs)
+        )
         primary = acc if self.metric == "accuracy" or auc is None else auc
         f_soft = self.f_soft(pred)
         return {
@@ -95,3 +98,9 @@ def _auc(y: np.ndarray, score: np.ndarray) -> float | None:
         return None
     ranks = rankdata(score)
     return float((ranks[y].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
+def _macro_auc(y: np.ndarray, probs: np.ndarray) -> float | None:
+    """Macro average of the one-vs-rest ROC-AUCs of the classes present (None when none has one)."""
+    areas = [a for k in range(probs.shape[1]) if (a := _auc(y == k, probs[:, k])) is not None]
+    return float(np.mean(areas)) if areas else None

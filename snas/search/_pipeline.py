@@ -27,7 +27,7 @@ from snas.search._evolution import EvolutionLog, evolve
 from snas.search._ledger import Ledger
 from snas.search._measure import ValidationSet
 from snas.search._progress import Progress
-from snas.search._result import Evaluation, SearchResult, pareto_front, select
+from snas.search._result import Evaluation, SearchResult, metric_text, pareto_front, select
 from snas.search._run_directory import RunDirectory, candidate_key
 from snas.search._space import Genome, SearchSpace
 from snas.search._standalone import StandaloneTrainer, pick_candidates
@@ -234,7 +234,7 @@ class SearchRun:
                 families = " (" + ", ".join(f"{n} {f}" for f, n in counts.items()) + ")"
             self.progress.line(
                 f"evolution: generation {generation} | {len(evals):,} architectures | {rate:,.0f}/min | "
-                f"front {len(front)}{families} | best val acc {best.metrics['accuracy']:.4f} (inherited weights)"
+                f"front {len(front)}{families} | best {metric_text(best.metrics, self.config.metric)} (inherited weights)"
             )
 
         return evolve(
@@ -259,8 +259,8 @@ class SearchRun:
             model.save(self.directory.candidate_of(ev))
         m = ev.metrics
         self.progress.line(
-            f"stand-alone: {Genome.from_dict(ev.genome).describe(len(self.task.layout.monotone_numeric))} ×{ev.spec['members']} | "
-            f"val acc {m['accuracy']:.4f} | complexity {ev.objectives[1]:,.0f} | {m['parameters']:,} params | "
+            f"stand-alone: {Genome.from_dict(ev.genome).describe(self.task.layout.monotone_numeric)} ×{ev.spec['members']} | "
+            f"{metric_text(m, self.config.metric)} | complexity {ev.objectives[1]:,.0f} | {m['parameters']:,} params | "
             f"F_soft {m['f_soft'] or 1:.4f}"
         )
 
@@ -284,7 +284,7 @@ class SearchRun:
             raise ConfigError(
                 "the budget ended before any candidate was evaluated; give the search more time or trials"
             )
-        chosen, why = select(front, self.config.selection, self.config.min_f_soft)
+        chosen, why = select(front, self.config.selection, self.config.min_f_soft, self.config.metric)
         if chosen.fidelity != "stand-alone":
             why += f" (no stand-alone training finished within the budget: chosen from {chosen.fidelity} results)"
         info = {

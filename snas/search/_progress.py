@@ -10,7 +10,9 @@ __all__ = ["Progress"]
 
 
 class Progress:
-    """Timestamped progress lines; on a terminal, repeated lines of a phase overwrite each other."""
+    """Progress lines stamped with the time since the search started (``[at 1m05s]``: a
+    clock reading, not a duration); a phase ends with a line giving its own duration
+    (``supernet took 14.2s``). On a terminal, repeated lines of a phase overwrite each other."""
 
     def __init__(self, stream: Any, enabled: bool = True) -> None:
         self.stream = stream
@@ -18,15 +20,17 @@ class Progress:
         self.tty = enabled and getattr(stream, "isatty", lambda: False)()
         self.start = time.monotonic()
         self._open = False
+        self._phase: tuple[str, float] | None = None  # (name, when it started)
 
     def _stamp(self) -> str:
         m, s = divmod(int(time.monotonic() - self.start), 60)
-        return f"[{m}m{s:02d}s]"
+        return f"[at {m}m{s:02d}s]"
 
     def phase(self, text: str) -> None:
-        """Start of a phase (always on its own line)."""
-        self._end_line()
+        """Start of a phase (always on its own line); the phase before it ends here."""
+        self._finish_phase()
         self._write(f"{self._stamp()} {text}\n")
+        self._phase = (text.split(":", 1)[0], time.monotonic())
 
     def line(self, text: str) -> None:
         """A progress update within a phase."""
@@ -37,11 +41,21 @@ class Progress:
             self._write(f"{self._stamp()} {text}\n")
 
     def note(self, text: str) -> None:
+        """A line of its own within the current phase."""
         if text:
-            self.phase(text)
+            self._end_line()
+            self._write(f"{self._stamp()} {text}\n")
 
     def close(self) -> None:
+        self._finish_phase()
+
+    def _finish_phase(self) -> None:
+        """The current phase's own duration, on a line of its own."""
         self._end_line()
+        if self._phase is not None:
+            name, began = self._phase
+            self._phase = None
+            self._write(f"{self._stamp()} {name} took {time.monotonic() - began:.1f}s\n")
 
     def _end_line(self) -> None:
         if self._open:

@@ -12,12 +12,25 @@ import numpy as np
 from snas.search._config import Selection
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
 
     from snas.model import FittedModel
     from snas.search._ensemble import EnsembleChoice
 
-__all__ = ["FIDELITIES", "Evaluation", "SearchResult", "dominates", "hypervolume", "pareto_front", "select"]
+__all__ = [
+    "FIDELITIES",
+    "METRIC_LABELS",
+    "Evaluation",
+    "SearchResult",
+    "dominates",
+    "hypervolume",
+    "metric_text",
+    "pareto_front",
+    "select",
+    "selection_metric",
+]
 
 FIDELITIES = ("inherited", "low", "stand-alone")
 
@@ -126,8 +139,37 @@ def crowding_distance(obj: np.ndarray) -> np.ndarray:
     return distance
 
 
-def select(front: list[Evaluation], policy: Selection, min_f_soft: float | None = None) -> tuple[Evaluation, str]:
-    """Best validation error among front members that meet the policy; with the reason."""
+METRIC_LABELS = {"accuracy": "accuracy", "roc_auc": "ROC-AUC"}  # the config's ``metric`` in words
+
+
+def selection_metric(evals: Iterable[Evaluation]) -> str:
+    """The validation metric the search's error is one minus: ``roc_auc`` when an evaluation's
+    error is one minus its ROC-AUC (and not one minus its accuracy), else ``accuracy``. Read from
+    the records themselves, so it holds for runs written before the metric was recorded."""
+    for e in evals:
+        m = e.metrics
+        err, auc, acc = m.get("error"), m.get("roc_auc"), m.get("accuracy")
+        if not isinstance(err, (int, float)) or not isinstance(auc, (int, float)):
+            continue
+        if abs(err - (1 - auc)) < 1e-9 and not (isinstance(acc, (int, float)) and abs(err - (1 - acc)) < 1e-9):
+            return "roc_auc"
+    return "accuracy"
+
+
+def metric_text(metrics: dict[str, Any], metric: str) -> str:
+    """``validation ROC-AUC 0.7412 (accuracy 0.7310)``: the selection metric first, then accuracy."""
+    value = metrics.get(metric)
+    shown = f"validation {METRIC_LABELS.get(metric, metric)} {value:.4f}" if isinstance(value, (int, float)) else ""
+    if metric == "accuracy" or not shown:
+        return f"validation accuracy {metrics.get('accuracy', float('nan')):.4f}"
+    return f"{shown} (accuracy {metrics.get('accuracy', float('nan')):.4f})"
+
+
+def select(
+    front: list[Evaluation], policy: Selection, min_f_soft: float | None = None, metric: str | None = None
+) -> tuple[Evaluation, str]:
+    """Best validation metric (lowest error) among front members that meet the policy; with the
+    reason, which names the metric (``metric``; None: :func:`selection_metric` of the front)."""
     if not front:
         raise ValueError("the search produced no stand-alone candidate; give it a larger budget")
     need_f = policy.min_f_soft if policy.min_f_soft is not None else min_f_soft
@@ -144,9 +186,13 @@ def select(front: list[Evaluation], policy: Selection, min_f_soft: float | None 
         rule.append(f"≤ {policy.max_parameters:,} parameters")
     pool = ok or front
     best = min(pool, key=lambda e: (e.objectives[0], e.objectives[1], e.number))
-    why = f"lowest validation error on the Pareto front{' among models with ' + ' and '.join(rule) if rule else ''}"
+    label = METRIC_LABELS.get(metric or selection_metric(front), "accuracy")
+    why = (
+        f"highest validation {label} (the search's metric) on the Pareto front"
+        f"{' among models with ' + ' and '.join(rule) if rule else ''}"
+    )
     if rule and not ok:
-        why += " — no front member met the policy, so the most accurate overall was taken"
+        why += f" — no front member met the policy, so the best by validation {label} overall was taken"
     return best, why
 
 

@@ -199,6 +199,8 @@ def _write_run(
     run: RunDirectory, cfg: ExperimentConfig, result: SearchResult, sr: SearchRun, data: Any, rules: Any
 ) -> None:
     assert result.model is not None
+    result.model = _typed_classes(result.model, data)
+    result.glass_box_model = _typed_classes(result.glass_box_model, data)
     run.write_json(run.history, [e.to_dict() for e in result.evaluations])
     run.write_json(
         run.front,
@@ -226,11 +228,22 @@ def _write_run(
     write_manifest(run, cfg, data, rules, sr.split_sha256, sr)
 
 
+def _typed_classes(model: Any, data: Any) -> Any:
+    """``model`` recording its classes as the data's labels (``0, 1`` for an integer target, in
+    the estimator's record), so ``SNASClassifier.load`` of the run's model returns them so."""
+    values = {str(v): v for v in data.class_values}
+    if model is None or all(isinstance(v, str) for v in values.values()) or not set(model.task.classes) <= set(values):
+        return model
+    classes = np.asarray([values[c] for c in model.task.classes])
+    record = {"classes": classes.tolist(), "classes_dtype": classes.dtype.str}
+    return replace(model, extra={**model.extra, "estimator": record})
+
+
 def versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version(), "platform": platform.platform()}
-    for pkg in ("snas", "torch", "numpy", "pandas", "scikit-learn", "sympy", "optuna", "lark", "safetensors", "shap"):
+    for pkg in ("snas", "torch", "numpy", "pandas", "scikit-learn", "optuna", "lark", "safetensors", "shap"):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:

@@ -19,7 +19,7 @@ from snas.search._config import ExperimentConfig, SpaceBounds
 from snas.search._draw import RandomDraw, TrialDraw, log_uniform, near, pair_gene
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Mapping, Sequence
 
     from snas.nn import AdditiveArchitecture, AdditiveCapacity, Architecture, Capacity, InputLayout, NetworkSpec
 
@@ -57,20 +57,31 @@ class Genome:
         d["pairs"] = tuple(tuple(p) for p in d.get("pairs", ()))
         return cls(**d)
 
-    def describe(self, kept: int = 0) -> str:
+    def describe(self, kept: Collection[str] | int = (), reads: Mapping[str, Collection[str]] | None = None) -> str:
         """Short human-readable form, e.g. ``[64 relu, 32 gelu res] periodic emb4 9 inputs 5 neurons``
-        or ``additive 12 inputs + 4 pairs + 6 neurons, 64/4 bins``; ``kept`` inputs that are no
-        gene (the monotonic ones, always read) are counted with the chosen ones."""
-        inputs = len(self.features) + kept
+        or ``additive 12 inputs (2 only through pairs) + 4 pairs + 6 neurons, 64/4 bins``.
+
+        The inputs counted are those the network reads: the chosen ones, the ``kept`` ones that
+        are no gene (the monotonic ones, always read; their names, or how many), a glass box's
+        pairs' inputs and, with ``reads`` (soft-rule id → the inputs its rule reads), those of
+        its knowledge neurons. Inputs read only through pairs or neurons are said so. (Given
+        as a count, a kept input a pair also reads is counted twice: pass the names.)
+        """
+        chosen = {*self.features, *(() if isinstance(kept, int) else kept)}
+        extra = kept if isinstance(kept, int) else 0
+        paired = {f for pair in self.pairs for f in pair} - chosen if self.family == "additive" else set()
+        neuron = {f for rule in self.neurons for f in (reads or {}).get(rule, ())} - chosen - paired
+        only = [f"{len(s)} only through {way}" for s, way in ((paired, "pairs"), (neuron, "neurons")) if s]
+        inputs = f"{len(chosen) + extra + len(paired) + len(neuron)} inputs" + (f" ({', '.join(only)})" if only else "")
         if self.family == "additive":
             return (
-                f"additive {inputs} inputs + {len(self.pairs)} pairs + {len(self.neurons)} neurons, "
+                f"additive {inputs} + {len(self.pairs)} pairs + {len(self.neurons)} neurons, "
                 f"{self.shape_bins}/{self.pair_bins} bins"
             )
         layers = ", ".join(
             f"{self.widths[i]} {self.activations[i]}{' res' if self.residual[i] else ''}" for i in range(self.depth)
         )
-        return f"[{layers}] {self.encoding} emb{self.embedding_dim} {inputs} inputs {len(self.neurons)} neurons"
+        return f"[{layers}] {self.encoding} emb{self.embedding_dim} {inputs} {len(self.neurons)} neurons"
 
 
 @dataclass(frozen=True)

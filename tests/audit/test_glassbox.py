@@ -89,16 +89,26 @@ def test_example_decisions_are_exact_and_give_main_reasons(glassbox, written, ti
         logit = glassbox.logits(X.iloc[[e["row"]]])[0, 0]  # the network's forward pass, not explain()
         assert set(e["contributions"]) == {"bias", *_terms(glassbox)}
         assert abs(sum(e["contributions"].values()) - logit) < 1e-5, e["id"]
-        # the main reasons: the terms furthest below their test-split average, recomputed with pandas
-        push = (terms.iloc[e["row"]] - terms.mean()).sort_values()
-        expected = [t for t in push.index[:4] if push[t] < 0]
+        # the main reasons are for the decision made, whichever class it is: the hard rule that
+        # decided the row, else the terms furthest from their test-split average towards the
+        # predicted class (the logit is that of '>50K'), recomputed with pandas
         reasons = e["main_reasons"]
-        assert reasons["negative_decision"] == "<=50K"
+        assert reasons["decision"] == e["prediction"] and "negative_decision" not in reasons
+        if e["deciding_rule"] is not None:
+            assert reasons["decided_by"] == e["deciding_rule"] and not reasons["reasons"]
+            assert reasons["rule"].startswith("if ") and reasons["rule"].endswith(f"then {e['prediction']}")
+            continue
+        towards = 1.0 if e["prediction"] == ">50K" else -1.0
+        push = ((terms.iloc[e["row"]] - terms.mean()) * towards).sort_values(ascending=False)
+        expected = [t for t in push.index[:4] if push[t] > 0]
         assert [r["term"] for r in reasons["reasons"]] == expected, e["id"]
+        assert all(r["versus_average"] > 0 for r in reasons["reasons"])
         for r in reasons["reasons"]:
             for f, v in r["values"].items():
                 if not f.startswith("truth of"):
                     assert str(v) == str(X.iloc[e["row"]][f]), (e["id"], f)
+    assert {e["prediction"] for e in local} == {"<=50K", ">50K"}  # reasons for both kinds of decision were checked
+    assert any(e["deciding_rule"] is not None for e in local)
     assert "ev:explain:global_shap" not in report.evidence
     importance = report.evidence["ev:explain:global_importance"]
     assert importance["method"].startswith("exact additive contributions") and importance["n"] == len(X)
@@ -107,6 +117,38 @@ def test_example_decisions_are_exact_and_give_main_reasons(glassbox, written, ti
     for name in ("interpretation_aids", "explanation_modes"):
         said = " ".join(fields[name]["value"])
         assert "exact additive contributions" in said and "SHAP" not in said, name
+
+
+def test_markdown_gives_reasons_for_the_decision_made(written):
+    """A row predicted '>50K' is never explained with "reasons towards <=50K"; a row a hard rule
+    decided names that rule as its reason; integer inputs stay integers in counterfactuals."""
+    report, paths = written
+    md = paths["md"].read_text()
+    rows = re.split(r"\n### Row ", md.split("## Example decisions", 1)[1])[1:]
+    assert rows
+    for block in rows:
+        predicted = re.search(r"Predicted \*\*(.+?)\*\*", block).group(1)
+        flat = " ".join(block.split())
+        assert "Main reasons towards" not in flat
+        rule = re.search(r"Decided by: \*\*(.+?)\*\*", block).group(1)
+        if rule != "the network":
+            assert f"Main reason for {predicted}: the hard rule `{rule}`" in flat
+        else:
+            assert f"Main reasons for {predicted} (the predicted class)" in flat
+    integers = _integer_columns()
+    for e in report.body["evidence"]:
+        for c in (e.get("counterfactual") or {}).get("changes", []):
+            if c["feature"] in integers:
+                assert isinstance(c["to"], int), c
+    assert not re.search(r"(age|hours_per_week|education_num|capital_gain): \d+ → \d+\.0\b", md)
+
+
+def _integer_columns() -> set[str]:
+    """The manifest's integer columns, by their normalised names (read from the YAML, not from snas)."""
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "datasets" / "census_income.yaml").read_text())
+    return {c["name"].replace("-", "_") for c in doc["columns"] if c.get("integer")}
 
 
 def test_html_has_one_figure_per_term(glassbox, written):
@@ -215,3 +257,13 @@ def test_a_weighted_mean_of_glass_boxes_is_audited_as_one_glass_box(glassbox, ti
     for e in local:
         assert e["method"].startswith("exact additive contributions")
         assert abs(sum(e["contributions"].values()) - ens.logits(Xt.iloc[[e["row"]]])[0, 0]) < 1e-5, e["id"]
+
+
+def test_a_glass_box_architecture_lists_no_mlp_field(written):
+    from snas.nn import MLP_ONLY_FIELDS
+
+    report, paths = written
+    arch = report.body["sections"]["AIA.AnnexIV.2.c"]["fields"]["architecture"]["value"]
+    assert arch["spec"]["family"] == "additive" and arch["spec"]["pairs"] == PAIRS
+    assert not MLP_ONLY_FIELDS & arch["spec"].keys()
+    assert "hidden layers" not in paths["md"].read_text()

@@ -214,3 +214,13 @@ def test_pair_ranking_counts_only_free_interaction_cells(census, census_rules):
     assert all("age" not in q for q in ranked)
     every = rank_pairs(task.layout, data.inputs, data.y, data.forced, n=40)
     assert len(every) == 40 and set(ranked) <= set(every)  # without positive_only: the n best, whatever their score
+
+
+def test_a_spec_described_for_its_family_leaves_out_the_other_familys_fields():
+    from snas.nn import ADDITIVE_ONLY_FIELDS, MLP_ONLY_FIELDS, NetworkSpec
+
+    glass = NetworkSpec(family="additive", pairs=(("age", "hours_per_week"),)).to_dict(used_only=True)
+    mlp = NetworkSpec().to_dict(used_only=True)
+    assert not MLP_ONLY_FIELDS & glass.keys() and glass["pairs"] == [["age", "hours_per_week"]]
+    assert not ADDITIVE_ONLY_FIELDS & mlp.keys() and mlp["layers"][0]["width"] == 256
+    assert MLP_ONLY_FIELDS | ADDITIVE_ONLY_FIELDS <= NetworkSpec().to_dict().keys()  # in full by default

@@ -76,7 +76,7 @@ def test_known_conflict_found_with_witness(census):
     assert "unless" in conflict.message
 
 
-def test_conflict_without_data_uses_sympy_witness():
+def test_conflict_without_data_gets_a_witness_from_the_logic():
     schema = load_manifest("census_income").schema
     rs = parse_rules(
         HEAD

@@ -64,9 +64,11 @@ def test_features_and_neurons_are_genes_and_monotonic_inputs_always_stay(space):
         assert "capital_gain" not in space.inputs and "education_num" not in space.inputs  # monotone path
         assert set(arch.neurons) == set(g.neurons) and spec.members == 3
         assert space.count(g, members=3) == 3 * space.count(g)
-        # the label counts every input the network reads: the chosen ones and the monotonic two
+        # the label counts every input the network reads: the chosen ones, the monotonic two and
+        # (a glass box) those its pairs read, also when drop_features names them
         read = (set(space.layout.numeric) | set(space.layout.categorical)) - set(spec.drop_features)
-        assert f" {len(read)} inputs" in g.describe(len(space.layout.monotone_numeric))
+        read |= {f for p in g.pairs for f in p} if g.family == "additive" else set()
+        assert f" {len(read)} inputs" in g.describe(space.layout.monotone_numeric)
 
 
 def test_starting_points_are_the_default_network_and_the_smallest(space):
