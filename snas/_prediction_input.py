@@ -89,7 +89,8 @@ def read_prediction_csv(
     import pandas as pd
 
     header, rows, lines = _records(_read_text(path), path)
-    raw = pd.DataFrame(rows, columns=[normalise_name(c) for c in header], dtype=object)
+    cells = pd.DataFrame(rows, columns=header, dtype=object)  # as read: what the output file repeats
+    raw = cells.set_axis([normalise_name(c) for c in header], axis=1)
     raw = raw.mask(raw.isin(_NA_MARKERS))  # '?' and empty cells are missing values
     if reads is None:
         reads = {c.name: ["the model"] for c in schema.features}
@@ -114,7 +115,7 @@ def read_prediction_csv(
     if feature_names is not None:
         frame = frame.set_axis(list(feature_names), axis=1)
     _warn_far_outside(frame, schema, training_ranges or {}, path, warn)
-    return frame, raw
+    return frame, cells
 
 
 def blank_column(col: Column, n: int) -> Any:

@@ -86,6 +86,7 @@ def test_a_saved_model_and_snas_predict_read_the_names_given_at_fit(fitted, tmp_
     code = main(["predict", str(tmp_path / "m"), str(tmp_path / "in.csv"), "--log", str(tmp_path / "log.jsonl")])
     out = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert code == 0 and out["prediction"].tolist() == fitted.predict(X).tolist()
+    assert list(out.columns[: X.shape[1]]) == list(X.columns)  # the user's header comes back as written
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,8 @@ def test_reads_original_column_names_and_missing_markers(tmp_path: Path) -> None
     assert list(frame.columns) == list(SCHEMA.feature_names) and len(frame) == 2
     assert frame["age"].tolist() == [25, 25] and pd.isna(frame["hours_per_week"].iloc[1])
     assert pd.isna(frame["workclass"].iloc[1]) and frame["workclass"].iloc[0] == "Private"
-    assert raw.loc[0, "education_num"] == "7"  # the rows as read, for the output file
+    assert raw.loc[0, "education-num"] == "7"  # the rows as read, for the output file: the user's header
+    assert list(raw.columns) == HEADER.split(",") and raw.loc[1, "workclass"] == "?"
 
 
 def test_line_numbers_count_blank_lines_and_quoted_newlines(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -38,13 +39,31 @@ def shown_value(value: Any) -> str:
 
 
 def normalise_name(name: str) -> str:
-    """``'education-num'`` → ``'education_num'``: lower case, runs of other characters → ``_``."""
-    out = re.sub(r"[^0-9a-zA-Z]+", "_", str(name).strip()).strip("_").lower()
+    """``'education-num'`` → ``'education_num'``: lower case, accents dropped (``'Größe'`` →
+    ``'groesse'``), runs of other characters → ``_``.
+
+    Examples
+    --------
+    >>> normalise_name("Hours per Week"), normalise_name("Größe (cm)"), normalise_name("Ölpreis €")
+    ('hours_per_week', 'groesse_cm', 'oelpreis')
+    """
+    text = str(name).strip()
+    for umlaut, spelled in _SPELLED.items():
+        text = text.replace(umlaut, spelled)
+    text = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    out = re.sub(r"[^0-9a-z]+", "_", text).strip("_")
     if not out:
-        raise DatasetError(f"column name {name!r} has no letters or digits; rename the column")
+        raise DatasetError(
+            f"column name {name!r} has no Latin letters or digits, and snas writes column names in ASCII "
+            "(accents are dropped: 'Größe' becomes 'groesse'); rename the column"
+        )
     if out[0].isdigit():
         out = "c_" + out
     return out
+
+
+#: German umlauts are spelled out, as German does without them (the other accents are dropped).
+_SPELLED = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,20 @@ def test_names_normalised_and_originals_kept():
     assert normalise_name("Hours per Week") == "hours_per_week"
 
 
+def test_accented_names_keep_their_letters_and_clashes_are_refused():
+    import pandas as pd
+
+    from snas.datasets import from_frame
+
+    assert normalise_name("Größe (cm)") == "groesse_cm"  # was 'gr_e_cm'
+    assert [normalise_name(n) for n in ("Straße", "Café crème", "2nd €")] == ["strasse", "cafe_creme", "c_2nd"]
+    with pytest.raises(DatasetError, match=r"no Latin letters or digits.*rename the column"):
+        normalise_name("年龄")
+    frame = pd.DataFrame({"Einkommen (€)": [1.0, 2.0], "Einkommen ($)": [1.0, 2.0], "y": ["a", "b"]})
+    with pytest.raises(DatasetError, match="both normalise to 'einkommen'"):
+        from_frame(frame, target="y")
+
+
 def _copy_data(tmp_path: Path, data_dir: Path) -> Path:
     dst = tmp_path / "data" / "census-income"
     dst.mkdir(parents=True)

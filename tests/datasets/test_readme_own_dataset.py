@@ -83,6 +83,7 @@ def test_the_section_documents_what_a_new_user_trips_over():
         '`missing: [""]`',
         "A categorical column without `levels:` takes the levels its training rows hold",
         "(`Alter Jahre` → `alter_jahre`",
+        "`Größe (cm)` → `groesse_cm`",
         "the original name works in backquotes",
         "must be quoted in YAML",
         "`exclude_features`",
