@@ -140,7 +140,10 @@ def _verify(run: str, data_dir: str | None) -> int:
     if problems:
         return EXIT_FAILED
     if any((RunDirectory(run).reports_of(m) / "report.json").is_file() for m in RunDirectory.MODELS):
-        print("verified: files, data and key metrics match the run and its reports")
+        print(
+            "verified: files, data, renderings, metrics and risk register are consistent with the run's model and "
+            "data (this does not prove who wrote the report: it is not signed)"
+        )
     else:
         print("verified: files and data match the run (it has no report yet: 'snas audit RUN_DIR' writes one)")
     return EXIT_OK

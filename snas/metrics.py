@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from snas._stats import wilson_interval
+from snas._stats import COPY_PURITY, copies_of, wilson_interval
 from snas.rules import RuleSet, holds_many
 
 if TYPE_CHECKING:
@@ -19,8 +19,11 @@ if TYPE_CHECKING:
     from snas.datasets import Schema
 
 __all__ = [
+    "COPY_PURITY",
     "FLIP_LEVELS",
+    "copies_of",
     "flip_rate",
+    "monotonicity_grid",
     "monotonicity_violation_rate",
     "rule_metrics",
     "rule_summary",
@@ -98,6 +101,25 @@ def rule_summary(table: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def monotonicity_grid(values: np.ndarray, grid_size: int = 25) -> np.ndarray:
+    """The values :func:`monotonicity_violation_rate` sets a feature to: ``grid_size`` quantiles
+    united with ``grid_size`` evenly spaced points from the minimum to the maximum, distinct and
+    sorted (an integer feature's points rounded) — so a skewed feature (mostly 0, e.g. capital
+    gains) is still walked across its whole range, with at least ``grid_size`` points when it
+    has that many distinct values."""
+    v = np.asarray(values, dtype="float64")
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return np.empty(0)
+    distinct = np.unique(v)
+    if distinct.size <= grid_size:
+        return distinct
+    points = np.r_[np.quantile(v, np.linspace(0, 1, grid_size)), np.linspace(v.min(), v.max(), grid_size)]
+    if np.all(distinct == np.round(distinct)):
+        points = np.round(points)
+    return np.unique(points)
+
+
 def monotonicity_violation_rate(
     predict_proba: Callable[[pd.DataFrame], np.ndarray],
     X: pd.DataFrame,
@@ -109,24 +131,27 @@ def monotonicity_violation_rate(
     n_rows: int = 500,
     seed: int = 0,
     tol: float = 1e-6,
-) -> float:
+    return_grid: bool = False,
+) -> Any:
     """Share of sampled rows whose positive-class probability moves against ``direction``
-    somewhere on a quantile grid of ``feature`` (all other inputs held fixed)."""
+    somewhere on :func:`monotonicity_grid` of ``feature`` (all other inputs held fixed). With
+    ``return_grid=True`` also the number of distinct grid points walked, ``(rate, points)``."""
     import pandas as pd
 
     rng = np.random.default_rng(seed)
     rows = X.iloc[rng.choice(len(X), size=min(n_rows, len(X)), replace=False)].reset_index(drop=True)
     values = X[feature].to_numpy(dtype="float64", na_value=np.nan)
-    grid = np.unique(np.nanquantile(values, np.linspace(0, 1, grid_size)))
+    grid = monotonicity_grid(values, grid_size)
     if grid.size < 2:
-        return 0.0
+        return (0.0, int(grid.size)) if return_grid else 0.0
     big = pd.concat([rows] * grid.size, ignore_index=True)
     col = np.repeat(grid, len(rows))
     dtype = X[feature].dtype
     big[feature] = pd.array(np.round(col), dtype=dtype) if str(dtype).startswith(("Int", "int")) else col
     p = predict_proba(big)[:, positive_index].reshape(grid.size, len(rows))
     steps = np.diff(p, axis=0) * direction
-    return float(np.mean((steps < -tol).any(axis=0)))
+    rate = float(np.mean((steps < -tol).any(axis=0)))
+    return (rate, int(grid.size)) if return_grid else rate
 
 
 def flip_rate(

@@ -15,7 +15,14 @@ if TYPE_CHECKING:
     from snas.audit._inputs import AuditInputs
     from snas.model import FittedModel
 
-__all__ = ["counterfactual", "decision_facts", "example_rows", "explanation_evidence", "shap_values"]
+__all__ = [
+    "counterfactual",
+    "decision_facts",
+    "example_rows",
+    "explanation_evidence",
+    "probability_text",
+    "shap_values",
+]
 
 SHAP_ROWS = 200
 BACKGROUND_ROWS = 50
@@ -60,18 +67,35 @@ def _local(inputs: AuditInputs, i: int, shap: dict[str, float]) -> dict[str, Any
     )
 
 
+EXTREME = 1e-4  # a network probability this close to 0 or 1 is printed as a bound, never as 0 or 1
+
+
+def probability_text(p: float, decided_by_rule: bool) -> str:
+    """A probability with its relation, for a sentence: ``= 0.5001``; a network output that rounds
+    to 0 or 1 as ``< 0.0001`` / ``> 0.9999`` (only a hard rule gives exactly 0 or 1)."""
+    from snas.audit._blocks import fmt
+
+    if not decided_by_rule and p < EXTREME:
+        return f"< {EXTREME:g}"
+    if not decided_by_rule and p > 1 - EXTREME:
+        return f"> {1 - EXTREME:.4f}"
+    return f"= {fmt(p)}"
+
+
 def decision_facts(inputs: AuditInputs, i: int) -> dict[str, Any]:
     """What every example decision shows, whatever explains it: the row, the prediction, the
     rule trace, the knowledge neurons and a counterfactual over the mutable inputs."""
     model, row = inputs.model, inputs.X.iloc[[i]]
     immutable = set(inputs.data.schema.sensitive) | set(inputs.rules.constraints.exclude_features)
+    deciding = model.deciding_rules(row)[0]
     return {
         "row": i,
         "input": {k: plain(v) for k, v in row.iloc[0].to_dict().items()},
         "prediction": inputs.pred_labels[i],
         "probability_of": inputs.classes[inputs.positive],  # the class whose probability is the item's value
         "actual": inputs.y_labels[i],
-        "deciding_rule": model.deciding_rules(row)[0],
+        "deciding_rule": deciding,
+        "probability_text": probability_text(float(inputs.proba[i, inputs.positive]), deciding is not None),
         "knowledge_neurons": model.neuron_activations(row)[0],
         "counterfactual": counterfactual(model, row, inputs.X, immutable, inputs.positive),
         "immutable": sorted(immutable),
@@ -183,8 +207,16 @@ def _apply(row: pd.DataFrame, changes: list[Change]) -> pd.DataFrame:
     return r
 
 
-def _found(row: pd.DataFrame, changes: list[Change], p0: float, p: float, decision: str) -> dict[str, Any]:
+def _found(
+    model: FittedModel, row: pd.DataFrame, changes: list[Change], p0: float, p: float, decision: str
+) -> dict[str, Any]:
+    """A counterfactual found; ``through_rule`` names the hard rule that decides the changed row
+    when it is not the one deciding the original (the change works through that rule, not the
+    network's weighing of the inputs)."""
+    before = model.deciding_rules(row)[0]
+    after = model.deciding_rules(_apply(row, changes))[0]
     return {
+        "through_rule": after if after is not None and after != before else None,
         "found": True,
         "changes": [{"feature": f, "from": plain(row[f].iloc[0]), "to": v} for f, v, _ in changes],
         "cost_sd": sum(c for _, _, c in changes),
@@ -214,7 +246,7 @@ def counterfactual(
     flips = [(c, q) for c, q in zip(singles, P, strict=True) if q.argmax() != k0]
     if flips:
         c, q = min(flips, key=lambda t: (t[0][2], -abs(float(t[1][positive]) - 0.5)))
-        return _found(row, [c], p0, float(q[positive]), classes[int(q.argmax())])
+        return _found(model, row, [c], p0, float(q[positive]), classes[int(q.argmax())])
     gain = before[k0] - P[:, k0]  # how much the predicted class loses
     top = [singles[i] for i in np.argsort(-gain)[:8]]
     pairs = [[a, b] for i, a in enumerate(top) for b in top[i + 1 :] if a[0] != b[0]]
@@ -223,5 +255,5 @@ def counterfactual(
         ok = [(pr, q) for pr, q in zip(pairs, P2, strict=True) if q.argmax() != k0]
         if ok:
             pr, q = min(ok, key=lambda t: t[0][0][2] + t[0][1][2])
-            return _found(row, pr, p0, float(q[positive]), classes[int(q.argmax())])
+            return _found(model, row, pr, p0, float(q[positive]), classes[int(q.argmax())])
     return {"found": False, "probability": p0, "note": "no change of one or two mutable inputs changes the decision"}

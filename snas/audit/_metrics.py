@@ -75,6 +75,22 @@ def plain(v: Any) -> Any:
 def performance_evidence(inputs: AuditInputs) -> list[dict[str, Any]]:
     """Overall metrics with intervals and the calibration table."""
     out = overall_metrics(inputs.y, inputs.proba, inputs.boot, inputs.positive, inputs.classes)
+    for e in out:
+        if e["id"] == "ev:metric:log_loss":
+            e.update(log_loss_split(inputs.y, inputs.proba, inputs.model.deciding_rules(inputs.X) != None))  # noqa: E711
+            split, other = e, e.get("log_loss_without_rule_decided")
+            e["method"] += (
+                f"; probabilities clipped to [{LOG_LOSS_CLIP:g}, 1 − {LOG_LOSS_CLIP:g}]: a hard-rule decision "
+                f"(probability 0 or 1) on a row of the other class costs −ln({LOG_LOSS_CLIP:g}) ≈ "
+                f"{-np.log(LOG_LOSS_CLIP):.1f}, so such rows make the value depend on the clip. "
+                f"{split['rule_decided_rows']:,} rows were decided by a hard rule ({split['rule_decided_wrong']:,} of "
+                f"them of the other class): {split['rule_decided_share_of_loss']:.1%} of the total loss; "
+                + (
+                    f"log-loss on the {split['rows_without_rule_decided']:,} rows no hard rule decided: {other:.4f}"
+                    if other is not None
+                    else "every row was decided by a hard rule"
+                )
+            )
     calib = calibration(inputs.y, inputs.proba, inputs.positive)
     name = inputs.classes[inputs.positive]
     out.append(
@@ -144,6 +160,28 @@ def overall_metrics(
 
 Score = tuple[float, tuple[float, float], str, dict[str, Any]]  # point, interval, definition, extra fields
 
+LOG_LOSS_CLIP = 1e-15  # probabilities are clipped to [clip, 1 − clip] before the log
+
+
+def log_loss_split(y: np.ndarray, proba: np.ndarray, decided: np.ndarray) -> dict[str, Any]:
+    """The log-loss apart from the rows a hard rule decided: their number, how many of them have
+    the other label (each costs −ln(clip), the clip's choice), their share of the total loss and
+    the log-loss of the other rows (which does not depend on the clip unless the network outputs
+    0 or 1 itself)."""
+    decided = np.asarray(decided, dtype=bool)
+    p_true = np.clip(proba[np.arange(len(y)), y], LOG_LOSS_CLIP, 1.0)
+    loss = -np.log(p_true)
+    total = float(loss.sum())
+    rest = ~decided
+    return {
+        "clip": LOG_LOSS_CLIP,
+        "rule_decided_rows": int(decided.sum()),
+        "rule_decided_wrong": int((decided & (proba.argmax(1) != y)).sum()),
+        "rule_decided_share_of_loss": float(loss[decided].sum() / total) if total > 0 else 0.0,
+        "log_loss_without_rule_decided": float(loss[rest].mean()) if rest.any() else None,
+        "rows_without_rule_decided": int(rest.sum()),
+    }
+
 
 def _binary_scores(
     y: np.ndarray, proba: np.ndarray, boot: Bootstrap, positive: int, names: list[str]
@@ -154,7 +192,7 @@ def _binary_scores(
     bal = 0.5 * (hit_pos.sum() / max(yb.sum(), 1) + hit_neg.sum() / max((~yb).sum(), 1))
     bal_ci = boot.interval(0.5 * (boot.resampled_ratio(hit_pos, yb) + boot.resampled_ratio(hit_neg, ~yb)))
     auc = boot.auc(yb, p)
-    pc = np.clip(p, 1e-15, 1 - 1e-15)
+    pc = np.clip(p, LOG_LOSS_CLIP, 1 - LOG_LOSS_CLIP)
     ll = boot.mean(-(yb * np.log(pc) + (~yb) * np.log(1 - pc)))
     br = boot.mean((p - yb) ** 2)
     of = f"the probability of {names[positive]!r}"
@@ -175,7 +213,7 @@ def _multiclass_scores(y: np.ndarray, proba: np.ndarray, boot: Bootstrap, names:
     bal_ci = boot.interval(np.mean([boot.resampled_ratio(h, m) for h, m in hits], axis=0))
     auc, lo, hi, per_class = boot.macro_auc(y, proba)
     onehot = np.eye(k)[y]
-    ll = boot.mean(-np.log(np.clip(proba[np.arange(len(y)), y], 1e-15, 1.0)))
+    ll = boot.mean(-np.log(np.clip(proba[np.arange(len(y)), y], LOG_LOSS_CLIP, 1.0)))
     br = boot.mean(((proba - onehot) ** 2).sum(1))
     macro = f"macro average of the {k} one-vs-rest ROC-AUCs (each class's probability against all other classes)"
     return {
@@ -279,7 +317,8 @@ def fairness(
             points = {i["id"]: i["value"] for i in items if i.get("attribute") == attr}
             for name in _GAP_METRICS:
                 by_level = {lv: points[f"ev:group:{attr}={lv}:{name}"] for lv in valid}
-                gaps += _gaps(attr, name, by_level, np.vstack([resampled[lv][name] for lv in valid]), boot)
+                sizes = {str(lv): int((values == lv).sum()) for lv in valid}
+                gaps += _gaps(attr, name, by_level, np.vstack([resampled[lv][name] for lv in valid]), boot, sizes)
     return items, gaps
 
 
@@ -319,9 +358,18 @@ def _level_metrics(
 
 
 def _gaps(
-    attr: str, name: str, by_level: dict[str, float], resampled: np.ndarray, boot: Bootstrap
+    attr: str,
+    name: str,
+    by_level: dict[str, float],
+    resampled: np.ndarray,
+    boot: Bootstrap,
+    sizes: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Difference (highest − lowest) and ratio (lowest / highest) across groups, with intervals."""
+    """Difference (highest − lowest) and ratio (lowest / highest) across groups, with intervals
+    and the groups' sizes. A percentile interval of a max − min gap can never contain 0 and sits
+    above the true gap (the max of noisy rates is biased upward), so the difference's interval is
+    the basic bootstrap one (2·gap − the percentile bounds, clipped at 0), which corrects that
+    bias; neither is a significance test."""
     hi_lv = max(by_level, key=lambda k: by_level[k])
     lo_lv = min(by_level, key=lambda k: by_level[k])
     diff = float(by_level[hi_lv] - by_level[lo_lv])
@@ -330,28 +378,42 @@ def _gaps(
         d_s = np.nanmax(resampled, 0) - np.nanmin(resampled, 0)
         r_s = np.nanmin(resampled, 0) / np.nanmax(resampled, 0)
     method = f"bootstrap-percentile-{boot.resamples}"
+    caveat = (
+        "; a percentile interval of a max − min gap cannot contain 0 and is biased upward, so this one is the "
+        "basic (bias-corrected) bootstrap interval, clipped at 0; it is not a significance test of a difference "
+        "between groups"
+    )
+    p_lo, p_hi = boot.interval(d_s)
+    basic = (max(0.0, 2 * diff - p_hi), max(0.0, 2 * diff - p_lo))
+    sizes = sizes or {}
+    ns: dict[str, Any] = {"group_n": {str(k): sizes.get(str(k)) for k in by_level}} if sizes else {}
     thr = 0.8 if name == "selection_rate" else None  # the four-fifths rule
     return [
         item(
             f"ev:gap:{attr}:{name}:difference",
             "fairness_gap",
             diff,
-            ci=boot.interval(d_s),
-            method=method,
+            ci=basic,
+            method=f"bootstrap-basic-{boot.resamples}" + caveat,
+            percentile_ci95=[p_lo, p_hi],
             attribute=attr,
             metric=name,
             groups=[str(hi_lv), str(lo_lv)],
-            note=f"groups with n ≥ {SMALL_GROUP}",
+            note=f"groups with n ≥ {SMALL_GROUP}: "
+            + ", ".join(f"{k} n={v:,}" for k, v in sizes.items() if isinstance(v, int)),
+            **ns,
         ),
         item(
             f"ev:gap:{attr}:{name}:ratio",
             "fairness_gap",
             ratio,
             ci=boot.interval(r_s),
-            method=method,
+            method=method + "; a percentile interval of a min / max ratio sits below the true ratio and cannot "
+            "contain 1; not a significance test",
             attribute=attr,
             metric=name,
             groups=[str(lo_lv), str(hi_lv)],
+            **ns,
             threshold=thr,
             passed=None if thr is None else ratio >= thr,
         ),

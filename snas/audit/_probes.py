@@ -75,11 +75,19 @@ def _probe_matrix(model: FittedModel, X: pd.DataFrame, take: np.ndarray) -> tupl
     return Xs.to_numpy(dtype=float), feats
 
 
+def _source(attr: str, X: pd.DataFrame) -> str:
+    """The column an attribute's groups come from (``age_band`` → ``age``)."""
+    return attr[: -len("_band")] if attr.endswith("_band") and attr not in X.columns else attr
+
+
 def proxy_check(
     model: FittedModel, X: pd.DataFrame, attribute_values: dict[str, np.ndarray], seed: int
 ) -> list[dict[str, Any]]:
-    """How well each attribute is predicted from the inputs the model reads (a gradient-boosting probe,
-    3-fold balanced accuracy vs the majority-class baseline); rare levels are pooled first."""
+    """How well each attribute is predicted from the OTHER inputs the model reads — never from
+    the attribute itself (a gradient-boosting probe, 3-fold balanced accuracy vs the
+    majority-class baseline); rare levels are pooled first. For an attribute the model does not
+    read this is the leak of an excluded attribute; for one it reads (an audited proxy), how much
+    of it the rest of the inputs carry, i.e. what excluding it would not remove."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import cross_val_score
 
@@ -87,25 +95,44 @@ def proxy_check(
     Z, feats = _probe_matrix(model, X, take)
     out = []
     for attr, values in attribute_values.items():
+        source = _source(attr, X)
+        read = source in feats
+        cols = [i for i, f in enumerate(feats) if f != source]
         target = _pooled(np.asarray(values, dtype=object)[take].astype(str))
         keep = np.flatnonzero(target != None)  # noqa: E711 - elementwise on an object array
-        if len(set(target[keep].tolist())) < 2:
+        if len(set(target[keep].tolist())) < 2 or not cols:
             continue
         probe = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
-        scores = cross_val_score(probe, Z[keep], target[keep].astype(str), cv=PROBE_FOLDS, scoring="balanced_accuracy")
+        scores = cross_val_score(
+            probe,
+            Z[np.ix_(keep, np.asarray(cols, dtype=np.intp))],
+            target[keep].astype(str),
+            cv=PROBE_FOLDS,
+            scoring="balanced_accuracy",
+        )
         score = float(np.mean(scores))
+        inputs = [feats[i] for i in cols]
+        measures = (
+            f"{source} is itself a model input; the probe predicts it from the model's {len(inputs)} other inputs "
+            "(how much of it excluding it would leave in the model)"
+            if read
+            else f"{source} is not a model input; the probe predicts it from the {len(inputs)} inputs the model reads "
+            "(leak of an attribute the model does not read)"
+        )
         out.append(
             item(
                 f"ev:proxy:{attr}",
                 "proxy_leakage",
                 score,
                 n=len(keep),
-                method=f"HGB probe, {PROBE_FOLDS}-fold balanced accuracy; levels under {RARE_LEVEL} rows pooled",
+                method=f"HGB probe, {PROBE_FOLDS}-fold balanced accuracy; levels under {RARE_LEVEL} rows pooled; "
+                + measures,
                 threshold=PROXY_THRESHOLD,
                 passed=score < PROXY_THRESHOLD,
                 attribute=attr,
+                read_by_model=read,
                 chance_level=1.0 / len(set(target[keep].tolist())),
-                inputs=feats,
+                inputs=inputs,
             )
         )
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 import shutil
 import subprocess
 import tempfile
@@ -76,24 +77,52 @@ def _complexity(record: dict[str, Any]) -> float:
     return float(record["parameters"] if value is None else value)
 
 
+def _plotted(record: dict[str, Any], key: str) -> tuple[float, float] | None:
+    """A candidate's (complexity, metric) when both can be drawn on the figure's axes, else None."""
+    value = record.get(key)
+    try:
+        x = _complexity(record)
+    except (KeyError, TypeError, ValueError):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return (x, float(value)) if math.isfinite(x) and x > 0 else None
+
+
 def _pareto_figure(search: dict[str, Any]) -> Any:
+    """Every stand-alone candidate with a finite metric and complexity; the others are counted
+    in the title (a history with none to draw gets a figure that says so, never an error)."""
     import matplotlib.pyplot as plt
 
     auc = search.get("metric") == "roc_auc"  # the axis is the metric the search selected on
-    c = [
-        r for r in search["candidates"] if r["fidelity"] == "stand-alone" and (not auc or r.get("roc_auc") is not None)
-    ]
     key = "roc_auc" if auc else "accuracy"
+    label = "validation ROC-AUC" if auc else "validation accuracy"
+    stand = [r for r in search["candidates"] if isinstance(r, dict) and r.get("fidelity") == "stand-alone"]
+    c = [r for r in stand if _plotted(r, key) is not None]
     fig, ax = plt.subplots(figsize=(6, 3.6))
+    if not c:
+        ax.text(
+            0.5,
+            0.5,
+            f"none of the {len(stand)} stand-alone candidates has a finite {label}\n"
+            "and complexity: nothing to plot (the search history lists them)",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
+        ax.set_axis_off()
+        return fig
+    if len(c) < len(stand):
+        ax.set_title(f"{len(stand) - len(c)} of {len(stand)} candidates have no finite {label}: not drawn", fontsize=8)
     sc = ax.scatter(
         [_complexity(r) for r in c],
         [r[key] for r in c],
-        c=[r["f_soft"] or 1 for r in c],
+        c=[r.get("f_soft") or 1 for r in c],
         cmap="viridis",
         s=18,
         label="candidates",
     )
-    front = [r for r in c if r["on_front"]]
+    front = [r for r in c if r.get("on_front")]
     ax.scatter(
         [_complexity(r) for r in front],
         [r[key] for r in front],
@@ -102,12 +131,12 @@ def _pareto_figure(search: dict[str, Any]) -> Any:
         s=60,
         label="Pareto front",
     )
-    sel = [r for r in c if r["number"] == search.get("selected")]
+    sel = [r for r in c if r.get("number") == search.get("selected")]
     if sel:
         ax.scatter([_complexity(sel[0])], [sel[0][key]], marker="*", s=220, color="crimson", label="selected")
     ax.set_xscale("log")
     ax.set_xlabel("complexity (glass box: terms, 3 per pair; MLP: parameters)")
-    ax.set_ylabel("validation ROC-AUC" if auc else "validation accuracy")
+    ax.set_ylabel(label)
     fig.colorbar(sc, ax=ax, label="F_soft")
     ax.legend(loc="lower right", fontsize=7)
     return fig
@@ -317,16 +346,17 @@ def _examples(report: AuditReport) -> list[Block]:
             or "none found"
         )
         if cf.get("new_decision") is not None:
-            change += f" (then predicted {cf['new_decision']})"
+            via = f", through hard rule {cf['through_rule']}" if cf.get("through_rule") else ""
+            change += f" (then predicted {cf['new_decision']}{via})"
         blocks: list[Block] = [
             Heading(3, f"Row {x['row']}"),
             Para(
                 join(
                     "Predicted ",
                     strong(x["prediction"]),
-                    f" (P({x['probability_of']}) = {fmt(x['value'])})"
+                    f" (P({x['probability_of']}) {x.get('probability_text') or '= ' + fmt(x['value'])})"
                     if x.get("probability_of")
-                    else f" (P = {fmt(x['value'])})",
+                    else f" (P {x.get('probability_text') or '= ' + fmt(x['value'])})",
                     f", actual {x['actual']}. Decided by: ",
                     strong(x["deciding_rule"] or "the network"),
                     f". Counterfactual: {change}.",

@@ -30,6 +30,7 @@ def risk_register(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
             )
     risks += [_agreement_risk(e) for e in evidence if _disagreeing_hard_rule(e)]
     risks += [r for e in evidence if e["kind"] == "inputs_read" for r in _sensitive_input_risks(e)]
+    risks += [_copy_risk(e) for e in evidence if e["kind"] == "monotonicity" and e.get("unconstrained_copies")]
     seen: set[str] = set()
     out = []
     for r in risks:
@@ -56,6 +57,17 @@ def _agreement_risk(e: dict[str, Any]) -> dict[str, Any]:
         e["id"],
         f"hard rule {e['rule']} agrees with the test labels on {e['label_agreement']:.1%} of "
         f"{int(e['n'])} rows; enforcing it costs accuracy there",
+    )
+
+
+def _copy_risk(e: dict[str, Any]) -> dict[str, Any]:
+    """A monotonic feature whose 1:1 copy the model reads freely: the guarantee is hollow in practice."""
+    f, copies = e.get("feature"), ", ".join(e.get("unconstrained_copies") or [])
+    return _entry(
+        f"risk:monotonic-copy:{f}",
+        e["id"],
+        f"monotone in {f} only when {f} changes alone: {copies}, its 1:1 copy in the test data, is read "
+        f"without constraint; exclude {copies} (constraints.exclude_features) or constrain it too",
     )
 
 
@@ -95,6 +107,20 @@ def _rule_impact_text(e: dict[str, Any]) -> str:
     )
 
 
+def _proxy_text(e: dict[str, Any], vs: str) -> str:
+    """What the proxy probe found: from which inputs (never the attribute itself) it predicts what."""
+    attr, k = e.get("attribute"), len(e.get("inputs") or [])
+    if e.get("read_by_model"):
+        return (
+            f"{attr}, which the model reads itself, is predictable from the model's {k} other inputs (balanced "
+            f"accuracy {vs}): excluding it would not keep it out of the model"
+        )
+    return (
+        f"{attr}, which the model does not read, is predictable from the {k} inputs it reads (balanced accuracy "
+        f"{vs}): the model can use it indirectly"
+    )
+
+
 def finding_text(e: dict[str, Any]) -> str:
     """The finding of a failed check, in one sentence with its numbers."""
     v = e.get("value")
@@ -108,7 +134,7 @@ def finding_text(e: dict[str, Any]) -> str:
         "rule_fidelity": f"rule {e.get('rule')} ({e.get('strength')}) compliance {vs} below {e.get('threshold')}",
         "monotonicity": f"monotonicity in {e.get('feature')} violated on {vs} of rows",
         "flip_rate": f"changing {e.get('feature')} changes {vs} of decisions",
-        "proxy_leakage": f"{e.get('attribute')} is predictable from the model inputs (balanced accuracy {vs})",
+        "proxy_leakage": _proxy_text(e, vs),
         "robustness": f"{e.get('perturbation')}: accuracy drops by {e.get('accuracy_drop', 0):.4f}",
         "weak_slice": f"slice {e.get('slice')}: accuracy {vs} vs {e.get('overall_accuracy', 0):.4f} overall",
         "rule_summary": f"{e.get('hard_violations')} hard-rule violations",

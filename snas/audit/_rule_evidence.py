@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from snas.audit._inputs import AuditInputs
     from snas.model import FittedModel
 
-__all__ = ["rule_evidence", "rule_fidelity", "structural_checks"]
+__all__ = ["copy_caveat", "rule_evidence", "rule_fidelity", "structural_checks", "unconstrained_copies"]
 
 SOFT_VIOLATION_LIMIT = 0.10  # a soft rule is flagged above this violation rate; a hard one above 0
 
@@ -126,23 +126,57 @@ def structural_checks(model: FittedModel, X: pd.DataFrame, seed: int) -> list[di
     out = []
     constraints = model.task.rules.constraints
     for f, direction in constraints.monotonic.items():
-        v = monotonicity_violation_rate(model.predict_proba, X, f, direction, seed=seed)
+        v, points = monotonicity_violation_rate(model.predict_proba, X, f, direction, seed=seed, return_grid=True)
+        copies = unconstrained_copies(model, X, f)
+        method = (
+            f"each sampled row with {f} set to each of {points} grid points (quantiles and evenly spaced "
+            f"values from its minimum to its maximum), all other inputs held fixed"
+        )
+        if copies:
+            method += "; " + copy_caveat(f, copies)
         out.append(
             item(
                 f"ev:monotonicity:{f}",
                 "monotonicity",
                 v,
                 n=min(500, len(X)),
-                method="quantile grid, 25 points",
+                method=method,
                 threshold=0.0,
                 passed=v == 0.0,
                 feature=f,
                 direction="increasing" if direction > 0 else "decreasing",
+                grid_points=points,
+                unconstrained_copies=copies,
+                caveat=copy_caveat(f, copies) if copies else None,
             )
         )
     for f in constraints.exclude_features:
         out.append(_flip_item(model, X, f, seed))
     return out
+
+
+def unconstrained_copies(model: FittedModel, X: pd.DataFrame, feature: str) -> list[str]:
+    """Inputs the model reads that determine ``feature`` 1:1 (or nearly) in ``X`` and are not
+    monotonic themselves: moving ``feature`` with its copy, as every real row does, can undo the
+    monotonicity guarantee (:func:`snas.metrics.copies_of`)."""
+    from snas.metrics import copies_of
+    from snas.model import inputs_read
+
+    read = inputs_read(model)
+    monotonic = set(model.task.rules.constraints.monotonic)
+    candidates = [c for c in X.columns if c in read and c not in monotonic and c != feature]
+    return copies_of(X, feature, candidates)
+
+
+def copy_caveat(feature: str, copies: list[str]) -> str:
+    """The limit of a monotonicity guarantee whose feature has unconstrained copies, in words."""
+    names = ", ".join(copies)
+    verb = "determines" if len(copies) == 1 else "determine"
+    return (
+        f"holds when {feature} changes alone; {names}, which {verb} it 1:1 in the test data, "
+        f"{'is' if len(copies) == 1 else 'are'} read without constraint, so raising both together (as real rows "
+        "differ) is not covered"
+    )
 
 
 def _flip_item(model: FittedModel, X: pd.DataFrame, feature: str, seed: int) -> dict[str, Any]:

@@ -204,26 +204,69 @@ def _design(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str, Fi
             "argmax of class probabilities (0.5 for a binary target); rows where a hard rule fires get "
             "probability 0 or 1"
         ),
-        "selection": not_applicable(NOT_SEARCHED) if search is None else auto(_selection(search)),
+        "selection": not_applicable(NOT_SEARCHED) if search is None else auto(_selection(search, inputs)),
         "rule_impact": _rule_impact_field(evidence),
         "architecture": auto(architecture),
         "compute": auto(_compute(inputs)),
     }
 
 
-def _selection(search: SearchRecord) -> dict[str, Any]:
+def _history(search: SearchRecord, inputs: AuditInputs | None) -> dict[str, Any]:
+    """Where every evaluation of the search is (AIA Annex IV 2(b)): the run's history.json with
+    its sha256, and how many evaluations of each fidelity it holds; the report lists the
+    stand-alone ones (ev:search:candidates) and counts the inherited-weight ones."""
+    manifest = inputs.run.manifest if inputs is not None and inputs.run is not None else {}
+    files = manifest.get("files") if isinstance(manifest, Mapping) else None
+    info = files.get("history.json") if isinstance(files, Mapping) else None
+    sha = info.get("sha256") if isinstance(info, Mapping) else None
+    counts = {f: n for f, n in search.counts().items() if n}
+    total = len(search.evaluations)
+    where = (
+        f"history.json of the run (sha256 {sha}, listed in its manifest.json)"
+        if isinstance(sha, str)
+        else "the search's own record (no run directory: no history.json to cite)"
+    )
+    words = ", ".join(f"{n:,} {f}" for f, n in counts.items())
+    return {
+        "evaluations": total,
+        "by_fidelity": counts,
+        "file": "history.json" if isinstance(sha, str) else None,
+        "sha256": sha if isinstance(sha, str) else None,
+        "statement": f"every one of the {total:,} evaluations ({words}) is recorded, with its architecture and "
+        f"validation metrics, in {where}; ev:search:candidates lists the ones trained on their own and counts "
+        "the inherited-weight ones",
+    }
+
+
+def _glass_box_weights(inputs: AuditInputs | None) -> tuple[str | None, str | None]:
+    """The sha256 of the run's selected model's and glass box's model.safetensors (None unknown)."""
+    manifest = inputs.run.manifest if inputs is not None and inputs.run is not None else {}
+    files = manifest.get("files") if isinstance(manifest, Mapping) else None
+    files = files if isinstance(files, Mapping) else {}
+
+    def sha(rel: str) -> str | None:
+        info = files.get(rel)
+        value = info.get("sha256") if isinstance(info, Mapping) else None
+        return value if isinstance(value, str) else None
+
+    return sha("model/model.safetensors"), sha("glass-box/model.safetensors")
+
+
+def _selection(search: SearchRecord, inputs: AuditInputs | None = None) -> dict[str, Any]:
     """Which model was chosen, on which validation metric and why; for the glass box on offer,
-    that it is not the selected model."""
+    whether it is the selected model: the same weights (byte-identical model.safetensors in the
+    run's manifest) make it the selected model, offered again as the glass box."""
     from snas.search import METRIC_LABELS, metric_text
 
     metric = search_metric(search)
     chosen = [e for e in search.evaluations if e.number == search.selected and e.fidelity == "stand-alone"]
-    selected = {
+    selected: dict[str, Any] = {
         "selected": f"#{search.selected}" if search.selected is not None else None,
         "metric": f"validation {METRIC_LABELS.get(metric, metric)} (the search minimised one minus it)",
         **({"validation": metric_text(chosen[0].metrics, metric).removeprefix("validation ")} if chosen else {}),
         "reason": search.reason,
     }
+    selected["search_history"] = _history(search, inputs)
     if search.audited != "glass-box":
         return selected
     choice: Mapping[str, Any] = search.glass_box if isinstance(search.glass_box, Mapping) else {}
@@ -234,16 +277,22 @@ def _selection(search: SearchRecord) -> dict[str, Any]:
     numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for pair in pairs for x in pair)
     parts = ", ".join(f"#{n} ×{w:.2f}" for n, w in pairs) if numbers else ""
     accuracy = metrics.get("accuracy") if isinstance(metrics, Mapping) else None
-    return {
-        "audited": "not the selected model: the glass box the search offers beside it, the greedy ensemble of "
-        f"its glass-box (additive) candidates ({parts or 'as recorded in search.json'})"
-        + (
-            f"; their {metric_text(dict(metrics), metric)} as trained in the search"
-            if isinstance(accuracy, float) and isinstance(metrics, Mapping)
-            else ""
-        ),
-        "selected_model": selected,
-    }
+    ensemble = f"the greedy ensemble of its glass-box (additive) candidates ({parts or 'as recorded in search.json'})"
+    scored = (
+        f"; their {metric_text(dict(metrics), metric)} as trained in the search"
+        if isinstance(accuracy, float) and isinstance(metrics, Mapping)
+        else ""
+    )
+    mine, glass = _glass_box_weights(inputs)
+    same = mine is not None and mine == glass
+    audited = (
+        "the selected model itself: the glass box the search offers is the same network as its selected model "
+        f"(model/model.safetensors and glass-box/model.safetensors are byte-identical, sha256 {mine}), "
+        f"{ensemble}{scored}"
+        if same
+        else f"not the selected model: the glass box the search offers beside it, {ensemble}{scored}"
+    )
+    return {"audited": audited, "same_as_selected": same, "selected_model": selected}
 
 
 def _same_length_lists(a: Any, b: Any) -> bool:
@@ -342,7 +391,7 @@ def _validation(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str
                 whole,
                 "knowledge-neuron activations",
                 "counterfactual: smallest change that flips the decision",
-                "calibrated probabilities with a reliability table",
+                "a reliability table of the predicted probabilities (no calibration step is applied)",
             ]
         ),
         "example_explanations": auto([e["id"] for e in evidence if e["kind"] == "local_explanation"]),

@@ -128,7 +128,12 @@ def _description(report: AuditReport) -> str:
     compute = _auto(report, "AIA.AnnexIV.2.c", "compute") or {}
     meaning = _auto(report, "AIA.Art13.3.b.vii", "output_meaning")
     parts = [
-        "This report covers the glass box the search offers beside its selected model, not the selected model. "
+        (
+            "This report covers the glass box the search offers, which is its selected model itself (the same "
+            "weights, byte for byte). "
+            if _glass_box_is_selected(report)
+            else "This report covers the glass box the search offers beside its selected model, not the selected model. "
+        )
         if _audits_glass_box(report)
         else "",
         f"{_plain_form(arch)}, with {fmt(arch.get('parameters'))} trainable parameters"
@@ -148,7 +153,11 @@ def _description(report: AuditReport) -> str:
             )
         parts.append(f"{trained}; tested on {fmt(data.get('test_rows'))} held-out rows")
         evaluated = sum((compute.get("evaluations_by_fidelity") or {}).values())
-        chosen = "the glass box offered" if _audits_glass_box(report) else "selected"
+        chosen = (
+            ("selected (and offered as the glass box)" if _glass_box_is_selected(report) else "the glass box offered")
+            if _audits_glass_box(report)
+            else "selected"
+        )
         parts.append(f"; {chosen} among {fmt(evaluated)} architectures the search evaluated." if evaluated else ".")
     return "".join(parts)
 
@@ -181,6 +190,12 @@ def _audits_glass_box(report: AuditReport) -> bool:
     """Whether the report audits the glass box a search offers rather than its selected model."""
     selection = _auto(report, "AIA.AnnexIV.2.b", "selection")
     return isinstance(selection, dict) and "audited" in selection
+
+
+def _glass_box_is_selected(report: AuditReport) -> bool:
+    """Whether the glass box this report audits is the run's selected model (the same weights)."""
+    selection = _auto(report, "AIA.AnnexIV.2.b", "selection")
+    return isinstance(selection, dict) and selection.get("same_as_selected") is True
 
 
 def _guarantees(ev: list[dict[str, Any]]) -> list[Claim]:

@@ -14,65 +14,113 @@ __all__ = ["verify_run"]
 
 
 def verify_run(run_dir: str | Path, *, data_dir: str | None = None, tolerance: float = 1e-6) -> list[str]:
-    """Problems found (empty when the run is intact): changed files named one by one. Every
-    report the run has (its selected model's, and its glass box's) is checked."""
+    """Problems found (empty when the run is intact), each naming the file and field and the
+    command that fixes it. Every report the run has (its selected model's, and its glass
+    box's) is checked: report.md and report.html are rendered again from report.json and
+    compared byte for byte; every headline metric (``ev:metric:*``, with its interval), every
+    per-group metric and fairness gap (value, pass/fail, groups) is recomputed from the model
+    and the data, and each must lie within its own interval; the risk register is derived
+    again from the evidence.
+
+    Without a signature this proves that a report is consistent with the run's model and
+    data, not who wrote it: anyone can compute a report_id."""
     from snas.search import RunDirectory
 
     run = RunDirectory(run_dir)
     if not run.manifest.is_file():
         return [f"{run.manifest}: missing; this is not a run directory"]
     manifest = run.read_manifest()
-    problems = _changed_run_files(run, manifest)
+    changed = _changed_run_files(run, manifest)
+    problems: list[str] = []
     reports = []
     for which in run.MODELS:
-        report, found = _report(run.reports_of(which) / "report.json")
+        path = run.reports_of(which) / "report.json"
+        report, found = _report(path, _fix(run, path))
         problems += found
         if report is not None:
-            problems += _changed_since_report(run, report, run.reports_of(which) / "report.json")
-            reports.append((which, report))
+            problems += _changed_since_report(run, report, path)
+            reports.append((which, path, report))
     recorded = _recorded(manifest, data_dir)
-    problems += _changed_data_files(manifest["data"], data_dir, recorded)
-    if problems:
-        return problems
-    for which, report in reports:
-        problems += _changed_metrics(run, which, manifest, report, data_dir, recorded, tolerance)
+    changed += _changed_data_files(manifest["data"], data_dir, recorded)
+    if changed:  # the model or the data are not the run's: nothing to recompute from
+        return changed + problems
+    for which, path, report in reports:
+        problems += _recomputed(run, which, path, manifest, report, data_dir, recorded, tolerance)
     return problems
 
 
-def _report(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
+def _fix(run: RunDirectory, path: Path) -> str:
+    """The exact command that writes the report at ``path`` again from the model and the data."""
+    from snas.audit._report import audit_command
+
+    return audit_command(path).replace("RUN_DIR", str(run.path))
+
+
+def _report(path: Path, fix: str = "snas audit RUN_DIR") -> tuple[dict[str, Any] | None, list[str]]:
     """The report (None when there is none or it is damaged) and what is wrong with it: a
     damaged file, a body edited since it was written (its id is the sha256 of the body), or
-    a Markdown or HTML file that is not one of the renderings it recorded (edited, or left by
-    an earlier audit; reports written before renderings were recorded are not checked)."""
-    from snas.audit._report import AuditReport, audit_command, read_report
+    a Markdown or HTML file that is not what report.json renders to today (edited, or left by
+    an earlier audit). The sha256 report.json records for its renderings is not trusted: it
+    sits outside report_id, so anyone can rewrite it; the renderings are made again instead."""
+    from snas.audit._render import render_html, render_markdown
+    from snas.audit._report import AuditReport, read_report
     from snas.exceptions import ConfigError
 
-    again = audit_command(path)
     if not path.is_file():
         left = [path.with_name(n) for n in ("report.md", "report.html") if path.with_name(n).is_file()]
-        return None, [f"{f}: left without its report.json; run '{again}' again" for f in left]
+        return None, [f"{f}: left without its report.json; run '{fix}' again" for f in left]
     try:
         data = read_report(path)
     except ConfigError as exc:
         return None, [str(exc)]
-    if AuditReport.from_dict(data).report_id != data["report_id"]:
-        return None, [f"{path}: edited since it was written (its report_id is no longer the sha256 of its content)"]
+    report = AuditReport.from_dict(data)
+    if report.report_id != data["report_id"]:
+        return None, [
+            f"{path}: edited since it was written (its report_id is no longer the sha256 of its content); "
+            f"run '{fix}' again"
+        ]
     run_info = data.get("run_info")
     renderings = run_info.get("renderings") if isinstance(run_info, dict) else None
-    if not isinstance(renderings, dict):
-        return data, []  # written before renderings were recorded
+    info = {k: v for k, v in run_info.items() if k != "renderings"} if isinstance(run_info, dict) else {}
     problems = []
-    for name in ("report.md", "report.html"):
+    renderers = {"report.md": render_markdown, "report.html": render_html}
+    for name, render in renderers.items():
         other = path.with_name(name)
         if not other.is_file():
             continue
-        if name not in renderings:
+        if isinstance(renderings, dict) and name not in renderings:
             problems.append(
-                f"{other}: left by an earlier audit (this report.json was written without it); run '{again}' again"
+                f"{other}: left by an earlier audit (this report.json was written without it); run '{fix}' again"
             )
-        elif sha256_file(other) != renderings[name]:
-            problems.append(f"{other}: edited since it was written (sha256 differs from the one report.json records)")
+            continue
+        made = render(AuditReport(report.body, info)).encode("utf-8")
+        found = other.read_bytes()
+        if made != found:
+            problems.append(
+                f"{other}: edited since it was written (it is not what report.json renders to: "
+                f"{_first_difference(made, found)}); run '{fix}' again" + _version_note(report.body)
+            )
     return data, problems
+
+
+def _first_difference(made: bytes, found: bytes) -> str:
+    a, b = made.decode("utf-8", "replace").splitlines(), found.decode("utf-8", "replace").splitlines()
+    for i, (x, y) in enumerate(zip(a, b, strict=False), start=1):
+        if x != y:
+            at = next((k for k, (u, v) in enumerate(zip(x, y, strict=False)) if u != v), min(len(x), len(y)))
+            lo = max(at - 30, 0)
+            return f"line {i} reads {y[lo : at + 50]!r} where report.json gives {x[lo : at + 50]!r}"
+    return f"{len(b)} lines where report.json gives {len(a)}"
+
+
+def _version_note(body: dict[str, Any]) -> str:
+    """When another snas version wrote the report, its renderings may differ for that reason alone."""
+    from snas import __version__
+
+    written = (body.get("system") or {}).get("snas_version") if isinstance(body.get("system"), dict) else None
+    if written and written != __version__:
+        return f" (the report was written by snas {written}, this is snas {__version__})"
+    return ""
 
 
 def _recorded(manifest: dict[str, Any], data_dir: str | None) -> dict[str, str]:
@@ -135,40 +183,151 @@ def _changed_data_files(data: dict[str, Any], data_dir: str | None, recorded: di
     return problems
 
 
-def _changed_metrics(
+#: Evidence recomputed from the model and the data: the headline metrics (intervals included),
+#: the per-group metrics and the fairness gaps (values, pass/fail and groups).
+_RECOMPUTED = ("ev:metric:", "ev:calibration", "ev:group:", "ev:gap:")
+#: The fields of those items compared (their wording and notes may change between versions).
+_CHECKED = ("value", "ci95", "n", "threshold", "pass", "groups", "small_group")
+
+
+def _recomputed(
     run: RunDirectory,
     which: str,
+    path: Path,
     manifest: dict[str, Any],
     report: dict[str, Any],
     data_dir: str | None,
     recorded: dict[str, str],
     tolerance: float,
 ) -> list[str]:
-    """Accuracy and hard-rule violations recomputed from the model (``which`` of the run's) and the data."""
-    import numpy as np
+    """The report at ``path`` against the model (``which`` of the run's) and the data, with the
+    audit's own functions: headline metrics (exact, intervals included: same resamples, same
+    seed), per-group metrics and gaps (their values and pass/fail; intervals are not resampled
+    again, which would take the audit's minutes), each value within its own interval, the
+    hard-rule violations, and the risk register derived again from the evidence."""
+    from dataclasses import replace
 
+    from snas.audit._inputs import prepare_inputs
+    from snas.audit._metrics import group_evidence, performance_evidence
+    from snas.audit._report import rounded
+    from snas.audit._risk import risk_register
     from snas.datasets import load
-    from snas.metrics import rule_metrics, rule_summary
+    from snas.metrics import rule_summary
     from snas.model import FittedModel
 
+    fix = f"run '{_fix(run, path)}' again to write it from the model and the data"
     model = FittedModel.load(run.model_path(which))
     ds = load(manifest["data"]["manifest"], data_dir=data_dir, download=False, recorded=recorded)
-    X, y = ds.X_test.reset_index(drop=True), ds.y_test.astype(str).to_numpy()
-    proba = model.predict_proba(X)
-    pred = np.asarray(model.task.classes, dtype=object)[proba.argmax(1)]
     evidence = report.get("evidence")
-    ev = {e.get("id"): e for e in evidence if isinstance(e, dict)} if isinstance(evidence, list) else {}
-    name = "" if which == "selected" else f" ({which})"
-    accuracy = (ev.get("ev:metric:accuracy") or {}).get("value")
-    if not isinstance(accuracy, (int, float)):
-        return [f"the report{name} records no accuracy (ev:metric:accuracy); write it again with snas audit"]
+    items = (
+        [e for e in evidence if isinstance(e, dict) and isinstance(e.get("id"), str)]
+        if isinstance(evidence, list)
+        else []
+    )
+    ev = {e["id"]: e for e in items}
+    if not isinstance((ev.get("ev:metric:accuracy") or {}).get("value"), (int, float)):
+        return [f"{path}: records no accuracy (ev:metric:accuracy); {fix}"]
+    inputs = prepare_inputs(model, ds, None, None, resamples=_resamples(ev.get("ev:metric:accuracy") or {}))
+    quick = replace(inputs, resamples=2)  # group points and pass/fail; their intervals stay as written
+    exact = {e["id"]: rounded(e) for e in performance_evidence(inputs)}
+    points = {e["id"]: rounded(e) for e in group_evidence(quick)}
     problems = []
-    acc = float((pred == y).mean())
-    if abs(acc - accuracy) > tolerance:
-        problems.append(f"accuracy recomputed {acc:.6f} ≠ report{name} {accuracy:.6f}")
+    for id_, want in {**exact, **points}.items():
+        got = ev.get(id_)
+        if got is None:
+            problems.append(f"{path}: evidence {id_} is missing (the model and the data give it); {fix}")
+            continue
+        for key in _CHECKED:
+            if id_ in points and key == "ci95":
+                continue
+            if not _same(want.get(key), got.get(key), tolerance):
+                problems.append(
+                    f"{path}: evidence {id_} field {key!r} is {_shown(got.get(key))}, the model and the data "
+                    f"give {_shown(want.get(key))}; {fix}"
+                )
+    problems += _added_or_outside(ev, {*exact, *points}, path, fix, tolerance)
     rules = model.task.rules
     if len(rules):
-        s = rule_summary(rule_metrics(rules, X, pred, proba, list(model.task.classes), y, model.task.schema))
-        if s["hard_violations"] != (ev.get("ev:rules:summary") or {}).get("hard_violations"):
-            problems.append(f"hard-rule violations recomputed differ from the report{name}")
+        hard = rule_summary(inputs.rule_table)["hard_violations"]
+        written = (ev.get("ev:rules:summary") or {}).get("hard_violations")
+        if hard != written:
+            problems.append(
+                f"{path}: evidence ev:rules:summary field 'hard_violations' is {_shown(written)}, "
+                f"the model and the data give {hard}; {fix}"
+            )
+    # the register the evidence gives once its recomputed fields are put right
+    corrected = [
+        {**e, **{k: (exact.get(e["id"]) or points.get(e["id"]) or e).get(k) for k in _CHECKED if k in e}} for e in items
+    ]
+    problems += _risk_problems(path, risk_register(corrected), report.get("risk_register"), fix)
+    return problems
+
+
+def _added_or_outside(
+    ev: dict[str, dict[str, Any]], known: set[str], path: Path, fix: str, tolerance: float
+) -> list[str]:
+    """Recomputable evidence the model and the data do not give (added by hand), and headline
+    metrics outside their own 95% interval (a percentile interval of a rate or an AUC holds its
+    value; a fairness gap's bias-corrected interval need not, so gaps are not held to it)."""
+    problems = []
+    for id_, e in ev.items():
+        if id_.startswith(_RECOMPUTED) and id_ not in known:
+            problems.append(f"{path}: evidence {id_} is not one the model and the data give (added); {fix}")
+        ci, value = e.get("ci95"), e.get("value")
+        if (
+            id_.startswith("ev:metric:")
+            and isinstance(ci, list)
+            and len(ci) == 2
+            and all(isinstance(v, (int, float)) for v in ci)
+            and isinstance(value, (int, float))
+            and not ci[0] - tolerance <= value <= ci[1] + tolerance
+        ):
+            problems.append(f"{path}: evidence {id_} value {value} lies outside its own 95% interval {ci}; {fix}")
+    return problems
+
+
+def _resamples(e: dict[str, Any]) -> int:
+    """The bootstrap resamples an item was computed with (``bootstrap-percentile-1000``)."""
+    method = str(e.get("method") or "")
+    tail = method.rsplit("-", 1)[-1]
+    return int(tail) if method.startswith("bootstrap-percentile-") and tail.isdigit() else 1000
+
+
+def _same(a: Any, b: Any, tolerance: float) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(a - b) <= max(tolerance, 1e-6) + 1e-12
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y, tolerance) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k], tolerance) for k in a)
+    return bool(a == b)
+
+
+def _shown(v: Any) -> str:
+    import json
+
+    text = json.dumps(v, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _risk_problems(path: Path, derived: list[dict[str, Any]], written: Any, fix: str) -> list[str]:
+    """The risk register as written against the one the evidence gives (entry by entry)."""
+    have = {r.get("id"): r for r in written if isinstance(r, dict)} if isinstance(written, list) else {}
+    want = {r["id"]: r for r in derived}
+    problems = []
+    for id_, r in want.items():
+        if id_ not in have:
+            problems.append(f"{path}: risk_register lacks {id_} ({r['finding']}), which {r['evidence']} gives; {fix}")
+        else:
+            for key in ("evidence",):  # the finding's wording may change between snas versions
+                if have[id_].get(key) != r[key]:
+                    problems.append(
+                        f"{path}: risk_register entry {id_} field {key!r} is {_shown(have[id_].get(key))}, "
+                        f"the evidence gives {_shown(r[key])}; {fix}"
+                    )
+    problems += [
+        f"{path}: risk_register entry {id_} is not one the evidence gives; {fix}" for id_ in have if id_ not in want
+    ]
     return problems

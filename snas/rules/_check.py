@@ -532,6 +532,8 @@ def check_rules(rules: RuleSet, data: Dataset | Schema | None = None) -> CheckRe
         stats = rule_stats(rules, data.train, y, schema, bodies)
         rows = len(data.train)
     findings += _conflicts(rules, ctx, view, bodies or {})
+    if isinstance(data, Dataset):
+        findings += _monotonic_copies(rules, data)
     for s in stats:
         r = rules[s.rule]
         if s.support == 0 and not any(f.code == "dead-rule" and f.rule == r.id for f in findings):
@@ -568,6 +570,39 @@ def check_rules(rules: RuleSet, data: Dataset | Schema | None = None) -> CheckRe
 
     findings.sort(key=lambda f: (order[f.level], position(f)))
     return CheckReport(rules, tuple(findings), tuple(stats), rows, getattr(data, "name", None))
+
+
+def _monotonic_copies(rs: RuleSet, data: Dataset) -> list[Finding]:
+    """Warnings for a monotonic feature that another model input determines 1:1 (or nearly, see
+    :func:`snas.metrics.copies_of`) in the training rows, the copy being neither excluded nor
+    monotonic itself: the network reads the copy freely, so moving both together (as every real
+    row does) can lower the score the constraint promises never to lower."""
+    from snas._stats import copies_of
+
+    c = rs.constraints
+    monotonic = set(c.monotonic_increasing) | set(c.monotonic_decreasing)
+    free = [
+        col.name
+        for col in data.schema.features
+        if col.name not in monotonic and col.name not in c.exclude_features and col.name in data.train
+    ]
+    out = []
+    for name, group in (("increasing", c.monotonic_increasing), ("decreasing", c.monotonic_decreasing)):
+        for i, f in enumerate(group):
+            for copy in copies_of(data.train, f, free):
+                numeric = data.schema.column(copy).kind == "numeric"
+                also = f"add {copy!r} to 'constraints.monotonic.{name}' as well, or " if numeric else ""
+                msg = (
+                    f"constraints.monotonic.{name}: {f!r} is determined 1:1 by {copy!r} in the training rows "
+                    f"(each value of one goes with one value of the other), and {copy!r} is neither excluded nor "
+                    f"monotonic: the model reads it freely, so the guarantee covers {f!r} changing alone, never "
+                    f"{f!r} and {copy!r} rising together as real rows do. Fix: {also}add {copy!r} to "
+                    "'constraints.exclude_features' (rewriting rules that read it in terms of "
+                    f"{f!r})"
+                )
+                span = key_span(rs, "constraints", "monotonic", name, i)
+                out.append(_finding(rs, "warning", "monotonic-copy", msg, span, other=copy))
+    return out
 
 
 def _observed(data: Dataset) -> frozenset[str]:

@@ -213,7 +213,7 @@ def test_the_glass_box_on_offer_is_audited_from_the_cli(ensemble_run, tiny_searc
     assert main(["audit", str(run), "--model", "glass-box", "--format", "json", *data]) == 0  # leaves report.md
     capsys.readouterr()
     assert main(["audit", "verify", str(run), "--data-dir", str(tiny_search)]) == 1
-    assert "run 'snas audit RUN_DIR --model glass-box' again" in capsys.readouterr().out
+    assert f"run 'snas audit {run} --model glass-box' again" in capsys.readouterr().out
     swapped = tmp_path / "swapped"
     shutil.copytree(run, swapped)
     for name in ("model.json", "model.safetensors"):  # the selected model's files put in the glass box's place
