@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from snas._util import sha256_file
 
 if TYPE_CHECKING:
+    from snas.datasets import Dataset
     from snas.search import RunDirectory
 
 __all__ = ["verify_run"]
@@ -44,8 +45,12 @@ def verify_run(run_dir: str | Path, *, data_dir: str | None = None, tolerance: f
     changed += _changed_data_files(manifest["data"], data_dir, recorded)
     if changed:  # the model or the data are not the run's: nothing to recompute from
         return changed + problems
-    for which, path, report in reports:
-        problems += _recomputed(run, which, path, manifest, report, data_dir, recorded, tolerance)
+    if reports:  # read once for every report of the run
+        from snas.datasets import load
+
+        ds = load(manifest["data"]["manifest"], data_dir=data_dir, download=False, recorded=recorded)
+        for which, path, report in reports:
+            problems += _recomputed(run, which, path, report, ds, tolerance)
     return problems
 
 
@@ -194,10 +199,8 @@ def _recomputed(
     run: RunDirectory,
     which: str,
     path: Path,
-    manifest: dict[str, Any],
     report: dict[str, Any],
-    data_dir: str | None,
-    recorded: dict[str, str],
+    ds: Dataset,
     tolerance: float,
 ) -> list[str]:
     """The report at ``path`` against the model (``which`` of the run's) and the data, with the
@@ -211,13 +214,11 @@ def _recomputed(
     from snas.audit._metrics import group_evidence, performance_evidence
     from snas.audit._report import rounded
     from snas.audit._risk import risk_register
-    from snas.datasets import load
     from snas.metrics import rule_summary
     from snas.model import FittedModel
 
     fix = f"run '{_fix(run, path)}' again to write it from the model and the data"
     model = FittedModel.load(run.model_path(which))
-    ds = load(manifest["data"]["manifest"], data_dir=data_dir, download=False, recorded=recorded)
     evidence = report.get("evidence")
     items = (
         [e for e in evidence if isinstance(e, dict) and isinstance(e.get("id"), str)]

@@ -62,13 +62,15 @@ def test_pareto_figure_without_a_finite_metric_is_no_traceback():
     from snas.audit._render import _pareto_figure
 
     row = {"fidelity": "stand-alone", "complexity": 10, "parameters": 10, "f_soft": None, "on_front": True}
-    for rows in (
-        [{**row, "number": 1, "roc_auc": None, "accuracy": 0.8}],
-        [{**row, "number": 1, "roc_auc": None}, {**row, "number": 2, "roc_auc": 0.7}],
-        [{**row, "number": 1, "roc_auc": 0.7, "complexity": 0, "parameters": 0}],
+    for rows, says in (
+        ([{**row, "number": 1, "roc_auc": None, "accuracy": 0.8}], "nothing to plot"),
+        ([{**row, "number": 1, "roc_auc": None}, {**row, "number": 2, "roc_auc": 0.7}], "1 of 2 candidates"),
+        ([{**row, "number": 1, "roc_auc": 0.7, "complexity": 0, "parameters": 0}], "nothing to plot"),
     ):
         fig = _pareto_figure({"metric": "roc_auc", "candidates": rows, "selected": 1})
         fig.canvas.draw()  # where the log scale failed
+        shown = " ".join(t.get_text() for ax in fig.axes for t in (*ax.texts, ax.title))
+        assert says in shown, shown
 
 
 def _search(audited):
