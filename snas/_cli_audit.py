@@ -10,10 +10,10 @@ from typing import Any
 
 from snas._exit_codes import EXIT_FAILED, EXIT_OK
 
-_FORMATS = "json,md,html"  # what 'snas audit RUN_DIR' writes unless --format says otherwise
+_FORMATS = "json,md,html,cdx"  # what 'snas audit RUN_DIR' writes unless --format says otherwise
 
 _EPILOG = """examples:
-  snas audit runs/census                                # report.json, report.md, report.html in runs/census/reports
+  snas audit runs/census                                # report.json, .md, .html, .cdx.json in runs/census/reports
   snas audit runs/census --format json,html,pdf --documentation audit/census_income.yaml
   snas audit runs/census --model glass-box              # the glass box the search offers, in runs/census/reports/glass-box
   snas audit validate runs/census                       # exit 1 while a required human field is missing
@@ -49,13 +49,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
             "document (where 'snas audit verify' checks them); drop --out and copy them from there "
             "(--out is for 'snas audit diff')"
         )
-    from snas.audit import write_reports
+    from snas.audit import FORMATS, write_reports
 
     formats = tuple(f.strip() for f in (_FORMATS if args.format is None else args.format).split(",") if f.strip())
-    bad = [f for f in formats if f not in ("json", "md", "html", "pdf")]
+    bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         what = f"unknown format(s) {bad}" if bad else "no format given"
-        raise ConfigError(f"--format: {what}; choose from json, md, html, pdf")
+        raise ConfigError(f"--format: {what}; choose from {', '.join(FORMATS)} (cdx: the CycloneDX SBOM)")
     paths = write_reports(
         action,
         formats=formats,
@@ -114,9 +114,19 @@ def _validate(run: str, model: str) -> int:
         again = "snas audit RUN_DIR" + ("" if model == "selected" else f" --model {model}")
         print(f"FAILED: {path} does not follow the report schema {problem}; write it again with '{again}'")
         return EXIT_FAILED
+    print(f"content id: {report.content_id} (what an approval's content_id names)")
+    stale = _approval_problems(report)
     missing = report.missing_fields()
     for sid, name in missing:
         print(f"missing: {sid} {name}")
+    if stale:
+        where = _documentation_read(run, report)
+        print(
+            f"{len(stale)} approval(s) do not name this report's content — review it and write its content id as "
+            f"the approval's content_id in {where}, then run 'snas audit' again"
+            + ("; approve last: filling the missing fields changes the content id" if missing else ""),
+            file=sys.stderr,
+        )
     if missing:
         fields = len(dict.fromkeys(name for _, name in missing))  # a field may serve two sections
         where = f" ({len(missing)} places in the report)" if fields != len(missing) else ""
@@ -126,8 +136,36 @@ def _validate(run: str, model: str) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
-    print("complete: every required field is filled")
+    if stale:
+        return EXIT_FAILED
+    print("complete: every required field is filled and every approval approves this content")
     return EXIT_OK
+
+
+def _documentation_read(run: str, report: Any) -> str:
+    """The documentation file a re-audit reads: the run's copy when there is one."""
+    from snas.search import RunDirectory
+
+    copy = RunDirectory(run).documentation if Path(run).is_dir() else None
+    if copy is not None and copy.is_file():
+        return f"{copy} (the run's copy; or give your file again with --documentation FILE)"
+    doc = (report.body.get("provenance") or {}).get("documentation") or {}
+    return f"the documentation file ({doc['path']})" if doc.get("path") else "the documentation YAML (audit/*.yaml)"
+
+
+def _approval_problems(report: Any) -> list[str]:
+    """Print each named approval that approves other content or none; the failing ones back."""
+    failing = []
+    for a in report.body.get("approvals") or []:
+        state = report.approval_state(a)
+        who = f"{a.get('role')}: {a.get('name')} ({a.get('date') or 'undated'})"
+        if state == "other content":
+            print(f"stale approval: {who} approved {a['content_hash']}, not this content")
+            failing.append(who)
+        elif state == "not bound":
+            print(f"unbound approval: {who} names no content; add 'content_id: {report.content_id}' to it")
+            failing.append(who)
+    return failing
 
 
 def _verify(run: str, data_dir: str | None) -> int:
@@ -141,8 +179,8 @@ def _verify(run: str, data_dir: str | None) -> int:
         return EXIT_FAILED
     if any((RunDirectory(run).reports_of(m) / "report.json").is_file() for m in RunDirectory.MODELS):
         print(
-            "verified: files, data, renderings, metrics and risk register are consistent with the run's model and "
-            "data (this does not prove who wrote the report: it is not signed)"
+            "verified: files, data, renderings, metrics, rule evidence and risk register are consistent with the "
+            "run's model and data (this does not prove who wrote the report: it is not signed)"
         )
     else:
         print("verified: files and data match the run (it has no report yet: 'snas audit RUN_DIR' writes one)")
@@ -240,7 +278,7 @@ def register(sub: Any, parser_class: type) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     a.add_argument("target", nargs="+", metavar="RUN_DIR | validate RUN | verify RUN | diff OLD NEW")
-    a.add_argument("--format", help=f"comma-separated: json, md, html, pdf (default: {_FORMATS})")
+    a.add_argument("--format", help=f"comma-separated: json, md, html, cdx (CycloneDX SBOM), pdf (default: {_FORMATS})")
     a.add_argument(
         "--model",
         choices=("selected", "glass-box"),

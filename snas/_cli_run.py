@@ -61,7 +61,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         from snas.audit import write_reports
 
         paths = write_reports(
-            out.directory, formats=("json", "md", "html"), data_dir=args.data_dir, progress=not args.quiet
+            out.directory, formats=("json", "md", "html", "cdx"), data_dir=args.data_dir, progress=not args.quiet
         )
         print(f"report: {paths.get('html') or next(iter(paths.values()))}")
     return EXIT_OK

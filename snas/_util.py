@@ -168,8 +168,11 @@ def level_codes(values: Any, levels: list[str]) -> Any:
     import pandas as pd
 
     s = pd.Series(values)
-    as_text = s.astype("object").where(s.notna(), None).map(lambda v: None if v is None else str(v))
-    return np.asarray(pd.Index(list(levels), dtype="object").get_indexer(as_text), dtype=np.int64)
+    if s.dtype == object:  # 1, 1.0, True hash alike: compare them as the text they are written as
+        s = s.astype(str).where(s.notna(), None)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)  # missing → −1
+    table = pd.Index(list(levels), dtype="object").get_indexer([str(u) for u in uniques])  # per distinct value
+    return np.append(table, -1)[codes].astype(np.int64)  # code −1 picks the appended −1
 
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:

@@ -166,10 +166,17 @@ def _body(
         "evidence": [rounded(e) for e in sorted(evidence, key=lambda e: e["id"])],
         "risk_register": risk,
         "approvals": [
-            {**{k: a.get(k) for k in ("role", "name", "date")}, "content_hash": None}
+            {**{k: a.get(k) for k in ("role", "name", "date")}, "content_hash": _stripped(a.get("content_id"))}
             for a in (doc.get("approvals") or [])
         ],
     }
+
+
+def _stripped(ids: Any) -> str | list[str] | None:
+    """An approval's content id(s) as written, stripped (the documentation file checked them)."""
+    if isinstance(ids, list):
+        return [str(i).strip() for i in ids] or None
+    return ids.strip() if isinstance(ids, str) and ids.strip() else None
 
 
 def _system_name(doc: Mapping[str, Any]) -> str | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from snas.audit._report import AuditReport
+
 __all__ = ["diff_reports"]
 
 
@@ -43,12 +45,16 @@ def _evidence_patch(
 
 
 def _status_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str, Any, Any]]:
+    """Documentation fields whose status changed, and human-written fields rewritten (shown as
+    ``written → rewritten``: the text itself is in the reports)."""
     out = []
     for sid, s in new["sections"].items():
         for name, f in s["fields"].items():
-            before = old["sections"].get(sid, {}).get("fields", {}).get(name, {}).get("status")
-            if before != f["status"]:
-                out.append((sid, name, before, f["status"]))
+            was = old["sections"].get(sid, {}).get("fields", {}).get(name, {})
+            if was.get("status") != f["status"]:
+                out.append((sid, name, was.get("status"), f["status"]))
+            elif f["status"] == "human" and was.get("value") != f.get("value"):
+                out.append((sid, name, "written", "rewritten"))
     return out
 
 
@@ -62,6 +68,13 @@ def _changelog(
     status_changes: list[tuple[str, str, Any, Any]],
 ) -> str:
     lines = [f"# Changes from {old.get('report_id')} to {new.get('report_id')}", ""]
+    ids = [AuditReport.from_dict(r).content_id for r in (old, new)]
+    lines += [
+        f"Content id (what approvals name): {ids[0]} → {ids[1]}"
+        if ids[0] != ids[1]
+        else f"Content id unchanged ({ids[0]}): approvals given for the old report hold for the new one",
+        "",
+    ]
     if prov_changes:
         lines += ["## Provenance", ""] + [f"- `{k}` changed" for k in prov_changes] + [""]
     lines += ["## Evidence", ""]

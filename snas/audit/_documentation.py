@@ -1,7 +1,9 @@
 """The human-written documentation file (``audit/*.yaml``): read, check, never executed.
 
 Every field the report shows is plain text, ``null`` (still to be written), or
-``{status: not_applicable, reason: TEXT}``; approvals are a list of {role, name, date}. Text
+``{status: not_applicable, reason: TEXT}``; approvals are a list of {role, name, date,
+content_id}, where ``content_id`` names the report content approved (``snas audit validate``
+prints it). Text
 may not carry HTML markup or comments: the report quotes it verbatim.
 """
 
@@ -24,7 +26,8 @@ __all__ = ["DOCUMENTATION_FIELDS", "load_documentation"]
 DOCUMENTATION_FIELDS: tuple[str, ...] = tuple(sorted({h for s in SECTIONS for h in s[3]} | {"system.name"}))
 _GROUPS = sorted({f.split(".")[0] for f in DOCUMENTATION_FIELDS if "." in f})
 _TOP = sorted({f.split(".")[0] for f in DOCUMENTATION_FIELDS} | {"snas_documentation"})
-_APPROVAL_KEYS = ("role", "name", "date")
+_APPROVAL_KEYS = ("role", "name", "date", "content_id")
+_CONTENT_ID = re.compile(r"sha256:[0-9a-f]{64}")
 _MARKUP = re.compile(r"<(?:[!?]|/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$))")  # tags, comments; not <a@b.org>
 
 Fail = Callable[..., ConfigError]
@@ -127,19 +130,25 @@ def _iso_date(text: str) -> bool:
 
 
 def _approvals(value: Any, fail: Fail) -> list[dict[str, Any]]:
-    """Approvals as a list of {role, name, date} with text values (dates as YYYY-MM-DD)."""
+    """Approvals as a list of {role, name, date, content_id} with text values (dates as
+    YYYY-MM-DD; content_id one content id or a list of them, each ``sha256:`` and 64 hex
+    digits: one approval may cover the selected model's report and the glass box's)."""
+    shape = "{role, name, date, content_id}"
     if value is None:
         return []
     if not isinstance(value, list):
-        raise fail("'approvals' must be a list of {role, name, date}", "approvals")
+        raise fail(f"'approvals' must be a list of {shape}", "approvals")
     out = []
     for i, a in enumerate(value):
         if not isinstance(a, dict):
-            raise fail("each approval is a mapping {role, name, date}", "approvals", i)
+            raise fail(f"each approval is a mapping {shape}", "approvals", i)
         for k, v in a.items():
             if k not in _APPROVAL_KEYS:
                 raise fail(unknown_key(k, _APPROVAL_KEYS, " in an approval"), "approvals", i, k, key=True)
             if k == "date" and isinstance(v, dt.date):
+                continue
+            if k == "content_id":
+                _check_content_ids(v, i, fail)
                 continue
             _check_text(v, f"approvals[{i}].{k}", fail, "approvals", i, k)
             if k == "date" and isinstance(v, str) and v.strip() and not _iso_date(v):
@@ -147,3 +156,16 @@ def _approvals(value: Any, fail: Fail) -> list[dict[str, Any]]:
         date = a.get("date")
         out.append({**a, "date": date.isoformat() if isinstance(date, dt.date) else date})
     return out
+
+
+def _check_content_ids(value: Any, i: int, fail: Fail) -> None:
+    """null, one content id, or a list of them."""
+    ids = [] if value is None else value if isinstance(value, list) else [value]
+    for j, v in enumerate(ids):
+        keys = ("approvals", i, "content_id", *((j,) if isinstance(value, list) else ()))
+        if not isinstance(v, str) or not _CONTENT_ID.fullmatch(v.strip()):
+            raise fail(
+                f"approvals[{i}].content_id must be 'sha256:' and 64 hex digits (or a list of them), as "
+                f"'snas audit validate' prints the content id of the report approved; got {str(v)[:80]!r}",
+                *keys,
+            )

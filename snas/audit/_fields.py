@@ -313,6 +313,20 @@ def _versions(value: Mapping[str, Any]) -> list[Block]:
     return [Table(("package", "version"), tuple((code(k), text(fmt(v))) for k, v in value.items()))]
 
 
+def _packages(value: list[Mapping[str, Any]]) -> list[Block]:
+    """Every installed package: version, whether the model's runtime needs it, what it requires."""
+    rows = tuple(
+        (
+            code(p.get("name")),
+            text(fmt(p.get("version"))),
+            text("—" if p.get("runtime") is None else "runtime" if p["runtime"] else "other (tools, tests)"),
+            text(", ".join(p.get("requires") or []) or "—"),
+        )
+        for p in value
+    )
+    return [Table(("package", "version", "needed by", "requires"), rows)]
+
+
 def _data_profile(value: Mapping[str, Any]) -> list[Block]:
     rows = [(text("dataset"), text(fmt(value.get("dataset"))))]
     rows += [(text(f"{r} rows"), text(fmt(value.get(f"{r}_rows")))) for r in ("train", "test")]
@@ -392,6 +406,7 @@ RENDERERS: dict[str, Callable[[Any], list[Block]]] = {
     "monitoring_spec": _monitoring,
     "log_schema": _log_schema,
     "environment": _versions,
+    "installed_packages": _packages,
     "dependencies": _versions,
     "runtime_dependencies": _versions,
     "data_profile": _data_profile,

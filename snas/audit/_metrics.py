@@ -335,11 +335,11 @@ def _level_metrics(
         "ppv": (db & yb & m, db & m),
     }
     n = int(m.sum())
+    points, stacked = boot.ratios([stats[k][0] for k in _GROUP_METRICS], [stats[k][1] for k in _GROUP_METRICS])
     items, resampled = [], {}
-    for name in _GROUP_METRICS:
-        num, den = stats[name]
-        point, lo, hi = boot.ratio(num, den)
-        resampled[name] = boot.resampled_ratio(num, den)
+    for j, name in enumerate(_GROUP_METRICS):
+        point, (lo, hi) = float(points[j]), boot.interval(stacked[:, j])
+        resampled[name] = stacked[:, j]
         items.append(
             item(
                 f"ev:group:{attr}={level}:{name}",

@@ -3,6 +3,7 @@ manifest when the model comes from a run, else from the model and this process (
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from snas._util import canonical_json, sha256_bytes
@@ -10,9 +11,12 @@ from snas._util import canonical_json, sha256_bytes
 if TYPE_CHECKING:
     from snas.audit._inputs import AuditInputs
 
-__all__ = ["NO_RUN", "environment", "provenance", "seeds", "splits"]
+__all__ = ["BOM_FILE", "NO_RUN", "environment", "packages", "provenance", "seeds", "splits"]
 
 NO_RUN = "no run directory: the model did not come from 'snas search', so no run manifest records it"
+
+#: The software bill of materials written beside every report.json (a rendering of it).
+BOM_FILE = "report.cdx.json"
 
 
 def environment(inputs: AuditInputs) -> dict[str, Any]:
@@ -22,6 +26,33 @@ def environment(inputs: AuditInputs) -> dict[str, Any]:
     from snas.search import versions
 
     return {**versions(), "recorded": "by build_report in this process (no run manifest)"}
+
+
+def packages(inputs: AuditInputs) -> dict[str, Any]:
+    """The installed distributions as records (name, version, runtime, requires), their lock
+    sha256 and who recorded them: the run's manifest, or this process for a model from memory
+    (the process holding it is its runtime). A run written before snas recorded packages gives
+    ``records`` None and the reason: another machine's list would not be the run's."""
+    from snas._environment import environment_record, runtime_closure
+
+    recorded: Mapping[str, Any] = environment_record() if inputs.run is None else inputs.run.manifest
+    by = "this process (the model is in memory: no run manifest)" if inputs.run is None else "run manifest"
+    listed, requires = recorded.get("packages"), recorded.get("package_requires")
+    if not isinstance(listed, dict) or not isinstance(recorded.get("packages_sha256"), str):
+        why = "not recorded: the run was written before snas recorded its packages; run the search again"
+        return {"records": None, "sha256": None, "recorded": why}
+    requires = requires if isinstance(requires, dict) else {}
+    runtime = set(runtime_closure(requires)) if requires else set()
+    records = [
+        {
+            "name": name,
+            "version": version,
+            "runtime": name in runtime if requires else None,
+            "requires": list(requires.get(name, [])) if requires else None,
+        }
+        for name, version in listed.items()
+    ]
+    return {"records": records, "sha256": recorded["packages_sha256"], "recorded": by}
 
 
 def splits(inputs: AuditInputs) -> dict[str, Any]:
@@ -59,5 +90,6 @@ def provenance(inputs: AuditInputs) -> dict[str, Any]:
         "documentation": None if doc.sha256 is None else {"path": doc.name, "sha256": doc.sha256},
         "environment": {k: v for k, v in versions.items() if k not in ("platform", "recorded")},
         "environment_sha256": sha256_bytes(canonical_json(versions).encode()),
+        "packages_sha256": packages(inputs)["sha256"],
         "seeds": seeds(inputs),
     }

@@ -412,20 +412,44 @@ def _risk_register(report: AuditReport) -> list[Block]:
 
 def _closing(report: AuditReport) -> list[Block]:
     b = report.body
+    states = [report.approval_state(a) for a in b["approvals"]]
     approvals = Table(
-        ("role", "name", "date"),
+        ("role", "name", "date", "approves"),
         tuple(
-            (text(a["role"] or ""), text(a["name"]) if a["name"] else missing(), text(fmt(a["date"])))
-            for a in b["approvals"]
+            (
+                text(a["role"] or ""),
+                text(a["name"]) if a["name"] else missing(),
+                text(fmt(a["date"])),
+                text(_APPROVES[state]) if state in ("this report", "not given") else missing(_APPROVES[state]),
+            )
+            for a, state in zip(b["approvals"], states, strict=True)
         ),
-        row_classes=tuple("human" if a["name"] else "missing" for a in b["approvals"]),
+        row_classes=tuple("human" if state == "this report" else "missing" for state in states),
     )
     return [
         Heading(2, "Provenance", "provenance"),
         *present(b["provenance"]),
         Heading(2, "Approvals", "approvals"),
         approvals,
+        Para(
+            join(
+                "An approval names the content it approves (content_id in the documentation file); this report's "
+                "content id is ",
+                code(report.content_id),
+                " — any change of evidence, of the model, data, rules or environment, or of a written field changes "
+                "it. Naming it is not a signature: anyone can compute it and write a name beside it.",
+            )
+        ),
     ]
+
+
+#: What the approvals table says for each :meth:`AuditReport.approval_state`.
+_APPROVES = {
+    "this report": "names this report's content (unsigned)",
+    "other content": "⚠ other content (an earlier version, or the run's other report): review and approve again",
+    "not bound": "⚠ no content named: add content_id to the approval",
+    "not given": "—",
+}
 
 
 def report_blocks(report: AuditReport) -> list[Block]:

@@ -20,10 +20,15 @@ def git_commit() -> str | None:
     """The commit of the snas source tree, when it is a git checkout."""
     root = Path(__file__).resolve().parents[2]
     try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--show-toplevel", "HEAD"], capture_output=True, text=True, timeout=5
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    lines = out.stdout.split()
+    if out.returncode != 0 or len(lines) != 2 or Path(lines[0]).resolve() != root:
+        return None  # not a checkout of snas (e.g. installed inside another project's repository)
+    return lines[1]
 
 
 def rounded(obj: Any) -> Any:
@@ -100,6 +105,53 @@ class AuditReport:
     def report_id(self) -> str:
         body = {k: v for k, v in self.body.items() if k != "report_id"}
         return "sha256:" + sha256_bytes(canonical_json(body).encode("utf-8"))
+
+    @property
+    def content_id(self) -> str:
+        """What an approval approves: the sha256 of the body without its approvals (also where
+        Annex IV 2(g) shows them), the documentation file's own hash (adding an approval to
+        that file changes it), the code commit (committing the approval changes it) and the
+        parent report id (whose report holds its own approvals). Any change of evidence, of the
+        model, data, rules or environment, or of a human-written field changes it. It is not a
+        signature: anyone can compute it."""
+        body = {k: v for k, v in self.body.items() if k not in ("report_id", "approvals", "parent_report_id")}
+        if isinstance(body.get("provenance"), dict):
+            prov = {k: v for k, v in body["provenance"].items() if k != "documentation"}
+            if isinstance(prov.get("code"), dict):  # committing the approval must not change what it approves
+                prov["code"] = {k: v for k, v in prov["code"].items() if k != "commit"}
+            body["provenance"] = prov
+        if isinstance(body.get("sections"), dict):  # Annex IV 2(g) shows the approvals as a field too
+            body["sections"] = {
+                sid: {**sec, "fields": {k: v for k, v in sec["fields"].items() if k != "approvals"}}
+                if isinstance(sec, dict) and isinstance(sec.get("fields"), dict)
+                else sec
+                for sid, sec in body["sections"].items()
+            }
+        return "sha256:" + sha256_bytes(canonical_json(body).encode("utf-8"))
+
+    def approval_state(self, approval: dict[str, Any]) -> str:
+        """Whether an approval of this report approves its content.
+
+        Parameters
+        ----------
+        approval : dict
+            One entry of the report's ``approvals`` (role, name, date, content_hash).
+
+        Returns
+        -------
+        str
+            ``this report`` (its content id is among those the approval names), ``other
+            content`` (an earlier version, or the run's other report), ``not bound`` (a named
+            approval without a content id) or ``not given`` (no name yet).
+        """
+        name = approval.get("name")
+        if not (isinstance(name, str) and name.strip()):
+            return "not given"
+        bound = approval.get("content_hash")
+        named = [bound] if isinstance(bound, str) else bound if isinstance(bound, list) else []
+        if not named:
+            return "not bound"
+        return "this report" if self.content_id in named else "other content"
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.body, "report_id": self.report_id, "run_info": self.run_info}

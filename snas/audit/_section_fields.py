@@ -14,7 +14,7 @@ from snas.audit._context import complexity_meaning, search_metric
 from snas.audit._glassbox import explanation_aids
 from snas.audit._impact import ALPHA, HARD_METHOD, SOFT_METHOD
 from snas.audit._metrics import group_definitions
-from snas.audit._provenance import NO_RUN, environment, seeds
+from snas.audit._provenance import BOM_FILE, NO_RUN, environment, packages, seeds
 from snas.audit._sections import SECTIONS
 
 if TYPE_CHECKING:
@@ -124,10 +124,20 @@ def rule_constraint_map(inputs: AuditInputs) -> dict[str, str]:
     return out
 
 
+#: Where the bill of materials is and what it holds.
+SBOM_WHERE = (
+    f"{BOM_FILE}, written with this report unless --format leaves out cdx: a CycloneDX 1.6 bill of materials "
+    "with the model (sha256, model card with the test metrics), the data and rule files (sha256) and every "
+    "installed Python package (purl; scope required for the runtime, excluded for the rest), for vulnerability "
+    "scanners"
+)
+
+
 def _identity(inputs: AuditInputs, ev: Mapping[str, dict[str, Any]]) -> dict[str, Field]:
     """Annex IV 1(a)–1(h): version, interfaces, environment, artefacts, resources."""
     model, data = inputs.model, inputs.data
     versions = environment(inputs)
+    installed = packages(inputs)
     features = set(model.task.encoder.features)
     io = [data.schema.column(f.name) if f.name in data.schema else f for f in model.task.schema.features]
     run = inputs.run
@@ -153,11 +163,25 @@ def _identity(inputs: AuditInputs, ev: Mapping[str, dict[str, Any]]) -> dict[str
             {k: v for k, v in versions.items() if k in ("torch", "numpy", "pandas", "scikit-learn")}
         ),
         "environment": auto(versions),
+        "installed_packages": auto(installed["records"])
+        if installed["records"] is not None
+        else not_applicable(installed["recorded"]),
+        "package_lock": auto(
+            {
+                "packages": len(installed["records"]),
+                "runtime_packages": sum(bool(r["runtime"]) for r in installed["records"]),
+                "sha256": installed["sha256"],
+                "recorded": installed["recorded"],
+                "sbom": SBOM_WHERE,
+            }
+        )
+        if installed["records"] is not None
+        else not_applicable(installed["recorded"]),
         "artefact_manifest": auto(run.manifest["files"]) if run and "files" in run.manifest else not_applicable(NO_RUN),
         "resources": auto({"model": ev["ev:resource:model"], "latency": "run_info.inference_us_per_row"}),
         "interfaces": auto(
             "CLI: snas check | search | audit | predict | rules impact; Python: SNASClassifier (scikit-learn API), "
-            "build_report; reports in JSON, Markdown, HTML, PDF"
+            f"build_report; reports in JSON, Markdown, HTML, PDF and a CycloneDX 1.6 SBOM with model card ({BOM_FILE})"
         ),
         "ifu_draft": auto("The Art. 13 sections of this report form the draft instructions for use."),
     }
@@ -409,6 +433,7 @@ def _validation(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str
         "test_log": auto({"model_sha256": inputs.model_file.sha256, "seeds": seeds(inputs)}),
         "model_hash": auto(inputs.model_file.sha256),
         "dependencies": auto(versions),
+        "sbom": auto(SBOM_WHERE),
     }
 
 

@@ -19,7 +19,13 @@ SECTIONS: list[tuple[str, str, list[str], list[str], list[str]]] = [
         ["deployer_integration"],
         [],
     ),
-    ("AIA.AnnexIV.1.c", "Software versions and update requirements", ["environment"], ["update_policy"], []),
+    (
+        "AIA.AnnexIV.1.c",
+        "Software versions and update requirements",
+        ["environment", "installed_packages", "package_lock"],
+        ["update_policy"],
+        [],
+    ),
     ("AIA.AnnexIV.1.d", "Forms placed on the market", ["artefact_manifest"], ["distribution_channels"], []),
     ("AIA.AnnexIV.1.e", "Hardware it is intended to run on", ["resources"], ["minimum_hardware"], ["ev:resource:"]),
     ("AIA.AnnexIV.1.f", "Photographs or illustrations of products", [], ["product_illustrations"], []),
@@ -80,7 +86,7 @@ SECTIONS: list[tuple[str, str, list[str], list[str], list[str]]] = [
     (
         "AIA.AnnexIV.2.h",
         "Cybersecurity measures",
-        ["model_hash", "dependencies"],
+        ["model_hash", "dependencies", "sbom"],
         ["cybersecurity_measures"],
         ["ev:robustness:"],
     ),

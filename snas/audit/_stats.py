@@ -37,16 +37,28 @@ class Bootstrap:
 
     def ratio(self, num: np.ndarray, den: np.ndarray) -> tuple[float, float, float]:
         """Σ num / Σ den with its interval (e.g. TPR = TP / positives)."""
-        num, den = np.asarray(num, float), np.asarray(den, float)
-        if den.sum() == 0:
-            return float("nan"), float("nan"), float("nan")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            stats = (self.weights @ num) / (self.weights @ den)
-        return float(num.sum() / den.sum()), *self._ci(stats)
+        points, stats = self.ratios([num], [den])
+        return float(points[0]), *self._ci(stats[:, 0])
 
     def resampled_ratio(self, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        """Σ num / Σ den in every resample, shape (B,)."""
+        return self.ratios([num], [den])[1][:, 0]
+
+    def ratios(self, nums: list[np.ndarray], dens: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Several count ratios Σ num / Σ den at once: points (k,) and resamples (B, k).
+
+        Boolean masks go through one float32 matrix product with the weights: its sums are
+        whole numbers below 2**24, so exact, and the ratios are taken in float64; any other
+        values go through float64."""
+        k = len(nums)
+        masks = all(np.asarray(c).dtype == bool for c in (*nums, *dens))
+        cols = np.column_stack([np.asarray(c, dtype=np.float64) for c in (*nums, *dens)])
+        weights = self.weights if masks and self.n < 2**24 else self.weights.astype(np.float64)
+        sums = (weights @ cols.astype(weights.dtype)).astype(np.float64)
+        totals = cols.sum(0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return (self.weights @ np.asarray(num, float)) / (self.weights @ np.asarray(den, float))
+            points = np.where(totals[k:] > 0, totals[:k] / np.where(totals[k:] > 0, totals[k:], 1), np.nan)
+            return points, sums[:, :k] / sums[:, k:]
 
     def auc(self, y: np.ndarray, score: np.ndarray) -> tuple[float, float, float]:
         """ROC-AUC with ties handled exactly, for every resample at once."""

@@ -92,6 +92,7 @@ class Summary:
     risks: tuple[Claim, ...]
     risk_total: int
     missing: tuple[str, ...]
+    unapproved: tuple[str, ...] = ()  # named approvals that do not name this report's content
 
 
 def _human(report: AuditReport, section: str, name: str) -> Any:
@@ -291,6 +292,11 @@ def summarise(report: AuditReport) -> Summary:
         risks=tuple(risks[:TOP_RISKS]),
         risk_total=len(risks),
         missing=tuple(field_label(n) for n in names),
+        unapproved=tuple(
+            f"{a.get('role')} ({a.get('name')})"
+            for a in b.get("approvals") or []
+            if report.approval_state(a) in ("other content", "not bound")
+        ),
     )
 
 
@@ -352,6 +358,11 @@ def summary_blocks(s: Summary) -> list[Block]:
             text(", ".join(s.missing) + ". Run snas audit validate to list them by section.")
             if s.missing
             else code("complete")
+        ),
+        *(
+            [Para(missing("⚠ approvals that do not name this report's content: " + ", ".join(s.unapproved)))]
+            if s.unapproved
+            else []
         ),
     ]
     return [Section("summary", tuple(blocks), "summary")]

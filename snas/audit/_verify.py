@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from snas._util import sha256_file
 
 if TYPE_CHECKING:
+    from snas.audit._inputs import AuditInputs
     from snas.datasets import Dataset
     from snas.search import RunDirectory
 
@@ -17,11 +18,12 @@ __all__ = ["verify_run"]
 def verify_run(run_dir: str | Path, *, data_dir: str | None = None, tolerance: float = 1e-6) -> list[str]:
     """Problems found (empty when the run is intact), each naming the file and field and the
     command that fixes it. Every report the run has (its selected model's, and its glass
-    box's) is checked: report.md and report.html are rendered again from report.json and
+    box's) is checked: report.md, report.html and report.cdx.json are rendered again from report.json and
     compared byte for byte; every headline metric (``ev:metric:*``, with its interval), every
-    per-group metric and fairness gap (value, pass/fail, groups) is recomputed from the model
-    and the data, and each must lie within its own interval; the risk register is derived
-    again from the evidence.
+    per-group metric and fairness gap (value, pass/fail, groups), every rule's fidelity (also
+    per group), the rule summary and the monotonicity and flip checks are recomputed from the
+    model and the data, each headline metric must lie within its own interval, and the risk
+    register is derived again from the evidence.
 
     Without a signature this proves that a report is consistent with the run's model and
     data, not who wrote it: anyone can compute a report_id."""
@@ -67,12 +69,14 @@ def _report(path: Path, fix: str = "snas audit RUN_DIR") -> tuple[dict[str, Any]
     a Markdown or HTML file that is not what report.json renders to today (edited, or left by
     an earlier audit). The sha256 report.json records for its renderings is not trusted: it
     sits outside report_id, so anyone can rewrite it; the renderings are made again instead."""
+    from snas.audit._bom import render_bom
+    from snas.audit._provenance import BOM_FILE
     from snas.audit._render import render_html, render_markdown
     from snas.audit._report import AuditReport, read_report
     from snas.exceptions import ConfigError
 
     if not path.is_file():
-        left = [path.with_name(n) for n in ("report.md", "report.html") if path.with_name(n).is_file()]
+        left = [path.with_name(n) for n in ("report.md", "report.html", BOM_FILE) if path.with_name(n).is_file()]
         return None, [f"{f}: left without its report.json; run '{fix}' again" for f in left]
     try:
         data = read_report(path)
@@ -88,7 +92,7 @@ def _report(path: Path, fix: str = "snas audit RUN_DIR") -> tuple[dict[str, Any]
     renderings = run_info.get("renderings") if isinstance(run_info, dict) else None
     info = {k: v for k, v in run_info.items() if k != "renderings"} if isinstance(run_info, dict) else {}
     problems = []
-    renderers = {"report.md": render_markdown, "report.html": render_html}
+    renderers = {"report.md": render_markdown, "report.html": render_html, BOM_FILE: render_bom}
     for name, render in renderers.items():
         other = path.with_name(name)
         if not other.is_file():
@@ -189,10 +193,37 @@ def _changed_data_files(data: dict[str, Any], data_dir: str | None, recorded: di
 
 
 #: Evidence recomputed from the model and the data: the headline metrics (intervals included),
-#: the per-group metrics and the fairness gaps (values, pass/fail and groups).
-_RECOMPUTED = ("ev:metric:", "ev:calibration", "ev:group:", "ev:gap:")
-#: The fields of those items compared (their wording and notes may change between versions).
+#: the per-group metrics and the fairness gaps (values, pass/fail and groups), every rule's
+#: fidelity (also per group), the rule summary, and the monotonicity and flip checks.
+_RECOMPUTED = (
+    "ev:metric:",
+    "ev:calibration",
+    "ev:group:",
+    "ev:gap:",
+    "ev:rule:",
+    "ev:rules:",
+    "ev:monotonicity:",
+    "ev:flip:",
+)
+#: The fields of the metric items compared (their wording and notes may change between versions).
 _CHECKED = ("value", "ci95", "n", "threshold", "pass", "groups", "small_group")
+#: The fields of the rule evidence compared, by kind: every number and verdict, and the rule's
+#: own text; a method's, caveat's or criterion's wording may change between versions.
+_VERDICT = ("kind", "value", "n", "threshold", "pass")
+_RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "rule_fidelity": (
+        *_VERDICT,
+        *("ci95", "rule", "strength", "head", "condition", "unless", "coverage", "violations"),
+        *("violation_rate", "expected_violation", "label_agreement", "excess_violation", "violation_example_rows"),
+    ),
+    "rule_fidelity_by_group": ("kind", "value", "rule", "attribute"),
+    "rule_summary": (*_VERDICT, "hard_violations", "macro_compliance", "f_soft"),
+    "monotonicity": (*_VERDICT, "feature", "direction", "grid_points", "unconstrained_copies"),
+    "flip_rate": (*_VERDICT, "feature", "levels_observed", "substitutes_tried"),
+}
+
+#: A recomputed item and the fields of it that are compared.
+_Recomputed = dict[str, tuple[dict[str, Any], tuple[str, ...]]]
 
 
 def _recomputed(
@@ -204,64 +235,103 @@ def _recomputed(
     tolerance: float,
 ) -> list[str]:
     """The report at ``path`` against the model (``which`` of the run's) and the data, with the
-    audit's own functions: headline metrics (exact, intervals included: same resamples, same
-    seed), per-group metrics and gaps (their values and pass/fail; intervals are not resampled
-    again, which would take the audit's minutes), each value within its own interval, the
-    hard-rule violations, and the risk register derived again from the evidence."""
-    from dataclasses import replace
-
+    audit's own functions (:func:`_evidence_again`), field by field; each headline value within
+    its own interval; no recomputable item the model and the data do not give; and the risk
+    register derived again from the evidence put right (recomputed fields as recomputed, items
+    added by hand left out)."""
     from snas.audit._inputs import prepare_inputs
-    from snas.audit._metrics import group_evidence, performance_evidence
-    from snas.audit._report import rounded
     from snas.audit._risk import risk_register
-    from snas.metrics import rule_summary
     from snas.model import FittedModel
 
     fix = f"run '{_fix(run, path)}' again to write it from the model and the data"
-    model = FittedModel.load(run.model_path(which))
-    evidence = report.get("evidence")
-    items = (
-        [e for e in evidence if isinstance(e, dict) and isinstance(e.get("id"), str)]
-        if isinstance(evidence, list)
-        else []
-    )
+    items = _evidence_items(report)
     ev = {e["id"]: e for e in items}
     if not isinstance((ev.get("ev:metric:accuracy") or {}).get("value"), (int, float)):
         return [f"{path}: records no accuracy (ev:metric:accuracy); {fix}"]
-    inputs = prepare_inputs(model, ds, None, None, resamples=_resamples(ev.get("ev:metric:accuracy") or {}))
+    model = FittedModel.load(run.model_path(which))
+    inputs = prepare_inputs(model, ds, None, None, resamples=_resamples(ev["ev:metric:accuracy"]))
+    want = _evidence_again(inputs)
+    problems = _compared(path, ev, want, fix, tolerance)
+    problems += _added_or_outside(ev, set(want), path, fix, tolerance)
+    # the register the evidence gives once put right: recomputed fields as recomputed, added items left out
+    corrected = [
+        {**e, **_fields_of(*want[e["id"]])} if e["id"] in want else e
+        for e in items
+        if e["id"] in want or not e["id"].startswith(_RECOMPUTED)
+    ]
+    problems += _risk_problems(path, risk_register(corrected), report.get("risk_register"), fix)
+    return problems
+
+
+def _evidence_items(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's evidence items that have an id (anything else in the list is left out)."""
+    evidence = report.get("evidence")
+    if not isinstance(evidence, list):
+        return []
+    return [e for e in evidence if isinstance(e, dict) and isinstance(e.get("id"), str)]
+
+
+def _evidence_again(inputs: AuditInputs) -> _Recomputed:
+    """Every recomputable item, by id, with the fields compared. Headline metrics: exact,
+    intervals included (same resamples, same seed). Per-group metrics and gaps: their values
+    and pass/fail; their intervals are not resampled again, which would take the audit's
+    minutes. Rule evidence (:func:`~snas.audit._rule_evidence.rule_evidence`): exact, as it
+    has nothing random but the rows the monotonicity and flip checks sample, drawn with the
+    model's seed as the audit draws them; its wording (method, caveat, criterion) is not
+    compared."""
+    from dataclasses import replace
+
+    from snas.audit._metrics import group_evidence, performance_evidence
+    from snas.audit._report import rounded
+    from snas.audit._rule_evidence import rule_evidence
+
     quick = replace(inputs, resamples=2)  # group points and pass/fail; their intervals stay as written
-    exact = {e["id"]: rounded(e) for e in performance_evidence(inputs)}
-    points = {e["id"]: rounded(e) for e in group_evidence(quick)}
+    points = tuple(k for k in _CHECKED if k != "ci95")
+    out: _Recomputed = {e["id"]: (rounded(e), _CHECKED) for e in performance_evidence(inputs)}
+    out |= {e["id"]: (rounded(e), points) for e in group_evidence(quick)}
+    out |= {e["id"]: (rounded(e), _RULE_FIELDS.get(e["kind"], _VERDICT)) for e in rule_evidence(inputs)}
+    return out
+
+
+def _fields_of(item: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The compared fields of a recomputed item (those it has)."""
+    return {k: item[k] for k in fields if k in item}
+
+
+def _compared(path: Path, ev: dict[str, dict[str, Any]], want: _Recomputed, fix: str, tolerance: float) -> list[str]:
+    """Each recomputed item against the one written: missing, or each compared field that
+    differs (within ``dict`` values, the first key that differs is named)."""
     problems = []
-    for id_, want in {**exact, **points}.items():
+    for id_, (item, fields) in want.items():
         got = ev.get(id_)
         if got is None:
             problems.append(f"{path}: evidence {id_} is missing (the model and the data give it); {fix}")
             continue
-        for key in _CHECKED:
-            if id_ in points and key == "ci95":
-                continue
-            if not _same(want.get(key), got.get(key), tolerance):
-                problems.append(
-                    f"{path}: evidence {id_} field {key!r} is {_shown(got.get(key))}, the model and the data "
-                    f"give {_shown(want.get(key))}; {fix}"
-                )
-    problems += _added_or_outside(ev, {*exact, *points}, path, fix, tolerance)
-    rules = model.task.rules
-    if len(rules):
-        hard = rule_summary(inputs.rule_table)["hard_violations"]
-        written = (ev.get("ev:rules:summary") or {}).get("hard_violations")
-        if hard != written:
+        lacking = [k for k in fields if k in item and k not in got]
+        if lacking:  # a report from an earlier snas: one message, not one per field
             problems.append(
-                f"{path}: evidence ev:rules:summary field 'hard_violations' is {_shown(written)}, "
-                f"the model and the data give {hard}; {fix}"
+                f"{path}: evidence {id_} lacks {', '.join(map(repr, lacking))}: written by an earlier snas; {fix}"
             )
-    # the register the evidence gives once its recomputed fields are put right
-    corrected = [
-        {**e, **{k: (exact.get(e["id"]) or points.get(e["id"]) or e).get(k) for k in _CHECKED if k in e}} for e in items
-    ]
-    problems += _risk_problems(path, risk_register(corrected), report.get("risk_register"), fix)
+            continue
+        for key in fields:
+            if not _same(item.get(key), got.get(key), tolerance):
+                at, a, b = _first_difference_in(item.get(key), got.get(key), tolerance)
+                problems.append(
+                    f"{path}: evidence {id_} field {key!r}{at} is {_shown(b)}, the model and the data "
+                    f"give {_shown(a)}; {fix}"
+                )
     return problems
+
+
+def _first_difference_in(want: Any, got: Any, tolerance: float, at: str = "") -> tuple[str, Any, Any]:
+    """Where two values first differ, descending through mappings with the same keys
+    (`` at ["Female"]["violation_rate"]``), and the two values there."""
+    if isinstance(want, dict) and isinstance(got, dict) and want.keys() == got.keys():
+        k = next((k for k in want if not _same(want[k], got[k], tolerance)), None)
+        if k is not None:
+            step = f"[{_shown(k)}]"
+            return _first_difference_in(want[k], got[k], tolerance, f"{at}{step}" if at else f" at {step}")
+    return at, want, got
 
 
 def _added_or_outside(

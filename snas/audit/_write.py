@@ -6,22 +6,28 @@ from __future__ import annotations
 from pathlib import Path
 
 from snas._util import atomic_write_bytes, sha256_bytes
+from snas.audit._bom import render_bom
 from snas.audit._documentation import load_documentation
+from snas.audit._provenance import BOM_FILE
 from snas.audit._render import render_html, render_markdown, render_pdf
 from snas.audit._report import AuditReport
 from snas.exceptions import ConfigError
 
-__all__ = ["FORMATS", "write_report_files", "write_reports"]
+__all__ = ["DEFAULT_FORMATS", "FORMATS", "write_report_files", "write_reports"]
 
-FORMATS = ("json", "md", "html", "pdf")
+FORMATS = ("json", "md", "html", "cdx", "pdf")
+#: What a report is written as unless asked otherwise (``cdx``: the CycloneDX SBOM, report.cdx.json).
+DEFAULT_FORMATS = ("json", "md", "html", "cdx")
+_FILE_NAMES = {"json": "report.json", "md": "report.md", "html": "report.html", "cdx": BOM_FILE, "pdf": "report.pdf"}
 
 
 def write_report_files(
-    report: AuditReport, directory: str | Path, formats: tuple[str, ...] = ("json", "md", "html")
+    report: AuditReport, directory: str | Path, formats: tuple[str, ...] = DEFAULT_FORMATS
 ) -> dict[str, Path]:
     """Write ``report.json`` (always) and the requested renderings into ``directory``.
 
-    ``pdf`` needs Chromium and writes ``report.html`` too. Returns format → path.
+    ``cdx`` is the CycloneDX 1.6 SBOM with the model card (``report.cdx.json``); ``pdf`` needs
+    Chromium and writes ``report.html`` too. Returns format → path.
     """
     bad = [f for f in formats if f not in FORMATS]
     if bad:
@@ -32,17 +38,19 @@ def write_report_files(
         blobs["md"] = render_markdown(report).encode("utf-8")
     if "html" in formats or "pdf" in formats:
         blobs["html"] = render_html(report).encode("utf-8")
+    if "cdx" in formats:
+        blobs["cdx"] = render_bom(report).encode("utf-8")
     # report.json records the sha256 of its renderings (in run_info: not part of report_id),
     # so `snas audit verify` can tell an edited or stale report.md / report.html
-    renderings = {f"report.{kind}": sha256_bytes(blob) for kind, blob in blobs.items()}
+    renderings = {_FILE_NAMES[kind]: sha256_bytes(blob) for kind, blob in blobs.items()}
     written = AuditReport(report.body, {**report.run_info, "renderings": renderings})
     blobs = {"json": written.to_json().encode("utf-8"), **blobs}
     out.mkdir(parents=True, exist_ok=True)
-    paths = {kind: out / f"report.{kind}" for kind in blobs}
+    paths = {kind: out / _FILE_NAMES[kind] for kind in blobs}
     for kind, blob in blobs.items():
         atomic_write_bytes(paths[kind], blob)
     if "pdf" in formats:
-        paths["pdf"] = out / "report.pdf"
+        paths["pdf"] = out / _FILE_NAMES["pdf"]
         render_pdf(paths["html"], paths["pdf"])
     return paths
 
@@ -50,7 +58,7 @@ def write_report_files(
 def write_reports(
     run_dir: str | Path,
     *,
-    formats: tuple[str, ...] = ("json", "md", "html"),
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
     documentation: str | Path | None = None,
     data_dir: str | None = None,
     parent: str | Path | None = None,
@@ -67,8 +75,9 @@ def write_reports(
     ----------
     run_dir : str or Path
         A finished run directory (``snas search --out``); ConfigError for anything else.
-    formats : tuple of str, default=("json", "md", "html")
-        Renderings besides ``report.json``, from ``json``, ``md``, ``html``, ``pdf`` (needs Chromium).
+    formats : tuple of str, default=("json", "md", "html", "cdx")
+        Renderings besides ``report.json``, from ``json``, ``md``, ``html``, ``cdx`` (the CycloneDX
+        SBOM, ``report.cdx.json``) and ``pdf`` (needs Chromium).
     documentation : str or Path, optional
         The human-written fields (``audit/*.yaml``); default the run's copy, else
         ``audit/<name>.yaml`` beside the search folder or in the working directory.

@@ -632,8 +632,8 @@ def _identifier_like(rs: RuleSet, data: Dataset) -> list[Finding]:
     the rows by heart; the fix is ``exclude_features`` (or a numeric feature derived from it)."""
     import pandas as pd
 
-    out = []
     excluded = set(rs.constraints.exclude_features)
+    out = _numeric_identifiers(rs, data, excluded)
     for col in data.schema.features:
         if col.kind != "categorical" or col.name in excluded or col.name not in data.train:
             continue
@@ -658,6 +658,33 @@ def _identifier_like(rs: RuleSet, data: Dataset) -> list[Finding]:
             "As a categorical input each value is a level of its own, which the model can only learn by heart "
             f"(high training, poor test accuracy); {derive}add {col.name!r} to 'constraints.exclude_features' in "
             "the rule file"
+        )
+        out.append(_finding(rs, "warning", "identifier-like", msg))
+    return out
+
+
+def _numeric_identifiers(rs: RuleSet, data: Dataset, excluded: set[str]) -> list[Finding]:
+    """Warnings for numeric model inputs holding a different whole number on (nearly) every
+    training row, numbered closely (the values span at most twice their count), like a
+    customer number: what it carries is how rows were numbered."""
+    import numpy as np
+    import pandas as pd
+
+    out = []
+    for col in data.schema.features:
+        if col.kind != "numeric" or col.name in excluded or col.name not in data.train:
+            continue
+        values = pd.to_numeric(data.train[col.name], errors="coerce").dropna().to_numpy(dtype=np.float64)
+        if len(values) < 50 or not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
+            continue
+        distinct = len(np.unique(values))
+        if distinct < 0.99 * len(values) or values.max() - values.min() + 1 > 2 * distinct:
+            continue  # repeated values, or spread out like amounts and weights rather than numbered
+        named = repr(col.name) if col.original == col.name else f"{col.original!r} ({col.name})"
+        msg = (
+            f"column {named} holds a different whole number on almost every row ({distinct:,} distinct values in "
+            f"{len(values):,} training rows): an identifier? As an input it tells the model how rows were numbered, "
+            f"not what they are; add {col.name!r} to 'constraints.exclude_features' in the rule file"
         )
         out.append(_finding(rs, "warning", "identifier-like", msg))
     return out

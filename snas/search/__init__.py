@@ -7,6 +7,7 @@ import sys
 import types
 from typing import Any
 
+from snas._environment import key_versions as versions
 from snas.search._config import (
     Budget,
     EvolutionSettings,
@@ -36,7 +37,7 @@ from snas.search._result import (
     selection_metric,
 )
 from snas.search._run_directory import RunDirectory
-from snas.search._search import RunOutput, search, search_frame, versions
+from snas.search._search import RunOutput, search, search_frame
 from snas.search._space import Genome, Recipe, SearchSpace
 from snas.search._strategies import STRATEGIES, Strategy, strategy
 from snas.search._supernet import Supernet

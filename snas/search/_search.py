@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import platform
 import shutil
 import time
 import zlib
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from snas._checks import Invalid, as_int
+from snas._environment import environment_record
 from snas._util import sha256_file
 from snas.exceptions import ConfigError
 from snas.search._config import MAX_WORKERS, Budget, ExperimentConfig, config_from_mapping, load_config, parse_budget
@@ -239,18 +239,6 @@ def _typed_classes(model: Any, data: Any) -> Any:
     return replace(model, extra={**model.extra, "estimator": record})
 
 
-def versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version(), "platform": platform.platform()}
-    for pkg in ("snas", "torch", "numpy", "pandas", "scikit-learn", "optuna", "lark", "safetensors", "shap"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
 def write_manifest(run: RunDirectory, cfg: ExperimentConfig, data: Any, rules: Any, split_sha256: str, sr: Any) -> None:
     """sha256 of every file in the run directory, the data provenance, versions, seeds and threads."""
     from snas.training import THREADS
@@ -279,6 +267,6 @@ def write_manifest(run: RunDirectory, cfg: ExperimentConfig, data: Any, rules: A
         },
         "seeds": {"search": cfg.seed, "train": cfg.seed},
         "compute": {"torch_threads_per_worker": THREADS, "workers": sr.workers},
-        "versions": versions(),
+        **environment_record(),  # versions, every installed package and their lock hash
     }
     run.write_json(run.manifest, manifest)

@@ -88,8 +88,28 @@ def test_validate_lists_exactly_the_unwritten_fields_then_passes(run, tiny_searc
     other = tmp_path / "run2"
     shutil.copytree(run, other)
     write_reports(other, formats=("json",), documentation=filled, data_dir=str(tiny_search))
+    assert main(["audit", "validate", str(other)]) == 1  # the approval names no content yet
+    out = capsys.readouterr().out
+    content_id = _report(other).content_id
+    assert f"content id: {content_id}" in out and "unbound approval: validation lead: A. Person" in out
+    assert not _listed(out)  # every field written
+    doc["approvals"][0]["content_id"] = content_id  # the approver names what they read
+    filled.write_text(yaml.safe_dump(doc))
+    write_reports(other, formats=("json",), documentation=filled, data_dir=str(tiny_search))
+    assert _report(other).content_id == content_id  # approving does not change the content approved
     assert main(["audit", "validate", str(other)]) == 0
     assert "complete" in capsys.readouterr().out
+    doc["intended_purpose"] = "written again after the approval"
+    filled.write_text(yaml.safe_dump(doc))
+    write_reports(other, formats=("json", "md"), documentation=filled, data_dir=str(tiny_search))
+    assert main(["audit", "validate", str(other)]) == 1
+    assert f"stale approval: validation lead: A. Person (2026-11-23) approved {content_id}" in capsys.readouterr().out
+    md = (other / "reports" / "report.md").read_text()
+    assert "other content (an earlier version, or the run's other report): review and approve again" in md
+    assert "approvals that do not name this report's content: validation lead (A. Person)" in md
+    doc["intended_purpose"] = "written by the provider: intended_purpose"
+    filled.write_text(yaml.safe_dump(doc))
+    write_reports(other, formats=("json",), documentation=filled, data_dir=str(tiny_search))
     sections = _report(other).body["sections"]
     for sid, name in expected - {("AIA.AnnexIV.2.g", "approvals")}:
         f = sections[sid]["fields"][name]
@@ -168,12 +188,17 @@ def test_counterfactuals_flip_the_decision_with_values_that_occur(run, tiny_sear
 def test_reruns_are_byte_identical_apart_from_run_info(run, tiny_search):
     first_json = json.loads((run / "reports" / "report.json").read_text())
     first_html = (run / "reports" / "report.html").read_text()
-    write_reports(run, formats=("json", "md", "html"), data_dir=str(tiny_search))
+    first_bom = json.loads((run / "reports" / "report.cdx.json").read_text())
+    write_reports(run, data_dir=str(tiny_search))
     second_json = json.loads((run / "reports" / "report.json").read_text())
     second_html = (run / "reports" / "report.html").read_text()
+    second_bom = json.loads((run / "reports" / "report.cdx.json").read_text())
     first_json.pop("run_info")
     second_json.pop("run_info")
     assert first_json == second_json
+    for bom in (first_bom, second_bom):  # a new BOM of the same content: new time, new serial number
+        bom["metadata"].pop("timestamp"), bom.pop("serialNumber")
+    assert first_bom == second_bom
     strip = lambda h: h.split('<section id="run-info">')[0]  # noqa: E731
     assert strip(first_html) == strip(second_html)
 
@@ -399,7 +424,8 @@ def test_verify_names_an_edited_or_damaged_report(run, tiny_search, tmp_path, ca
     # a later audit writing only report.json leaves the earlier renderings: named as stale
     write_reports(copy, formats=("json",), data_dir=str(tiny_search))
     problems = verify_run(copy, data_dir=str(tiny_search))
-    assert sorted(p.split(":")[0] for p in problems) == [str(reports / "report.html"), str(reports / "report.md")]
+    stale = sorted(p.split(":")[0] for p in problems)
+    assert stale == [str(reports / n) for n in ("report.cdx.json", "report.html", "report.md")]
     assert all("left by an earlier audit" in p for p in problems)
 
 

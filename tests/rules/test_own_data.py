@@ -57,7 +57,10 @@ def _frame(n: int = 600, seed: int = 0) -> pd.DataFrame:
 
 
 def _dataset(
-    tmp_path: Path, frame: pd.DataFrame, target: str = "{name: default, type: numeric, integer: true}"
+    tmp_path: Path,
+    frame: pd.DataFrame,
+    target: str = "{name: default, type: numeric, integer: true}",
+    extra: str = "",
 ) -> Path:
     """``tmp_path/credit.csv`` and its manifest ``tmp_path/credit.yaml`` (returned)."""
     frame.to_csv(tmp_path / "credit.csv", index=False)
@@ -67,7 +70,7 @@ def _dataset(
     manifest.write_text(
         f"snas_dataset: 1\nname: credit\nfiles:\n  train: {{path: credit.csv, sha256: {sha}}}\n"
         'format: {header: true, separator: ",", missing: [""]}\n'
-        f"{COLUMNS}  - {target}\ntarget: {{column: {name}}}\n"
+        f"{COLUMNS}{extra}  - {target}\ntarget: {{column: {name}}}\n"
         "split: {train: train, test_fraction: 0.3, seed: 0}\n",
         encoding="utf-8",
     )
@@ -158,6 +161,24 @@ def test_identifier_and_date_columns_are_warned_about_unless_excluded(credit):
     assert "holds dates" in warned["opened"].message
     assert all("'constraints.exclude_features'" in f.message and f.level == "warning" for f in warned.values())
     assert not _found(check_rules(_rules(GOOD), credit), "identifier-like")
+
+
+def test_a_numeric_customer_number_is_warned_about_and_amounts_or_weights_are_not(tmp_path):
+    frame = _frame()
+    rng = np.random.default_rng(1)
+    frame["customer_no"] = rng.permutation(len(frame)) + 100_000  # a whole number per row
+    frame["balance"] = np.round(rng.normal(5000, 2000, len(frame)), 2)  # distinct too, but not whole numbers
+    frame["weight"] = rng.choice(10**6, len(frame), replace=False)  # distinct whole numbers, spread like fnlwgt
+    extra = (
+        "  - {name: customer_no, type: numeric, integer: true}\n  - {name: balance, type: numeric}\n"
+        "  - {name: weight, type: numeric, integer: true}\n"
+    )
+    data = load(_dataset(tmp_path, frame, extra=extra), data_dir=tmp_path)
+    (f,) = _found(check_rules(_rules(GOOD), data), "identifier-like")
+    assert f.level == "warning" and f.message.startswith("column 'customer_no' holds a different whole number")
+    assert "add 'customer_no' to 'constraints.exclude_features'" in f.message
+    excluded = "  exclude_features: [account_id, opened, customer_no]\n"
+    assert not _found(check_rules(_rules(GOOD, excluded), data), "identifier-like")
 
 
 def test_suggest_never_writes_an_empty_list(credit):
