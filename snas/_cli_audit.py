@@ -160,7 +160,8 @@ def _approval_problems(report: Any) -> list[str]:
         state = report.approval_state(a)
         who = f"{a.get('role')}: {a.get('name')} ({a.get('date') or 'undated'})"
         if state == "other content":
-            print(f"stale approval: {who} approved {a['content_hash']}, not this content")
+            named = a["content_hash"] if isinstance(a["content_hash"], list) else [a["content_hash"]]
+            print(f"stale approval: {who} approved {' and '.join(named)}, not this content")
             failing.append(who)
         elif state == "not bound":
             print(f"unbound approval: {who} names no content; add 'content_id: {report.content_id}' to it")

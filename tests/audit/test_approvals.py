@@ -91,3 +91,14 @@ def test_diff_says_whether_approvals_still_hold(report):
     assert f"Content id (what approvals name): {_id(report)} → {_id(rewritten)}" in log
     assert "AIA.AnnexIV.2.d `datasheet.motivation`: written → rewritten" in log
     json.dumps(report)  # the fixture stays plain JSON
+
+
+def test_validate_names_every_content_a_stale_approval_named(report, capsys):
+    from snas._cli_audit import _approval_problems
+
+    a, b = "sha256:" + "4" * 64, "sha256:" + "5" * 64
+    data = _changed(
+        report, lambda d: d.update(approvals=[{"role": "lead", "name": "A", "date": None, "content_hash": [a, b]}])
+    )
+    assert _approval_problems(AuditReport.from_dict(data)) == ["lead: A (undated)"]
+    assert f"stale approval: lead: A (undated) approved {a} and {b}, not this content" in capsys.readouterr().out
