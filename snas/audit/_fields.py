@@ -349,8 +349,9 @@ def _data_profile(value: Mapping[str, Any]) -> list[Block]:
 
 #: Latency varies between runs, so it stays out of the hashed body and the Markdown; where it is.
 LATENCY_WHERE = (
-    "measured per run, so not in this text: run_info.inference_us_per_row in report.json (inference µs per row), "
-    "also under Run information in report.html"
+    "measured per run, so not in this text: run_info.inference_us_per_row in report.json (inference µs per row) "
+    "and run_info.inference_memory (peak memory of a fresh process scoring 1,000 rows), also under Run "
+    "information in report.html"
 )
 
 

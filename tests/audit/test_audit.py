@@ -608,9 +608,25 @@ def test_snas_audit_is_build_report_on_the_run(run, tiny_search, tiny_data, tmp_
     shutil.copytree(run, copy)
     assert main(["audit", str(copy), "--format", "json", "--quiet", "--data-dir", str(tiny_search)]) == 0
     cli = json.loads((copy / "reports" / "report.json").read_text())
-    python = build_report(FittedModel.load(copy / "model"), tiny_data, copy / "documentation.yaml", RunDirectory(copy))
+    python = build_report(
+        FittedModel.load(copy / "model"),
+        tiny_data,
+        copy / "documentation.yaml",
+        RunDirectory(copy),
+        measure_memory=True,
+    )
     mine = json.loads(python.to_json())
     # the written report also records the sha256 of the renderings written beside it (none here)
     assert cli["run_info"].pop("renderings") == {}
     assert mine.pop("run_info").keys() == cli.pop("run_info").keys()
     assert mine == cli  # the command is a thin caller: same inputs, same report id
+
+
+def test_the_memory_a_deployment_needs_is_measured_outside_the_hash(run, tiny_data):
+    report = _report(run)
+    memory = report.run_info["inference_memory"]
+    assert memory["rows"] == min(1000, len(tiny_data.X_test))
+    assert 50 < memory["peak_rss_mib_loaded"] <= memory["peak_rss_mib_scoring"] < 4096  # MiB, libraries included
+    assert "inference memory, measured in a fresh process" in report.run_info["durations_s"]
+    assert "inference_memory" not in json.dumps(report.body)  # varies between runs: not hashed
+    assert "peak_rss_mib_scoring" in (run / "reports" / "report.html").read_text()  # under Run information
