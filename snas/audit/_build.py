@@ -31,6 +31,7 @@ from snas.audit._section_fields import sections
 from snas.exceptions import ConfigError
 
 if TYPE_CHECKING:
+    from snas.audit._memory import MemoryProbe
     from snas.datasets import Dataset
     from snas.estimator import SNASClassifier
     from snas.model import FittedModel
@@ -143,19 +144,29 @@ def build_report(
     timer = _Timer(progress)
     inputs = prepare_inputs(model, data, documentation, search, manifest=manifest, resamples=resamples)
     timer.tick("predict the test split")
-    evidence: list[dict[str, Any]] = []
-    for name, family in EVIDENCE_FAMILIES:
-        evidence += family(inputs)
-        timer.tick(name)
-    body = _body(inputs, evidence, risk_register(evidence), parent_id)
+    probe = _memory_probe(inputs) if measure_memory else None  # runs beside the evidence
+    try:
+        evidence: list[dict[str, Any]] = []
+        for name, family in EVIDENCE_FAMILIES:
+            evidence += family(inputs)
+            timer.tick(name)
+        body = _body(inputs, evidence, risk_register(evidence), parent_id)
+        memory = probe.result() if probe is not None else None
+    finally:
+        if probe is not None:
+            probe.close()
+    if memory is not None:
+        timer.tick("inference memory, measured in a fresh process")  # the time waited for it at the end
     info = _run_info(inputs, timer)
-    if measure_memory:
-        from snas.audit._memory import inference_memory
-
-        info["inference_memory"] = inference_memory(inputs.model, inputs.X)
-        timer.tick("inference memory, measured in a fresh process")
-        info["durations_s"], info["total_seconds"] = timer.durations, timer.total()
+    if memory is not None:
+        info["inference_memory"] = memory
     return AuditReport(body, info)
+
+
+def _memory_probe(inputs: AuditInputs) -> MemoryProbe:
+    from snas.audit._memory import MemoryProbe
+
+    return MemoryProbe(inputs.model, inputs.X)
 
 
 def _body(

@@ -17,24 +17,86 @@ if TYPE_CHECKING:
 
     from snas.model import FittedModel
 
-__all__ = ["MEMORY_ROWS", "inference_memory"]
+__all__ = ["MEMORY_ROWS", "MemoryProbe", "inference_memory"]
 
 #: Test rows scored in one call by the measuring process.
 MEMORY_ROWS = 1000
 
+# VmHWM, not getrusage's ru_maxrss: after fork and exec the latter starts from the parent's peak
 _CHILD = """
-import resource, sys
+import re, sys
+from pathlib import Path
 from snas._prediction_input import read_prediction_csv
 from snas.model import FittedModel
 
 model = FittedModel.load(sys.argv[1])
-peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+peak = lambda: re.search(r"VmHWM:\\s*(\\d+) kB", Path("/proc/self/status").read_text()).group(1)
 X, _ = read_prediction_csv(sys.argv[2], model.task.schema, warn=lambda message: None)
 model.predict_proba(X.head(1))
 loaded = peak()
 model.predict_proba(X)
 print(loaded, peak())
 """
+
+
+class MemoryProbe:
+    """The measuring process, started before the audit's other work and read at its end (it
+    runs beside it: the measure is memory, not time)."""
+
+    def __init__(self, model: FittedModel, X: pd.DataFrame, rows: int = MEMORY_ROWS) -> None:
+        self.rows = min(rows, len(X))
+        self.error: str | None = None
+        self.process: subprocess.Popen[str] | None = None
+        if sys.platform != "linux":
+            self.error = f"peak resident memory is read as Linux reports it; this is {sys.platform}"
+            return
+        self._tmp = tempfile.TemporaryDirectory(prefix="snas-memory-")
+        folder = Path(self._tmp.name)
+        model.save(folder / "model")
+        X.head(rows).to_csv(folder / "rows.csv", index=False)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _CHILD, str(folder / "model"), str(folder / "rows.csv")],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            )
+        except OSError as exc:
+            self.error = f"the measuring process did not start ({exc.strerror or exc})"
+
+    def close(self) -> None:
+        """Stop the process if it still runs and remove its files (after :meth:`result`, or
+        when the audit failed)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+        if hasattr(self, "_tmp"):
+            self._tmp.cleanup()
+
+    def result(self, timeout: float = 300) -> dict[str, Any]:
+        """``peak_rss_mib_loaded``, ``peak_rss_mib_scoring``, ``rows`` and ``method``, or
+        ``not_measured`` with the reason; the temporary files are removed."""
+        try:
+            if self.process is None:
+                return {"not_measured": self.error or "not started"}
+            try:
+                out, err = self.process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                return {"not_measured": f"the measuring process did not finish in {timeout:.0f} s"}
+        finally:
+            self.close()
+        fields = out.split()
+        if self.process.returncode != 0 or len(fields) != 2 or not all(f.isdigit() for f in fields):
+            return {"not_measured": f"the measuring process failed: {(err.strip().splitlines() or ['?'])[-1][:200]}"}
+        loaded, scoring = (int(f) / 1024 for f in fields)
+        return {
+            "peak_rss_mib_loaded": round(loaded, 1),
+            "peak_rss_mib_scoring": round(scoring, 1),
+            "rows": self.rows,
+            "method": "a fresh Python process loads the model, reads the rows from CSV as 'snas predict' does and "
+            "scores them in one call; its peak resident set size (VmHWM), interpreter and libraries included",
+        }
 
 
 def inference_memory(model: FittedModel, X: pd.DataFrame, rows: int = MEMORY_ROWS) -> dict[str, Any]:
@@ -55,29 +117,4 @@ def inference_memory(model: FittedModel, X: pd.DataFrame, rows: int = MEMORY_ROW
         ``peak_rss_mib_loaded`` (after loading and scoring one row), ``peak_rss_mib_scoring``,
         ``rows`` and ``method``; or ``not_measured`` with the reason.
     """
-    if sys.platform != "linux":
-        return {"not_measured": f"peak resident memory is read as Linux reports it; this is {sys.platform}"}
-    with tempfile.TemporaryDirectory(prefix="snas-memory-") as tmp:
-        model.save(Path(tmp) / "model")
-        X.head(rows).to_csv(Path(tmp) / "rows.csv", index=False)
-        try:
-            out = subprocess.run(
-                [sys.executable, "-c", _CHILD, str(Path(tmp) / "model"), str(Path(tmp) / "rows.csv")],
-                capture_output=True,
-                text=True,
-                timeout=300,
-                env={**os.environ, "PYTHONWARNINGS": "ignore"},
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return {"not_measured": f"the measuring process did not finish ({type(exc).__name__})"}
-    fields = out.stdout.split()
-    if out.returncode != 0 or len(fields) != 2 or not all(f.isdigit() for f in fields):
-        return {"not_measured": f"the measuring process failed: {(out.stderr.strip().splitlines() or ['?'])[-1][:200]}"}
-    loaded, scoring = (int(f) / 1024 for f in fields)
-    return {
-        "peak_rss_mib_loaded": round(loaded, 1),
-        "peak_rss_mib_scoring": round(scoring, 1),
-        "rows": min(rows, len(X)),
-        "method": "a fresh Python process loads the model, reads the rows from CSV as 'snas predict' does and "
-        "scores them in one call; peak resident set size (getrusage), interpreter and libraries included",
-    }
+    return MemoryProbe(model, X, rows).result()  # result() closes it

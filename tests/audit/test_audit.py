@@ -630,3 +630,30 @@ def test_the_memory_a_deployment_needs_is_measured_outside_the_hash(run, tiny_da
     assert "inference memory, measured in a fresh process" in report.run_info["durations_s"]
     assert "inference_memory" not in json.dumps(report.body)  # varies between runs: not hashed
     assert "peak_rss_mib_scoring" in (run / "reports" / "report.html").read_text()  # under Run information
+
+
+def test_the_measured_memory_is_the_measuring_process_not_its_parent(run, tiny_data, tmp_path):
+    """A parent holding 1 GiB (in a process of its own: this one's peak must stay low for the
+    hostile-input tests) measures a child of a few hundred MiB."""
+    import subprocess
+    import sys
+
+    tiny_data.X_test.to_csv(tmp_path / "rows.csv", index=False)
+    script = (
+        "import json, sys, numpy as np, pandas as pd\n"
+        "from snas import FittedModel\n"
+        "from snas.audit._memory import inference_memory\n"
+        "ballast = np.ones(2**27)  # 1 GiB resident in the measuring process's parent\n"
+        "X = pd.read_csv(sys.argv[2])\n"
+        "print(json.dumps(inference_memory(FittedModel.load(sys.argv[1]), X, rows=50)), ballast[-1])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(run / "model"), str(tmp_path / "rows.csv")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    memory = json.loads(out.stdout.rsplit(" ", 1)[0])
+    assert memory["rows"] == 50
+    assert 50 < memory["peak_rss_mib_scoring"] < 900  # ru_maxrss would report the parent's 1 GiB after fork and exec
