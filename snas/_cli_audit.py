@@ -108,11 +108,15 @@ def _validate(run: str, model: str) -> int:
     from snas.audit import AuditReport, read_report
 
     path = _report_path(run, model)
-    report = AuditReport.from_dict(read_report(path))
+    data = read_report(path)
+    report = AuditReport.from_dict(data)
+    again = "snas audit RUN_DIR" + ("" if model == "selected" else f" --model {model}")
     problem = report.schema_problem()
     if problem is not None:
-        again = "snas audit RUN_DIR" + ("" if model == "selected" else f" --model {model}")
         print(f"FAILED: {path} does not follow the report schema {problem}; write it again with '{again}'")
+        return EXIT_FAILED
+    if report.report_id != data["report_id"]:
+        print(f"FAILED: {_edited(run, path, data['report_id'], report.report_id)}; write it again with '{again}'")
         return EXIT_FAILED
     print(f"content id: {report.content_id} (what an approval's content_id names)")
     stale = _approval_problems(report)
@@ -124,7 +128,11 @@ def _validate(run: str, model: str) -> int:
         print(
             f"{len(stale)} approval(s) do not name this report's content — review it and write its content id as "
             f"the approval's content_id in {where}, then run 'snas audit' again"
-            + ("; approve last: filling the missing fields changes the content id" if missing else ""),
+            + (
+                "; approve last: filling the missing fields changes the content id"
+                if any(name != "approvals" for _, name in missing)  # the approvals are not in the content id
+                else ""
+            ),
             file=sys.stderr,
         )
     if missing:
@@ -142,6 +150,16 @@ def _validate(run: str, model: str) -> int:
     return EXIT_OK
 
 
+def _edited(run: str, path: Path, written: str, computed: str) -> str:
+    """A report.json whose report_id is not the sha256 of its content, as validate says it."""
+    target = run if Path(run).is_dir() else "RUN_DIR"
+    return (
+        f"{path}: edited since it was written — its report_id {written} is not the sha256 of its content "
+        f"({computed}), so its fields and approvals are not the ones the audit wrote; run 'snas audit verify "
+        f"{target}' to see what else differs"
+    )
+
+
 def _documentation_read(run: str, report: Any) -> str:
     """The documentation file a re-audit reads: the run's copy when there is one."""
     from snas.search import RunDirectory
@@ -154,19 +172,34 @@ def _documentation_read(run: str, report: Any) -> str:
 
 
 def _approval_problems(report: Any) -> list[str]:
-    """Print each named approval that approves other content or none; the failing ones back."""
+    """Print each named approval that approves other content or none, or names its content
+    malformed; the failing ones back."""
     failing = []
-    for a in report.body.get("approvals") or []:
-        state = report.approval_state(a)
+    for i, a in enumerate(report.body.get("approvals") or []):
         who = f"{a.get('role')}: {a.get('name')} ({a.get('date') or 'undated'})"
+        named = a.get("content_hash")
+        if not (named is None or isinstance(named, str) or (isinstance(named, list) and _texts(named))):
+            print(
+                f"malformed approval: {who}: report.json approvals[{i}].content_hash is {json.dumps(named)[:80]}, "
+                "neither a content id (sha256:…) nor a list of them; write the content id as the approval's "
+                "content_id in the documentation file and run 'snas audit' again"
+            )
+            failing.append(who)
+            continue
+        state = report.approval_state(a)
         if state == "other content":
-            named = a["content_hash"] if isinstance(a["content_hash"], list) else [a["content_hash"]]
-            print(f"stale approval: {who} approved {' and '.join(named)}, not this content")
+            approved = " and ".join([named] if isinstance(named, str) else named or [])
+            print(f"stale approval: {who} approved {approved}, not this content")
             failing.append(who)
         elif state == "not bound":
             print(f"unbound approval: {who} names no content; add 'content_id: {report.content_id}' to it")
             failing.append(who)
     return failing
+
+
+def _texts(values: list[Any]) -> bool:
+    """Whether every item of ``values`` is text."""
+    return all(isinstance(v, str) for v in values)
 
 
 def _verify(run: str, data_dir: str | None) -> int:
@@ -181,7 +214,8 @@ def _verify(run: str, data_dir: str | None) -> int:
     if any((RunDirectory(run).reports_of(m) / "report.json").is_file() for m in RunDirectory.MODELS):
         print(
             "verified: files, data, renderings, metrics, rule evidence and risk register are consistent with the "
-            "run's model and data (this does not prove who wrote the report: it is not signed)"
+            "run's model and data, the package fields with manifest.json and the approvals with the documentation "
+            "file (this does not prove who wrote the report: it is not signed)"
         )
     else:
         print("verified: files and data match the run (it has no report yet: 'snas audit RUN_DIR' writes one)")

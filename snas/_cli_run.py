@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from snas._exit_codes import EXIT_OK
+from snas._util import same_file
 
 _EPILOG_SEARCH = """examples:
   snas search search/census_income.yaml --out runs/census --data-dir ../shared/datasets
@@ -143,16 +143,6 @@ def _content_sha256(model_dir: Path) -> str:
 _LOG_KEYS = frozenset({"time", "model_sha256", "input_sha256", "output"})  # in every line snas logs
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """``a`` and ``b`` name one file (after links; hard links too when both exist)."""
-    if a.resolve() == b.resolve():
-        return True
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
 
@@ -182,12 +172,12 @@ def _check_outputs(run: Path, model_dir: Path, data: Path, out: Path | None, log
 
     own_log = run / "decisions.jsonl"  # the default --log: the one file snas predict adds to the run
     kept = [d for d in dict.fromkeys((run, model_dir)) if d.is_dir()]
-    if _same_file(log, data):
+    if same_file(log, data):
         raise ConfigError(
             f"--log {log}: is the input CSV; the decisions would be appended to its rows — "
             f"point --log at a decision log (default {own_log})"
         )
-    if not _same_file(log, own_log) and any(_inside(log, d) for d in kept):
+    if not same_file(log, own_log) and any(_inside(log, d) for d in kept):
         raise ConfigError(
             f"--log {log}: inside {kept[0]}, whose files snas never changes (only its own {own_log.name} is "
             f"appended to); omit --log to log to {own_log}, or point it outside that folder"
@@ -199,9 +189,9 @@ def _check_outputs(run: Path, model_dir: Path, data: Path, out: Path | None, log
         )
     if out is None:
         return
-    if _same_file(out, data):
+    if same_file(out, data):
         raise ConfigError(f"--out {out}: is the input CSV, which would be overwritten; write the predictions elsewhere")
-    if _same_file(out, log):
+    if same_file(out, log):
         raise ConfigError(
             f"--out {out}: is the decision log (--log), which would be overwritten; write the predictions elsewhere"
         )

@@ -101,7 +101,7 @@ def read_prediction_csv(
         optional = f"; the columns it does not read may be left out: {unread}" if unread else ""
         raise DatasetError(
             f"{path}: missing column(s) {missing}; the model needs {needed} (any order): "
-            f"{read_by(missing, reads)}{optional}"
+            f"{read_by(missing, reads)}{optional}{_separator_hint(header)}"
         )
     out = {}
     for col in schema.features:
@@ -112,10 +112,35 @@ def read_prediction_csv(
         else:
             out[col.name] = _categorical(raw[col.name], col, lines, path, warn)
     frame = pd.DataFrame(out)
+    _warn_all_missing(frame, [c for c in needed if raw[c].notna().sum() == 0], reads, path, warn)
     if feature_names is not None:
         frame = frame.set_axis(list(feature_names), axis=1)
     _warn_far_outside(frame, schema, training_ranges or {}, path, warn)
     return frame, cells
+
+
+def _separator_hint(header: list[str]) -> str:
+    """A hint when the header looks separated by something other than commas."""
+    for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+        if len(header) <= 2 and any(sep in h for h in header):
+            return (
+                f". The header holds {name}: snas reads comma-separated files; save the file as CSV with commas "
+                "(in a spreadsheet program: CSV UTF-8, comma-delimited)"
+            )
+    return ""
+
+
+def _warn_all_missing(
+    frame: pd.DataFrame, empty: list[str], reads: Mapping[str, Sequence[str]], path: str | Path, warn: Warn
+) -> None:
+    """Warn about each column the model reads that is missing in every row: the hard rules
+    reading it then decide no row, and the network sees only missing values."""
+    for name in empty:
+        warn(
+            f"{path}: column {name!r} is missing (empty or '?') in every one of the {len(frame):,} row(s); "
+            f"{read_by([name], reads)}: a hard rule reading it decides no row and the network reads it as missing. "
+            "Fill the column if the values exist"
+        )
 
 
 def blank_column(col: Column, n: int) -> Any:
@@ -139,6 +164,15 @@ def read_by(columns: Sequence[str], reads: Mapping[str, Sequence[str]]) -> str:
     return "; ".join(f"{c!r} is read by {joined(reads.get(c, ()))}" for c in columns)
 
 
+#: Files that are packed rather than text: (leading bytes, what the file is, how to unpack it).
+_PACKED = (
+    (b"\x1f\x8b", "compressed with gzip", "decompress it (gunzip FILE)"),
+    (b"PK\x03\x04", "a ZIP archive (or an Excel workbook)", "extract the CSV (or save the sheet as CSV UTF-8)"),
+    (b"BZh", "compressed with bzip2", "decompress it (bunzip2 FILE)"),
+    (b"\xfd7zXZ\x00", "compressed with xz", "decompress it (unxz FILE)"),
+)
+
+
 def _read_text(path: str | Path) -> str:
     """The file's text; refuses directories, devices and bytes that are not UTF-8."""
     p = Path(path)
@@ -153,6 +187,9 @@ def _read_text(path: str | Path) -> str:
         raise DatasetError(f"{p}: file not found; check the path") from None
     except OSError as exc:
         raise DatasetError(f"{p}: cannot read the file ({exc.strerror})") from None
+    for magic, what, fix in _PACKED:
+        if raw.startswith(magic):
+            raise DatasetError(f"{p}: {what}, not CSV text; {fix}, then give the CSV file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -166,7 +203,7 @@ def _read_text(path: str | Path) -> str:
 
 def _records(text: str, path: str | Path) -> tuple[list[str], list[list[str]], list[int]]:
     """(header, data rows, the line each row starts on); blank lines are skipped."""
-    reader = csv.reader(io.StringIO(text), skipinitialspace=True)
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)  # \n, \r\n or \r ends a line
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []

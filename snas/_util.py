@@ -21,6 +21,7 @@ __all__ = [
     "level_codes",
     "parse_json_text",
     "read_json_file",
+    "same_file",
     "sha256_bytes",
     "sha256_file",
 ]
@@ -173,6 +174,17 @@ def level_codes(values: Any, levels: list[str]) -> Any:
     codes, uniques = pd.factorize(s, use_na_sentinel=True)  # missing → −1
     table = pd.Index(list(levels), dtype="object").get_indexer([str(u) for u in uniques])  # per distinct value
     return np.append(table, -1)[codes].astype(np.int64)  # code −1 picks the appended −1
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether ``a`` and ``b`` name one file (after links; hard links too when both exist)."""
+    a, b = Path(a), Path(b)
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def did_you_mean(word: str, choices: Iterable[str], n: int = 3) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from snas._exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from snas._util import same_file
 from snas._version import __version__
 
 _EPILOG_CHECK = """examples:
@@ -29,7 +30,8 @@ def _pct(x: float | None, digits: int = 1) -> str:
 
 def _stats_table(stats: Any, by_rule: dict[str, list[str]]) -> list[str]:
     """Per-rule coverage, agreement and (soft rules) the price of hardening: the share of all
-    training rows whose label the shield would overrule if the rule were made hard."""
+    training rows whose label the shield would overrule if the rule were made hard ("conflict"
+    when it cannot be made hard as it is)."""
     width = max(30, *(len(s.rule) for s in stats))
     header = (
         f"{'rule':<{width}} {'strength':<8} {'then':<8} {'coverage':>8} {'rows':>7}  "
@@ -40,21 +42,40 @@ def _stats_table(stats: Any, by_rule: dict[str, list[str]]) -> list[str]:
         agree = (
             "—" if s.agreement is None else f"{_pct(s.agreement)} [{_pct(s.agreement_low)}, {_pct(s.agreement_high)}]"
         )
-        cost = "" if s.hardening_cost is None else _pct(s.hardening_cost, 2)
+        cost = "" if s.hardening_cost is None else "conflict" if s.hardening_conflicts else _pct(s.hardening_cost, 2)
         levels = by_rule.get(s.rule, [])
-        marks = ", ".join(f"{levels.count(lv)} {lv}" for lv in ("error", "warning", "info") if lv in levels)
+        marks = ", ".join(
+            f"{n} {lv}{'s' * (n != 1 and lv != 'info')}"
+            for lv in ("error", "warning", "info")
+            if (n := levels.count(lv))
+        )
         lines.append(
             f"{s.rule:<{width}} {s.strength:<8} {s.head:<8} {_pct(s.coverage):>8} {s.support:>7,}  "
             f"{agree:<26} {cost:>11}  {marks}"
         )
     lines.append("")
+    return lines + _cost_legend(stats)
+
+
+def _cost_legend(stats: Any) -> list[str]:
+    """What the harden cost column says, and for each soft rule showing "conflict" why."""
+    lines = []
     if any(s.hardening_cost is not None for s in stats):
         lines += [
-            "harden cost: share of all training rows whose label the shield would overrule if the soft rule",
-            "were made hard, (1 − agreement) × coverage",
-            "",
+            "harden cost: share of all training rows whose label the shield would overrule if the soft rule were",
+            "made hard — the rows it covers against their label, (1 − agreement) × coverage, less those a hard rule",
+            "decides already (the shield overrules them either way)",
         ]
-    return lines
+    for s in stats:
+        if s.hardening_cost is not None and s.hardening_conflicts:
+            n = len(s.hardening_conflicts)
+            lines.append(
+                f"conflict: made hard, {s.rule!r} would conflict with hard rule{'s' * (n > 1)} "
+                f"{', '.join(map(repr, s.hardening_conflicts))} (both can hold on a row: an error); add "
+                f"{'their conditions' if n > 1 else 'its condition'} to its 'unless:' first, then hardening costs "
+                f"{_pct(s.hardening_cost, 2)}"
+            )
+    return [*lines, ""] if lines else []
 
 
 def _format_check(report: Any, dataset_label: str) -> str:
@@ -198,24 +219,89 @@ def _format_suggest(report: Any) -> str:
         )
     if report.rejected:
         lines.append(f"{len(report.rejected)} candidate(s) set aside; reasons at the end of the proposal file")
+    lines += [f"note: {line}" for line in report.notes()]
     return "\n".join(lines)
 
 
-def cmd_rules_suggest(args: argparse.Namespace) -> int:
+_OUT_FIX = "write the proposals to a file of their own (e.g. --out proposal.yaml) and copy the rules you accept"
+
+
+def _is_run(d: Any) -> bool:
+    """Whether folder ``d`` is a snas run: its ``.snas-run`` marker, or a run's ``manifest.json``."""
+    from snas._util import parse_json_text
+
+    if (d / ".snas-run").is_file():
+        return True
+    manifest = d / "manifest.json"
+    try:
+        if not manifest.is_file() or manifest.stat().st_size > 1 << 24:
+            return False
+        record = parse_json_text(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and "snas_run" in record
+
+
+def _run_holding(path: Any) -> Any:
+    """The snas run directory, else the model folder (``model.json`` and ``model.safetensors``),
+    that holds ``path`` or is it; None when there is none."""
     from pathlib import Path
 
+    folders = [d for d in (Path(path).resolve(), *Path(path).resolve().parents) if d.is_dir()]
+    return next((d for d in folders if _is_run(d)), None) or next(
+        (d for d in folders if (d / "model.json").is_file() and (d / "model.safetensors").is_file()), None
+    )
+
+
+def _refuse_suggest_out(out: Any, rules: str | None, dataset: str) -> None:
+    """Refuse an --out that is not a new file of its own: before any data are read."""
+    from pathlib import Path
+
+    from snas.datasets import find_manifest
+    from snas.exceptions import ConfigError
+
+    out = Path(out)
+    run = _run_holding(out)
+    if run is not None:
+        raise ConfigError(
+            f"--out {out}: inside {run}, a snas run (or model) folder whose files snas never overwrites; {_OUT_FIX}"
+        )
+    if out.is_dir():
+        raise ConfigError(f"--out {out}: is a directory; name a file in it, e.g. --out {out / 'proposal.yaml'}")
+    if not out.parent.is_dir():
+        raise ConfigError(f"--out {out}: the folder {out.parent} does not exist; create it first, or {_OUT_FIX}")
+    if rules and same_file(out, rules):
+        raise ConfigError(
+            f"--out {out}: is the rule file given by --rules; proposals are never applied to it — {_OUT_FIX}"
+        )
+    manifest = find_manifest(dataset)
+    if same_file(out, manifest):
+        raise ConfigError(f"--out {out}: is the dataset manifest {manifest}, which would be overwritten; {_OUT_FIX}")
+
+
+def _refuse_out_over_data(out: Any, data: Any) -> None:
+    """Refuse an --out that is one of the data files just read (before mining)."""
+    from snas.exceptions import ConfigError
+
+    for f in data.files:
+        if f.location and same_file(out, f.location):
+            raise ConfigError(
+                f"--out {out}: is the data file {f.location} just read for {data.name} ({f.role} split), which "
+                f"would be overwritten; {_OUT_FIX}"
+            )
+
+
+def cmd_rules_suggest(args: argparse.Namespace) -> int:
     from snas._util import atomic_write_text
     from snas.datasets import load
-    from snas.exceptions import ConfigError
     from snas.rules import load_rules, suggest_rules
 
+    if args.out:
+        _refuse_suggest_out(args.out, args.rules, args.dataset)
     rules = load_rules(args.rules) if args.rules else None
-    if args.out and args.rules and Path(args.out).resolve() == Path(args.rules).resolve():
-        raise ConfigError(
-            f"--out {args.out}: is the rule file given by --rules; proposals are never applied to it — "
-            "write them to a file of their own and copy the rules you accept"
-        )
     data = load(args.dataset, data_dir=args.data_dir)
+    if args.out:
+        _refuse_out_over_data(args.out, data)
     report = suggest_rules(
         data,
         rules,
@@ -224,6 +310,8 @@ def cmd_rules_suggest(args: argparse.Namespace) -> int:
         min_coverage=args.min_coverage,
         strength=args.strength,
         ignore=tuple(args.ignore or ()),
+        max_features=args.max_features,
+        progress=True,
     )
     print(_format_suggest(report), file=sys.stderr)
     if not report.proposals:
@@ -244,7 +332,9 @@ def _add_suggest(rsub: Any) -> None:
         description="Mine short rules (at most 3 conditions) with high coverage and label agreement on "
         "the training split, measured exactly as 'snas check' measures them, checked against an "
         "existing rule file (no contradiction of a hard rule, no near-duplicates, no excluded, "
-        "sensitive or proxy feature). Writes a proposal file for the expert to review.",
+        "sensitive, proxy or identifier-like feature). Writes a proposal file for the expert to review. "
+        "With many features only the best-ranked ones are combined (as many as keep mining near 8 s; "
+        "--max-features sets the number). Progress goes to standard error on long runs.",
         epilog="examples:\n  snas rules suggest census_income --rules rules/census_income.yaml --out proposal.yaml\n"
         "  snas rules suggest census_income --target-agreement 0.97 --max 5 --ignore fnlwgt",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -256,7 +346,19 @@ def _add_suggest(rsub: Any) -> None:
     sg.add_argument("--min-coverage", type=float, default=0.01, help="minimum share of training rows (default 0.01)")
     sg.add_argument("--strength", choices=("soft", "hard"), default="soft")
     sg.add_argument("--ignore", action="append", metavar="FEATURE", help="never use this feature (repeatable)")
-    sg.add_argument("--out", help="write the proposal YAML here (default: standard output)")
+    sg.add_argument(
+        "--max-features",
+        type=int,
+        metavar="K",
+        help="combine only the K features a one-feature tree ranks best (default: as many as keep the trees "
+        "near 8 s by a cost model: all 10 usable census features, 20 of 40 at 280 rows; the time grows with "
+        "the cube of K)",
+    )
+    sg.add_argument(
+        "--out",
+        help="write the proposal YAML here, a new file or an earlier proposal (default: standard output); "
+        "never the rule file, the data or a file in a run directory",
+    )
     sg.add_argument(
         "--data-dir", default=None, help="folder holding the data files (default: $SNAS_DATA_DIR, cache, download)"
     )

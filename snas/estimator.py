@@ -364,13 +364,19 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         """Numeric columns the model reads hold numbers (``frame`` has normalised names)."""
         names = dict(zip((c.name for c in self.schema_.features), self.feature_names_in_, strict=False))
         for col in self.schema_.features:
-            if col.kind != "numeric" or col.name not in reads or col.name not in frame.columns:
+            if col.name not in reads or col.name not in frame.columns:
                 continue
-            s = frame[col.name]
-            if not (pd.api.types.is_numeric_dtype(s) or s.isna().all()):
+            s, name = frame[col.name], str(names.get(col.name, col.name))
+            if col.kind != "numeric":
+                _warn_unseen_levels(s, col, name)
+            elif pd.api.types.is_bool_dtype(s) or not (pd.api.types.is_numeric_dtype(s) or s.isna().all()):
                 raise ValueError(
-                    f"column {str(names.get(col.name, col.name))!r} was numeric during fit but has dtype {s.dtype}; "
-                    "convert it with pd.to_numeric"
+                    f"column {name!r} was numeric during fit but has dtype {s.dtype}; "
+                    + (
+                        "give its numbers, not True/False"
+                        if pd.api.types.is_bool_dtype(s)
+                        else "convert it with pd.to_numeric"
+                    )
                 )
 
     # ----------------------------------------------------------------- predict
@@ -541,6 +547,24 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         clf.fit_seconds_ = model.fit_seconds
         clf.defaults_ = dict(info.get("defaults") or {})
         return clf
+
+
+def _warn_unseen_levels(s: pd.Series, col: Any, name: str) -> None:
+    """A warning naming the values of a categorical column that fit never saw: the model
+    reads them as missing (``snas predict`` warns likewise)."""
+    from snas._util import level_codes
+
+    values = s.dropna()
+    unseen = values[level_codes(values, list(col.levels)) < 0]
+    if len(unseen):
+        shown = sorted(set(unseen.astype(str)))
+        warnings.warn(
+            f"column {name!r}: {len(unseen)} row(s) hold level(s) not seen in fit {shown[:5]}"
+            f"{' …' if len(shown) > 5 else ''}; the model reads them as missing. Known levels: {list(col.levels)[:10]}"
+            f"{' …' if len(col.levels) > 10 else ''}",
+            UserWarning,
+            stacklevel=5,
+        )
 
 
 def _check_distinct(names: list[str]) -> None:

@@ -18,10 +18,12 @@ def test_check_census_exits_0_with_table(data_dir, capsys):
     out = capsys.readouterr().out
     assert "high-capital-gain" in out and "label agreement" in out and "0 errors" in out
     assert "harden cost" in out
-    # (1 − 74.4%) × 11.9% of the rows (3.04%), less the rows a hard rule decides already: the
-    # soft rule's row shows its price of hardening
+    # made hard, the soft rule would conflict with two hard rules of the other class: the row says
+    # so, and the note gives the price once 'unless:' settles it — (1 − 74.4%) × 11.9% of the
+    # rows (3.04%), less the rows a hard rule decides already
     row = next(line for line in out.splitlines() if line.startswith("married-graduate-full-time "))
-    assert row.split()[-3:] == ["3.03%", "2", "warning"]
+    assert row.split()[-3:] == ["conflict", "2", "warnings"]
+    assert "then hardening costs 3.03%" in out
     hard_row = next(line for line in out.splitlines() if line.startswith("high-capital-gain "))
     assert "%" not in hard_row.split("]", 1)[1]  # no price for a rule that is already hard
 

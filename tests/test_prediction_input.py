@@ -109,3 +109,39 @@ def test_decision_log_is_strict_json() -> None:
     assert records[1]["probabilities"] == {"<=50K": None, ">50K": None}
     assert records[2]["probabilities"] == {"<=50K": None, ">50K": 0.25}
     assert records[0]["time"] == "2026-11-30T00:00:00+00:00" and records[2]["row"] == 2
+
+
+def test_packed_files_are_named_as_such(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "in.csv.gz"
+    path.write_bytes(gzip.compress(f"{HEADER}\n{ROW}\n".encode()))
+    with pytest.raises(DatasetError, match=r"in\.csv\.gz: compressed with gzip, not CSV text; decompress it"):
+        read_prediction_csv(path, SCHEMA)
+
+
+def test_a_header_separated_by_semicolons_is_named(tmp_path: Path) -> None:
+    path = _write(tmp_path, f"{HEADER.replace(',', ';')}\n{ROW.replace(',', ';')}\n")
+    with pytest.raises(DatasetError, match=r"The header holds semicolons: snas reads comma-separated files"):
+        read_prediction_csv(path, SCHEMA)
+
+
+def test_old_mac_line_endings_read_like_any_other(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(f"{HEADER}\r{ROW}\r{ROW}\r".encode())
+    frame, _ = read_prediction_csv(path, SCHEMA)
+    assert len(frame) == 2 and frame["age"].tolist() == [25, 25]
+
+
+def test_a_read_column_missing_in_every_row_is_warned_about(tmp_path: Path) -> None:
+    rows = [ROW.replace("25,Private", ",Private"), ROW.replace("25,Private", "?,Private")]
+    path = _write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
+    reads = {**READS, "age": ["the network", "hard rule 'minor-age'"]}
+    messages: list[str] = []
+    read_prediction_csv(path, SCHEMA, reads=reads, warn=messages.append)
+    assert len(messages) == 1
+    assert "column 'age' is missing (empty or '?') in every one of the 2 row(s)" in messages[0]
+    assert "hard rule 'minor-age'" in messages[0]
+    messages.clear()
+    read_prediction_csv(_write(tmp_path, f"{HEADER}\n{ROW}\n{rows[0]}\n"), SCHEMA, reads=reads, warn=messages.append)
+    assert messages == []  # one row with an age: nothing to say

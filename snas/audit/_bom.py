@@ -1,7 +1,8 @@
 """The report as a CycloneDX 1.6 bill of materials (AUDIT.md Annex IV 2(h) and §2.8): the model
 with its model card (test metrics with intervals, per-group metrics, open risks), the data and
 rule files it was made from, and every installed Python package with its package URL and
-scope (``required`` for what the model's runtime needs, ``excluded`` for tools and tests), so
+scope (``required`` for what the model's runtime needs, ``excluded`` for tools and tests;
+unsaid, and the composition ``incomplete``, when snas was not an installed distribution), so
 SBOM tooling and vulnerability scanners can read a run. Like report.md it is a rendering of
 report.json: the same report.json always gives the same bytes."""
 
@@ -41,6 +42,7 @@ def render_bom(report: AuditReport) -> str:
     packages = _field(b, "AIA.AnnexIV.1.c", "installed_packages")
     packages = [p for p in packages if isinstance(p, dict)] if isinstance(packages, list) else []
     refs = {str(p["name"]): _ref(p) for p in packages}
+    traced = any(p.get("runtime") is True for p in packages)  # else no runtime closure was traced
     files = _data_components(b["provenance"]) + _rule_components(b["provenance"])
     model_needs = [c["bom-ref"] for c in files] + ([refs[_SELF]] if _SELF in refs else [])
     bom = {
@@ -50,12 +52,12 @@ def render_bom(report: AuditReport) -> str:
         "serialNumber": uuid.uuid5(uuid.NAMESPACE_URL, f"snas:{report.report_id}:{_stamp(report)}").urn,
         "version": 1,
         "metadata": _metadata(report, recorded=bool(packages)),
-        "components": files + [_library(p, refs[str(p["name"])]) for p in packages],
+        "components": files + [_library(p, refs[str(p["name"])], traced) for p in packages],
         "dependencies": [
             {"ref": _MODEL_REF, "dependsOn": model_needs},
             *_package_dependencies(packages, refs),
         ],
-        "compositions": _compositions(packages, refs),
+        "compositions": _compositions(packages, refs, traced),
     }
     return json.dumps(bom, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
@@ -79,14 +81,15 @@ def _ref(p: Mapping[str, Any]) -> str:
     return _SELF if p["name"] == _SELF else purl(str(p["name"]), str(p["version"]))
 
 
-def _library(p: Mapping[str, Any], ref: str) -> dict[str, Any]:
-    """A package; ``runtime`` None (not recorded) leaves the scope unsaid."""
+def _library(p: Mapping[str, Any], ref: str, traced: bool) -> dict[str, Any]:
+    """A package; ``runtime`` None (not recorded), or no package traced as the runtime's
+    (``traced`` False: snas was not an installed distribution), leaves the scope unsaid."""
     out: dict[str, Any] = {"type": "library", "bom-ref": ref, "name": str(p["name"]), "version": str(p["version"])}
     if p["name"] == _SELF:
         out["description"] = "snas itself (first party; the framework that made and runs the model)"
     else:
         out["purl"] = ref
-    if p.get("runtime") is not None:
+    if traced and p.get("runtime") is not None:
         out["scope"] = "required" if p["runtime"] else "excluded"
     return out
 
@@ -100,13 +103,14 @@ def _package_dependencies(packages: list[dict[str, Any]], refs: Mapping[str, str
     ]
 
 
-def _compositions(packages: list[dict[str, Any]], refs: Mapping[str, str]) -> list[dict[str, Any]]:
+def _compositions(packages: list[dict[str, Any]], refs: Mapping[str, str], traced: bool) -> list[dict[str, Any]]:
     """How complete the dependency listings are: complete for the model and every package whose
-    requirements were recorded; for a report without packages, the model's own files only."""
+    requirements were recorded; for a report without packages, the model's own files only;
+    incomplete when no runtime closure was traced (what the model needs is then unknown)."""
     if not packages:
         return [{"aggregate": "incomplete_third_party_only", "dependencies": [_MODEL_REF]}]
     known = [refs[str(p["name"])] for p in packages if isinstance(p.get("requires"), list)]
-    return [{"aggregate": "complete", "dependencies": [_MODEL_REF, *known]}]
+    return [{"aggregate": "complete" if traced else "incomplete", "dependencies": [_MODEL_REF, *known]}]
 
 
 def _data_components(provenance: Mapping[str, Any]) -> list[dict[str, Any]]:

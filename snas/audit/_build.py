@@ -216,6 +216,7 @@ def _run_info(inputs: AuditInputs, timer: _Timer) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "total_seconds": timer.total(),
         "host": platform.node(),
+        "data_lookup": inputs.data.lookups(),  # where the files were found: not content (sha256 is)
     }
 
 

@@ -4,13 +4,17 @@ Every field the report shows is plain text, ``null`` (still to be written), or
 ``{status: not_applicable, reason: TEXT}``; approvals are a list of {role, name, date,
 content_id}, where ``content_id`` names the report content approved (``snas audit validate``
 prints it). Text
-may not carry HTML markup or comments: the report quotes it verbatim.
+may not carry HTML markup or comments (the report quotes it verbatim), nor control characters
+other than line breaks and tabs (ESC, NUL, BEL, … can rewrite what a terminal shows; bidi
+overrides reorder what a reader sees). Approval dates are written YYYY-MM-DD, at the latest
+tomorrow.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,10 @@ _TOP = sorted({f.split(".")[0] for f in DOCUMENTATION_FIELDS} | {"snas_documenta
 _APPROVAL_KEYS = ("role", "name", "date", "content_id")
 _CONTENT_ID = re.compile(r"sha256:[0-9a-f]{64}")
 _MARKUP = re.compile(r"<(?:[!?]|/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$))")  # tags, comments; not <a@b.org>
+# C0 and C1 controls and DEL except tab and newline; bidi embeddings, overrides and isolates
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "backspace", 0x0D: "carriage return", 0x1B: "ESC", 0x7F: "DEL"}
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 Fail = Callable[..., ConfigError]
 
@@ -57,7 +65,7 @@ def load_documentation(path: str | Path | None) -> tuple[dict[str, Any], str | N
     for field in DOCUMENTATION_FIELDS:
         if field != "approvals":
             _check_field(doc, field, fail)
-    data["approvals"] = _approvals(data.get("approvals"), fail)
+    data["approvals"] = _approvals(data.get("approvals"), fail, doc)
     return data, sha256_file(path)
 
 
@@ -112,6 +120,7 @@ def _check_text(value: Any, field: str, fail: Fail, *keys: str | int) -> None:
         return
     if not isinstance(value, str):
         raise fail(f"'{field}' must be text, got {type_name(value)}; {TEXT_HINT}", *keys)
+    _check_controls(value, field, fail, *keys)
     m = _MARKUP.search(value)
     if m:
         raise fail(
@@ -121,15 +130,57 @@ def _check_text(value: Any, field: str, fail: Fail, *keys: str | int) -> None:
         )
 
 
-def _iso_date(text: str) -> bool:
+def _check_controls(value: str, field: str, fail: Fail, *keys: str | int) -> None:
+    """Refuse control characters other than newline and tab (and bidi overrides) in a text."""
+    m = _CONTROL.search(value)
+    if m is None:
+        return
+    code = ord(m.group())
+    name = _CONTROL_NAMES.get(code) or unicodedata.name(m.group(), "control character")
+    raise fail(
+        f"'{field}' contains the control character U+{code:04X} ({name}) at character {m.start() + 1} of its text; "
+        "delete it (in a double-quoted YAML string it may be written as an escape such as \\e, \\0, \\a or \\r) — "
+        "text may hold line breaks and tabs but no control characters, which can rewrite what a terminal shows",
+        *keys,
+    )
+
+
+def _check_date(value: Any, i: int, fail: Fail, doc: YamlDocument | None) -> None:
+    """An approval's date: null or blank (not given yet), or a real day written YYYY-MM-DD — as
+    written in the file, quoted or not — at the latest tomorrow."""
+    if not isinstance(value, dt.date):
+        _check_text(value, f"approvals[{i}].date", fail, "approvals", i, "date")
+        if value is None or not value.strip():
+            return
+    node = doc.scalar_node("approvals", i, "date") if doc is not None else None
+    raw = getattr(node, "value", None)
+    written = raw if isinstance(raw, str) else str(value)
+    why = _date_problem(written)
+    if why is not None:
+        today = dt.datetime.now(dt.UTC).date()
+        raise fail(
+            f"approvals[{i}].date must be a date written YYYY-MM-DD, at the latest tomorrow; got {written!r} ({why}); "
+            f"write the day the approval was given, e.g. {today.isoformat()}",
+            "approvals",
+            i,
+            "date",
+        )
+
+
+def _date_problem(written: str) -> str | None:
+    """Why a date as written is not a real day YYYY-MM-DD, at the latest tomorrow (None: it is)."""
+    if not _DATE.fullmatch(written):
+        return "not written YYYY-MM-DD: four-digit year, two-digit month and day, no time, spaces or week dates"
     try:
-        dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(written)
     except ValueError:
-        return False
-    return True
+        return "no such day"
+    if day > dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1):
+        return "in the future"
+    return None
 
 
-def _approvals(value: Any, fail: Fail) -> list[dict[str, Any]]:
+def _approvals(value: Any, fail: Fail, doc: YamlDocument | None = None) -> list[dict[str, Any]]:
     """Approvals as a list of {role, name, date, content_id} with text values (dates as
     YYYY-MM-DD; content_id one content id or a list of them, each ``sha256:`` and 64 hex
     digits: one approval may cover the selected model's report and the glass box's)."""
@@ -145,14 +196,13 @@ def _approvals(value: Any, fail: Fail) -> list[dict[str, Any]]:
         for k, v in a.items():
             if k not in _APPROVAL_KEYS:
                 raise fail(unknown_key(k, _APPROVAL_KEYS, " in an approval"), "approvals", i, k, key=True)
-            if k == "date" and isinstance(v, dt.date):
-                continue
             if k == "content_id":
                 _check_content_ids(v, i, fail)
                 continue
+            if k == "date":
+                _check_date(v, i, fail, doc)
+                continue
             _check_text(v, f"approvals[{i}].{k}", fail, "approvals", i, k)
-            if k == "date" and isinstance(v, str) and v.strip() and not _iso_date(v):
-                raise fail(f"approvals[{i}].date must be a date written YYYY-MM-DD; got {v!r}", "approvals", i, k)
         date = a.get("date")
         out.append({**a, "date": date.isoformat() if isinstance(date, dt.date) else date})
     return out
@@ -163,6 +213,8 @@ def _check_content_ids(value: Any, i: int, fail: Fail) -> None:
     ids = [] if value is None else value if isinstance(value, list) else [value]
     for j, v in enumerate(ids):
         keys = ("approvals", i, "content_id", *((j,) if isinstance(value, list) else ()))
+        if isinstance(v, str):
+            _check_controls(v, f"approvals[{i}].content_id", fail, *keys)
         if not isinstance(v, str) or not _CONTENT_ID.fullmatch(v.strip()):
             raise fail(
                 f"approvals[{i}].content_id must be 'sha256:' and 64 hex digits (or a list of them), as "

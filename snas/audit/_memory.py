@@ -23,8 +23,11 @@ __all__ = ["MEMORY_ROWS", "MemoryProbe", "inference_memory"]
 MEMORY_ROWS = 1000
 
 # VmHWM, not getrusage's ru_maxrss: after fork and exec the latter starts from the parent's peak
+# run with -P (no working directory on sys.path) and the parent's own snas first: a folder named
+# snas where the audit runs must not be imported (nor measured) in its place
 _CHILD = """
 import re, sys
+sys.path.insert(0, sys.argv.pop(1))
 from pathlib import Path
 from snas._prediction_input import read_prediction_csv
 from snas.model import FittedModel
@@ -37,6 +40,13 @@ loaded = peak()
 model.predict_proba(X)
 print(loaded, peak())
 """
+
+
+def _snas_root() -> str:
+    """The folder holding the snas package this process runs."""
+    import snas
+
+    return str(Path(snas.__file__).resolve().parents[1])
 
 
 class MemoryProbe:
@@ -56,11 +66,12 @@ class MemoryProbe:
         X.head(rows).to_csv(folder / "rows.csv", index=False)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD, str(folder / "model"), str(folder / "rows.csv")],
+                [sys.executable, "-P", "-c", _CHILD, _snas_root(), str(folder / "model"), str(folder / "rows.csv")],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
                 env={**os.environ, "PYTHONWARNINGS": "ignore"},
+                cwd=folder,
             )
         except OSError as exc:
             self.error = f"the measuring process did not start ({exc.strerror or exc})"

@@ -57,7 +57,8 @@ def read_report(path: str | Path) -> dict[str, Any]:
     Raises
     ------
     ConfigError
-        The file is missing, is not JSON, or is not an snas report (no ``report_id``).
+        The file is missing, is not JSON, is not an snas report (no ``report_id``), or gives
+        one key twice in a JSON object or one evidence id to two items.
     """
     from snas.exceptions import ConfigError
 
@@ -68,7 +69,50 @@ def read_report(path: str | Path) -> dict[str, Any]:
     data = read_json_file(p, fix=again, expect=dict)
     if not isinstance(data.get("report_id"), str):
         raise ConfigError(f"{p}: not an snas report (no report_id); {again}")
+    twice = _duplicate_key(p.read_text(encoding="utf-8")) or _duplicate_evidence(data)
+    if twice is not None:
+        raise ConfigError(f"{p}: {twice}, which snas never writes (a reader would see only one of them); {again}")
     return data
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object that holds one key twice (``json`` keeps the last silently)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` of :func:`json.loads` that refuses a key given twice in one object."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            owner = dict(pairs).get("id")
+            where = f" (the object with id {owner!r})" if isinstance(owner, str) else ""
+            raise _DuplicateKey(f"key {key!r} appears twice in one JSON object{where}")
+        out[key] = value
+    return out
+
+
+def _duplicate_key(text: str) -> str | None:
+    """The first key given twice in one object of JSON ``text`` (already parsed once, so valid)."""
+    try:
+        json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        return str(exc)
+    return None
+
+
+def _duplicate_evidence(data: dict[str, Any]) -> str | None:
+    """The first evidence id that two items of the report share."""
+    evidence = data.get("evidence")
+    evidence = evidence if isinstance(evidence, list) else []
+    seen: set[str] = set()
+    for e in evidence:
+        id_ = e.get("id") if isinstance(e, dict) else None
+        if isinstance(id_, str) and id_ in seen:
+            n = sum(isinstance(x, dict) and x.get("id") == id_ for x in evidence)
+            return f"evidence id {id_!r} is given to {n} items"
+        if isinstance(id_, str):
+            seen.add(id_)
+    return None
 
 
 def report_schema() -> dict[str, Any]:
@@ -170,10 +214,19 @@ class AuditReport:
         ----------
         text : str
             The JSON text; its ``report_id`` is dropped (recomputed from the body).
+
+        Raises
+        ------
+        ValueError
+            Not JSON, not an object, a key given twice in one object, or an evidence id
+            given to two items.
         """
         data = parse_json_text(text)
         if not isinstance(data, dict):
             raise ValueError("not an audit report: its top level is not a JSON object")
+        twice = _duplicate_key(text) or _duplicate_evidence(data)
+        if twice is not None:
+            raise ValueError(f"not an audit report as snas writes it: {twice}")
         return cls.from_dict(data)
 
     @classmethod

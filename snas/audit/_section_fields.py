@@ -133,11 +133,22 @@ SBOM_WHERE = (
 )
 
 
+def _traced_packages(inputs: AuditInputs) -> dict[str, Any]:
+    """:func:`packages`, every package's ``runtime`` unknown (None) when none is marked needed: an
+    empty runtime closure (snas not an installed distribution) traces nothing, so "not needed"
+    would be a claim nobody checked."""
+    installed = packages(inputs)
+    records = installed["records"]
+    if records and not any(r["runtime"] for r in records):
+        installed = {**installed, "records": [{**r, "runtime": None} for r in records]}
+    return installed
+
+
 def _identity(inputs: AuditInputs, ev: Mapping[str, dict[str, Any]]) -> dict[str, Field]:
     """Annex IV 1(a)–1(h): version, interfaces, environment, artefacts, resources."""
     model, data = inputs.model, inputs.data
     versions = environment(inputs)
-    installed = packages(inputs)
+    installed = _traced_packages(inputs)
     features = set(model.task.encoder.features)
     io = [data.schema.column(f.name) if f.name in data.schema else f for f in model.task.schema.features]
     run = inputs.run
@@ -169,7 +180,9 @@ def _identity(inputs: AuditInputs, ev: Mapping[str, dict[str, Any]]) -> dict[str
         "package_lock": auto(
             {
                 "packages": len(installed["records"]),
-                "runtime_packages": sum(bool(r["runtime"]) for r in installed["records"]),
+                "runtime_packages": sum(bool(r["runtime"]) for r in installed["records"])
+                if any(r["runtime"] is not None for r in installed["records"])
+                else None,
                 "sha256": installed["sha256"],
                 "recorded": installed["recorded"],
                 "sbom": SBOM_WHERE,
@@ -404,7 +417,7 @@ def _validation(inputs: AuditInputs, evidence: list[dict[str, Any]]) -> dict[str
                 "dataset": data.name,
                 "train_rows": len(data.train),
                 "test_rows": len(inputs.X),
-                "files": data.provenance()["files"],
+                "files": data.provenance(lookup=False)["files"],  # not how they were found (data.lookups())
                 "split": split,
             }
         ),

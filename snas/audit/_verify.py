@@ -9,6 +9,7 @@ from snas._util import sha256_file
 
 if TYPE_CHECKING:
     from snas.audit._inputs import AuditInputs
+    from snas.audit._report import AuditReport
     from snas.datasets import Dataset
     from snas.search import RunDirectory
 
@@ -23,10 +24,15 @@ def verify_run(run_dir: str | Path, *, data_dir: str | None = None, tolerance: f
     per-group metric and fairness gap (value, pass/fail, groups), every rule's fidelity (also
     per group), the rule summary and the monotonicity and flip checks are recomputed from the
     model and the data, each headline metric must lie within its own interval, and the risk
-    register is derived again from the evidence.
+    register is derived again from the evidence. The package fields (installed_packages,
+    package_lock, provenance.packages_sha256) are derived again from manifest.json (whose lock
+    hash is recomputed from its package list), the approvals (also Annex IV 2(g)'s field) from
+    the documentation file; a rendering run_info lists, or the run's documentation copy the
+    report was written from, that is gone is named.
 
     Without a signature this proves that a report is consistent with the run's model and
     data, not who wrote it: anyone can compute a report_id."""
+    from snas.audit._provenance import package_record_problems
     from snas.search import RunDirectory
 
     run = RunDirectory(run_dir)
@@ -34,14 +40,14 @@ def verify_run(run_dir: str | Path, *, data_dir: str | None = None, tolerance: f
         return [f"{run.manifest}: missing; this is not a run directory"]
     manifest = run.read_manifest()
     changed = _changed_run_files(run, manifest)
-    problems: list[str] = []
+    problems: list[str] = [f"{run.manifest}: {p}" for p in package_record_problems(manifest)]
     reports = []
     for which in run.MODELS:
         path = run.reports_of(which) / "report.json"
         report, found = _report(path, _fix(run, path))
         problems += found
         if report is not None:
-            problems += _changed_since_report(run, report, path)
+            problems += _changed_since_report(run, report, path) + _derived_from_run(run, manifest, report, path)
             reports.append((which, path, report))
     recorded = _recorded(manifest, data_dir)
     changed += _changed_data_files(manifest["data"], data_dir, recorded)
@@ -67,11 +73,10 @@ def _report(path: Path, fix: str = "snas audit RUN_DIR") -> tuple[dict[str, Any]
     """The report (None when there is none or it is damaged) and what is wrong with it: a
     damaged file, a body edited since it was written (its id is the sha256 of the body), or
     a Markdown or HTML file that is not what report.json renders to today (edited, or left by
-    an earlier audit). The sha256 report.json records for its renderings is not trusted: it
-    sits outside report_id, so anyone can rewrite it; the renderings are made again instead."""
-    from snas.audit._bom import render_bom
+    an earlier audit), or missing. The sha256 report.json records for its renderings is not
+    trusted: it sits outside report_id, so anyone can rewrite it; the renderings are made again
+    instead (the record only words the message)."""
     from snas.audit._provenance import BOM_FILE
-    from snas.audit._render import render_html, render_markdown
     from snas.audit._report import AuditReport, read_report
     from snas.exceptions import ConfigError
 
@@ -88,16 +93,33 @@ def _report(path: Path, fix: str = "snas audit RUN_DIR") -> tuple[dict[str, Any]
             f"{path}: edited since it was written (its report_id is no longer the sha256 of its content); "
             f"run '{fix}' again"
         ]
-    run_info = data.get("run_info")
+    return data, _rendering_problems(path, report, data.get("run_info"), fix)
+
+
+def _rendering_problems(path: Path, report: AuditReport, run_info: Any, fix: str) -> list[str]:
+    """Each rendering beside ``path`` against what report.json renders to today; a rendering
+    that ``run_info.renderings`` lists and that is gone; a rendering it does not list (left by
+    an earlier audit)."""
+    from snas.audit._bom import render_bom
+    from snas.audit._provenance import BOM_FILE
+    from snas.audit._render import render_html, render_markdown
+    from snas.audit._report import AuditReport
+
     renderings = run_info.get("renderings") if isinstance(run_info, dict) else None
     info = {k: v for k, v in run_info.items() if k != "renderings"} if isinstance(run_info, dict) else {}
     problems = []
     renderers = {"report.md": render_markdown, "report.html": render_html, BOM_FILE: render_bom}
     for name, render in renderers.items():
         other = path.with_name(name)
+        listed = isinstance(renderings, dict) and name in renderings
         if not other.is_file():
+            if listed:
+                problems.append(
+                    f"{other}: missing (report.json lists it in run_info.renderings: it was written with the "
+                    f"report); run '{fix}' again to write it"
+                )
             continue
-        if isinstance(renderings, dict) and name not in renderings:
+        if isinstance(renderings, dict) and not listed:
             problems.append(
                 f"{other}: left by an earlier audit (this report.json was written without it); run '{fix}' again"
             )
@@ -105,11 +127,59 @@ def _report(path: Path, fix: str = "snas audit RUN_DIR") -> tuple[dict[str, Any]
         made = render(AuditReport(report.body, info)).encode("utf-8")
         found = other.read_bytes()
         if made != found:
-            problems.append(
-                f"{other}: edited since it was written (it is not what report.json renders to: "
-                f"{_first_difference(made, found)}); run '{fix}' again" + _version_note(report.body)
-            )
-    return data, problems
+            recorded = renderings.get(name) if isinstance(renderings, dict) else None
+            problems.append(_rendering_differs(other, made, found, recorded, report.body, fix))
+    return problems
+
+
+def _rendering_differs(other: Path, made: bytes, found: bytes, recorded: Any, body: dict[str, Any], fix: str) -> str:
+    """Why a rendering is not what report.json renders to: edited since it was written (its
+    sha256 is not the one recorded when it was written), or written by another snas build (it
+    is; this build renders differently). The record sits in run_info, outside report_id: a file
+    edited together with its record reads as the latter unless this build wrote the report."""
+    from snas._util import sha256_bytes
+
+    where = _first_difference(made, found)
+    differs = f"it is not what report.json renders to: {where}"
+    if not isinstance(recorded, str):  # written before snas recorded its renderings
+        return f"{other}: edited since it was written ({differs}); run '{fix}' again" + _version_note(body)
+    if sha256_bytes(found) != recorded:
+        return (
+            f"{other}: edited since it was written (its sha256 is not the one report.json recorded for it in "
+            f"run_info.renderings; {differs}); run '{fix}' again"
+        )
+    builds = _builds(body)
+    if builds is None:  # this build wrote the report: the record was rewritten with the file
+        return (
+            f"{other}: edited since it was written ({differs}; the sha256 recorded for it in run_info.renderings, "
+            "outside report_id, was rewritten to match — or this snas checkout has uncommitted changes to its "
+            f"renderers); run '{fix}' again"
+        )
+    return (
+        f"{other}: written by another snas build ({builds}): its sha256 is the one report.json recorded for it "
+        f"when it was written, but this build renders report.json differently ({where}); run '{fix}' again to "
+        "render it with this build (the record is in run_info, outside report_id, so it does not prove the file "
+        "unedited)"
+    )
+
+
+def _builds(body: dict[str, Any]) -> str | None:
+    """The build that wrote the report and this one, or None when both are the same commit and version."""
+    from snas import __version__
+    from snas.audit._report import git_commit
+
+    system, prov = body.get("system"), body.get("provenance")
+    written = system.get("snas_version") if isinstance(system, dict) else None
+    code = prov.get("code") if isinstance(prov, dict) else None
+    commit = code.get("commit") if isinstance(code, dict) else None
+    here = git_commit()
+    if isinstance(commit, str) and commit == here and written == __version__:
+        return None
+    return (
+        f"the report was written by snas {written or 'of an unknown version'} at commit "
+        f"{str(commit)[:12] if commit else 'unknown'}, this is snas {__version__} at commit "
+        f"{here[:12] if here else 'unknown'}"
+    )
 
 
 def _first_difference(made: bytes, found: bytes) -> str:
@@ -123,13 +193,15 @@ def _first_difference(made: bytes, found: bytes) -> str:
 
 
 def _version_note(body: dict[str, Any]) -> str:
-    """When another snas version wrote the report, its renderings may differ for that reason alone."""
-    from snas import __version__
-
-    written = (body.get("system") or {}).get("snas_version") if isinstance(body.get("system"), dict) else None
-    if written and written != __version__:
-        return f" (the report was written by snas {written}, this is snas {__version__})"
-    return ""
+    """When another snas build (version or commit) wrote the report, its renderings may differ
+    for that reason alone; without a recorded sha256 an edit cannot be told from that."""
+    builds = _builds(body)
+    if builds is None:
+        return ""
+    return (
+        f" ({builds}: another build may render the same report.json differently, and report.json records no "
+        "sha256 of its renderings to tell that from an edit)"
+    )
 
 
 def _recorded(manifest: dict[str, Any], data_dir: str | None) -> dict[str, str]:
@@ -151,19 +223,220 @@ def _changed_run_files(run: RunDirectory, manifest: dict[str, Any]) -> list[str]
 
 
 def _changed_since_report(run: RunDirectory, report: dict[str, Any], path: Path) -> list[str]:
-    """The run's manifest and documentation against what the report at ``path`` recorded."""
-    from snas.audit._report import audit_command
-
+    """The run's manifest and documentation against what the report at ``path`` recorded; the
+    run's documentation copy the report was written from and that is gone."""
     recorded = report.get("provenance")
     prov: dict[str, Any] = recorded if isinstance(recorded, dict) else {}
     problems = []
-    again = f"run '{audit_command(path)}' again to report on the files as they are now"
+    again = f"run '{_fix(run, path)}' again to report on the files as they are now"
     if sha256_file(run.manifest) != prov.get("run_manifest_sha256"):
         problems.append(f"{run.manifest}: changed since {path} was written; {again}")
     doc = prov.get("documentation")
-    if isinstance(doc, dict) and run.documentation.is_file() and sha256_file(run.documentation) != doc.get("sha256"):
-        problems.append(f"{run.documentation}: changed since {path} was written; {again}")
+    if not isinstance(doc, dict):
+        return problems
+    if run.documentation.is_file():
+        if sha256_file(run.documentation) != doc.get("sha256"):
+            problems.append(f"{run.documentation}: changed since {path} was written; {again}")
+    elif doc.get("path") == run.documentation.name:
+        problems.append(
+            f"{run.documentation}: missing, yet {path} was written from it (provenance.documentation), so its "
+            "approvals and human-written fields cannot be checked; restore it, or run "
+            f"'{_fix(run, path)} --documentation FILE' to write the report again from your documentation file"
+        )
     return problems
+
+
+def _derived_from_run(run: RunDirectory, manifest: dict[str, Any], report: dict[str, Any], path: Path) -> list[str]:
+    """The report's fields that the run's own files give, each against them: the package fields
+    (installed_packages, package_lock, provenance.packages_sha256) from manifest.json, and the
+    approvals (also Annex IV 2(g)'s field) from the documentation file. A manifest changed since
+    the report, or with package fields snas does not write, is reported on its own."""
+    from snas.audit._provenance import package_record_problems, packages_of
+
+    prov = _mapping(report.get("provenance"))
+    fix = f"run '{_fix(run, path)}' again to write them from the run's files"
+    problems = []
+    if sha256_file(run.manifest) == prov.get("run_manifest_sha256") and not package_record_problems(manifest):
+        problems += _package_problems(path, report, packages_of(manifest, "run manifest"), fix)
+    return problems + _approval_problems(run, report, path, fix)
+
+
+_PACKAGE_FIELDS = ("installed_packages", "package_lock")
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _sequence(value: Any) -> list[Any]:
+    """``value`` when it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def _fields_named(report: dict[str, Any], names: tuple[str, ...]) -> list[tuple[str, str, Any]]:
+    """(section id, field name, field) of every section field named in ``names``."""
+    sections = report.get("sections")
+    return [
+        (sid, name, field)
+        for sid, sec in (sections.items() if isinstance(sections, dict) else [])
+        if isinstance(sec, dict) and isinstance(sec.get("fields"), dict)
+        for name, field in sec["fields"].items()
+        if name in names
+    ]
+
+
+def _package_problems(path: Path, report: dict[str, Any], installed: dict[str, Any], fix: str) -> list[str]:
+    """The package fields of the report against those manifest.json gives (``installed``)."""
+    prov = _mapping(report.get("provenance"))
+    problems = []
+    if prov.get("packages_sha256") != installed["sha256"]:
+        problems.append(
+            f"{path}: provenance.packages_sha256 is {_shown(prov.get('packages_sha256'))}, manifest.json gives "
+            f"{_shown(installed['sha256'])}; {fix}"
+        )
+    found = _fields_named(report, _PACKAGE_FIELDS)
+    if installed["records"] is not None:
+        have = {name for _, name, _ in found}
+        problems += [
+            f"{path}: field {n!r} is missing; manifest.json gives it; {fix}" for n in _PACKAGE_FIELDS if n not in have
+        ]
+    for sid, name, field in found:
+        why = _package_field_difference(name, field, installed)
+        if why is not None:
+            problems.append(f"{path}: section {sid} field {name!r} {why}; {fix}")
+    return problems
+
+
+def _package_field_difference(name: str, field: Any, installed: dict[str, Any]) -> str | None:
+    """How a package field differs from what manifest.json gives (None when it does not)."""
+    status = field.get("status") if isinstance(field, dict) else None
+    value = field.get("value") if isinstance(field, dict) else None
+    records = installed["records"]
+    if records is None:
+        ok = status == "not_applicable"
+        return None if ok else f"is {_shown(status)}, but manifest.json records no packages (not_applicable)"
+    if status != "auto":
+        return f"is {_shown(status)}, where manifest.json gives its value (auto)"
+    if name == "installed_packages":
+        return _records_difference(value, records)
+    if not isinstance(value, dict):
+        return f"is {_shown(value)}, not the lock summary manifest.json gives"
+    want = {"packages": len(records), "runtime_packages": _runtime_count(records), "sha256": installed["sha256"]}
+    got = {**{k: value.get(k) for k in want}, "runtime_packages": value.get("runtime_packages") or None}
+    key = next((k for k in want if got[k] != want[k]), None)
+    return None if key is None else f"gives {key} {_shown(got[key])}, manifest.json gives {_shown(want[key])}"
+
+
+def _runtime_count(records: list[dict[str, Any]]) -> int | None:
+    """Packages the runtime needs; None when none was traced (snas not an installed distribution)."""
+    return sum(r.get("runtime") is True for r in records) or None
+
+
+def _traced(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Package records by name, ``runtime`` unknown (None) for all when no package is marked needed."""
+    traced = any(r.get("runtime") is True for r in records)
+    return {str(r.get("name")): r if traced else {**r, "runtime": None} for r in records}
+
+
+def _records_difference(value: Any, records: list[dict[str, Any]]) -> str | None:
+    """What the report's package records lack, add or change against manifest.json's."""
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        return f"is {_shown(value)}, not the list of package records manifest.json gives"
+    have, want = _traced(value), _traced(records)
+    if len(have) != len(value):
+        return "lists a package twice"
+    lacks = [f"{n} {want[n].get('version')}" for n in want if n not in have]
+    adds = [f"{n} {have[n].get('version')}" for n in have if n not in want]
+    changed = [n for n in want if n in have and have[n] != want[n]]
+    parts = [f"lacks {', '.join(lacks)}"] * bool(lacks) + [f"adds {', '.join(adds)}"] * bool(adds)
+    parts += [_record_difference(n, have[n], want[n]) for n in changed[:3]]
+    if not parts and list(have) != list(want):
+        parts.append("lists the packages in another order than manifest.json")
+    return f"{'; '.join(parts)} (against manifest.json)" if parts else None
+
+
+def _record_difference(name: str, have: dict[str, Any], want: dict[str, Any]) -> str:
+    """How one package record differs: the first field, a list's items left out or added."""
+    key = next(k for k in (*want, *have) if have.get(k) != want.get(k))
+    a, b = have.get(key), want.get(key)
+    if isinstance(a, list) and isinstance(b, list):
+        out, extra = [x for x in b if x not in a], [x for x in a if x not in b]
+        said = [f"without {', '.join(map(str, out))}"] * bool(out) + [f"with {', '.join(map(str, extra))}"] * bool(
+            extra
+        )
+        return f"gives {name} {key} {' and '.join(said) or 'in another order'}"
+    return f"gives {name} {key} {_shown(a)} where manifest.json gives {_shown(b)}"
+
+
+def _approval_problems(run: RunDirectory, report: dict[str, Any], path: Path, fix: str) -> list[str]:
+    """The report's approvals and Annex IV 2(g)'s approvals field against those its
+    documentation file gives (none without one), as the audit writes them."""
+    from snas.audit._build import _stripped
+    from snas.audit._section_fields import human_field
+
+    fields, why = _documentation_fields(run, report)
+    if fields is None:
+        named = _named(report)
+        if why is None or not named:  # a changed or missing run copy is reported with the files
+            return []
+        return [
+            f"{path}: approvals name {', '.join(named)} but cannot be checked: {why}; run "
+            f"'{_fix(run, path)} --documentation FILE' with your (corrected) documentation file to copy it into "
+            "the run (documentation.yaml) and write the report from it"
+        ]
+    source = "the run's documentation file" if fields else "no documentation file (the report records none)"
+    want = [
+        {**{k: a.get(k) for k in ("role", "name", "date")}, "content_hash": _stripped(a.get("content_id"))}
+        for a in (fields.get("approvals") or [])
+    ]
+    problems = []
+    if report.get("approvals") != want:
+        problems.append(f"{path}: approvals is {_shown(report.get('approvals'))}, {source} gives {_shown(want)}; {fix}")
+    field = human_field(fields, "approvals")
+    for sid, _, got in _fields_named(report, ("approvals",)):
+        if got != field:
+            problems.append(
+                f"{path}: section {sid} field 'approvals' is {_shown(got)}, {source} gives {_shown(field)}; {fix}"
+            )
+    return problems
+
+
+def _named(report: dict[str, Any]) -> list[str]:
+    """The names the report's approvals give (its approvals list and its approvals fields)."""
+    listed: list[Any] = list(_sequence(report.get("approvals")))
+    for _, _, field in _fields_named(report, ("approvals",)):
+        listed += _sequence(_mapping(field).get("value"))
+    names = [a.get("name") for a in listed if isinstance(a, dict)]
+    return list(dict.fromkeys(_shown(n) for n in names if isinstance(n, str) and n.strip()))
+
+
+def _documentation_fields(run: RunDirectory, report: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """The fields of the documentation file the report was written from (``{}`` when it records
+    none), or None and why they cannot be read (None: reported with the files)."""
+    from snas.audit._build import _documentation_path
+    from snas.audit._documentation import load_documentation
+    from snas.exceptions import ConfigError
+
+    prov = _mapping(report.get("provenance"))
+    doc = prov.get("documentation")
+    if not isinstance(doc, dict):
+        return {}, None
+    if run.documentation.is_file() or doc.get("path") == run.documentation.name:
+        file: Path | None = run.documentation if run.documentation.is_file() else None
+        if file is None or sha256_file(file) != doc.get("sha256"):
+            return None, None
+    else:  # written from a file outside the run: where the audit looked for it
+        try:
+            file = _documentation_path(run, _mapping(run.read_summary().get("config")))
+        except (ConfigError, TypeError):  # search.json damaged (named with the run's files)
+            file = None
+        if file is None or sha256_file(file) != doc.get("sha256"):
+            return None, f"the documentation file it was written from ({doc.get('path')}) is not in the run"
+    try:
+        return load_documentation(file)[0], None
+    except ConfigError as exc:
+        return None, str(exc)
 
 
 def _changed_data_files(data: dict[str, Any], data_dir: str | None, recorded: dict[str, str]) -> list[str]:
@@ -246,6 +519,8 @@ def _recomputed(
     fix = f"run '{_fix(run, path)}' again to write it from the model and the data"
     items = _evidence_items(report)
     ev = {e["id"]: e for e in items}
+    if len(ev) != len(items):  # read_report refuses such a report; a dict keeps one copy of each
+        return [f"{path}: gives one evidence id to two items; {fix}"]
     if not isinstance((ev.get("ev:metric:accuracy") or {}).get("value"), (int, float)):
         return [f"{path}: records no accuracy (ev:metric:accuracy); {fix}"]
     model = FittedModel.load(run.model_path(which))

@@ -3,13 +3,15 @@ entry point behind ``snas audit RUN`` and the end of ``snas search``."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from snas._util import atomic_write_bytes, sha256_bytes
+from snas._yaml import read_text_file
 from snas.audit._bom import render_bom
 from snas.audit._documentation import load_documentation
 from snas.audit._provenance import BOM_FILE
-from snas.audit._render import render_html, render_markdown, render_pdf
+from snas.audit._render import chromium, render_html, render_markdown, render_pdf
 from snas.audit._report import AuditReport
 from snas.exceptions import ConfigError
 
@@ -68,8 +70,9 @@ def write_reports(
     """Build the report of a run (:func:`report_for_run`) and write it under ``RUN/reports``
     (the glass box's under ``RUN/reports/glass-box``).
 
-    A documentation file is first copied into the run (``documentation.yaml``), so
-    ``snas audit verify`` can re-hash it later.
+    A documentation file given replaces the run's copy (``documentation.yaml``, which
+    ``snas audit verify`` re-hashes) only once the report was built and written: an audit that
+    fails leaves the run as it was.
 
     Parameters
     ----------
@@ -107,13 +110,52 @@ def write_reports(
 
     run = RunDirectory(run_dir)
     run.require_model(model)  # before anything is written
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise ConfigError(f"formats: unknown format(s) {bad}; choose from {', '.join(FORMATS)}")
+    if "pdf" in formats and chromium() is None:
+        raise ConfigError(
+            "--format pdf needs Chromium (Debian: apt-get install chromium); nothing was written — leave out pdf "
+            "(the HTML report prints to PDF as well)"
+        )
+    given = _documentation_bytes(documentation, run.documentation)
+    with tempfile.TemporaryDirectory(prefix="snas-documentation-") as staging:
+        doc = documentation
+        if given is not None:  # the bytes checked, under the name the run's copy has
+            doc = Path(staging) / run.documentation.name
+            doc.write_bytes(given)
+        report = report_for_run(
+            run.path, documentation=doc, data_dir=data_dir, parent=parent, progress=progress, model=model
+        )
     reports = run.reports_of(model)
-    if documentation is not None:
-        load_documentation(documentation)  # a file with errors never replaces the run's copy
-        if Path(documentation).resolve() != run.documentation.resolve():
-            atomic_write_bytes(run.documentation, Path(documentation).read_bytes())
-        documentation = run.documentation
-    report = report_for_run(
-        run.path, documentation=documentation, data_dir=data_dir, parent=parent, progress=progress, model=model
-    )
-    return write_report_files(report, reports, formats)
+    paths = write_report_files(report, reports, _without_pdf(formats))
+    if given is not None:
+        atomic_write_bytes(run.documentation, given)  # the report written names these bytes
+    if "pdf" in formats:
+        paths["pdf"] = reports / _FILE_NAMES["pdf"]
+        render_pdf(paths["html"], paths["pdf"])
+    return paths
+
+
+def _without_pdf(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """``formats`` without ``pdf`` (printed last, from ``report.html``, which it then needs)."""
+    if "pdf" not in formats:
+        return formats
+    return tuple(f for f in formats if f != "pdf") + (() if "html" in formats else ("html",))
+
+
+def _documentation_bytes(documentation: str | Path | None, copy: Path) -> bytes | None:
+    """The bytes of a documentation file that is to replace the run's ``copy`` (checked first:
+    a file with errors never replaces it); None when there is none or it is the copy itself."""
+    if documentation is None:
+        return None
+    _, sha = load_documentation(documentation)
+    if Path(documentation).resolve() == copy.resolve():
+        return None
+    data = read_text_file(documentation, ConfigError).encode("utf-8")
+    if sha256_bytes(data) != sha:
+        raise ConfigError(
+            f"{documentation}: changed while snas read it; save it and run 'snas audit RUN_DIR --documentation "
+            f"{documentation}' again"
+        )
+    return data

@@ -39,10 +39,16 @@ __all__ = [
 ]
 
 
+#: What a :class:`FileRecord` says about how the file was found this time, not what it holds.
+LOOKUP_KEYS = ("source", "location")
+
+
 @dataclass(frozen=True)
 class FileRecord:
     """Provenance of one verified file; ``location`` is the absolute path it was read from
-    (so a later audit of the run finds it again without being told where)."""
+    (so a later audit of the run finds it again without being told where). ``source`` and
+    ``location`` (:data:`LOOKUP_KEYS`) say how the file was found, not what it is: its identity
+    is its sha256."""
 
     role: str
     path: str
@@ -131,16 +137,38 @@ class Dataset:
             return s.astype(str)
         return s.astype("int64" if col.integer else "float64")
 
-    def provenance(self) -> dict[str, Any]:
-        """Plain-dict provenance: files with sha256, schema hash, split."""
+    def provenance(self, *, lookup: bool = True) -> dict[str, Any]:
+        """Plain-dict provenance: files with sha256, schema hash, split.
+
+        Parameters
+        ----------
+        lookup : bool, default=True
+            Also say how each file was found this time (``source``: recorded, data_dir, … and
+            its ``location``), as a run's manifest records it for the next look-up. False
+            leaves them out: what a report's content holds, since the same data found
+            elsewhere are the same data (their sha256).
+
+        Returns
+        -------
+        dict
+            dataset, manifest, schema_sha256, files, rows and split.
+        """
+        files = [f.to_dict() for f in self.files]
+        if not lookup:
+            files = [{k: v for k, v in f.items() if k not in LOOKUP_KEYS} for f in files]
         return {
             "dataset": self.name,
             "manifest": self.manifest.source if self.manifest else None,
             "schema_sha256": self.schema.sha256(),
-            "files": [f.to_dict() for f in self.files],
+            "files": files,
             "rows": {"train": len(self.train), "test": 0 if self.test is None else len(self.test)},
             "split": self.manifest.split if self.manifest else {"train": "frame"},
         }
+
+    def lookups(self) -> list[dict[str, str]]:
+        """How each file was found this time: path, ``source`` and ``location`` (what a
+        report keeps outside its content, in ``run_info``)."""
+        return [{"path": f.path, **{k: str(getattr(f, k)) for k in LOOKUP_KEYS}} for f in self.files]
 
 
 def cache_dir() -> Path:
@@ -210,11 +238,7 @@ def locate_file(
         if path.is_file():
             got = sha256_file(path)
             if got != f.sha256:
-                raise DatasetError(
-                    f"{path}: sha256 mismatch for the {f.role!r} file (got {got}, manifest says "
-                    f"{f.sha256}); the file is corrupted or a different version — replace it with "
-                    f"the original{' from ' + f.url if f.url else ''}"
-                )
+                raise DatasetError(_mismatch_message(f, path, got))
             return path, source
     if download and f.url:
         _download(f.url, cached, f.sha256)
@@ -224,6 +248,16 @@ def locate_file(
         f"data file {f.path!r} ({f.role}) not found; looked in {looked}. Pass --data-dir DIR "
         "(or set SNAS_DATA_DIR) to the folder that holds it"
         + (f", or allow the download from {f.url}" if f.url else "")
+    )
+
+
+def _mismatch_message(f: DataFile, path: Path, got: str) -> str:
+    """Why a file's sha256 differs from the manifest's: the file changed, or the manifest's hash is wrong."""
+    return (
+        f"{path}: sha256 mismatch for the {f.role!r} file (got {got}, manifest says {f.sha256}). Either the file "
+        f"is corrupted or a different version — replace it with the original{' from ' + f.url if f.url else ''} — "
+        f"or the manifest's sha256 is the wrong one: if this file is the right one, compute its hash with "
+        f"'sha256sum {path}' and paste the 64 hex digits as 'sha256' at {f.sha256_at or 'the file in the manifest'}"
     )
 
 
@@ -431,8 +465,10 @@ def load(
                 if role in ("train", "test"):
                     raise
     train, test = frames["train"], frames.get("test")
+    _refuse_target(m, train, f"{len(train):,} rows of {paths['train']}")
     if test is None and "test_fraction" in m.split:
         train, test = _split(train, m, paths["train"])
+        _refuse_target(m, train, f"{len(train):,} training rows of {paths['train']} (after split.test_fraction)")
     schema = _observed(m, train, paths["train"])
     train, test = _retyped(train, schema), None if test is None else _retyped(test, schema)
     return Dataset(name=m.name, schema=schema, train=train, test=test, files=tuple(records), manifest=m)
@@ -457,6 +493,67 @@ def _observed(m: Manifest, train: pd.DataFrame, path: Path) -> Schema:
             f"of {path} hold {', '.join(classes)}.{did_you_mean(schema.positive, classes)} Fix 'target.positive'"
         )
     return Schema(cols, schema.target, classes, schema.positive, schema.sensitive)
+
+
+#: A target with more classes than this is refused: snas classifies, and so many distinct values are a
+#: quantity (a regression target) or an identifier rather than classes to learn.
+MAX_CLASSES = 100
+#: ... as is a target with more than this many classes and, on average, fewer than two rows per class.
+MANY_CLASSES = 20
+
+
+def _refuse_target(m: Manifest, frame: pd.DataFrame, rows: str) -> None:
+    """:func:`_refuse_labels` for the manifest ``m``'s target in ``frame``."""
+    col = m.schema.column(m.schema.target)
+    where = manifest_location(m, "target", "column")
+    _refuse_labels(col, frame[col.name], rows, where=where, retarget="point 'target.column' at")
+
+
+def _refuse_labels(col: Column, labels: pd.Series, rows: str, *, where: str, retarget: str) -> None:
+    """Refuse a target snas cannot learn: a single class, more than :data:`MAX_CLASSES`
+    classes, or more than :data:`MANY_CLASSES` with (on average) fewer than two rows each — a
+    number such as an amount, whose (nearly) every value is a class of its own.
+
+    Parameters
+    ----------
+    col : Column
+        The target column.
+    labels : Series
+        Its values on the rows ``rows`` describes (e.g. ``"420 rows of credit.csv"``).
+    rows : str
+        Those rows, for the message.
+    where : str
+        What the message starts with: the manifest's ``path:line:column`` or the frame's name.
+    retarget : str
+        How to choose another target, completed by "a column with …".
+
+    Raises
+    ------
+    DatasetError
+        Naming the column, what it holds and the fix.
+    """
+    labels = labels.dropna()
+    classes = labels.astype(str).unique()
+    n = len(classes)
+    if n == 1:
+        raise DatasetError(
+            f"{where}: the target column {col.original!r} holds one class only, {classes[0]!r}, in the {rows}: "
+            f"a classifier needs at least two classes to tell apart. {retarget[:1].upper()}{retarget[1:]} a column "
+            "with two or more classes, or add rows of the other class(es) to the data"
+        )
+    if n > MAX_CLASSES or (n > MANY_CLASSES and 2 * n > len(labels)):
+        fix = (
+            "to predict a number, use a regression method; to use snas, derive a column of a few classes from it "
+            f"(e.g. low/mid/high) and {retarget} that"
+            if col.kind == "numeric"
+            else f"merge the classes into fewer, or {retarget} a column of class labels"
+        )
+        raise DatasetError(
+            f"{where}: the target column {col.original!r} has {n:,} distinct values in the {rows}, "
+            f"{len(labels) / n:.1f} rows per value on average: snas classifies, each distinct value a class of its "
+            f"own, and refuses more than {MAX_CLASSES} classes, or more than {MANY_CLASSES} with fewer than two rows "
+            f"each on average; {fix}"
+        )
 
 
 def _seen_levels(s: pd.Series) -> tuple[str, ...]:
@@ -507,6 +604,15 @@ def _split(frame: pd.DataFrame, m: Manifest, path: Path) -> tuple[pd.DataFrame, 
     frac = float(m.split["test_fraction"])
     stratify = m.split.get("stratify", True)
     strat = frame[m.schema.target] if stratify else None
+    if strat is not None and (lone := _lone_classes(strat)):
+        col = m.schema.column(m.schema.target)
+        raise DatasetError(
+            f"{path}: {_classes_text(lone)} of the target column {col.original!r} "
+            f"{'has' if len(lone) == 1 else 'have'} a single row: the split holds out split.test_fraction of "
+            "every class (split.stratify, on by default), which needs at least two rows of each. Merge the "
+            f"class into another (e.g. 'recode: {{{lone[0]}: OTHER}}' on the column in {m.source}) or remove "
+            "its row, or set 'split.stratify: false'"
+        )
     try:
         tr, te = train_test_split(frame, test_size=frac, random_state=int(m.split.get("seed", 0)), stratify=strat)
     except ValueError as exc:
@@ -515,6 +621,17 @@ def _split(frame: pd.DataFrame, m: Manifest, path: Path) -> tuple[pd.DataFrame, 
             f"change 'split.test_fraction'{' or set split.stratify: false' if stratify else ''} in {m.source}"
         ) from None
     return tr.reset_index(drop=True), te.reset_index(drop=True)
+
+
+def _lone_classes(labels: pd.Series) -> list[str]:
+    """The classes ``labels`` holds on exactly one row."""
+    counts = labels.astype(str).value_counts()
+    return sorted(str(c) for c in counts.index[counts == 1])
+
+
+def _classes_text(classes: list[str]) -> str:
+    """``class 'a'`` or ``classes 'a', 'b'``."""
+    return ("class " if len(classes) == 1 else "classes ") + ", ".join(repr(c) for c in classes)
 
 
 def _kind(name: str) -> ColumnKind:
@@ -561,7 +678,8 @@ def from_frame(
     frame, test : DataFrame
         Training and optional test rows. Numbers → ``numeric``, ordered categories → ``ordinal``, else ``categorical``.
     target : str
-        The target column; DatasetError when ``frame`` lacks it or a row has no label. An integer
+        The target column; DatasetError when ``frame`` lacks it, a row has no label, or it holds a
+        single class or (nearly) a class per row (a number to predict, not classes). An integer
         target stays integer: ``y_train`` holds ints, ``schema.classes`` names them as text.
     positive : str, optional
         The positive class (what reports and monotonic constraints refer to); DatasetError when it is not a class.
@@ -586,6 +704,9 @@ def from_frame(
     whole = pd.api.types.is_integer_dtype(labels) and not pd.api.types.is_bool_dtype(labels)
     cols = list(infer_columns(both, categorical=[] if whole else [target]))  # integers stay integers
     tcol = next(c for c in cols if c.original == str(target))
+    _refuse_labels(
+        tcol, frame[target], f"{len(frame):,} rows of the frame", where=f"<{name}>", retarget="pass as target"
+    )
     classes = _class_texts(labels) if whole else tcol.levels
     if positive is not None and str(positive) not in classes:
         raise DatasetError(

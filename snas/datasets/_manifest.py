@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -48,6 +48,8 @@ class DataFile:
     skip_rows: int = 0
     label_suffix: str | None = None
     package: str | None = None  # the file ships inside this installed Python package
+    #: where the manifest gives its sha256 (``path:line:column``), for messages
+    sha256_at: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,10 @@ def load_manifest(name_or_path: str | os.PathLike[str]) -> Manifest:
         return DatasetError(f"{loc or where}: {msg}")
 
     d = _top(doc.data, fail)
-    files = _files(d["files"], fail)
+    files = {
+        r: replace(f, sha256_at=str(doc.locate("files", r, "sha256") or where))
+        for r, f in _files(d["files"], fail).items()
+    }
     columns, recode = _columns(d["columns"], fail)
     fmt = _format(d.get("format"), fail)
     return Manifest(
@@ -328,6 +333,14 @@ def _schema(d: dict[Any, Any], columns: list[Column], fail: Fail) -> Schema:
     if target not in names:
         raise fail(_not_a_column("target column", tgt["column"], names), "target", "column")
     classes = next(c for c in columns if c.name == target).levels
+    if len(classes) == 1:
+        raise fail(
+            f"target column {shown(tgt['column'])} declares one level, {shown(classes[0])}: a classifier needs at "
+            "least two classes to tell apart; list every class under the column's 'levels' (or drop 'levels' to "
+            "take them from the data), or point 'target.column' at another column",
+            "target",
+            "column",
+        )
     positive = tgt.get("positive")
     if positive is not None:
         if not _label(positive):

@@ -79,6 +79,12 @@ class Column:
     description: str | None = None
 
     @property
+    def label(self) -> str:
+        """How messages name the column: ``'age'``, or ``'Hours per Week' (hours_per_week)`` when the
+        data spell it differently."""
+        return repr(self.name) if self.original == self.name else f"{self.original!r} ({self.name})"
+
+    @property
     def is_numeric(self) -> bool:
         return self.kind == "numeric"
 

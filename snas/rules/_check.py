@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -61,9 +61,12 @@ class Finding:
 class RuleStats:
     """Coverage and label agreement of one rule on the training data.
 
-    ``hardening_cost`` (soft rules only) prices making the rule hard: (1 − agreement) ×
-    coverage, the share of all training rows whose label the shield would then overrule —
-    counting only rows no hard rule decides already (those the shield overrules either way).
+    ``hardening_cost`` (soft rules only) prices making the rule hard: the share of all training
+    rows whose label the shield would then overrule — the rows it covers against their label,
+    (1 − agreement) × coverage, less those a hard rule decides already (the shield overrules
+    them either way). ``hardening_conflicts`` names the hard rules with another head that can
+    hold on a row together with it: made hard as it is, it would conflict with them (an error),
+    so its cost holds only once 'unless:' settles that.
     """
 
     rule: str
@@ -75,6 +78,7 @@ class RuleStats:
     agreement_low: float | None
     agreement_high: float | None
     hardening_cost: float | None = None
+    hardening_conflicts: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -318,13 +322,16 @@ def _data_witness(view: ColumnView, mask: np.ndarray, conds: list[Condition]) ->
     return row, i
 
 
-def _conflicts(rs: RuleSet, ctx: LogicContext, view: ColumnView | None, bodies: dict[str, np.ndarray]) -> list[Finding]:
+def _conflicts(
+    rs: RuleSet, ctx: LogicContext, view: ColumnView | None, bodies: dict[str, np.ndarray]
+) -> tuple[list[Finding], dict[str, list[str]]]:
     """Check 2 (bodies with different heads that can both hold, at least one rule hard) and
     the unsatisfiable half of check 3. Per-feature intervals rule out most pairs at once; a
     training row that satisfies both bodies is the witness; otherwise :func:`overlap` decides
     (intervals, bounded normal forms, a greedy choice, then the solver) and builds a witness, or
     the question is reported undecided (a warning). At most ``MAX_PAIR_FINDINGS`` pair findings
-    of each kind are listed; one more finding counts the rest."""
+    of each kind are listed; one more finding counts the rest. Also returns, per soft rule, the
+    hard rules with another head it can hold together with (it cannot be made hard as it is)."""
     out: list[Finding] = []
     prep = {r.id: prepare(r.body, ctx) for r in rs.rules}
     for r in rs.rules:
@@ -341,31 +348,28 @@ def _conflicts(rs: RuleSet, ctx: LogicContext, view: ColumnView | None, bodies: 
             out.append(_finding(rs, "warning", "dead-rule", msg, r.span, rule=r.id))
     unlisted: dict[str, int] = {}
     listed: dict[str, int] = {}
+    blocked: dict[str, list[str]] = {}
     for a, b in combinations(rs.rules, 2):
         if a.head == b.head or not (a.is_hard or b.is_hard) or boxes_disjoint(prep[a.id].box, prep[b.id].box, ctx):
             continue
         pair = _Pair(rs, a, b, ctx, view, bodies, (prep[a.id], prep[b.id]))
-        code = pair.code()
-        if listed.get(code, 0) >= MAX_PAIR_FINDINGS:  # only count it: no witness, no message
-            known = pair.overlaps()
-            if known is not False:
-                code = code if known else "undecided"
-                unlisted[code] = unlisted.get(code, 0) + 1
-            continue
-        for f in pair.findings():
-            if listed.get(f.code, 0) < MAX_PAIR_FINDINGS:
-                listed[f.code] = listed.get(f.code, 0) + 1
-                out.append(f)
-            else:
-                unlisted[f.code] = unlisted.get(f.code, 0) + 1
+        if "hard-soft-overlap" in pair.record(out, listed, unlisted):
+            soft, hard = (b, a) if a.is_hard else (a, b)
+            blocked.setdefault(soft.id, []).append(hard.id)
     for code, n in unlisted.items():
         level = _PAIR_LEVELS[code]
         msg = (
-            f"{n:,} more pairs of rules with the same problem ({code}) are not listed: snas check lists at most "
-            f"{MAX_PAIR_FINDINGS} (MAX_PAIR_FINDINGS) of each kind; fix the ones above and check again"
+            f"{n:,} more {_plural(n, 'pair')} of rules with the same problem ({code}) {'is' if n == 1 else 'are'} "
+            f"not listed: snas check lists at most {MAX_PAIR_FINDINGS} (MAX_PAIR_FINDINGS) of each kind; fix the "
+            "ones above and check again"
         )
         out.append(_finding(rs, level, code, msg))
-    return out
+    return out, blocked
+
+
+def _plural(n: int, word: str) -> str:
+    """``word`` for one, ``words`` for any other count."""
+    return word if n == 1 else f"{word}s"
 
 
 _PAIR_LEVELS: dict[str, Level] = {
@@ -408,6 +412,25 @@ class _Pair:
         except UndecidedError:
             return None
 
+    def record(self, out: list[Finding], listed: dict[str, int], unlisted: dict[str, int]) -> list[str]:
+        """Add the pair's finding to ``out``, or past ``MAX_PAIR_FINDINGS`` of its kind only count
+        it in ``unlisted`` (no witness, no message); returns the codes of what holds for the pair."""
+        code = self.code()
+        if listed.get(code, 0) >= MAX_PAIR_FINDINGS:
+            known = self.overlaps()
+            if known is not False:
+                code = code if known else "undecided"
+                unlisted[code] = unlisted.get(code, 0) + 1
+            return [code] if known else []
+        found = self.findings()
+        for f in found:
+            if listed.get(f.code, 0) < MAX_PAIR_FINDINGS:
+                listed[f.code] = listed.get(f.code, 0) + 1
+                out.append(f)
+            else:
+                unlisted[f.code] = unlisted.get(f.code, 0) + 1
+        return [f.code for f in found]
+
     def findings(self) -> list[Finding]:
         """The finding for the pair when their bodies can both hold (none when they cannot)."""
         rs, a, b = self.rs, self.a, self.b
@@ -432,7 +455,7 @@ class _Pair:
                 return [_finding(rs, "warning", "undecided", msg, b.span, rule=a.id, other=b.id)]
             if witness is None:
                 return []
-        rows = f"; {n} training rows match both" if n is not None else ""
+        rows = f"; {n:,} training {_plural(n, 'row')} {'matches' if n == 1 else 'match'} both" if n is not None else ""
         pair = f"rules {a.id!r} (then {a.head}) and {b.id!r} (then {b.head}) can both hold, e.g. {witness}{where}{rows}"
         extra = {"rule": a.id, "other": b.id, "witness": witness, "overlap_rows": n}
         code = self.code()
@@ -516,7 +539,7 @@ def check_rules(rules: RuleSet, data: Dataset | Schema | None = None) -> CheckRe
     schema = data.schema if isinstance(data, Dataset) else data
     findings: list[Finding] = []
     if isinstance(data, Dataset):
-        findings += _identifier_like(rules, data)
+        findings += _identifier_like(rules, data) + _lone_classes(rules, data)
     if schema is not None:
         findings += _check_names(rules, schema, _observed(data) if isinstance(data, Dataset) else frozenset())
         if any(f.level == "error" for f in findings):  # names must be right before reasoning
@@ -531,36 +554,12 @@ def check_rules(rules: RuleSet, data: Dataset | Schema | None = None) -> CheckRe
         y = data.train[schema.target].astype(str).to_numpy()  # type: ignore[union-attr]
         stats = rule_stats(rules, data.train, y, schema, bodies)
         rows = len(data.train)
-    findings += _conflicts(rules, ctx, view, bodies or {})
+    found, blocked = _conflicts(rules, ctx, view, bodies or {})
+    findings += found
+    stats = [replace(s, hardening_conflicts=tuple(blocked.get(s.rule, ()))) for s in stats]
     if isinstance(data, Dataset):
         findings += _monotonic_copies(rules, data)
-    for s in stats:
-        r = rules[s.rule]
-        if s.support == 0 and not any(f.code == "dead-rule" and f.rule == r.id for f in findings):
-            findings.append(
-                _finding(
-                    rules,
-                    "warning",
-                    "zero-coverage",
-                    f"rule {r.id!r} holds on no training row; check its thresholds and levels",
-                    r.span,
-                    rule=r.id,
-                )
-            )
-        elif r.is_hard and s.agreement is not None and s.agreement < MIN_HARD_AGREEMENT:
-            findings.append(
-                _finding(
-                    rules,
-                    "warning",
-                    "low-agreement",
-                    f"hard rule {r.id!r} agrees with the "
-                    f"label on only {s.agreement:.1%} of the {s.support} rows it covers "
-                    f"(< {MIN_HARD_AGREEMENT:.0%}); enforcing it will cost accuracy — "
-                    "consider making it soft",
-                    r.span,
-                    rule=r.id,
-                )
-            )
+    findings += _coverage_findings(rules, stats, findings)
     order = {"error": 0, "warning": 1, "info": 2}
 
     def position(f: Finding) -> float:
@@ -570,6 +569,42 @@ def check_rules(rules: RuleSet, data: Dataset | Schema | None = None) -> CheckRe
 
     findings.sort(key=lambda f: (order[f.level], position(f)))
     return CheckReport(rules, tuple(findings), tuple(stats), rows, getattr(data, "name", None))
+
+
+def _coverage_findings(rs: RuleSet, stats: list[RuleStats], findings: list[Finding]) -> list[Finding]:
+    """Warnings for a rule no training row satisfies (unless ``findings`` call it dead already)
+    and for a hard rule agreeing with the label on fewer than ``MIN_HARD_AGREEMENT`` of its rows."""
+    out = []
+    for s in stats:
+        r = rs[s.rule]
+        if s.support == 0 and not any(f.code == "dead-rule" and f.rule == r.id for f in findings):
+            msg = f"rule {r.id!r} holds on no training row; check its thresholds and levels"
+            out.append(_finding(rs, "warning", "zero-coverage", msg, r.span, rule=r.id))
+        elif r.is_hard and s.agreement is not None and s.agreement < MIN_HARD_AGREEMENT:
+            msg = (
+                f"hard rule {r.id!r} agrees with the label on only {s.agreement:.1%} of the {s.support:,} "
+                f"{_plural(s.support, 'row')} it covers (< {MIN_HARD_AGREEMENT:.0%}); enforcing it will cost "
+                "accuracy — consider making it soft"
+            )
+            out.append(_finding(rs, "warning", "low-agreement", msg, r.span, rule=r.id))
+    return out
+
+
+def _lone_classes(rs: RuleSet, data: Dataset) -> list[Finding]:
+    """A warning for each class of the target with a single training row: the model has one
+    example of it, and the search's validation rows (stratified by class) can hold none of it."""
+    target = data.schema.column(data.schema.target)
+    counts = data.train[target.name].astype(str).value_counts()
+    out = []
+    for cls in sorted(str(c) for c in counts.index[counts == 1]):
+        msg = (
+            f"class {cls!r} of the target column {target.label} has a single training row: the model learns it "
+            "from one example, and a search keeps that row out of its validation rows (which hold a share of every "
+            "other class), so no validation score measures it. Merge it into another class (in the data, or with "
+            f"'recode: {{{cls}: OTHER}}' on the column in the manifest) or remove its row"
+        )
+        out.append(_finding(rs, "warning", "single-row-class", msg))
+    return out
 
 
 def _monotonic_copies(rs: RuleSet, data: Dataset) -> list[Finding]:
@@ -652,9 +687,8 @@ def _identifier_like(rs: RuleSet, data: Dataset) -> list[Finding]:
             else "has far too many levels"
         )
         derive = "derive a number from it (e.g. days since a date) in the data, or " if dates else ""
-        named = repr(col.name) if col.original == col.name else f"{col.original!r} ({col.name})"
         msg = (
-            f"column {named} {what}: {distinct:,} distinct values in {known:,} training rows. "
+            f"column {col.label} {what}: {distinct:,} distinct values in {known:,} training rows. "
             "As a categorical input each value is a level of its own, which the model can only learn by heart "
             f"(high training, poor test accuracy); {derive}add {col.name!r} to 'constraints.exclude_features' in "
             "the rule file"
@@ -680,9 +714,8 @@ def _numeric_identifiers(rs: RuleSet, data: Dataset, excluded: set[str]) -> list
         distinct = len(np.unique(values))
         if distinct < 0.99 * len(values) or values.max() - values.min() + 1 > 2 * distinct:
             continue  # repeated values, or spread out like amounts and weights rather than numbered
-        named = repr(col.name) if col.original == col.name else f"{col.original!r} ({col.name})"
         msg = (
-            f"column {named} holds a different whole number on almost every row ({distinct:,} distinct values in "
+            f"column {col.label} holds a different whole number on almost every row ({distinct:,} distinct values in "
             f"{len(values):,} training rows): an identifier? As an input it tells the model how rows were numbered, "
             f"not what they are; add {col.name!r} to 'constraints.exclude_features' in the rule file"
         )

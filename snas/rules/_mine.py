@@ -3,13 +3,19 @@
 Shallow decision trees are grown on every small feature subset, plain and class-balanced;
 each node's path becomes one condition per feature (numbers rounded to readable thresholds,
 category sets from CART's ordering by positive rate), written in the condition language and
-measured with :func:`holds_many`. Torch-free; scikit-learn is imported when mining starts.
+measured with :func:`holds_many`. The subsets grow with the cube of the feature count, so
+with many features only the best-ranked ones are combined (:func:`estimated_seconds`: as
+many as keep the trees near :data:`BUDGET_SECONDS`; a one-feature tree's impurity decrease
+ranks them). Torch-free; scikit-learn is imported when
+mining starts.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -25,11 +31,18 @@ if TYPE_CHECKING:
 
     from snas.datasets import Column, Schema
 
-__all__ = ["MAX_CONDITIONS", "Cond", "mine"]
+__all__ = ["BUDGET_SECONDS", "MAX_CONDITIONS", "Cond", "Mined", "estimated_seconds", "mine"]
 
 MAX_CONDITIONS = 3
 MAX_LISTED = 8  # a category condition lists at most this many levels (else it is left out)
 _BATCH = 512
+#: Trees are grown on the subsets of the best-ranked features only: as many as keep the
+#: estimated time of the trees (:func:`estimated_seconds`) within this (all 10 usable census
+#: features at 32,561 rows; 20 of 40 at 280 rows; 8 of 60 continuous ones at 30,000 rows).
+BUDGET_SECONDS = 8.0
+TREE_SECONDS = 3e-3  # the fixed cost of one tree: fit, paths, conditions (one core)
+ROW_SECONDS = 4e-8  # per training row, feature and bit of its count of distinct values, in one tree
+MIN_FEATURES = 4  # never fewer, however many rows
 
 
 @dataclass(frozen=True)
@@ -165,27 +178,105 @@ def _text(conds: tuple[Cond, ...], schema: Schema) -> str:
 
 
 # ----------------------------------------------------------------------------- mining
+def _tree_seconds(axis: _Axis, rows: int) -> float:
+    """Estimated seconds one tree spends on this feature: sorting and scanning its values
+    costs more the more distinct values it has."""
+    values = axis.sorted_values
+    distinct = len(axis.order) if values is None else 1 + int(np.count_nonzero(np.diff(values)))
+    return ROW_SECONDS * rows * (1 + math.log2(max(distinct, 1)))
+
+
+def estimated_seconds(feature_seconds: list[float]) -> float:
+    """Estimated time of the trees grown on every 3-feature subset of these features.
+
+    Parameters
+    ----------
+    feature_seconds : list of float
+        Per feature, the seconds one tree spends on it.
+
+    Returns
+    -------
+    float
+        Two trees per subset, each the fixed :data:`TREE_SECONDS` plus its features' seconds.
+    """
+    k, r = len(feature_seconds), min(MAX_CONDITIONS, len(feature_seconds))
+    per_feature = math.comb(k - 1, r - 1) if k else 0  # the subsets each feature is in
+    return 2 * (math.comb(k, r) * TREE_SECONDS + per_feature * sum(feature_seconds))
+
+
+def _within_budget(seconds: list[float]) -> int:
+    """How many of the features (best first) fit :data:`BUDGET_SECONDS` (at least :data:`MIN_FEATURES`)."""
+    k = len(seconds)
+    while k > MIN_FEATURES and estimated_seconds(seconds[:k]) > BUDGET_SECONDS:
+        k -= 1
+    return k
+
+
+class _Ticker:
+    """Progress lines for long runs: none in the first ``after`` seconds, then at most one
+    every ``every`` seconds."""
+
+    clock: Callable[[], float] = staticmethod(time.monotonic)
+
+    def __init__(self, report: Callable[[str], None] | None, after: float = 3.0, every: float = 5.0) -> None:
+        self.report, self.after, self.every = report, after, every
+        self.start, self.last = self.clock(), -math.inf
+
+    def __call__(self, what: str, *, due: bool = False) -> None:
+        """Report ``what`` if the run is long and the last line old (or ``due``)."""
+        now = self.clock()
+        if self.report is None or now - self.start < self.after or (now - self.last < self.every and not due):
+            return
+        self.last = now
+        self.report(f"{what} ({now - self.start:.0f} s)")
+
+
+def _weights(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Class codes and class-balanced sample weights (each class weighs the same in total)."""
+    codes = np.unique(y, return_inverse=True)[1]
+    counts = np.bincount(codes)
+    return codes, (len(codes) / (len(counts) * counts))[codes]
+
+
+def _ranked(X: np.ndarray, y: np.ndarray, min_support: int, seed: int) -> list[int]:
+    """Columns of ``X``, best first: the (class-balanced) impurity decrease of a depth-3 tree
+    grown on that column alone (ties in column order)."""
+    from sklearn import config_context
+    from sklearn.tree import DecisionTreeClassifier
+
+    codes, balanced = _weights(y)
+    scores = []
+    with config_context(skip_parameter_validation=True):
+        for j in range(X.shape[1]):
+            tree = DecisionTreeClassifier(max_depth=MAX_CONDITIONS, min_samples_leaf=min_support, random_state=seed)
+            tree.fit(X[:, [j]], codes, sample_weight=balanced)
+            scores.append(float(tree.tree_.compute_feature_importances(normalize=False)[0]))
+    return sorted(range(X.shape[1]), key=lambda j: (-scores[j], j))
+
+
 def _tree_candidates(
-    X: np.ndarray, y: np.ndarray, axes: list[_Axis], min_support: int, seed: int
+    X: np.ndarray, y: np.ndarray, axes: list[_Axis], min_support: int, seed: int, tick: _Ticker
 ) -> set[tuple[Cond, ...]]:
     """Every node path of depth-3 trees on each 3-feature subset (plain and class-balanced)."""
+    from sklearn import config_context
     from sklearn.tree import DecisionTreeClassifier
 
     k = min(MAX_CONDITIONS, X.shape[1])
     tolerance = max(1, len(y) // 1000)
-    codes = np.unique(y, return_inverse=True)[1]
-    counts = np.bincount(codes)
-    balanced = (len(codes) / (len(counts) * counts))[codes]  # each class weighs the same in total
+    codes, balanced = _weights(y)
+    total = math.comb(X.shape[1], k)
     out: set[tuple[Cond, ...]] = set()
-    for subset in itertools.combinations(range(X.shape[1]), k):
-        cols = list(subset)
-        for weight in (None, balanced):
-            tree = DecisionTreeClassifier(max_depth=MAX_CONDITIONS, min_samples_leaf=min_support, random_state=seed)
-            tree.fit(X[:, cols], codes, sample_weight=weight)
-            for path in _paths(tree.tree_):
-                conds = _conds_from_path([(cols[j], left, t) for j, left, t in path], axes, tolerance)
-                if conds:
-                    out.update(_sub_conjunctions(conds))
+    with config_context(skip_parameter_validation=True):  # thousands of small fits: skip the re-checks
+        for done, subset in enumerate(itertools.combinations(range(X.shape[1]), k)):
+            tick(f"mining: {done:,} of {total:,} feature subsets")
+            cols = list(subset)
+            for weight in (None, balanced):
+                tree = DecisionTreeClassifier(max_depth=MAX_CONDITIONS, min_samples_leaf=min_support, random_state=seed)
+                tree.fit(X[:, cols], codes, sample_weight=weight)
+                for path in _paths(tree.tree_):
+                    conds = _conds_from_path([(cols[j], left, t) for j, left, t in path], axes, tolerance)
+                    if conds:
+                        out.update(_sub_conjunctions(conds))
     return out
 
 
@@ -219,6 +310,17 @@ def _measure(texts: list[str], frame: pd.DataFrame, schema: Schema, y: np.ndarra
     return counts
 
 
+@dataclass(frozen=True)
+class Mined:
+    """Candidate texts (each with its conditions), their label counts on the training rows
+    (``counts[i, j]``: rows of class ``j`` covered by the ``i``-th text), and the features the
+    trees combined (the best-ranked ones, in the order given)."""
+
+    by_text: dict[str, tuple[Cond, ...]]
+    counts: np.ndarray
+    features: tuple[str, ...]
+
+
 def mine(
     frame: pd.DataFrame,
     schema: Schema,
@@ -228,10 +330,24 @@ def mine(
     positive: str,
     min_support: int,
     seed: int,
-) -> tuple[dict[str, tuple[Cond, ...]], np.ndarray]:
-    """Candidate texts (each with its conditions) and their label counts on the training rows."""
+    *,
+    max_features: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Mined:
+    """Mine and measure candidates on the best ``max_features`` of ``feats`` (default: as many
+    as fit :data:`BUDGET_SECONDS`); ``progress`` gets a line now and then on runs over a few seconds."""
     X, axes = _axes(frame, schema, feats, (y == positive).astype(float))
+    seconds = [_tree_seconds(a, len(frame)) for a in axes]
+    keep = list(range(len(feats)))
+    too_many = estimated_seconds(seconds) > BUDGET_SECONDS if max_features is None else max_features < len(feats)
+    if too_many:
+        order = _ranked(X, y, min_support, seed)
+        limit = _within_budget([seconds[j] for j in order]) if max_features is None else max_features
+        keep = sorted(order[:limit])
+        X, axes = X[:, keep], [axes[j] for j in keep]
+    tick = _Ticker(progress)
     by_text: dict[str, tuple[Cond, ...]] = {}
-    for conds in sorted(_tree_candidates(X, y, axes, min_support, seed), key=len):
+    for conds in sorted(_tree_candidates(X, y, axes, min_support, seed, tick), key=len):
         by_text.setdefault(_text(conds, schema), conds)
-    return by_text, _measure(list(by_text), frame, schema, y, classes)
+    tick(f"measuring {len(by_text):,} candidates on {len(frame):,} rows", due=True)
+    return Mined(by_text, _measure(list(by_text), frame, schema, y, classes), tuple(feats[j] for j in keep))

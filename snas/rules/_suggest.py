@@ -4,7 +4,8 @@
 (:mod:`snas.rules._mine`: conjunctions of at most three conditions, measured with
 :func:`holds_many`, so the coverage and label agreement it reports are exactly what ``snas
 check`` measures) and checks each against an existing rule file: features that are excluded,
-sensitive or declared proxies are never used; a contradiction of a hard rule is resolved with
+sensitive or declared proxies are never used, nor those ``snas check`` warns are
+identifier-like; a contradiction of a hard rule is resolved with
 ``unless:`` or the candidate is dropped; near-duplicates of existing rules and of other
 proposals are dropped. The result is a proposal for the expert; nothing is written into a rule
 file.
@@ -15,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,15 +26,16 @@ import numpy as np
 from snas._limits import MAX_ID_CHARS
 from snas._stats import wilson_interval
 from snas.exceptions import ConfigError
-from snas.rules._check import require_rules_for
+from snas.rules._check import _identifier_like, require_rules_for
 from snas.rules._evaluate import ColumnView, holds
 from snas.rules._logic import LogicContext, UndecidedError, find_overlap
-from snas.rules._mine import Cond, mine
+from snas.rules._mine import Cond, Mined, mine
 from snas.rules._parse import parse_condition
 from snas.rules._tree import (
     And,
     Compare,
     Condition,
+    Constraints,
     Member,
     Not,
     Rule,
@@ -124,6 +128,27 @@ class SuggestReport:
     features: tuple[str, ...]
     skipped_features: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    identifier_features: tuple[str, ...] = ()
+    unmined_features: tuple[str, ...] = ()
+
+    def notes(self) -> list[str]:
+        """What was left out besides excluded, sensitive and proxy columns.
+
+        Returns
+        -------
+        list of str
+            One sentence each: identifier-like features never used, features not combined.
+        """
+        out = []
+        if self.identifier_features:
+            out.append(f"Never used (identifier-like, as `snas check` warns): {', '.join(self.identifier_features)}.")
+        if self.unmined_features:
+            out.append(
+                f"Not combined ({len(self.unmined_features)} of {len(self.features) + len(self.unmined_features)} "
+                f"features, ranked lowest by a one-feature tree; --max-features raises the limit of "
+                f"{len(self.features)}): {', '.join(self.unmined_features)}."
+            )
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """The proposal as a rule file (``snas_rules: 1``), ready for ``yaml.safe_dump``."""
@@ -150,6 +175,7 @@ class SuggestReport:
         ]
         if self.skipped_features:
             head.append(f"# Never used (excluded, sensitive or proxy): {', '.join(self.skipped_features)}.")
+        head += [f"# {line}" for line in self.notes()]
         body = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
         tail = [
             f"#   {r.condition} → {r.head} (A = {r.agreement:.1%}, {r.support:,} rows): {r.reason}"
@@ -459,7 +485,9 @@ def _select(
 
 
 # ----------------------------------------------------------------------------- entry point
-def _check_params(target_agreement: float, max_rules: int, min_coverage: float, strength: str) -> None:
+def _check_params(
+    target_agreement: float, max_rules: int, min_coverage: float, strength: str, max_features: int | None
+) -> None:
     def bad(name: str, want: str, got: Any) -> ConfigError:
         return ConfigError(f"The {name!r} parameter of suggest_rules must be {want}. Got {got!r} instead.")
 
@@ -471,6 +499,10 @@ def _check_params(target_agreement: float, max_rules: int, min_coverage: float, 
         raise bad("min_coverage", "a number in (0, 1), e.g. 0.01", min_coverage)
     if strength not in ("soft", "hard"):
         raise bad("strength", "'soft' or 'hard'", strength)
+    if max_features is not None and (
+        isinstance(max_features, bool) or not isinstance(max_features, int) or max_features < 1
+    ):
+        raise bad("max_features", "an int >= 1 (or None: as many as fit the time budget)", max_features)
 
 
 def _usable_features(schema: Schema, rules: RuleSet | None, ignore: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -484,11 +516,33 @@ def _usable_features(schema: Schema, rules: RuleSet | None, ignore: tuple[str, .
         c = rules.constraints
         forbidden |= set(c.exclude_features) | set(c.audit_proxies)
     feats = [f for f in schema.feature_names if f not in forbidden]
+    return feats, [f for f in schema.feature_names if f in forbidden]
+
+
+def _identifier_features(data: Dataset, feats: list[str]) -> list[str]:
+    """The features of ``feats`` that ``snas check`` warns are identifier-like (a different value
+    on almost every row, dates, far too many levels): a rule on them describes how rows were
+    numbered. Asked one feature at a time (the others excluded), so no message is parsed."""
+    names = data.schema.feature_names
+    out = []
+    for f in feats:
+        probe = RuleSet((), constraints=Constraints(exclude_features=tuple(g for g in names if g != f)))
+        if _identifier_like(probe, data):
+            out.append(f)
+    return out
+
+
+def _features(data: Dataset, rules: RuleSet | None, ignore: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
+    """Features to mine, those never used (excluded, sensitive, proxy) and the identifier-like ones."""
+    feats, skipped = _usable_features(data.schema, rules, ignore)
+    ids = _identifier_features(data, feats)
+    feats = [f for f in feats if f not in ids]
     if not feats:
         raise ConfigError(
-            "no feature is left to build rules from once excluded, sensitive and proxy columns are set aside"
+            "no feature is left to build rules from once excluded, sensitive, proxy and identifier-like columns "
+            "are set aside"
         )
-    return feats, [f for f in schema.feature_names if f in forbidden]
+    return feats, skipped, ids
 
 
 def _train_source(data: Dataset) -> str:
@@ -506,6 +560,8 @@ def suggest_rules(
     strength: Literal["soft", "hard"] = "soft",
     ignore: tuple[str, ...] | list[str] = (),
     seed: int = 0,
+    max_features: int | None = None,
+    progress: bool = False,
 ) -> SuggestReport:
     """Propose short rules (at most three conditions) that the training labels support.
 
@@ -522,9 +578,15 @@ def suggest_rules(
         At most this many proposals, each covering at least this share of training rows.
     strength : {"soft", "hard"}
     ignore : sequence of str
-        Further features never to use (the dataset's sensitive columns never are).
+        Further features never to use (the dataset's sensitive columns never are, nor those
+        ``snas check`` warns are identifier-like).
     seed : int
         Seed of the trees.
+    max_features : int, optional
+        Combine at most this many features, the best-ranked by a one-feature tree (default: as
+        many as keep the trees near 8 s by a cost model, :func:`snas.rules._mine.estimated_seconds`).
+    progress : bool
+        Print a line to standard error now and then when mining takes more than a few seconds.
 
     Returns
     -------
@@ -538,13 +600,16 @@ def suggest_rules(
     >>> report.proposals[0].id  # doctest: +SKIP
     'proposed-marital-status-hours-per-week'
     """
-    _check_params(target_agreement, max_rules, min_coverage, strength)
+    _check_params(target_agreement, max_rules, min_coverage, strength, max_features)
     if rules is not None:  # before mining: rules of another data set name columns this one lacks
         require_rules_for(rules, data, named_by="the proposals are for", fix="give the rule file of that dataset")
-    feats, skipped = _usable_features(data.schema, rules, tuple(ignore))
-    ctx, by_text, counts = _prepare(data, rules, feats, skipped, strength, min_coverage, seed)
+    feats, skipped, ids = _features(data, rules, tuple(ignore))
+    report = _progress_line if progress else None
+    ctx, mined = _prepare(
+        data, rules, feats, skipped, strength, min_coverage, seed, max_features=max_features, progress=report
+    )
     min_support = max(10, math.ceil(min_coverage * ctx.rows))
-    ranked = _ranked(by_text, counts, list(ctx.classes), target_agreement, min_support)
+    ranked = _ranked(mined.by_text, mined.counts, list(ctx.classes), target_agreement, min_support)
     proposals, rejected = _select(ranked, ctx, max_rules, target_agreement, min_support, _train_source(data))
     return SuggestReport(
         tuple(proposals),
@@ -554,10 +619,16 @@ def suggest_rules(
         ctx.positive,
         ctx.rows,
         target_agreement,
-        len(by_text),
-        tuple(feats),
+        len(mined.by_text),
+        mined.features,
         tuple(skipped),
+        identifier_features=tuple(ids),
+        unmined_features=tuple(f for f in feats if f not in mined.features),
     )
+
+
+def _progress_line(text: str) -> None:
+    print(f"snas rules suggest: {text}", file=sys.stderr, flush=True)
 
 
 def _prepare(
@@ -568,7 +639,10 @@ def _prepare(
     strength: Literal["hard", "soft"],
     min_coverage: float,
     seed: int,
-) -> tuple[_Context, dict[str, tuple[Cond, ...]], np.ndarray]:
+    *,
+    max_features: int | None,
+    progress: Callable[[str], None] | None,
+) -> tuple[_Context, Mined]:
     """The checking context (training rows, existing rules) and the measured candidates."""
     schema = data.schema
     frame = data.train.reset_index(drop=True)
@@ -576,8 +650,19 @@ def _prepare(
     classes = [str(c) for c in (schema.classes or sorted(set(y)))]
     positive = (rules.positive if rules is not None else None) or schema.positive
     min_support = max(10, math.ceil(min_coverage * len(frame)))
-    by_text, counts = mine(frame, schema, feats, y, classes, positive or classes[-1], min_support, seed)
+    mined = mine(
+        frame,
+        schema,
+        feats,
+        y,
+        classes,
+        positive or classes[-1],
+        min_support,
+        seed,
+        max_features=max_features,
+        progress=progress,
+    )
     monotonic = rules.constraints.monotonic if rules is not None else {}
     existing = tuple(rules.rules) if rules is not None else ()
     ctx = _Context(frame, schema, y, existing, positive, monotonic, frozenset(skipped), strength)
-    return ctx, by_text, counts
+    return ctx, mined

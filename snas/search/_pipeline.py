@@ -14,6 +14,7 @@ import os
 import socket
 import sys
 import time
+import warnings
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from snas.model import FittedModel, Task
     from snas.rules import RuleSet
 
-__all__ = ["Deadlines", "SearchRun"]
+__all__ = ["Deadlines", "SearchRun", "lone_class_warning", "validation_split"]
 
 REFIT_SHARE = 0.12
 
@@ -66,6 +67,77 @@ class Deadlines:
             now + (1 - REFIT_SHARE) * seconds_left,
             now + seconds_left,
         )
+
+
+def validation_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Split the training rows into fit and validation rows, stratified by class.
+
+    A class with a single row cannot be stratified: its row goes to the fit rows (the model
+    learns from it; no validation row measures it) and the class is returned for a warning.
+    With fewer validation rows than classes the split is a plain random one.
+
+    Parameters
+    ----------
+    y : ndarray
+        The labels (text) of the training rows.
+    fraction : float
+        The share of rows held out for validation.
+    seed : int
+        Seeds the split.
+
+    Returns
+    -------
+    fit, validation : ndarray
+        Sorted row indices.
+    lone : list of str
+        The classes with a single row, kept out of the validation rows.
+
+    Raises
+    ------
+    ConfigError
+        ``y`` holds fewer than two classes.
+    """
+    from sklearn.model_selection import train_test_split
+
+    labels, counts = np.unique(np.asarray(y, dtype=str), return_counts=True)
+    if len(labels) < 2:
+        only = f"one class only, {str(labels[0])!r}" if len(labels) else "no row"
+        raise ConfigError(
+            f"the training rows hold {only}: a classifier needs at least two classes to tell apart; "
+            "choose a target with two or more classes, or add rows of the other class(es)"
+        )
+    lone = [str(c) for c, n in zip(labels, counts, strict=True) if n == 1]
+    rows = np.arange(len(y))
+    keep = ~np.isin(np.asarray(y, dtype=str), lone) if lone else np.ones(len(y), dtype=bool)
+    try:
+        fit, val = train_test_split(rows[keep], test_size=fraction, random_state=seed, stratify=np.asarray(y)[keep])
+    except ValueError:  # fewer validation rows than classes: a plain random split
+        fit, val = train_test_split(rows[keep], test_size=fraction, random_state=seed)
+    return np.sort(np.concatenate([fit, rows[~keep]])), np.sort(val), lone
+
+
+def lone_class_warning(lone: list[str], target: str) -> str:
+    """The warning for classes of ``target`` with a single training row (see :func:`validation_split`).
+
+    Parameters
+    ----------
+    lone : list of str
+        The classes.
+    target : str
+        The target column.
+
+    Returns
+    -------
+    str
+        What happens to them and the fix.
+    """
+    named = ("class " if len(lone) == 1 else "classes ") + ", ".join(map(repr, lone))
+    return (
+        f"{named} of the target {target!r} {'has' if len(lone) == 1 else 'have'} a single training row: it is "
+        "learned from that one example and kept out of the validation rows (stratified by class), so no "
+        "validation score measures it; merge it into another class or remove its row (snas check warns about "
+        "this too)"
+    )
 
 
 class SearchRun:
@@ -101,8 +173,6 @@ class SearchRun:
         progress: bool = True,
         stream: Any = None,
     ) -> None:
-        from sklearn.model_selection import train_test_split
-
         from snas.model import Task
 
         self._created: float | None = time.monotonic()  # the budget counts the setup below too
@@ -110,10 +180,9 @@ class SearchRun:
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.seed = config.seed if worker_seed is None else worker_seed
         self.progress = Progress(stream or sys.stderr, progress)
-        fit_idx, val_idx = train_test_split(
-            np.arange(len(X)), test_size=config.validation_fraction, random_state=config.seed, stratify=self.y
-        )
-        self.fit_idx, self.val_idx = np.sort(fit_idx), np.sort(val_idx)
+        self.fit_idx, self.val_idx, lone = validation_split(self.y, config.validation_fraction, config.seed)
+        if lone:
+            self._warn(lone_class_warning(lone, target))
         self.split_sha256 = hashlib.sha256(self.fit_idx.tobytes() + b"|" + self.val_idx.tobytes()).hexdigest()
         X_fit = X.iloc[self.fit_idx].reset_index(drop=True)
         X_val = X.iloc[self.val_idx].reset_index(drop=True)
@@ -128,6 +197,13 @@ class SearchRun:
         self.models: dict[str, FittedModel] = {}
         self.workers = 0  # training processes (1: in this process), set by run()
         self._clock = (time.monotonic(), 0.0)  # (start, seconds spent before it), set by run()
+
+    def _warn(self, text: str) -> None:
+        """A warning on the progress stream when it is shown (the CLI), else a Python warning."""
+        if self.progress.enabled:
+            self.progress.note(f"warning: {text}")
+        else:
+            warnings.warn(text, UserWarning, stacklevel=4)
 
     def _pairs(self) -> tuple[tuple[str, str], ...]:
         """The glass-box family's candidate interactions, ranked once on the fit rows."""

@@ -494,8 +494,7 @@ def test_a_run_remembers_where_its_data_are(run, tmp_path, monkeypatch, capsys):
     # neither command is told where the data are: both look where the search found them
     assert main(["audit", "verify", str(copy)]) == 0, capsys.readouterr()
     assert main(["audit", str(copy), "--format", "json", "--quiet"]) == 0, capsys.readouterr()
-    data = _report(copy).body["sections"]["AIA.AnnexIV.2.d"]["fields"]["data_profile"]["value"]
-    assert {f["source"] for f in data["files"]} == {"recorded"}
+    assert {f["source"] for f in _report(copy).run_info["data_lookup"]} == {"recorded"}
 
 
 def test_diff_of_runs_with_different_rules_lists_fidelity_changes(run, tiny_search, tmp_path):
@@ -657,3 +656,20 @@ def test_the_measured_memory_is_the_measuring_process_not_its_parent(run, tiny_d
     memory = json.loads(out.stdout.rsplit(" ", 1)[0])
     assert memory["rows"] == 50
     assert 50 < memory["peak_rss_mib_scoring"] < 900  # ru_maxrss would report the parent's 1 GiB after fork and exec
+
+
+def test_the_measuring_process_imports_this_snas_not_a_folder_where_the_audit_runs(
+    run, tiny_data, tmp_path, monkeypatch
+):
+    """A folder named snas in the working directory is neither imported nor measured."""
+    from snas.audit._memory import inference_memory
+
+    shadow = tmp_path / "snas"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("raise ImportError('a different snas, shadowing the real one')\n")
+    monkeypatch.chdir(tmp_path)
+    from snas import FittedModel
+
+    memory = inference_memory(FittedModel.load(run / "model"), tiny_data.X_test, rows=20)
+    assert "not_measured" not in memory, memory
+    assert memory["rows"] == 20
