@@ -112,7 +112,8 @@ def read_prediction_csv(
         else:
             out[col.name] = _categorical(raw[col.name], col, lines, path, warn)
     frame = pd.DataFrame(out)
-    _warn_all_missing(frame, [c for c in needed if raw[c].notna().sum() == 0], reads, path, warn)
+    if len(frame) > 1:  # one case with a blank cell is a missing value, not an empty column
+        _warn_all_missing(frame, [c for c in needed if raw[c].notna().sum() == 0], reads, path, warn)
     if feature_names is not None:
         frame = frame.set_axis(list(feature_names), axis=1)
     _warn_far_outside(frame, schema, training_ranges or {}, path, warn)

@@ -145,3 +145,11 @@ def test_a_read_column_missing_in_every_row_is_warned_about(tmp_path: Path) -> N
     messages.clear()
     read_prediction_csv(_write(tmp_path, f"{HEADER}\n{ROW}\n{rows[0]}\n"), SCHEMA, reads=reads, warn=messages.append)
     assert messages == []  # one row with an age: nothing to say
+
+
+def test_one_case_with_a_blank_cell_is_not_an_empty_column(tmp_path: Path) -> None:
+    messages: list[str] = []
+    read_prediction_csv(
+        _write(tmp_path, f"{HEADER}\n{ROW.replace('25,Private', ',Private')}\n"), SCHEMA, warn=messages.append
+    )
+    assert messages == []

@@ -109,6 +109,12 @@ def validation_split(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndar
     lone = [str(c) for c, n in zip(labels, counts, strict=True) if n == 1]
     rows = np.arange(len(y))
     keep = ~np.isin(np.asarray(y, dtype=str), lone) if lone else np.ones(len(y), dtype=bool)
+    if keep.sum() < 4:
+        raise ConfigError(
+            f"the training rows hold {len(y)} row(s) in {len(labels)} classes, {int(keep.sum())} of them in classes "
+            "with more than one row: too few to hold out validation rows; add rows, or merge the classes that have a "
+            "single row"
+        )
     try:
         fit, val = train_test_split(rows[keep], test_size=fraction, random_state=seed, stratify=np.asarray(y)[keep])
     except ValueError:  # fewer validation rows than classes: a plain random split

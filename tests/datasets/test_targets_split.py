@@ -67,3 +67,13 @@ def test_search_frame_refuses_one_class_before_the_first_trial():
     X, _ = _data()
     with pytest.raises(ConfigError, match="one class only"):
         search_frame(X, np.array(["yes"] * len(X), dtype=object), None, target="y", search=CONFIG)
+
+
+def test_too_few_rows_to_hold_out_validation_rows_is_a_clear_error() -> None:
+    import numpy as np
+
+    from snas.exceptions import ConfigError
+    from snas.search._pipeline import validation_split
+
+    with pytest.raises(ConfigError, match=r"too few to hold out validation rows"):
+        validation_split(np.array(["a", "b", "c"]), 0.2, 0)
