@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from snas._util import atomic_write_bytes, sha256_bytes
 from snas._yaml import read_text_file
@@ -15,9 +14,6 @@ from snas.audit._provenance import BOM_FILE
 from snas.audit._render import chromium, render_html, render_markdown, render_pdf
 from snas.audit._report import AuditReport
 from snas.exceptions import ConfigError
-
-if TYPE_CHECKING:
-    from snas.search import RunDirectory
 
 __all__ = ["DEFAULT_FORMATS", "FORMATS", "write_report_files", "write_reports"]
 
@@ -122,8 +118,6 @@ def write_reports(
             "--format pdf needs Chromium (Debian: apt-get install chromium); nothing was written — leave out pdf "
             "(the HTML report prints to PDF as well)"
         )
-    if documentation is None:  # the file the audit would find (audit/<name>.yaml) becomes the run's copy too
-        documentation = _found_documentation(run)
     given = _documentation_bytes(documentation, run.documentation)
     with tempfile.TemporaryDirectory(prefix="snas-documentation-") as staging:
         doc = documentation
@@ -141,16 +135,6 @@ def write_reports(
         paths["pdf"] = reports / _FILE_NAMES["pdf"]
         render_pdf(paths["html"], paths["pdf"])
     return paths
-
-
-def _found_documentation(run: RunDirectory) -> Path | None:
-    """The documentation file an audit without ``--documentation`` reads: the run's copy, else
-    ``audit/<config name>.yaml`` (copied into the run once the report is written, so that
-    ``snas audit verify`` finds what the report was written from wherever it runs)."""
-    from snas.audit._build import _documentation_path
-
-    config = run.read_summary().get("config") or {}
-    return _documentation_path(run, config if isinstance(config, dict) else {})
 
 
 def _without_pdf(formats: tuple[str, ...]) -> tuple[str, ...]:

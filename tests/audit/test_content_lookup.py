@@ -81,24 +81,3 @@ def test_the_content_id_ignores_how_the_data_were_found(run_copy, tmp_path):
     assert (run_copy / "documentation.yaml").read_bytes() == new_doc.read_bytes()
     documentation = new["provenance"]["documentation"]
     assert documentation == {"path": "documentation.yaml", "sha256": hashlib.sha256(new_doc.read_bytes()).hexdigest()}
-
-
-def test_documentation_found_beside_the_run_becomes_its_copy_so_verify_finds_it_anywhere(
-    audit_run, tiny_search, tmp_path, monkeypatch
-):
-    """Audited without --documentation, from a folder holding audit/<name>.yaml: the file is
-    copied into the run with the report, and verify checks it from any other folder."""
-    copy = tmp_path / "run"
-    shutil.copytree(audit_run, copy)
-    (copy / "documentation.yaml").unlink()
-    here = tmp_path / "project"
-    (here / "audit").mkdir(parents=True)
-    (here / "audit" / "tiny.yaml").write_bytes(DOC.read_bytes())
-    monkeypatch.chdir(here)
-    assert main(["audit", str(copy), "--quiet", "--data-dir", str(tiny_search)]) == 0
-    assert (copy / "documentation.yaml").read_bytes() == DOC.read_bytes()
-    recorded = read_report(copy / "reports" / "report.json")["provenance"]["documentation"]
-    assert recorded["path"] == "documentation.yaml"
-    assert recorded["sha256"] == hashlib.sha256(DOC.read_bytes()).hexdigest()
-    monkeypatch.chdir(tmp_path)
-    assert main(["audit", "verify", str(copy), "--data-dir", str(tiny_search)]) == 0
