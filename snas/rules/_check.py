@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from snas.datasets import Dataset, Schema
 
-__all__ = ["CheckReport", "Finding", "RuleStats", "check_rules", "key_span", "require_rules_for"]
+__all__ = ["CheckReport", "Finding", "RuleStats", "check_rules", "identifier_columns", "key_span", "require_rules_for"]
 
 Level = Literal["error", "warning", "info"]
 MIN_HARD_AGREEMENT = 0.95
@@ -662,13 +662,40 @@ _DATE = r"\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?|\d{1,2}[./]
 
 
 def _identifier_like(rs: RuleSet, data: Dataset) -> list[Finding]:
-    """Warnings for categorical model inputs that look like row identifiers or dates: (nearly)
-    one level per training row, or more than ``MANY_LEVELS`` levels. The network would learn
-    the rows by heart; the fix is ``exclude_features`` (or a numeric feature derived from it)."""
+    """A warning for each model input :func:`identifier_columns` names (the rule file's
+    exclusions are not model inputs)."""
+    found = identifier_columns(data, frozenset(rs.constraints.exclude_features))
+    return [_finding(rs, "warning", "identifier-like", msg) for msg in found.values()]
+
+
+def identifier_columns(data: Dataset, excluded: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Feature columns that look like row identifiers or dates, each with why and the fix.
+
+    Categorical columns with (nearly) one level per training row, dates, or more than
+    ``MANY_LEVELS`` levels (the network would learn the rows by heart); numeric columns holding
+    a different whole number on (nearly) every row, numbered closely (what they carry is how rows
+    were numbered).
+
+    Parameters
+    ----------
+    data : Dataset
+        Its training split is read.
+    excluded : frozenset of str, default=frozenset()
+        Columns not to look at (a rule file's ``exclude_features``).
+
+    Returns
+    -------
+    dict
+        Column name → the warning ``snas check`` prints for it; numeric columns first.
+    """
+    return {**_numeric_identifiers(data, excluded), **_categorical_identifiers(data, excluded)}
+
+
+def _categorical_identifiers(data: Dataset, excluded: frozenset[str]) -> dict[str, str]:
+    """Categorical columns with (nearly) one level per row, dates, or far too many levels."""
     import pandas as pd
 
-    excluded = set(rs.constraints.exclude_features)
-    out = _numeric_identifiers(rs, data, excluded)
+    out = {}
     for col in data.schema.features:
         if col.kind != "categorical" or col.name in excluded or col.name not in data.train:
             continue
@@ -687,24 +714,22 @@ def _identifier_like(rs: RuleSet, data: Dataset) -> list[Finding]:
             else "has far too many levels"
         )
         derive = "derive a number from it (e.g. days since a date) in the data, or " if dates else ""
-        msg = (
+        out[col.name] = (
             f"column {col.label} {what}: {distinct:,} distinct values in {known:,} training rows. "
             "As a categorical input each value is a level of its own, which the model can only learn by heart "
             f"(high training, poor test accuracy); {derive}add {col.name!r} to 'constraints.exclude_features' in "
             "the rule file"
         )
-        out.append(_finding(rs, "warning", "identifier-like", msg))
     return out
 
 
-def _numeric_identifiers(rs: RuleSet, data: Dataset, excluded: set[str]) -> list[Finding]:
-    """Warnings for numeric model inputs holding a different whole number on (nearly) every
-    training row, numbered closely (the values span at most twice their count), like a
-    customer number: what it carries is how rows were numbered."""
+def _numeric_identifiers(data: Dataset, excluded: frozenset[str]) -> dict[str, str]:
+    """Numeric columns holding a different whole number on (nearly) every training row,
+    numbered closely (the values span at most twice their count), like a customer number."""
     import numpy as np
     import pandas as pd
 
-    out = []
+    out = {}
     for col in data.schema.features:
         if col.kind != "numeric" or col.name in excluded or col.name not in data.train:
             continue
@@ -714,12 +739,11 @@ def _numeric_identifiers(rs: RuleSet, data: Dataset, excluded: set[str]) -> list
         distinct = len(np.unique(values))
         if distinct < 0.99 * len(values) or values.max() - values.min() + 1 > 2 * distinct:
             continue  # repeated values, or spread out like amounts and weights rather than numbered
-        msg = (
+        out[col.name] = (
             f"column {col.label} holds a different whole number on almost every row ({distinct:,} distinct values in "
             f"{len(values):,} training rows): an identifier? As an input it tells the model how rows were numbered, "
             f"not what they are; add {col.name!r} to 'constraints.exclude_features' in the rule file"
         )
-        out.append(_finding(rs, "warning", "identifier-like", msg))
     return out
 
 

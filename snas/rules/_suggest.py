@@ -26,7 +26,7 @@ import numpy as np
 from snas._limits import MAX_ID_CHARS
 from snas._stats import wilson_interval
 from snas.exceptions import ConfigError
-from snas.rules._check import _identifier_like, require_rules_for
+from snas.rules._check import identifier_columns, require_rules_for
 from snas.rules._evaluate import ColumnView, holds
 from snas.rules._logic import LogicContext, UndecidedError, find_overlap
 from snas.rules._mine import Cond, Mined, mine
@@ -35,7 +35,6 @@ from snas.rules._tree import (
     And,
     Compare,
     Condition,
-    Constraints,
     Member,
     Not,
     Rule,
@@ -522,14 +521,9 @@ def _usable_features(schema: Schema, rules: RuleSet | None, ignore: tuple[str, .
 def _identifier_features(data: Dataset, feats: list[str]) -> list[str]:
     """The features of ``feats`` that ``snas check`` warns are identifier-like (a different value
     on almost every row, dates, far too many levels): a rule on them describes how rows were
-    numbered. Asked one feature at a time (the others excluded), so no message is parsed."""
-    names = data.schema.feature_names
-    out = []
-    for f in feats:
-        probe = RuleSet((), constraints=Constraints(exclude_features=tuple(g for g in names if g != f)))
-        if _identifier_like(probe, data):
-            out.append(f)
-    return out
+    numbered."""
+    found = identifier_columns(data)
+    return [f for f in feats if f in found]
 
 
 def _features(data: Dataset, rules: RuleSet | None, ignore: tuple[str, ...]) -> tuple[list[str], list[str], list[str]]:
