@@ -41,6 +41,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     sel, small = r.selected, r.smallest
     counts = r.counts()
     print(f"run directory: {out.directory}")
+    if out.finished_before:
+        print("finished before under this configuration: nothing was redone (a larger --budget continues it)")
     print(
         f"evaluated {counts['inherited']:,} architectures with inherited weights, {counts['low']} at low fidelity and "
         f"{counts['stand-alone']} stand-alone in {r.elapsed_seconds:.0f}s; Pareto front: {len(r.front)} models"
@@ -57,7 +59,10 @@ def cmd_search(args: argparse.Namespace) -> int:
             f"glass box on offer: {RunDirectory(out.directory).glass_box_dir} ({metric_text(r.glass_box.metrics, metric)}, "
             f"exact explanations; audit it with: snas audit {out.directory} --model glass-box)"
         )
-    if not args.no_report:
+    current = _current_report(RunDirectory(out.directory)) if out.finished_before else None
+    if not args.no_report and current is not None:
+        print(f"report: {current} (as written before; 'snas audit {out.directory}' writes it again)")
+    elif not args.no_report:
         from snas.audit import write_reports
 
         paths = write_reports(
@@ -65,6 +70,23 @@ def cmd_search(args: argparse.Namespace) -> int:
         )
         print(f"report: {paths.get('html') or next(iter(paths.values()))}")
     return EXIT_OK
+
+
+def _current_report(run: Any) -> Path | None:
+    """The run's ``report.html`` when every report file is there and ``report.json`` was built
+    on the run as it stands (its ``run_manifest_sha256``); else None (the audit runs again)."""
+    from snas._util import read_json_file, sha256_file
+    from snas.exceptions import ConfigError
+
+    written = [run.reports / f"report.{ext}" for ext in ("json", "md", "html", "cdx.json")]
+    if not all(p.is_file() for p in written):
+        return None
+    try:
+        provenance = read_json_file(written[0], fix="", expect=dict).get("provenance") or {}
+    except ConfigError:
+        return None
+    on = provenance.get("run_manifest_sha256") if isinstance(provenance, dict) else None
+    return written[2] if on == sha256_file(run.manifest) else None
 
 
 def cmd_predict(args: argparse.Namespace) -> int:

@@ -108,7 +108,7 @@ def read_prediction_csv(
         if col.name not in reads:  # never read: not checked, not passed on
             out[col.name] = blank_column(col, len(raw))
         elif col.kind == "numeric":
-            out[col.name] = _numeric(raw[col.name], col, lines, path)
+            out[col.name] = _numeric(raw[col.name], col, lines, path, warn, _hard_readers(reads.get(col.name, ())))
         else:
             out[col.name] = _categorical(raw[col.name], col, lines, path, warn)
     frame = pd.DataFrame(out)
@@ -256,7 +256,14 @@ def _check_header(header: list[str], line: int, path: str | Path) -> list[str]:
     return header
 
 
-def _numeric(s: pd.Series, col: Column, lines: list[int], path: str | Path) -> pd.Series:
+def _hard_readers(readers: Sequence[str]) -> list[str]:
+    """The hard rules among what reads a column (``features_read``: "hard rule 'id'")."""
+    return [r for r in readers if r.startswith("hard rule ")]
+
+
+def _numeric(
+    s: pd.Series, col: Column, lines: list[int], path: str | Path, warn: Warn, hard: Sequence[str] = ()
+) -> pd.Series:
     import numpy as np
     import pandas as pd
 
@@ -268,15 +275,37 @@ def _numeric(s: pd.Series, col: Column, lines: list[int], path: str | Path) -> p
             f"{path}: line {lines[i]}, column {col.name!r}: {shown(s.iloc[i])} is not a finite number; "
             "write a number such as 40, or leave the cell empty (or '?') when the value is missing"
         )
+    if col.integer:
+        fractional = (num.notna() & (num % 1 != 0)).to_numpy()  # missing cells are not fractions
+        if fractional.any():
+            i = int(fractional.nonzero()[0][0])
+            if hard:  # the rules' conflict check assumed whole numbers here: refused, not warned
+                raise DatasetError(
+                    f"{path}: line {lines[i]}, column {col.name!r}: {shown(s.iloc[i])} is not a whole number "
+                    f"({int(fractional.sum())} row(s)), and {', '.join(hard)} read(s) this whole-number column — "
+                    "the hard rules were checked free of conflicts on whole numbers only; round the values"
+                )
+            warn(
+                f"{path}: line {lines[i]}, column {col.name!r}: {shown(s.iloc[i])} is not a whole number though "
+                f"the column holds whole numbers ({int(fractional.sum())} row(s)); the model reads the values as "
+                "given — check the column or its units"
+            )
     return num
 
 
 def _categorical(s: pd.Series, col: Column, lines: list[int], path: str | Path, warn: Warn) -> Any:
     import pandas as pd
 
-    from snas._util import level_codes
+    from snas._util import level_codes, respelled_levels
 
     codes = level_codes(s, list(col.levels))
+    respelled = respelled_levels(s, list(col.levels))
+    if respelled:
+        i = int(s.astype(str).isin(list(respelled)).to_numpy().nonzero()[0][0])
+        warn(
+            f"{path}: line {lines[i]}, column {col.name!r}: {shown(s.iloc[i])} is read as the level "
+            f"{respelled[str(s.iloc[i])]!r} ({len(respelled)} value(s) spell a level otherwise)"
+        )
     unknown = (codes < 0) & s.notna().to_numpy()
     if unknown.any():
         i = int(unknown.nonzero()[0][0])

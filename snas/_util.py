@@ -19,8 +19,10 @@ __all__ = [
     "canonical_json",
     "did_you_mean",
     "level_codes",
+    "loose_spelling",
     "parse_json_text",
     "read_json_file",
+    "respelled_levels",
     "same_file",
     "sha256_bytes",
     "sha256_file",
@@ -163,8 +165,13 @@ def read_json_file(
     return data
 
 
-def level_codes(values: Any, levels: list[str]) -> Any:
-    """Integer codes of ``values`` among ``levels`` (−1 for missing or unknown), vectorised."""
+def level_codes(values: Any, levels: list[str], *, exact: bool = False) -> Any:
+    """Integer codes of ``values`` among ``levels`` (−1 for missing or unknown), vectorised.
+
+    A value that is no level as written takes the one level it spells differently — case,
+    surrounding or doubled spaces, ``-``/``_``/space (``'never married '`` → ``'Never-married'``)
+    — unless ``exact``; where two levels spell alike, it stays unknown.
+    """
     import numpy as np
     import pandas as pd
 
@@ -172,8 +179,38 @@ def level_codes(values: Any, levels: list[str]) -> Any:
     if s.dtype == object:  # 1, 1.0, True hash alike: compare them as the text they are written as
         s = s.astype(str).where(s.notna(), None)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)  # missing → −1
-    table = pd.Index(list(levels), dtype="object").get_indexer([str(u) for u in uniques])  # per distinct value
+    names = [str(u) for u in uniques]
+    table = pd.Index(list(levels), dtype="object").get_indexer(names)  # per distinct value
+    if not exact and (table < 0).any():
+        loose = _loose_levels(levels)
+        for k in np.flatnonzero(table < 0):  # distinct unknown values only, never rows
+            table[k] = loose.get(loose_spelling(names[k]), -1)
     return np.append(table, -1)[codes].astype(np.int64)  # code −1 picks the appended −1
+
+
+def loose_spelling(text: str) -> str:
+    """``text`` with case, ``-``/``_`` and runs of spaces ignored: how level spellings are compared."""
+    return " ".join(text.replace("-", " ").replace("_", " ").split()).casefold()
+
+
+def _loose_levels(levels: Iterable[str]) -> dict[str, int]:
+    """Loose spelling → index of the one level spelled so (spellings two levels share are left out)."""
+    seen: dict[str, int] = {}
+    for i, level in enumerate(levels):
+        key = loose_spelling(str(level))
+        seen[key] = -1 if key in seen else i
+    return {k: i for k, i in seen.items() if i >= 0 and k}  # blank spellings ('', '-', '_') match nothing
+
+
+def respelled_levels(values: Any, levels: list[str]) -> dict[str, str]:
+    """The distinct values of ``values`` that :func:`level_codes` matched to a level spelled
+    otherwise: ``{value: level}`` (for the warning that says so)."""
+    import pandas as pd
+
+    distinct = [str(v) for v in pd.Series(values).dropna().unique()]
+    codes = level_codes(distinct, levels)
+    exact = level_codes(distinct, levels, exact=True)
+    return {v: str(levels[c]) for v, c, e in zip(distinct, codes, exact, strict=True) if c >= 0 and e < 0}
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:

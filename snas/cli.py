@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -476,6 +477,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "data_dir", None) is None and os.environ.get("SNAS_DATA_DIR"):
         args.data_dir = None  # the loader reads SNAS_DATA_DIR itself
+    format_before = warnings.formatwarning
+    warnings.formatwarning = _warning_line  # the CLI's own style: no source file or line of snas
     try:
         return int(args.func(args))
     except RuleError as exc:
@@ -493,6 +496,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        warnings.formatwarning = format_before
+
+
+def _warning_line(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> str:
+    """A Python warning as the CLI prints it: ``warning: TEXT`` (the category unless a UserWarning)."""
+    kind = "" if category is UserWarning else f"{category.__name__}: "
+    return f"warning: {kind}{message}\n"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,15 +27,28 @@ __all__ = ["SNASClassifier"]
 _SEARCH_ATTRS = ("best_model_", "pareto_front_", "search_history_", "search_result_")
 
 
+def _check_random_state(random_state: Any) -> None:
+    """ConfigError unless ``random_state`` is None, an int in [0, 2**31 − 1] or a RandomState
+    (scikit-learn's ``check_random_state`` types; the range of the search's ``--seed``)."""
+    if random_state is None or isinstance(random_state, np.random.RandomState):
+        return
+    whole = isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)
+    if whole and 0 <= random_state < 2**31:
+        return
+    raise ConfigError(
+        "The 'random_state' parameter of SNASClassifier must be an int in [0, 2**31 - 1], a numpy RandomState "
+        f"or None. Got {random_state!r} instead."
+    )
+
+
 def _seed(random_state: Any) -> int:
-    """None → 0; an int as is; a RandomState → a draw from it."""
+    """None → 0; an int as is; a RandomState → a draw from it (ConfigError for anything else)."""
+    _check_random_state(random_state)
     if random_state is None:
         return 0
-    if isinstance(random_state, (int, np.integer)):
-        return int(random_state)
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(2**31 - 1))
-    return int(np.random.RandomState(random_state).randint(2**31 - 1))
+    return int(random_state)
 
 
 class SNASClassifier(ClassifierMixin, BaseEstimator):
@@ -68,7 +81,15 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         Task, spec and trained network (the model layer).
     network_, spec_, schema_, compiled_, encoder_ : parts of ``model_``.
     n_parameters_ : int
-        Trainable parameters (all members).
+        Trainable parameters (all members; an ensemble: all its parts).
+    fit_seconds_ : float
+        Wall-clock seconds of the last ``fit`` (search included); after :meth:`load`, the
+        saved model's training time (``model_.fit_seconds``).
+    seed_ : int
+        The seed the network was initialised with (member m: ``seed_ + m``).
+    split_indices_ : dict
+        Row positions (``train``, ``validation``) of the first member's split; absent when the
+        fitted model records none (a search's ensemble, a loaded model).
     train_results_ : list of TrainResult
         One per ensemble member; ``train_result_`` is the first.
     defaults_ : dict
@@ -133,8 +154,9 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         start = time.perf_counter()
-        for stale in _SEARCH_ATTRS:
+        for stale in (*_SEARCH_ATTRS, "split_indices_"):
             self.__dict__.pop(stale, None)
+        _check_random_state(self.random_state)  # a bad one is refused before any work (no draw taken)
         frame, labels = self._check_fit_input(X, y)
         rules = self._rules()
         target = normalise_name(
@@ -159,8 +181,13 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         y_arr = column_or_1d(np.asarray(y), warn=True)
         if len(y_arr) != len(frame):
             raise ValueError(f"X has {len(frame)} rows but y has {len(y_arr)}; they must match.")
+        _check_labels(y_arr)
         check_classification_targets(y_arr)
-        self.classes_ = np.unique(y_arr)
+        try:
+            self.classes_ = np.unique(y_arr)
+        except TypeError:
+            kinds = sorted({type(v).__name__ for v in y_arr})
+            raise ValueError(f"the labels of y cannot be sorted: they mix types {kinds}; use one label type") from None
         if len(self.classes_) < 2:
             raise ValueError(
                 f"SNASClassifier needs at least two classes in y; got only one class: {self.classes_[0]!r}."
@@ -254,6 +281,8 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         self.train_result_ = self.train_results_[0]
         if model.split:
             self.split_indices_ = model.split
+        else:  # a search's model records no split: none from an earlier fit survives
+            self.__dict__.pop("split_indices_", None)
 
     def _class_names(self) -> tuple[str, ...]:
         return tuple(str(c) for c in self.classes_)
@@ -275,6 +304,8 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         columns the model does not read (excluded features, inputs the network drops) may
         be absent from a DataFrame; they are passed on all missing, given or not.
         ``soft_rules``: the soft rules' features are read too (the rule report)."""
+        if isinstance(X, pd.DataFrame):
+            _refuse_duplicated_columns(X)
         if isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns):
             frame = self._named_frame(X, fitting=fitting, soft_rules=soft_rules)
         elif isinstance(X, pd.DataFrame):
@@ -340,14 +371,20 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
     def _array_frame(self, X: Any, *, fitting: bool, soft_rules: bool = False) -> pd.DataFrame:
         from sklearn.utils.validation import check_array
 
-        arr = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan", ensure_min_samples=1)
+        def numbers(given: Any) -> np.ndarray:
+            return check_array(given, dtype=np.float64, ensure_all_finite="allow-nan", ensure_min_samples=1)
+
         if fitting:
+            arr = numbers(X)
             self.n_features_in_ = arr.shape[1]
             self.__dict__.pop("feature_names_in_", None)
             return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
-        self._check_count(arr.shape[1], fitting)
         if getattr(self, "feature_names_in_", None) is None:
+            arr = numbers(X)
+            self._check_count(arr.shape[1], fitting)
             return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+        raw = check_array(X, dtype=None, ensure_all_finite=False, ensure_min_samples=1)  # the shape, any dtype
+        self._check_count(raw.shape[1], fitting)
         warnings.warn(
             "X does not have valid feature names, but SNASClassifier was fitted with feature names",
             UserWarning,
@@ -356,7 +393,11 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         reads = self._reads(soft_rules)
         for c, name in zip(self.schema_.features, self.feature_names_in_, strict=False):
             if c.kind != "numeric" and c.name in reads:
-                raise ValueError(f"column {str(name)!r} is categorical: pass a DataFrame, not an array")
+                raise ValueError(
+                    f"column {str(name)!r} is categorical: pass a DataFrame with the columns named as at fit "
+                    "(pd.DataFrame(X, columns=clf.feature_names_in_)), not an array"
+                )
+        arr = numbers(raw)
         frame = pd.DataFrame(arr, columns=list(self.feature_names_in_))
         return frame.rename(columns={c: normalise_name(c) for c in frame.columns})
 
@@ -431,6 +472,42 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.Series(out, index=index, name="deciding_rule", dtype=object)
 
+    def explain(self, X: Any, target: Any = None) -> Any:
+        """Exact per-term reasons of a glass-box model for each row of X, read as ``predict``
+        reads X (the column names given at fit, any order; or an array in fit's order).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            The columns seen in ``fit`` (a DataFrame with the same names, or an array in the same order).
+        target : class label, optional
+            The class whose logit is explained, one of ``classes_`` (binary models: the last
+            class, the only logit; multiclass: default the positive class).
+
+        Returns
+        -------
+        Explanation
+            What :meth:`FittedModel.explain` returns: ``contributions`` (``bias`` and one column
+            per term, named by the normalised feature names, with X's index when X is a
+            DataFrame) summing to ``logit`` on every row, ``probability`` after the shield,
+            ``deciding_rule`` and ``target`` (the class as text).
+
+        Raises
+        ------
+        SNASError
+            For an MLP or an ensemble with MLP parts (explain those with the audit's SHAP values).
+
+        Examples
+        --------
+        >>> e = clf.explain(X.head(3))  # doctest: +SKIP
+        >>> e.contributions.sum(axis=1)  # == e.logit  # doctest: +SKIP
+        """
+        check_is_fitted(self)
+        frame = self._as_frame(X, fitting=False)
+        if isinstance(X, pd.DataFrame):
+            frame = frame.set_axis(X.index, axis=0)
+        return self.model_.explain(frame, None if target is None else str(target))
+
     def rule_report(self, X: Any, y: Any = None) -> pd.DataFrame:
         """Per-rule fidelity on X: support, coverage, violation rate with Wilson interval,
         compliance, expected violation; with y also label agreement and excess violation.
@@ -484,12 +561,28 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
                 "params": {
                     "validation_fraction": self.validation_fraction,
                     "random_state": int(rs) if isinstance(rs := self.random_state, (int, np.integer)) else None,
-                    "architecture": self._architecture_record(),
+                    **self._fit_choice_record(),
                 },
                 "defaults": dict(getattr(self, "defaults_", {})),
             }
         }
         return self.model_.save(path)
+
+    def _fit_choice_record(self) -> dict[str, Any]:
+        """How a refit of the loaded model trains (``architecture``, ``budget``, ``search``): a
+        fixed network as given at fit; a searched single network as its spec (a refit trains that
+        network, without searching); a searched ensemble, which no one spec describes, as the
+        search that found it (a refit searches again)."""
+        from snas.model import EnsembleModel
+
+        if self.search is None and self.budget is None:
+            return {"architecture": self._architecture_record(), "budget": None, "search": None}
+        if not isinstance(self.model_, EnsembleModel):
+            return {"architecture": self.model_.spec.to_dict(), "budget": None, "search": None}
+        import json
+
+        search = json.loads(json.dumps(self.search, default=str))  # a path (or a Path in a mapping) as text
+        return {"architecture": None, "budget": self.budget, "search": search}
 
     def _architecture_record(self) -> dict[str, Any] | None:
         """The ``architecture`` given at fit, as JSON (else the fitted spec): a loaded model
@@ -514,47 +607,143 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         SNASClassifier
-            Fitted; ``rules`` are the saved model's, ``architecture`` what was given at fit
-            (a searched or older model: its network spec), so a refit chooses the
-            data-dependent defaults anew.
+            Fitted; ``rules`` are the saved model's. ``architecture``, ``budget`` and ``search``
+            say what a refit (``clone(loaded).fit``) trains: a model fitted with
+            ``architecture=`` keeps what was given, so a refit chooses the data-dependent
+            defaults anew; a searched single network (``budget=`` / ``search=``, or a ``snas
+            search`` run's) gets its network spec as ``architecture`` and no budget, so a refit
+            trains that network without searching; an ensemble found by ``budget=`` /
+            ``search=`` keeps those (``architecture`` None), so a refit searches again; an
+            ensemble written by ``snas search`` gets its heaviest part's spec, so a refit
+            trains that one network, not an ensemble.
 
         Raises
         ------
         ModelFileError
-            When the files are missing, tampered with, or inconsistent.
+            When the files are missing, tampered with, or inconsistent (naming the field).
         """
-        from snas.exceptions import ModelFileError
         from snas.model import FittedModel
 
         model = FittedModel.load(path)
-        info = model.extra.get("estimator") or {}
-        try:
-            clf = cls(rules=model.task.rules if len(model.task.rules) else None, architecture=model.spec.to_dict())
-            clf.set_params(**info.get("params", {}))
-            dtype = info.get("classes_dtype")  # None: a search's model (text classes)
-            clf.classes_ = np.asarray(
-                info.get("classes", list(model.task.classes)), dtype=object if dtype == "object" else dtype
-            )  # labels of an object y stay objects: predict returns y's dtype after loading too
-            names = info.get("feature_names_in", [c.name for c in model.task.schema.features])  # a search's model
-            if names is not None:
-                clf.feature_names_in_ = np.asarray(names, dtype=object)
-            clf.n_features_in_ = int(info.get("n_features_in", len(model.task.schema.features)))
-        except (TypeError, ValueError) as exc:
-            raise ModelFileError(f"{path}: the estimator record is inconsistent ({exc})") from None
-        if [str(c) for c in clf.classes_] != list(model.task.classes):
-            raise ModelFileError(f"{path}: the estimator's classes do not match the model's")
+        info = _estimator_record(path, model)
+        clf = cls(rules=model.task.rules if len(model.task.rules) else None, architecture=model.spec.to_dict())
+        clf.set_params(**info["params"])
+        clf.classes_ = info["classes"]  # labels of an object y stay objects: predict returns y's dtype
+        if info["feature_names_in"] is not None:
+            clf.feature_names_in_ = np.asarray(info["feature_names_in"], dtype=object)
+        clf.n_features_in_ = info["n_features_in"]
         clf._set_model(model)
         clf.fit_seconds_ = model.fit_seconds
-        clf.defaults_ = dict(info.get("defaults") or {})
+        clf.defaults_ = info["defaults"]
         return clf
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+#: The parameters a saved estimator records: each with a test of its value and what it must be.
+_RECORD_PARAMS: dict[str, tuple[Any, str]] = {
+    "validation_fraction": (lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
+    "random_state": (lambda v: v is None or type(v) is int, "an integer or null"),  # fit checks the range
+    "architecture": (lambda v: v is None or isinstance(v, dict), "a mapping of NetworkSpec fields or null"),
+    "budget": (
+        lambda v: v is None or (isinstance(v, (str, int, dict)) and not isinstance(v, bool)),
+        "a budget such as '5min', 40 or {time: 5min}, or null",
+    ),
+    "search": (lambda v: v is None or isinstance(v, (str, dict)), "a path, a mapping or null"),
+}
+
+
+def _estimator_record(path: str | Path, model: Any) -> dict[str, Any]:
+    """The estimator's record of a loaded model (``extra.estimator``; a ``snas search`` model has
+    none: its task's classes and feature names) checked field by field: ModelFileError naming
+    the field, never a TypeError later in ``predict``."""
+    from snas.exceptions import ModelFileError
+
+    def fail(field: str, problem: str) -> ModelFileError:
+        return ModelFileError(
+            f"{path}: model.json: 'extra.estimator{field}' {problem}; the file was edited or written by another "
+            "program — restore the original files or save the model again"
+        )
+
+    info = model.extra.get("estimator")
+    if info is not None and not isinstance(info, dict):
+        raise fail("", f"must be a mapping, got {type(info).__name__}")
+    info = info or {}
+    features = [c.name for c in model.task.schema.features]
+    names = info.get("feature_names_in", features)
+    _check_record_names(names, features, fail)
+    n = info.get("n_features_in", len(features))
+    if type(n) is not int or n != len(features):
+        raise fail(".n_features_in", f"must be {len(features)}, the model's number of features; got {n!r}"[:300])
+    params = info.get("params", {})
+    if not isinstance(params, dict):
+        raise fail(".params", f"must be a mapping, got {type(params).__name__}")
+    for key, value in params.items():
+        if key not in _RECORD_PARAMS:
+            raise fail(f".params.{key}", f"is not a parameter it records ({', '.join(_RECORD_PARAMS)})")
+        if not _RECORD_PARAMS[key][0](value):
+            raise fail(f".params.{key}", f"must be {_RECORD_PARAMS[key][1]}; got {value!r}"[:300])
+    defaults = info.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise fail(".defaults", f"must be a mapping, got {type(defaults).__name__}")
+    classes = _record_classes(info, model.task.classes, fail)
+    return {"classes": classes, "feature_names_in": names, "n_features_in": n, "params": params, "defaults": defaults}
+
+
+def _check_record_names(names: Any, features: list[str], fail: Any) -> None:
+    """``feature_names_in`` is null for a model fitted on an array (features ``x0``, ``x1``, …),
+    else one name per feature, in order, each normalising to the feature's name."""
+    if names is None:
+        if features != [f"x{i}" for i in range(len(features))]:
+            raise fail(".feature_names_in", "is null, but the model was fitted on named columns")
+        return
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise fail(".feature_names_in", "must be a list of column names (text) or null")
+    if len(names) != len(features):
+        raise fail(".feature_names_in", f"has {len(names)} names for the model's {len(features)} features")
+    for name, feature in zip(names, features, strict=True):
+        try:
+            same = normalise_name(name) == feature
+        except ValueError:
+            same = False
+        if not same:
+            raise fail(".feature_names_in", f"names {name!r} where the model's feature is {feature!r}"[:300])
+
+
+def _record_classes(info: dict[str, Any], classes: tuple[str, ...], fail: Any) -> np.ndarray:
+    """``classes_`` as saved (with y's dtype), checked to be the model's classes as text."""
+    values = info.get("classes", list(classes))
+    if not isinstance(values, list) or not all(isinstance(v, (str, int, float, bool)) for v in values):
+        raise fail(".classes", "must be a list of class labels (text or numbers)")
+    dtype = info.get("classes_dtype")  # None: a search's model (text classes)
+    if dtype is not None and not isinstance(dtype, str):
+        raise fail(".classes_dtype", f"must be a numpy dtype name such as '<i8' or 'object', got {dtype!r}"[:300])
+    try:
+        out = np.asarray(values, dtype=object if dtype == "object" else dtype)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise fail(".classes_dtype", f"({dtype!r}) cannot hold the classes {values!r} ({exc})"[:300]) from None
+    if out.ndim != 1 or [str(c) for c in out] != list(classes):
+        raise fail(".classes", f"({values!r}) do not match the model's classes {list(classes)}"[:300])
+    return out
 
 
 def _warn_unseen_levels(s: pd.Series, col: Any, name: str) -> None:
     """A warning naming the values of a categorical column that fit never saw: the model
     reads them as missing (``snas predict`` warns likewise)."""
-    from snas._util import level_codes
+    from snas._util import level_codes, respelled_levels
 
     values = s.dropna()
+    respelled = respelled_levels(values, list(col.levels))
+    if respelled:
+        first = next(iter(respelled.items()))
+        warnings.warn(
+            f"column {name!r}: {len(respelled)} value(s) spell a level otherwise and are read as that level "
+            f"(first {first[0]!r} as {first[1]!r})",
+            UserWarning,
+            stacklevel=5,
+        )
     unseen = values[level_codes(values, list(col.levels)) < 0]
     if len(unseen):
         shown = sorted(set(unseen.astype(str)))
@@ -565,6 +754,38 @@ def _warn_unseen_levels(s: pd.Series, col: Any, name: str) -> None:
             UserWarning,
             stacklevel=5,
         )
+
+
+def _refuse_duplicated_columns(X: pd.DataFrame) -> None:
+    """ValueError naming a column name X holds twice: which of the two is the feature is unknowable."""
+    dup = X.columns[X.columns.duplicated()]
+    if len(dup):
+        name = dup[0]
+        raise ValueError(
+            f"X has {int((X.columns == name).sum())} columns named {name!r}; column names must be unique — drop "
+            "or rename the duplicates (X.loc[:, ~X.columns.duplicated()] keeps the first)"
+        )
+
+
+def _check_labels(y: np.ndarray) -> None:
+    """Refuse missing labels (NaN, None, pd.NA) and labels that mix text with numbers: both
+    would end in a TypeError while sorting the classes."""
+    import pandas as pd
+
+    missing = np.flatnonzero(pd.isna(y))
+    if len(missing):
+        raise ValueError(
+            f"Input y contains NaN: {len(missing)} label(s) are missing (NaN, None or pd.NA), the first at position "
+            f"{int(missing[0])} (counting from 0); drop those rows from X and y, or fill in their labels"
+        )
+    if y.dtype == object:
+        text = np.fromiter((isinstance(v, str) for v in y), dtype=bool, count=len(y))
+        if text.any() and not text.all():
+            number, word = y[int(np.flatnonzero(~text)[0])], y[int(np.flatnonzero(text)[0])]
+            raise ValueError(
+                f"y mixes labels of different types (text such as {word!r} and {type(number).__name__} such as "
+                f"{number!r}); use one label type, e.g. y.astype(str)"
+            )
 
 
 def _check_distinct(names: list[str]) -> None:

@@ -97,3 +97,49 @@ def test_a_budget_repeating_a_unit_is_refused_on_the_command_line(tmp_path, caps
     out = tmp_path / "run"
     assert main(["search", str(root / "search" / "census_income.yaml"), "--out", str(out), "--budget", budget]) == 2
     assert "given twice" in _error(capsys) and not out.exists()
+
+
+def test_python_warnings_print_in_the_cli_style_and_the_style_is_restored(monkeypatch):
+    """A warning raised while a command runs is formatted as ``warning: TEXT`` (no snas source
+    line); after main returns, Python's own formatting is back."""
+    import argparse
+    import warnings
+
+    import snas.cli
+
+    shown: list[str] = []
+
+    def warns(args: argparse.Namespace) -> int:
+        shown.append(warnings.formatwarning("class 'rare' has a single training row", UserWarning, "x.py", 7))
+        shown.append(warnings.formatwarning("old option", DeprecationWarning, "x.py", 8))
+        return 0
+
+    parser = snas.cli.build_parser()
+    monkeypatch.setattr(parser, "parse_args", lambda argv: argparse.Namespace(func=warns))
+    monkeypatch.setattr(snas.cli, "build_parser", lambda: parser)
+    before = warnings.formatwarning
+    assert snas.cli.main([]) == 0
+    assert shown == ["warning: class 'rare' has a single training row\n", "warning: DeprecationWarning: old option\n"]
+    assert warnings.formatwarning is before
+
+
+def test_a_worker_hands_each_distinct_warning_back_once():
+    import warnings
+
+    from snas.search._workers import _portable
+
+    class Custom(UserWarning):
+        pass
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            warnings.warn("the rules name level(s) ['x']", UserWarning, stacklevel=1)
+        warnings.warn("from a library", Custom, stacklevel=1)
+        warnings.warn("did not converge", RuntimeWarning, stacklevel=1)
+        warnings.warn("old API", DeprecationWarning, stacklevel=1)  # for developers: never handed back
+    assert _portable(caught) == [
+        (UserWarning, "the rules name level(s) ['x']"),
+        (UserWarning, "from a library"),  # a class the parent could not import
+        (RuntimeWarning, "did not converge"),  # keeps its category: filters on it still work
+    ]

@@ -181,6 +181,37 @@ def test_a_rule_about_a_level_training_never_saw_still_decides_it(census, census
     assert (clf.predict(test) == "<=50K").all()
 
 
+def test_a_level_spelled_otherwise_is_read_as_that_level_by_the_network_and_the_shield(census, census_rules):
+    """'never married ' is 'Never-married': the hard rule reading it still decides, with a warning."""
+    X, y = census.X_train.head(800), census.y_train.head(800)
+    clf = SNASClassifier(rules=census_rules, architecture={"layers": [8], "max_epochs": 2}, random_state=0).fit(X, y)
+    test = census.X_test.head(400)
+    respelled = test.assign(marital_status=test["marital_status"].astype(str).str.upper().str.replace("-", " ") + " ")
+    with pytest.warns(UserWarning, match=r"column 'marital_status': \d+ value\(s\) spell a level otherwise"):
+        got = clf.predict_proba(respelled)
+    np.testing.assert_array_equal(got, clf.predict_proba(test))
+    with pytest.warns(UserWarning, match="spell a level otherwise"):
+        deciding = clf.explain_rules(respelled).fillna("")
+    assert (deciding == clf.explain_rules(test).fillna("")).all() and (deciding != "").any()
+
+
+def test_a_rule_naming_a_level_the_data_spell_otherwise_is_refused(census):
+    """Joined as a level of its own, 'Priv-House-Serv' would never fire: a typo, refused."""
+    from snas.exceptions import RuleError
+    from snas.rules import parse_rules
+
+    rules = parse_rules(
+        "snas_rules: 1\ntarget: {column: income, positive: '>50K'}\nrules:\n"
+        "  - {id: household, if: occupation == \"Priv-House-Serv\", then: '<=50K', strength: hard}\n"
+    )
+    X, y = census.X_train.head(800), census.y_train.head(800)
+    X = X.assign(occupation=X["occupation"].astype(object))
+    with pytest.raises(
+        RuleError, match=r"rule 'household': 'Priv-House-Serv' is not a level of 'occupation'.*'Priv-house-serv'"
+    ):
+        SNASClassifier(rules=rules, architecture={"layers": [4], "max_epochs": 1}).fit(X, y)
+
+
 def test_bad_columns_named(fitted, census):
     X = census.X_test.head(50)
     with pytest.raises(ValueError, match="unseen at fit time: \\['salary'\\]"):

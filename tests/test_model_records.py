@@ -88,6 +88,28 @@ EDITS = {
     "sharpness-negative": ("task.neuron_sharpness", lambda m: m["task"].update(neuron_sharpness=-5)),
     "sharpness-zero": ("task.neuron_sharpness", lambda m: m["task"].update(neuron_sharpness=0)),
     "sharpness-text": ("task.neuron_sharpness", lambda m: m["task"].update(neuron_sharpness="8")),
+    "spec-rule-modes-null": ("'spec.rule_modes'", lambda m: m["spec"].update(rule_modes=None)),
+    "spec-shield-text": ("'spec.shield'", lambda m: m["spec"].update(shield="yes")),
+    "spec-epochs-float": ("'spec.max_epochs'", lambda m: m["spec"].update(max_epochs=2.5)),
+    "spec-list": ("'spec' must be a mapping", lambda m: m.update(spec=[])),
+    "column-name-null": (
+        "'task.schema.columns[0].name'",
+        lambda m: m["task"]["schema"]["columns"][0].update(name=None),
+    ),
+    "column-kind-unknown": (
+        "'task.schema.columns[1].kind'",
+        lambda m: m["task"]["schema"]["columns"][1].update(kind="x"),
+    ),
+    "column-levels-numbers": (
+        "'task.schema.columns[2].levels'",
+        lambda m: m["task"]["schema"]["columns"][2].update(levels=[1, 2]),
+    ),
+    "column-twice": (
+        "'task.schema.columns' name 'age' twice",
+        lambda m: m["task"]["schema"]["columns"][1].update(name="age"),
+    ),
+    "schema-target-unknown": ("'task.schema.target'", lambda m: m["task"]["schema"].update(target="nope")),
+    "schema-classes-null": ("'task.schema.classes'", lambda m: m["task"]["schema"].update(classes=None)),
     "extra-text": ("'extra' must be a mapping", lambda m: m.update(extra="x")),
     "extra-list": ("'extra' must be a mapping", lambda m: m.update(extra=[["a", 1]])),
 }
@@ -98,6 +120,33 @@ EDITS = {
 def test_an_edited_record_is_refused_on_load_naming_file_and_field(models, tmp_path, kind, case):
     field, edit = EDITS[case]
     path = _edited(models[kind], tmp_path / "m", edit)
+    with pytest.raises(ModelFileError) as err:
+        FittedModel.load(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: ") and field in message and "restore the original" in message
+
+
+def _training(meta: dict[str, Any]) -> dict[str, Any]:
+    """The first training record (an ensemble's: its first part's)."""
+    return (meta["ensemble"][0] if "ensemble" in meta else meta)["training"][0]
+
+
+TRAINING_EDITS = {
+    "seconds-text": ("'training[0].seconds'", lambda r: r.update(seconds="x")),
+    "seconds-negative": ("'training[0].seconds'", lambda r: r.update(seconds=-1)),
+    "epochs-float": ("'training[0].epochs'", lambda r: r.update(epochs=1.5)),
+    "best-loss-text": ("'training[0].best_val_loss'", lambda r: r.update(best_val_loss="low")),
+    "deadline-number": ("'training[0].deadline_hit'", lambda r: r.update(deadline_hit=0)),
+    "unknown-field": ("'training[0].history'", lambda r: r.update(history=[])),
+    "missing-field": ("'training[0].best_epoch'", lambda r: r.pop("best_epoch")),
+}
+
+
+@pytest.mark.parametrize("kind", ["mlp", "additive", "ensemble"])
+@pytest.mark.parametrize("case", list(TRAINING_EDITS))
+def test_an_edited_training_record_is_refused_on_load_naming_the_field(models, tmp_path, kind, case):
+    field, edit = TRAINING_EDITS[case]
+    path = _edited(models[kind], tmp_path / "m", lambda meta: edit(_training(meta)))
     with pytest.raises(ModelFileError) as err:
         FittedModel.load(path)
     message = str(err.value)

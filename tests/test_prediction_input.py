@@ -57,6 +57,38 @@ def test_far_outside_values_warn_once_per_column(tmp_path: Path) -> None:
     assert messages == []
 
 
+def test_fractions_in_a_whole_number_column_warn_once_with_the_line(tmp_path: Path) -> None:
+    assert SCHEMA.column("age").integer
+    rows = [ROW.replace("25,", f"{v},", 1) for v in ("39.7", "40", "41.5", "")]
+    path = _write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
+    messages: list[str] = []
+    frame, _ = read_prediction_csv(path, SCHEMA, warn=messages.append)
+    assert frame["age"].iloc[0] == 39.7  # read as given, not rounded
+    assert len(messages) == 1 and "line 2, column 'age': '39.7' is not a whole number" in messages[0]
+    assert "(2 row(s))" in messages[0]
+
+
+def test_fractions_read_by_a_hard_rule_are_refused_with_the_line(tmp_path: Path) -> None:
+    rows = [ROW, ROW.replace("25,", "20.5,", 1)]
+    path = _write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
+    reads = {c.name: ["the network"] for c in SCHEMA.features}
+    reads["age"] = ["the network", "hard rule 'minor-age'"]
+    with pytest.raises(DatasetError, match=r"line 3, column 'age': '20.5' is not a whole number.*'minor-age'"):
+        read_prediction_csv(path, SCHEMA, reads=reads)
+
+
+def test_a_level_spelled_otherwise_is_read_as_that_level_with_a_warning(tmp_path: Path) -> None:
+    rows = [ROW, ROW.replace("Never-married", "never married "), ROW.replace("Never-married", "NEVER-MARRIED")]
+    path = _write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
+    messages: list[str] = []
+    frame, _ = read_prediction_csv(path, SCHEMA, warn=messages.append)
+    assert frame["marital_status"].astype(str).tolist() == ["Never-married"] * 3
+    assert (
+        len(messages) == 1 and "line 3, column 'marital_status': 'never married ' is read as the level" in messages[0]
+    )
+    assert "(2 value(s) spell a level otherwise)" in messages[0]
+
+
 READS = {c.name: ["the network"] for c in SCHEMA.features if c.name not in ("sex", "race")}
 READS["age"] = ["the network", "hard rule 'minor-age'"]
 

@@ -64,7 +64,7 @@ def hard_cells(e: dict[str, Any]) -> tuple[str, ...]:
         _arrow(w.get("roc_auc"), wo.get("roc_auc")),
         _gaps(w, wo),
         f"{e.get('helps')} / {e.get('hurts')}",
-        fmt(e.get("mcnemar_p"), 3),
+        "< 1e-300" if e.get("mcnemar_p") == 0 else fmt(e.get("mcnemar_p"), 3),  # below the float range
         verdict(e),
     )
 

@@ -147,6 +147,7 @@ class AuditReport:
 
     @property
     def report_id(self) -> str:
+        """``sha256:`` of the canonical JSON of the report's content: it names this exact report."""
         body = {k: v for k, v in self.body.items() if k != "report_id"}
         return "sha256:" + sha256_bytes(canonical_json(body).encode("utf-8"))
 
@@ -198,6 +199,7 @@ class AuditReport:
         return "this report" if self.content_id in named else "other content"
 
     def to_dict(self) -> dict[str, Any]:
+        """``report.json``'s content: the body, its ``report_id`` and ``run_info``."""
         return {**self.body, "report_id": self.report_id, "run_info": self.run_info}
 
     def to_json(self) -> str:
@@ -244,6 +246,7 @@ class AuditReport:
 
     @property
     def evidence(self) -> dict[str, dict[str, Any]]:
+        """Evidence items by id (``ev:metric:accuracy`` …)."""
         return {e["id"]: e for e in self.body["evidence"]}
 
     def missing_fields(self) -> list[tuple[str, str]]:

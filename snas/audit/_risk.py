@@ -102,7 +102,7 @@ def _rule_impact_text(e: dict[str, Any]) -> str:
     return (
         f"{what} costs accuracy on the test split: {w.get('accuracy', 0):.4f} with it, "
         f"{wo.get('accuracy', 0):.4f} without (it decides {e.get('decisions_changed')} rows differently: "
-        f"{e.get('hurts')} become wrong, {e.get('helps')} become right; McNemar p = {e.get('mcnemar_p', 1):.2g}) "
+        f"{e.get('hurts')} become wrong, {e.get('helps')} become right; McNemar p {_p_text(e.get('mcnemar_p', 1))}) "
         "— for the rule's experts to review"
     )
 
@@ -140,3 +140,8 @@ def finding_text(e: dict[str, Any]) -> str:
         "rule_summary": f"{e.get('hard_violations')} hard-rule violations",
     }
     return what.get(kind, f"{e['id']}: {vs}")
+
+
+def _p_text(p: float) -> str:
+    """``= 0.0031``, or ``< 1e-300`` for a p-value below the float range."""
+    return "< 1e-300" if p == 0 else f"= {p:.2g}"

@@ -105,20 +105,24 @@ class Dataset:
 
     @property
     def X_train(self) -> pd.DataFrame:
+        """The training rows' feature columns."""
         return self.train.drop(columns=[self.schema.target])
 
     @property
     def y_train(self) -> pd.Series:
+        """The training rows' class labels (text; whole numbers for an integer target)."""
         return self._labels(self.train)
 
     @property
     def X_test(self) -> pd.DataFrame:
+        """The test rows' feature columns (reporting only; DatasetError without a test split)."""
         if self.test is None:
             raise DatasetError(f"dataset {self.name!r} has no test split")
         return self.test.drop(columns=[self.schema.target])
 
     @property
     def y_test(self) -> pd.Series:
+        """The test rows' class labels (reporting only)."""
         if self.test is None:
             raise DatasetError(f"dataset {self.name!r} has no test split")
         return self._labels(self.test)
@@ -340,7 +344,7 @@ def _type_frame(
             out[col.name] = _numeric(s, col, path, f is not None, line_offset)
         else:
             levels = col.levels or tuple(sorted(s.dropna().unique()))
-            codes = level_codes(s, list(levels))
+            codes = level_codes(s, list(levels), exact=True)  # training data: as declared
             dtype = pd.CategoricalDtype(list(levels), ordered=col.kind == "ordinal")
             cat = pd.Categorical.from_codes(np.where(codes < 0, -1, codes), dtype=dtype)
             bad = (codes < 0) & s.notna().to_numpy()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from snas.exceptions import ModelFileError, SNASError
-from snas.model._fitted import MODEL_KINDS, FittedModel
+from snas.model._fitted import MODEL_KINDS, FittedModel, check_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,6 +104,12 @@ class EnsembleModel(FittedModel):
     the shield, saving and loading work as for one model. When every part is a glass box the
     ensemble is one (``family`` is ``additive``) and ``explain`` / ``shapes`` are exact;
     with MLP parts it is explained with SHAP, like an MLP.
+
+    The fields inherited from :class:`FittedModel` describe the whole: ``task`` (shared by
+    every part), ``spec`` (the heaviest part's, with the one ``shield`` setting), ``network``
+    (the parts' networks as one module, whose output is the weighted mean logit), ``results``
+    (every part's training records, in order), ``seed`` and ``split`` (the heaviest part's)
+    and ``extra`` (free metadata saved in ``model.json``).
 
     Parameters
     ----------
@@ -213,10 +219,13 @@ class EnsembleModel(FittedModel):
     # ------------------------------------------------------------ what it is
     @property
     def architecture(self) -> Any:
+        """Not one architecture: raises SNASError pointing to ``parts[k].architecture``
+        (``describe()`` lists every part's spec)."""
         raise SNASError("an ensemble has one architecture per part: read ensemble.parts[k].architecture")
 
     @property
     def n_parameters(self) -> int:
+        """Trainable parameters of all the parts together."""
         return sum(p.n_parameters for p in self.parts)
 
     @property
@@ -241,6 +250,7 @@ class EnsembleModel(FittedModel):
 
     @property
     def fit_seconds(self) -> float:
+        """Seconds the parts' trainings took, summed (the search's time around them is not counted)."""
         return float(sum(p.fit_seconds for p in self.parts))
 
     def describe(self) -> list[dict[str, Any]]:
@@ -273,7 +283,7 @@ class EnsembleModel(FittedModel):
         from snas.model._explain import explain_mean
 
         self._glass_box()
-        return explain_mean(self.parts, self.weights, self, frame, target)
+        return explain_mean(self.parts, self.weights, self, check_rows(frame), target)
 
     def shapes(self, frame: pd.DataFrame | None = None, target: str | None = None) -> list[TermShape]:
         """Every term of the merged glass box on the union of the parts' knots, as
@@ -298,7 +308,7 @@ class EnsembleModel(FittedModel):
         from snas.model._explain import shapes_mean
 
         self._glass_box()
-        return shapes_mean(self.parts, self.weights, frame, target)
+        return shapes_mean(self.parts, self.weights, None if frame is None else check_rows(frame), target)
 
     def _glass_box(self) -> None:
         if self.family != "additive":
@@ -343,9 +353,8 @@ class EnsembleModel(FittedModel):
         -------
         EnsembleModel
         """
-        from snas.model._fitted import model_from_record
+        from snas.model._fitted import _spec_of, model_from_record
         from snas.model._task import Task
-        from snas.nn import NetworkSpec
 
         task = Task.from_dict(meta["task"])
         records = meta["ensemble"]
@@ -364,7 +373,7 @@ class EnsembleModel(FittedModel):
             raise ModelFileError(f"{path}: every ensemble part needs a number as its weight")
         model = cls.of(parts, cast("list[float]", numbers), extra=dict(meta.get("extra") or {}))
         if model.spec.to_dict() != meta["spec"]:
-            model = replace(model, spec=NetworkSpec.from_dict(meta["spec"], where=f"{path}: spec"))
+            model = replace(model, spec=_spec_of(meta.get("spec"), str(path)))
         return model
 
 

@@ -24,7 +24,14 @@ if TYPE_CHECKING:
     from snas.nn import AdditiveArchitecture, AdditiveNetwork, Architecture, NetworkSpec, SNASNetwork
     from snas.training import Split, TrainingData, TrainResult
 
-__all__ = ["EARLY_STOPPING_FRACTION", "FittedModel", "build_network", "member_splits", "model_from_record"]
+__all__ = [
+    "EARLY_STOPPING_FRACTION",
+    "FittedModel",
+    "build_network",
+    "check_rows",
+    "member_splits",
+    "model_from_record",
+]
 
 PREDICT_BATCH = 16384
 # model files of other kinds: a key of model.json → its reader (path, meta, state) → model;
@@ -63,6 +70,30 @@ def build_network(
             "(constraints.max_parameters); choose narrower layers, fewer members or a smaller encoding"
         )
     return net
+
+
+def check_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as given, after refusing a column name it holds twice (ValueError naming it):
+    which of the two is the feature is unknowable, and pandas would fail obscurely later.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Rows for a model's prediction entry points.
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` itself.
+    """
+    columns = getattr(frame, "columns", None)
+    if columns is not None and columns.has_duplicates:
+        name = columns[columns.duplicated()][0]
+        raise ValueError(
+            f"the rows have {int((columns == name).sum())} columns named {name!r}; column names must be unique — "
+            "drop or rename the duplicates (frame.loc[:, ~frame.columns.duplicated()] keeps the first)"
+        )
+    return frame
 
 
 def member_splits(y_idx: np.ndarray, members: int, seed: int, validation_fraction: float) -> list[Split]:
@@ -244,10 +275,13 @@ class FittedModel:
 
     @property
     def architecture(self) -> Architecture | AdditiveArchitecture:
+        """The trained network's architecture (an MLP's layers and encodings, or a glass box's
+        terms), as ``spec`` builds it on the task's inputs."""
         return self.network.architecture
 
     @property
     def n_parameters(self) -> int:
+        """Trainable parameters of the network, all members together."""
         return self.network.n_parameters()
 
     @property
@@ -265,6 +299,7 @@ class FittedModel:
 
     @property
     def fit_seconds(self) -> float:
+        """Seconds the training took (the members train together: the first member's record)."""
         return float(sum(r.seconds for r in self.results[:1]))
 
     # --------------------------------------------------------------- prediction
@@ -287,7 +322,7 @@ class FittedModel:
 
         from snas.training import torch_threads
 
-        x = self.task.encode(frame)
+        x = self.task.encode(check_rows(frame))
         self.network.eval()  # safe: torch inference mode, not Python eval
         parts = []
         with torch_threads(), torch.no_grad():
@@ -357,7 +392,7 @@ class FittedModel:
         ndarray of shape (n_rows,), object
             Rule ids or None.
         """
-        return self.task.deciding_rules(frame)
+        return self.task.deciding_rules(check_rows(frame))
 
     def explain(self, frame: pd.DataFrame, target: str | None = None) -> Explanation:
         """Exact per-term contributions of a glass-box (additive) model on ``frame``.
@@ -388,7 +423,7 @@ class FittedModel:
         """
         from snas.model._explain import explain
 
-        return explain(self, frame, target)
+        return explain(self, check_rows(frame), target)
 
     def shapes(self, frame: pd.DataFrame | None = None, target: str | None = None) -> list[TermShape]:
         """Every term of a glass-box model as a function on a grid: knots and levels with
@@ -420,7 +455,7 @@ class FittedModel:
         """
         from snas.model._explain import shapes
 
-        return shapes(self, frame, target)
+        return shapes(self, None if frame is None else check_rows(frame), target)
 
     def neuron_activations(self, frame: pd.DataFrame) -> list[dict[str, float]]:
         """The fuzzy truth of each knowledge neuron the network reads, per row.
@@ -435,7 +470,7 @@ class FittedModel:
         list of dict
             Per row, rule id → truth in [0, 1] (rounded to 4 decimals).
         """
-        x = self.task.encode(frame)
+        x = self.task.encode(check_rows(frame))
         read = self._neurons_read()
         cols = [i for i, n in enumerate(self.task.layout.neurons) if n.rule in read]
         names = [self.task.layout.neurons[i].rule for i in cols]
@@ -565,7 +600,16 @@ class FittedModel:
             if str(path) in str(exc):
                 raise
             raise ModelFileError(f"{path}: {exc}") from None
-        except (KeyError, IndexError, TypeError, RuntimeError, ValueError, OverflowError, SNASError) as exc:
+        except (
+            KeyError,
+            IndexError,
+            TypeError,
+            AttributeError,
+            RuntimeError,
+            ValueError,
+            OverflowError,
+            SNASError,
+        ) as exc:
             raise ModelFileError(
                 f"{path}: the model files are inconsistent ({type(exc).__name__}: {str(exc)[:200]}); they were "
                 "edited or written by another program — restore the original files or save the model again"
@@ -592,10 +636,7 @@ class FittedModel:
 def model_from_record(task: Task, record: dict[str, Any], state: dict[str, Any], *, where: str) -> FittedModel:
     """The trained model a ``model.json`` record (:meth:`FittedModel._record`) and its
     weights describe; ``where`` names it in errors."""
-    from snas.nn import NetworkSpec
-    from snas.training import TrainResult
-
-    spec = NetworkSpec.from_dict(record["spec"], where=f"{where}: spec")
+    spec = _spec_of(record.get("spec"), where)
     if _arch_dict(spec.architecture(task.layout)) != record["architecture"]:
         raise ModelFileError(f"{where}: the architecture does not match the spec and the task")
     members, seed, training = record["members"], record["seed"], record["training"]
@@ -606,14 +647,79 @@ def model_from_record(task: Task, record: dict[str, Any], state: dict[str, Any],
         )
     if type(seed) is not int or not isinstance(training, list) or not training:
         raise ModelFileError(f"{where}: 'seed' must be an integer and 'training' a non-empty list of training records")
+    results = _training_results(training, where)
     net = build_network(task, spec, seed=seed, members=members)
     net.load_state_dict(state, strict=True)
     net.eval()  # safe: torch inference mode, not Python eval
-    results = tuple(TrainResult(**r) for r in training)
     return FittedModel(task, spec, net, results, seed)
 
 
 _EDITED = "the file was edited or written by another program — restore the original files or save the model again"
+
+
+def _spec_of(record: Any, where: str) -> NetworkSpec:
+    """The NetworkSpec of a model file's ``spec`` record, which must read back exactly as
+    written (ModelFileError naming the field, e.g. ``'spec.rule_modes'``)."""
+    import json
+
+    from snas.nn import NetworkSpec
+
+    if not isinstance(record, dict):
+        raise ModelFileError(f"{where}: 'spec' must be a mapping of NetworkSpec fields; {_EDITED}")
+    try:
+        spec = NetworkSpec.from_dict(record, where=f"{where}: spec")
+    except (AttributeError, TypeError, ValueError) as exc:
+        family = {"family": record["family"]} if record.get("family") in ("mlp", "additive") else {}
+        for key, value in record.items():  # name the field that fails alone (with the family: pairs need it)
+            try:
+                NetworkSpec.from_dict({**family, key: value})
+            except (AttributeError, TypeError, ValueError):
+                raise ModelFileError(
+                    f"{where}: 'spec.{key}' holds {value!r:.100}, not a valid value; {_EDITED}"
+                ) from None
+        raise ModelFileError(f"{where}: 'spec' is not a valid network spec ({str(exc)[:200]}); {_EDITED}") from None
+    written = json.loads(json.dumps(spec.to_dict()))
+    for key in sorted(record):  # a field the file lacks (written before the field existed) takes its default
+        if written.get(key) != record[key]:
+            raise ModelFileError(
+                f"{where}: 'spec.{key}' holds {record[key]!r:.100}, which reads back as {written.get(key)!r:.100}; "
+                f"{_EDITED}"
+            )
+    return spec
+
+
+#: The fields of a training record in ``model.json`` (``training[k]``): a test and what it must be.
+_TRAINING_FIELDS: dict[str, tuple[Any, str]] = {
+    "epochs": (lambda v: type(v) is int and v >= 0, "a whole number of epochs"),
+    "best_epoch": (lambda v: type(v) is int and v >= 0, "a whole number (an epoch)"),
+    "best_val_loss": (lambda v: v is None or _is_number(v), "a number or null"),
+    "seconds": (lambda v: _is_number(v) and 0 <= v < float("inf"), "a non-negative number of seconds"),
+    "deadline_hit": (lambda v: isinstance(v, bool), "true or false"),
+}
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _training_results(training: list[Any], where: str) -> tuple[TrainResult, ...]:
+    """The training records of a model file, each field checked (ModelFileError naming it)."""
+    from snas.training import TrainResult
+
+    out = []
+    for k, record in enumerate(training):
+        if not isinstance(record, dict):
+            raise ModelFileError(f"{where}: 'training[{k}]' must be a mapping of a member's training record; {_EDITED}")
+        for key in record:
+            if key not in _TRAINING_FIELDS:
+                raise ModelFileError(f"{where}: 'training[{k}].{key}' is not a field of a training record; {_EDITED}")
+        for key, (test, what) in _TRAINING_FIELDS.items():
+            if (key in record or key != "deadline_hit") and not test(record.get(key)):
+                raise ModelFileError(
+                    f"{where}: 'training[{k}].{key}' must be {what}, got {record.get(key)!r:.100}; {_EDITED}"
+                )
+        out.append(TrainResult(**record))
+    return tuple(out)
 
 
 def _check_records(path: str | Path, meta: dict[str, Any]) -> None:
@@ -634,6 +740,9 @@ def _check_records(path: str | Path, meta: dict[str, Any]) -> None:
     sharpness = task.get("neuron_sharpness")
     if not isinstance(sharpness, int | float) or isinstance(sharpness, bool) or not 0 < sharpness <= MAX_NUMBER:
         raise fail(f"'task.neuron_sharpness' must be a positive finite number, got {sharpness!r}"[:300])
+    problem = _schema_problem(task.get("schema"))
+    if problem:
+        raise fail(problem[:300])
     try:
         schema = Schema.from_dict(task["schema"])
     except (KeyError, TypeError, ValueError, AttributeError):
@@ -642,6 +751,53 @@ def _check_records(path: str | Path, meta: dict[str, Any]) -> None:
         check_encoder_state(schema, task.get("encoder"), "task.encoder")
     except ModelFileError as exc:
         raise fail(str(exc)) from None
+
+
+#: The fields of a column of ``task.schema``: a test and what it must be (the first three required).
+_COLUMN_FIELDS: dict[str, tuple[Any, str]] = {
+    "name": (lambda v: isinstance(v, str) and v != "", "a column name (text)"),
+    "original": (lambda v: isinstance(v, str), "the column's name as the data spelled it (text)"),
+    "kind": (lambda v: v in ("numeric", "categorical", "ordinal"), "numeric, categorical or ordinal"),
+    "levels": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of levels (text)"),
+    "integer": (lambda v: isinstance(v, bool), "true or false"),
+    "unit": (lambda v: v is None or isinstance(v, str), "text or null"),
+    "description": (lambda v: v is None or isinstance(v, str), "text or null"),
+}
+
+
+def _schema_problem(schema: Any) -> str | None:
+    """What is wrong with a model file's ``task.schema`` (None when every field has its type)."""
+
+    def texts(v: Any) -> bool:
+        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+    if not isinstance(schema, dict):
+        return "'task.schema' must be a mapping (the columns, target and classes)"
+    columns = schema.get("columns")
+    if not isinstance(columns, list) or not columns:
+        return "'task.schema.columns' must be a non-empty list of columns"
+    for i, col in enumerate(columns):
+        if not isinstance(col, dict):
+            return f"'task.schema.columns[{i}]' must be a mapping"
+        for key in col:
+            if key not in _COLUMN_FIELDS:
+                return f"'task.schema.columns[{i}].{key}' is not a field of a column"
+        for key, (test, what) in _COLUMN_FIELDS.items():
+            if (key in col or key in ("name", "original", "kind")) and not test(col.get(key)):
+                return f"'task.schema.columns[{i}].{key}' must be {what}, got {col.get(key)!r:.100}"
+    names = [c["name"] for c in columns]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        return f"'task.schema.columns' name {twice[0]!r} twice"
+    if schema.get("target") not in names:
+        return f"'task.schema.target' must name one of its columns, got {schema.get('target')!r:.100}"
+    if not texts(schema.get("classes")):
+        return "'task.schema.classes' must be a list of class labels (text)"
+    if not (schema.get("positive") is None or isinstance(schema.get("positive"), str)):
+        return "'task.schema.positive' must be a class (text) or null"
+    if not texts(schema.get("sensitive", [])):
+        return "'task.schema.sensitive' must be a list of column names"
+    return None
 
 
 def _arch_dict(arch: Architecture | AdditiveArchitecture) -> dict[str, Any]:

@@ -201,9 +201,31 @@ class Task:
     def _hard_truth(self, frame: pd.DataFrame) -> np.ndarray:
         """Whether each hard rule's body holds, (n_rows, n_hard)."""
         try:
+            self._refuse_fractions(frame)
             return holds_many([b for _, b, _ in self.compiled.hard], frame, self.schema)
         except KeyError as exc:
             raise _missing_column(exc) from None
+
+    def _refuse_fractions(self, frame: pd.DataFrame) -> None:
+        """ConfigError for a value that is not a whole number in a whole-number column a hard
+        rule reads: the rules were checked free of conflicts on whole numbers only (``age < 21``
+        and ``age > 20`` never meet there), so such a row could make two of them disagree."""
+        import pandas as pd
+
+        readers = self.rule_readers()
+        for col in self.schema.features:
+            if not col.integer or col.name not in readers:
+                continue
+            values = pd.to_numeric(frame[col.name], errors="coerce").to_numpy(dtype="float64")
+            fractional = np.isfinite(values) & (values % 1 != 0)
+            if fractional.any():
+                i = int(fractional.nonzero()[0][0])
+                raise ConfigError(
+                    f"column {col.name!r}: {int(fractional.sum())} row(s) hold a value that is not a whole number "
+                    f"(first {values[i]:g}, in data row {i + 1}); hard rule(s) {', '.join(map(repr, readers[col.name]))} read this "
+                    "whole-number column and were checked for conflicts on whole numbers only — round the values, or "
+                    "train on the column as real numbers (integer: false in the dataset manifest, or a float dtype)"
+                )
 
     def deciding_rules(self, frame: pd.DataFrame) -> np.ndarray:
         """Per row, the id of the hard rule that decides it (None where the network does).
@@ -365,25 +387,51 @@ class Task:
 
 
 def _schema_for(X: pd.DataFrame, target: str, classes: tuple[str, ...], rules: RuleSet | None) -> Schema:
+    """The schema inferred from ``X`` with the target column ``target`` appended (renamed when a
+    feature has its name, so that every feature stays a feature)."""
     cols = list(infer_columns(X))
     if rules is not None:
         cols = _with_rule_levels(cols, rules)
+    target = _free_target_name(target, cols, rules)
     positive = rules.positive if rules is not None else None
     return Schema(tuple([*cols, Column(target, target, "categorical", classes)]), target, classes, positive)
 
 
+def _free_target_name(target: str, cols: list[Column], rules: RuleSet | None) -> str:
+    """``target``, or — when a feature of ``cols`` has that name (y named after the column it was
+    derived from, or a feature called ``target``) — ``target``, ``target_2``, … whichever no
+    feature has: the schema's target is never read as a feature, so a clash would drop one.
+    ConfigError when the rules name the target column and a feature has its name."""
+    from snas.datasets import normalise_name
+
+    taken = {c.name: c for c in cols}
+    if target not in taken:
+        return target
+    if rules is not None and rules.target and normalise_name(str(rules.target)) == target:
+        raise ConfigError(
+            f"the rules name the target column {rules.target!r}, but the training rows also hold a feature "
+            f"{taken[target].original!r} of that name (names compared once normalised); drop that column from the "
+            "features (y holds the target) or rename it"
+        )
+    candidates = ["target", *(f"target_{k}" for k in range(2, len(cols) + 3))]
+    return next(name for name in candidates if name not in taken)
+
+
 def _with_rule_levels(cols: list[Column], rules: RuleSet) -> list[Column]:
     """Add category levels that rules name but the training frame never shows (warned)."""
-    named: dict[str, set[str]] = {}
+    named: dict[str, dict[str, str]] = {}  # feature → level → the first rule naming it
     for r in rules:
         conds = [r.condition] + ([r.unless] if r.unless is not None else [])
         for cond in conds:
             for a in atoms(cond):
                 values = a.values if isinstance(a, Member) else (a.value,) if isinstance(a, Compare) else ()
-                named.setdefault(a.feature, set()).update(str(v) for v in values if isinstance(v, str))
+                for v in values:
+                    if isinstance(v, str):
+                        named.setdefault(a.feature, {}).setdefault(v, r.id)
     out = []
     for c in cols:
-        extra = sorted(named.get(c.name, set()) - set(c.levels)) if c.kind != "numeric" else []
+        extra = sorted(set(named.get(c.name, {})) - set(c.levels)) if c.kind != "numeric" else []
+        _refuse_respelled(c, extra, named.get(c.name, {}))
         if extra and c.kind == "categorical":
             warnings.warn(
                 f"column {c.original!r}: the rules name level(s) {extra} that the training data never shows; "
@@ -394,6 +442,21 @@ def _with_rule_levels(cols: list[Column], rules: RuleSet) -> list[Column]:
             c = Column(c.name, c.original, c.kind, tuple(sorted((*c.levels, *extra))), c.integer, c.unit, c.description)
         out.append(c)
     return out
+
+
+def _refuse_respelled(col: Column, extra: list[str], rule_of: dict[str, str]) -> None:
+    """RuleError for a level a rule names that the data spell otherwise (``'Priv-House-Serv'``
+    for ``'Priv-house-serv'``): joined as a level of its own, its rule would never fire."""
+    from snas._util import loose_spelling
+    from snas.exceptions import RuleError
+
+    spelled = {loose_spelling(level): level for level in col.levels}
+    for level in extra:
+        if loose_spelling(level) in spelled:
+            raise RuleError(
+                f"rule {rule_of[level]!r}: {level!r} is not a level of {col.original!r}, whose data spell it "
+                f"{spelled[loose_spelling(level)]!r}; levels are matched as written in rules — write it so"
+            )
 
 
 def _missing_column(exc: KeyError) -> ConfigError:

@@ -3,7 +3,7 @@ shields, rule losses, the stacked, sliceable SNASNetwork and the glass-box Addit
 
 from snas.nn._additive import AdditiveNetwork, knot_positions, valid_bins
 from snas.nn._architecture import PAIR_COST, AdditiveArchitecture, AdditiveCapacity, Architecture, Capacity, pair_name
-from snas.nn._compile import CompiledRules, compile_rules, polarity
+from snas.nn._compile import CompiledRules, compile_rules
 from snas.nn._encoders import EncodedFrame, TabularEncoder
 from snas.nn._encoders import check_state as check_encoder_state
 from snas.nn._inputs import InputLayout, Inputs, KnowledgeNeurons, NeuronInfo
@@ -22,6 +22,7 @@ from snas.nn._spec import (
     NetworkSpec,
     canonical_pairs,
 )
+from snas.rules import polarity
 
 __all__ = [
     "ACTIVATIONS",

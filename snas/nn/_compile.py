@@ -13,33 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from snas._util import did_you_mean
 from snas.exceptions import ConfigError, RuleConflictError, RuleError
-from snas.rules import And, Compare, Condition, Member, Not, Or, RuleSet, check_rules, shield_bodies
+from snas.rules import Condition, RuleSet, check_rules, polarity, shield_bodies
 
 if TYPE_CHECKING:
     from snas.datasets import Schema
 
-__all__ = ["CompiledRules", "compile_rules", "polarity"]
-
-
-def polarity(cond: Condition, feature: str, negate: bool = False) -> int | None:
-    """Direction in which ``cond`` depends on ``feature``: +1 non-decreasing, −1 non-increasing,
-    0 independent, ``None`` mixed (e.g. ``==`` or both directions)."""
-    if isinstance(cond, Not):
-        return polarity(cond.item, feature, not negate)
-    if isinstance(cond, (And, Or)):
-        signs = {polarity(c, feature, negate) for c in cond.items} - {0}
-        if None in signs or len(signs) > 1:
-            return None
-        return signs.pop() if signs else 0
-    if cond.feature != feature:
-        return 0
-    if isinstance(cond, Member):
-        return None
-    assert isinstance(cond, Compare)
-    sign = {">": 1, ">=": 1, "<": -1, "<=": -1}.get(cond.op)
-    if sign is None:
-        return None
-    return -sign if negate else sign
+__all__ = ["CompiledRules", "compile_rules"]
 
 
 @dataclass(frozen=True)
@@ -124,7 +103,6 @@ def compile_rules(rules: RuleSet | None, schema: Schema, classes: tuple[str, ...
     net_mono = {f: d * flip for f, d in rules.constraints.monotonic.items()}
     eff = shield_bodies(rules)
     hard = tuple((r.id, eff[r.id], index[r.head]) for r in rules.hard)
-    _check_hard_directions(hard, net_mono, rules.constraints.monotonic, len(classes))
     return CompiledRules(
         rules=rules,
         classes=classes,
@@ -157,22 +135,6 @@ def _check(rules: RuleSet, schema: Schema, classes: tuple[str, ...]) -> None:
                 f"monotonic constraint on {f!r}: only numeric columns are supported; "
                 "use the column's numeric code (e.g. education_num) instead"
             )
-
-
-def _check_hard_directions(
-    hard: tuple[tuple[str, Condition, int], ...], net_mono: dict[str, int], mono: dict[str, int], n_classes: int
-) -> None:
-    """A hard rule must push the score the way each monotonic constraint goes."""
-    for rid, body, k in hard:
-        head_sign = 1 if k == n_classes - 1 else -1
-        for f, direction in net_mono.items():
-            if polarity(body, f) not in (0, head_sign * direction):
-                raise RuleError(
-                    f"hard rule {rid!r} reads {f!r} against its monotonic constraint "
-                    f"({'increasing' if mono[f] > 0 else 'decreasing'}): enforcing both is impossible. "
-                    "Rewrite the condition with a one-sided threshold in the constraint's direction or "
-                    "drop one of them"
-                )
 
 
 def _neuron_signs(rules: RuleSet, net_mono: dict[str, int]) -> dict[str, int]:

@@ -555,7 +555,7 @@ def check_rules(rules: RuleSet, data: Dataset | Schema | None = None) -> CheckRe
         stats = rule_stats(rules, data.train, y, schema, bodies)
         rows = len(data.train)
     found, blocked = _conflicts(rules, ctx, view, bodies or {})
-    findings += found
+    findings += found + _against_monotonic(rules, schema)
     stats = [replace(s, hardening_conflicts=tuple(blocked.get(s.rule, ()))) for s in stats]
     if isinstance(data, Dataset):
         findings += _monotonic_copies(rules, data)
@@ -744,6 +744,29 @@ def _numeric_identifiers(data: Dataset, excluded: frozenset[str]) -> dict[str, s
             f"{len(values):,} training rows): an identifier? As an input it tells the model how rows were numbered, "
             f"not what they are; add {col.name!r} to 'constraints.exclude_features' in the rule file"
         )
+    return out
+
+
+def _against_monotonic(rs: RuleSet, schema: Schema | None) -> list[Finding]:
+    """Errors for hard rules reading a monotonic feature against its constraint (training
+    refuses them: no model can honour both)."""
+    from snas.rules._polarity import against_monotonic
+
+    positive = rs.positive or (schema.classes[-1] if schema is not None and schema.classes else None)
+    if positive is None or not rs.constraints.monotonic:
+        return []  # no data and no target.positive: the direction is unknown
+    index = {r.id: i for i, r in enumerate(rs.rules)}
+    out = []
+    for rid, f in against_monotonic(rs, shield_bodies(rs), positive):
+        rule = rs.rules[index[rid]]
+        way = "increasing" if rs.constraints.monotonic[f] > 0 else "decreasing"
+        msg = (
+            f"hard rule {rid!r} reads {f!r} against its monotonic constraint ({way}): enforcing both is "
+            "impossible. Rewrite the condition with a one-sided threshold in the constraint's direction or "
+            "drop one of them"
+        )
+        span = key_span(rs, "rules", index[rid], "if") or rule.span
+        out.append(_finding(rs, "error", "against-monotonic", msg, span, rule=rid))
     return out
 
 

@@ -273,14 +273,17 @@ class RuleSet:
 
     @property
     def hard(self) -> tuple[Rule, ...]:
+        """The hard rules, in file order."""
         return tuple(r for r in self.rules if r.is_hard)
 
     @property
     def soft(self) -> tuple[Rule, ...]:
+        """The soft rules, in file order."""
         return tuple(r for r in self.rules if not r.is_hard)
 
     @property
     def ids(self) -> tuple[str, ...]:
+        """Every rule's id, in file order."""
         return tuple(r.id for r in self.rules)
 
     def to_dict(self) -> dict[str, Any]:

@@ -287,6 +287,11 @@ class SearchRun:
         sn = Supernet(self.task, self.space, self.seed)
         path = self.directory.supernet if self.directory is not None else None
         if path is not None and sn.load(path, self.config.supernet):
+            if self.directory is not None and EvolutionLog.open(self.directory.evolution).entries:
+                # the outer loop scored its architectures on these weights: training on would
+                # mix two supernets in one history, so the resumed run keeps them as they were
+                self.progress.note(f"supernet: kept after epoch {sn.epochs_done} (the evolution had started on it)")
+                return sn
             self.progress.note(f"supernet: resumed after epoch {sn.epochs_done}")
         total = self.config.supernet.epochs
         t0 = time.perf_counter()
@@ -328,6 +333,7 @@ class SearchRun:
             self.val,
             log=log,
             deadline=deadline,
+            seed=self.seed,  # workers sharing a ledger explore from their own seeds
             on_generation=report,
         )
 

@@ -79,10 +79,12 @@ class Evaluation:
         return str(self.genome.get("family") or self.spec.get("family") or "mlp")
 
     def to_dict(self) -> dict[str, Any]:
+        """The evaluation as plain data (an entry of ``history.json``)."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Evaluation:
+        """An evaluation from :meth:`to_dict`'s data."""
         return cls(**d)
 
 
@@ -271,6 +273,7 @@ class SearchResult:
 
     @property
     def smallest(self) -> Evaluation:
+        """The front member with the fewest parameters (ties: the lower error)."""
         return min(self.front, key=lambda e: (e.metrics["parameters"], e.objectives[0]))
 
     def counts(self) -> dict[str, int]:
@@ -278,11 +281,13 @@ class SearchResult:
         return {f: sum(e.fidelity == f for e in self.evaluations) for f in FIDELITIES}
 
     def front_frame(self) -> pd.DataFrame:
+        """The Pareto front, one row per member: number, family, metrics and spec."""
         import pandas as pd
 
         return pd.DataFrame([{"number": e.number, "family": e.family, **e.metrics, "spec": e.spec} for e in self.front])
 
     def history_frame(self) -> pd.DataFrame:
+        """Every evaluation, one row each: number, fidelity, family, generation and metrics."""
         import pandas as pd
 
         return pd.DataFrame(
@@ -299,6 +304,7 @@ class SearchResult:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as plain data (what ``search.json`` records of it)."""
         return {
             "selected": self.selected.number,
             "reason": self.reason,

@@ -95,6 +95,7 @@ class RunDirectory:
         return self.reports if _model_name(which) == "selected" else self.reports / "glass-box"
 
     def ledger_url(self) -> str:
+        """The optuna storage URL of the run's own ledger (``search.db``)."""
         return f"sqlite:///{self.ledger.resolve()}"
 
     def worker_name(self) -> str:
@@ -132,10 +133,11 @@ class RunDirectory:
 
     # ---------------------------------------------------------------- creating
     def is_run(self) -> bool:
+        """Whether the folder holds a run's marker file (``.snas-run``)."""
         return (self.path / MARKER).is_file()
 
-    def prepare(self) -> None:
-        """Create the directory (or accept an existing run); refuse anything else."""
+    def check_usable(self) -> None:
+        """Refuse a path that is a file, or a non-empty folder that is not a run (writes nothing)."""
         p = self.path
         if p.exists() and not p.is_dir():
             raise ConfigError(f"--out {p}: is a file, not a directory; choose a new folder for the run")
@@ -144,11 +146,30 @@ class RunDirectory:
                 f"--out {p}: the folder is not empty and is not an snas run; choose a new or empty folder "
                 "(snas never writes over files it did not create)"
             )
+
+    def prepare(self, inputs: dict[str, Any] | None = None) -> None:
+        """Create the directory (or accept an existing run); refuse anything else.
+
+        Parameters
+        ----------
+        inputs : dict, optional
+            What a resume must find unchanged (``data_sha256``, ``storage``): kept in the
+            marker file by the first start, compared by every resume (ConfigError naming what
+            changed: resuming would mix trainings on two data sets, or two ledgers).
+        """
+        self.check_usable()
+        p = self.path
+        marker: dict[str, Any] = {}
+        if self.is_run():
+            with contextlib.suppress(ConfigError):
+                marker = read_json_file(p / MARKER, fix="", expect=dict)
+            _refuse_changed_inputs(p, marker.get("inputs"), inputs)
         try:
             p.mkdir(parents=True, exist_ok=True)
-            if not self.is_run():
-                name = f"{socket.gethostname()}:{secrets.token_hex(6)}"
-                atomic_write_text(p / MARKER, json.dumps({"snas_run": 1, "worker": name}))
+            if not self.is_run() or (inputs is not None and "inputs" not in marker):
+                name = marker.get("worker") or f"{socket.gethostname()}:{secrets.token_hex(6)}"
+                record = {"snas_run": 1, "worker": name, **({"inputs": inputs} if inputs is not None else {})}
+                atomic_write_text(p / MARKER, json.dumps(record))
         except OSError as exc:
             raise ConfigError(f"--out {p}: cannot write there ({exc.strerror}); choose a writable folder") from None
 
@@ -233,6 +254,7 @@ class RunDirectory:
         return read_json_file(path, fix=self.damaged_fix(path), expect=expect)
 
     def read_history(self) -> list[Evaluation]:
+        """``history.json``: every evaluation of the search (ConfigError when missing or damaged)."""
         from snas.search._result import Evaluation
 
         records = self.read_json(self.history, list)
@@ -244,9 +266,11 @@ class RunDirectory:
             ) from None
 
     def read_front(self) -> dict[str, Any]:
+        """``front.json``: the Pareto front and the selected model's number."""
         return self._read_mapping(self.front)
 
     def read_summary(self) -> dict[str, Any]:
+        """``search.json``: what the search did (counts, timing, selection, glass box on offer)."""
         return self._read_mapping(self.summary)
 
     def read_manifest(self) -> dict[str, Any]:
@@ -299,3 +323,21 @@ def _plain(o: Any) -> Any:
     if isinstance(o, Path):
         return str(o)
     raise TypeError(f"not JSON-serialisable: {type(o).__name__}")
+
+
+def _refuse_changed_inputs(path: Path, before: Any, now: dict[str, Any] | None) -> None:
+    """ConfigError when a resume finds other data or another --storage than the run began with."""
+    if not isinstance(before, dict) or now is None:
+        return  # a run made before inputs were kept, or a caller that does not say
+    if before.get("data_sha256") != now.get("data_sha256"):
+        raise ConfigError(
+            f"{path}: this run was started on other data (the data files, their schema or split changed since); "
+            "resuming would mix models trained and scored on both — restore the data the run began with, or "
+            "search the new data into a new --out directory"
+        )
+    if before.get("storage") != now.get("storage"):
+        was = before.get("storage") or "none (the run's own search.db)"
+        raise ConfigError(
+            f"{path}: this run was started with --storage {was}; resume it with the same --storage (another "
+            "ledger would restart its budget and leave its finished trainings behind), or use a new --out directory"
+        )

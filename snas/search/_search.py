@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 import zlib
@@ -15,7 +16,7 @@ import numpy as np
 
 from snas._checks import Invalid, as_int
 from snas._environment import environment_record
-from snas._util import sha256_file
+from snas._util import canonical_json, sha256_bytes, sha256_file
 from snas.exceptions import ConfigError
 from snas.search._config import MAX_WORKERS, Budget, ExperimentConfig, config_from_mapping, load_config, parse_budget
 from snas.search._ledger import check_storage
@@ -39,6 +40,7 @@ class RunOutput:
     result: SearchResult
     model_dir: Path
     seconds: float
+    finished_before: bool = False  # the run had finished this configuration: nothing was redone
 
 
 def search(
@@ -79,11 +81,21 @@ def search(
     run = RunDirectory(out)
     if cfg.storage is not None:
         check_storage(cfg.storage)
-    run.prepare()
-    data, rules = _data_and_rules(cfg, data_dir)
+    created = not run.path.exists()
+    run.prepare()  # an --out that cannot be written is refused before the data are read
+    try:
+        data, rules = _data_and_rules(cfg, data_dir)
+    except BaseException:
+        if created:  # bad data or rules leave no folder behind
+            shutil.rmtree(run.path, ignore_errors=True)
+        raise
+    run.prepare(resume_inputs(data, cfg.storage))
     t0 = time.perf_counter()
     with run.lock():
         _copy_inputs(cfg, run)
+        done = finished_result(run, cfg)
+        if done is not None:  # the same command again: the run stands as it is, its time unchanged
+            return RunOutput(run.path, done, run.model_dir, time.perf_counter() - t0, finished_before=True)
         shared = cfg.storage is not None  # several workers: each explores from its own seed
         sr = SearchRun(
             cfg,
@@ -178,6 +190,86 @@ def search_frame(
     cfg = replace(cfg.with_overrides(**_overrides(budget=budget, seed=seed)), storage=None)
     cfg = replace(cfg, budget=capped(cfg.budget))
     return SearchRun(cfg, X, y, rules, target=target, classes=classes, progress=progress).run()
+
+
+def finished_result(run: RunDirectory, cfg: ExperimentConfig) -> SearchResult | None:
+    """The result a finished run of this same configuration recorded, read back; None when the
+    run is unfinished, damaged, or was finished under another configuration (a larger budget
+    continues it).
+
+    Parameters
+    ----------
+    run : RunDirectory
+        The run directory.
+    cfg : ExperimentConfig
+        The configuration with the command line's overrides.
+
+    Returns
+    -------
+    SearchResult or None
+    """
+    from snas.exceptions import ModelFileError
+    from snas.model import FittedModel
+    from snas.search._ensemble import EnsembleChoice
+    from snas.search._result import Evaluation
+
+    if cfg.storage is not None:  # a shared ledger: other workers' later trainings may join the result
+        return None
+    if not (run.manifest.is_file() and run.summary.is_file() and (run.model_dir / "model.json").is_file()):
+        return None
+    try:
+        summary, front = run.read_summary(), run.read_front()
+        recorded = run.read_manifest()["files"].get(run.summary.name, {})
+        if recorded.get("sha256") != sha256_file(run.summary):  # written after search.json: the end
+            return None
+        if canonical_json(summary.get("config")) != canonical_json(cfg.to_dict()):
+            return None
+        glass = run.glass_box_dir / "model.json"
+        if (summary.get("glass_box") or {}).get("chosen") and not glass.is_file():
+            return None  # the glass box it offers is gone: the search makes it again
+
+        def choice(key: str) -> EnsembleChoice | None:
+            return EnsembleChoice.from_dict(summary[key]) if summary.get(key) else None
+
+        return SearchResult(
+            tuple(run.read_history()),
+            tuple(Evaluation.from_dict(d) for d in front["front"]),
+            Evaluation.from_dict(summary["selected"]),
+            str(summary["reason"]),
+            float(summary["elapsed_seconds"]),
+            dict(summary.get("info") or {}),
+            FittedModel.load(run.model_dir),
+            choice("ensemble"),
+            choice("glass_box"),
+            FittedModel.load(run.glass_box_dir) if glass.is_file() else None,
+        )
+    except (ConfigError, ModelFileError, KeyError, TypeError, ValueError, AttributeError):
+        return None  # damaged or partial: the search resumes and writes it again
+
+
+def resume_inputs(data: Any, storage: str | None) -> dict[str, Any]:
+    """What a resumed run must find unchanged: the data (files' sha256, schema, rows, split)
+    and the ledger (``--storage``, its password left out).
+
+    Parameters
+    ----------
+    data : Dataset
+        The verified data set.
+    storage : str or None
+        The ``--storage`` URL (None: the run's own ``search.db``).
+
+    Returns
+    -------
+    dict
+        ``data_sha256`` and ``storage``.
+    """
+    prov = data.provenance(lookup=False)
+    same = {
+        "files": [f.get("sha256") for f in prov["files"]],
+        **{k: prov[k] for k in ("schema_sha256", "rows", "split")},
+    }
+    shown = None if storage is None else re.sub(r"//[^@/]*@", "//", storage)  # no user or password on disk
+    return {"data_sha256": sha256_bytes(canonical_json(same).encode()), "storage": shown}
 
 
 def _copy_inputs(cfg: ExperimentConfig, run: RunDirectory) -> None:

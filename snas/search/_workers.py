@@ -16,6 +16,7 @@ import struct
 import subprocess
 import sys
 import threading
+import warnings
 from typing import IO, Any
 
 __all__ = ["WorkerPool"]
@@ -76,6 +77,9 @@ class _Worker:
             raise RuntimeError(f"a training worker (pid {self.proc.pid}) stopped unexpectedly") from None
         if not ok:
             raise RuntimeError(f"a training worker failed:\n{value}")
+        value, caught = value
+        for category, message in caught:  # once each in this process, as if raised here
+            warnings.warn(message, category, stacklevel=2)
         return value
 
     def close(self) -> None:
@@ -116,6 +120,23 @@ class WorkerPool:
             w.close()
 
 
+def _portable(caught: list[warnings.WarningMessage]) -> list[tuple[type[Warning], str]]:
+    """Distinct (category, text) of the warnings a job raised, for users: deprecations (a
+    library's note to its developers) are left out; a category the parent could not import
+    (defined in a function) becomes UserWarning."""
+    out: dict[tuple[type[Warning], str], None] = {}
+    for w in caught:
+        if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            continue
+        try:
+            pickle.loads(pickle.dumps(w.category))  # safe: our own object, never read from disk
+            category = w.category
+        except (pickle.PicklingError, AttributeError, TypeError):
+            category = UserWarning
+        out[(category, str(w.message))] = None
+    return list(out)
+
+
 def _serve() -> None:
     """The worker's loop: initialise from the first message, then answer jobs until EOF."""
     import traceback
@@ -131,7 +152,9 @@ def _serve() -> None:
             args = _receive(stdin)
             reply: tuple[bool, Any]
             try:
-                reply = (True, run_job(*args))
+                with warnings.catch_warnings(record=True) as caught:  # what would show here: the parent shows it
+                    value = run_job(*args)
+                reply = (True, (value, _portable(caught)))
             except Exception:  # reported to the parent, which raises it
                 reply = (False, traceback.format_exc())
             _send(protocol_out, reply)

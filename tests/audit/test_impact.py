@@ -210,3 +210,13 @@ def test_proxy_probe_pools_rare_levels_and_stays_warning_free(audit_run, tiny_da
     by = {e["attribute"]: e for e in items}
     assert by["levels"]["n"] == n and by["levels"]["chance_level"] == pytest.approx(1 / 3)
     assert by["raw_age"]["n"] <= n  # ages seen fewer than RARE_LEVEL times are pooled (or dropped)
+
+
+def test_mcnemar_p_below_the_float_range_is_shown_as_such():
+    from snas.audit._impact import mcnemar
+    from snas.audit._render_impact import hard_cells
+
+    helps, hurts, p = mcnemar(np.ones(1200, bool), np.zeros(1200, bool))  # 2 / 2**1200 underflows
+    assert (helps, hurts, p) == (1200, 0, 0.0)
+    cells = hard_cells({"rule": "r", "covered": 1200, "helps": helps, "hurts": hurts, "mcnemar_p": p})
+    assert cells[8] == "< 1e-300"

@@ -25,3 +25,23 @@ def test_bin_edges_are_plain_quantiles_for_continuous_data():
 def test_bin_edges_of_a_constant_or_empty_column():
     assert bin_edges(np.full(10, 3.0), 8).tolist() == [3.0, 4.0]
     assert bin_edges(np.zeros(0), 8).tolist() == [0.0, 1.0]
+
+
+def test_level_codes_match_a_level_spelled_otherwise_only_when_one_level_is_spelled_so():
+    from snas._util import level_codes, respelled_levels
+
+    levels = ["Never-married", "Self-emp-inc", "self emp inc", "Self-emp-not-inc"]
+    values = ["Never-married", "never_married", " NEVER  married ", "Self-Emp-Inc", "self-emp-not-inc", None, "x"]
+    assert level_codes(values, levels).tolist() == [0, 0, 0, -1, 3, -1, -1]  # two levels spell 'self emp inc'
+    assert level_codes(values, levels, exact=True).tolist() == [0, -1, -1, -1, -1, -1, -1]
+    assert respelled_levels(values, levels) == {
+        "never_married": "Never-married",
+        " NEVER  married ": "Never-married",
+        "self-emp-not-inc": "Self-emp-not-inc",
+    }
+
+
+def test_blank_spellings_never_match_a_level():
+    from snas._util import level_codes
+
+    assert level_codes(["", " ", "_", "-"], ["-", "a"]).tolist() == [-1, -1, -1, 0]

@@ -92,6 +92,39 @@ def test_conflict_without_data_gets_a_witness_from_the_logic():
     assert isinstance(w["age"], int)  # integer features get integer witnesses
 
 
+@pytest.mark.parametrize(
+    ("body", "head", "bad"),
+    [
+        ("capital_gain < 100 and age > 60", "'>50K'", True),
+        ("not (education_num >= 3)", "'>50K'", True),
+        ("education_num in [16]", "'>50K'", True),
+        ("capital_gain >= 7500", "'<=50K'", True),
+        ("capital_gain >= 7500", "'>50K'", False),
+        ("education_num <= 3", "'<=50K'", False),
+    ],
+)
+def test_check_refuses_a_hard_rule_against_a_monotonic_constraint_as_training_does(body, head, bad):
+    """What compile refuses, snas check reports first (with the rule's line), with data or without."""
+    from snas.exceptions import RuleError
+    from snas.nn import compile_rules
+
+    schema = load_manifest("census_income").schema
+    text = (
+        HEAD + f"  - {{id: r, if: '{body}', then: {head}, strength: hard}}\n"
+        "constraints: {monotonic: {increasing: [capital_gain, education_num]}}\n"
+    )
+    for data in (schema, None):
+        found = [f for f in check_rules(parse_rules(text, "r.yaml"), data).errors if f.code == "against-monotonic"]
+        assert bool(found) is bad
+        if bad:
+            assert (
+                found[0].rule == "r" and found[0].line == 5 and "against its monotonic constraint" in found[0].message
+            )
+    if bad:
+        with pytest.raises(RuleError, match="against its monotonic constraint"):
+            compile_rules(parse_rules(text), schema, schema.classes)
+
+
 def test_unless_and_priority_resolve_conflicts(census):
     unless = parse_rules(
         HEAD

@@ -295,6 +295,36 @@ def test_rules_for_another_dataset_and_bad_storage_are_refused(tiny_search, tmp_
     )
     assert main(["search", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "c"), "--data-dir", str(tiny_search)]) == 2
     assert "written for dataset 'census_income'" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()  # a refused search leaves no folder behind
+
+
+def test_a_resume_on_other_data_or_another_storage_is_refused(tiny_search, tmp_path, capsys):
+    """Resuming would mix trainings scored on two data sets, or restart the budget in a new ledger."""
+    import hashlib
+
+    out = tmp_path / "run"
+    folder = _copy_search(tiny_search, tmp_path / "in")
+    base = ["search", str(folder / "search.yaml"), "--out", str(out), "--data-dir", str(folder), "--quiet"]
+    from snas.datasets import load
+    from snas.search import RunDirectory
+    from snas.search._search import resume_inputs
+
+    RunDirectory(out).prepare(resume_inputs(load(str(folder / "manifest.yaml"), data_dir=str(folder)), None))
+    csv = folder / "adult_small.csv"
+    old_sha = hashlib.sha256(csv.read_bytes()).hexdigest()
+    csv.write_text("\n".join(csv.read_text().splitlines()[:2001]) + "\n")  # 2,000 rows of the 2,500
+    manifest = folder / "manifest.yaml"
+    manifest.write_text(manifest.read_text().replace(old_sha, hashlib.sha256(csv.read_bytes()).hexdigest()))
+    assert main([*base, "--no-report"]) == 2
+    assert "this run was started on other data" in capsys.readouterr().err
+    assert main([*base, "--no-report", "--storage", f"sqlite:///{tmp_path}/shared.db"]) == 2
+    err = capsys.readouterr().err
+    assert "this run was started on other data" in err  # data first; then the ledger:
+    (folder / "adult_small.csv").write_bytes((tiny_search / "adult_small.csv").read_bytes())
+    manifest.write_text((tiny_search / "manifest.yaml").read_text())
+    assert main([*base, "--no-report", "--storage", f"sqlite:///{tmp_path}/shared.db"]) == 2
+    assert "this run was started with --storage none (the run's own search.db)" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == [".snas-run"]  # refused before any work
 
 
 def test_worker_count_does_not_change_the_model(tiny_search, tmp_path):
@@ -334,6 +364,12 @@ def test_running_a_finished_search_again_keeps_its_refit_model(tiny_search, tmp_
     first = json.loads((out / "search.json").read_text())
     weights = (out / "model" / "model.safetensors").read_bytes()
     assert first["refit"] is True
+    files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != ".search.lock"}
+    spent = _elapsed(out / "search.db")
+    again = search(cfg, out, data_dir=str(tiny_search), progress=False)  # the same command: nothing to do
+    assert again.finished_before and again.result.selected.number == first["selected"]["number"]
+    assert again.result.model is not None and again.result.elapsed_seconds == first["elapsed_seconds"]
+    assert {p: p.read_bytes() for p in files} == files and _elapsed(out / "search.db") == spent
 
     def no_refit(*args, **kwargs):
         raise AssertionError("the finished run's refit model was trained again")
@@ -369,3 +405,23 @@ def test_a_refit_cut_by_the_deadline_never_replaces_the_fully_trained_model(tiny
     selected = summary["selected"]
     kept = out / "candidates" / f"{selected['job']}-{selected['notes'].get('recipe', 0)}"
     assert (out / "model" / "model.safetensors").read_bytes() == (kept / "model.safetensors").read_bytes()
+
+
+def test_the_same_command_on_a_finished_run_keeps_its_report_unless_the_run_changed(tiny_search, tmp_path, capsys):
+    """Nothing is redone: the report built on the run as it stands is pointed at; a report
+    built on another state of the run (here its manifest rewritten) is built again."""
+    out = tmp_path / "run"
+    argv = ["search", str(tiny_search / "search.yaml"), "--out", str(out), "--data-dir", str(tiny_search), "--quiet"]
+    assert main([*argv, "--no-report"]) == 0
+    capsys.readouterr()
+    assert main(argv) == 0  # finished, but never audited: the report is written now
+    first = capsys.readouterr().out
+    assert "finished before under this configuration: nothing was redone" in first and "as written before" not in first
+    report = (out / "reports" / "report.json").read_bytes()
+    assert main(argv) == 0
+    assert "(as written before;" in capsys.readouterr().out
+    assert (out / "reports" / "report.json").read_bytes() == report
+    manifest = out / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"snas_run": 1', '"snas_run": 1 '))  # another run state
+    assert main(argv) == 0
+    assert "as written before" not in capsys.readouterr().out
