@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from snas._util import did_you_mean
 from snas.exceptions import ConfigError, RuleConflictError, RuleError
-from snas.rules import Condition, RuleSet, check_rules, polarity, shield_bodies
+from snas.rules import (
+    Condition,
+    RuleSet,
+    against_monotonic,
+    against_monotonic_message,
+    check_rules,
+    polarity,
+    shield_bodies,
+)
 
 if TYPE_CHECKING:
     from snas.datasets import Schema
@@ -97,11 +105,14 @@ def compile_rules(rules: RuleSet | None, schema: Schema, classes: tuple[str, ...
         )
     _check(rules, schema, classes)
     index = {c: i for i, c in enumerate(classes)}
-    # the network models the probability of classes[-1]; express directions for it
-    positive = rules.positive if rules.positive is not None else classes[-1]
+    # the constraints refer to the rule file's positive class, else the manifest's, else the
+    # last class; the network models the probability of classes[-1]: express directions for it
+    positive = next(c for c in (rules.positive, schema.positive, classes[-1]) if c is not None and c in classes)
     flip = 1 if positive == classes[-1] else -1
     net_mono = {f: d * flip for f, d in rules.constraints.monotonic.items()}
     eff = shield_bodies(rules)
+    for rid, f in against_monotonic(rules, eff, positive):  # check_rules did when it knew `positive`
+        raise RuleError(against_monotonic_message(rid, f, rules.constraints.monotonic[f]))
     hard = tuple((r.id, eff[r.id], index[r.head]) for r in rules.hard)
     return CompiledRules(
         rules=rules,

@@ -16,7 +16,7 @@ from snas.rules._check import (
 from snas.rules._evaluate import ColumnView, holds, holds_many
 from snas.rules._logic import LogicContext, UndecidedError, find_overlap, is_satisfiable
 from snas.rules._parse import KEYWORDS, load_rules, parse_condition, parse_rules
-from snas.rules._polarity import against_monotonic, polarity
+from snas.rules._polarity import against_monotonic, against_monotonic_message, polarity
 from snas.rules._prolog import import_prolog
 from snas.rules._schema import rule_file_schema
 from snas.rules._suggest import Proposal, Rejected, SuggestReport, suggest_rules
@@ -58,6 +58,7 @@ __all__ = [
     "SuggestReport",
     "UndecidedError",
     "against_monotonic",
+    "against_monotonic_message",
     "atoms",
     "check_rules",
     "features_of",

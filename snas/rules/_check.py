@@ -750,22 +750,18 @@ def _numeric_identifiers(data: Dataset, excluded: frozenset[str]) -> dict[str, s
 def _against_monotonic(rs: RuleSet, schema: Schema | None) -> list[Finding]:
     """Errors for hard rules reading a monotonic feature against its constraint (training
     refuses them: no model can honour both)."""
-    from snas.rules._polarity import against_monotonic
+    from snas.rules._polarity import against_monotonic, against_monotonic_message
 
-    positive = rs.positive or (schema.classes[-1] if schema is not None and schema.classes else None)
+    # the class the constraints refer to, as training takes it: the rule file's, else the
+    # dataset manifest's; with neither, training's class order decides and checks it itself
+    positive = rs.positive or (schema.positive if schema is not None else None)
     if positive is None or not rs.constraints.monotonic:
-        return []  # no data and no target.positive: the direction is unknown
+        return []
     index = {r.id: i for i, r in enumerate(rs.rules)}
     out = []
     for rid, f in against_monotonic(rs, shield_bodies(rs), positive):
-        rule = rs.rules[index[rid]]
-        way = "increasing" if rs.constraints.monotonic[f] > 0 else "decreasing"
-        msg = (
-            f"hard rule {rid!r} reads {f!r} against its monotonic constraint ({way}): enforcing both is "
-            "impossible. Rewrite the condition with a one-sided threshold in the constraint's direction or "
-            "drop one of them"
-        )
-        span = key_span(rs, "rules", index[rid], "if") or rule.span
+        msg = against_monotonic_message(rid, f, rs.constraints.monotonic[f])
+        span = key_span(rs, "rules", index[rid], "if") or rs.rules[index[rid]].span
         out.append(_finding(rs, "error", "against-monotonic", msg, span, rule=rid))
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from snas.rules._tree import And, Compare, Condition, Member, Not, Or, RuleSet
 
-__all__ = ["against_monotonic", "polarity"]
+__all__ = ["against_monotonic", "against_monotonic_message", "polarity"]
 
 
 def polarity(cond: Condition, feature: str, negate: bool = False) -> int | None:
@@ -68,3 +68,13 @@ def against_monotonic(rules: RuleSet, bodies: dict[str, Condition], positive: st
             if polarity(bodies[r.id], f) not in (0, head_sign * direction):
                 out.append((r.id, f))
     return out
+
+
+def against_monotonic_message(rule: str, feature: str, direction: int) -> str:
+    """What ``snas check`` and training say of a hard rule ``against_monotonic`` finds."""
+    way = "increasing" if direction > 0 else "decreasing"
+    return (
+        f"hard rule {rule!r} reads {feature!r} against its monotonic constraint ({way}): enforcing both is "
+        "impossible. Rewrite the condition with a one-sided threshold in the constraint's direction or "
+        "drop one of them"
+    )

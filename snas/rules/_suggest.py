@@ -479,7 +479,9 @@ def _select(
         chosen.append(p)
         covered.append(final_mask)
         if ctx.strength == "hard":
-            hard.append(Rule(p.id, final, p.head, "hard"))
+            # its own condition and unless, as the file will hold them: a later proposal's unless
+            # negates the condition only (a superset of where it fires), never a nested unless
+            hard.append(Rule(p.id, body, p.head, "hard", unless=None if unless is None else parse_condition(unless)))
     return chosen, rejected
 
 

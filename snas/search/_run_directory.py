@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import secrets
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -172,6 +173,20 @@ class RunDirectory:
                 atomic_write_text(p / MARKER, json.dumps(record))
         except OSError as exc:
             raise ConfigError(f"--out {p}: cannot write there ({exc.strerror}); choose a writable folder") from None
+
+    def undo_prepare(self, *, created: bool) -> None:
+        """Leave the folder as it was before :meth:`prepare` made it a new run.
+
+        Parameters
+        ----------
+        created : bool
+            ``prepare`` created the folder: it is removed; else (an empty folder given as
+            --out) only its marker is.
+        """
+        if created:
+            shutil.rmtree(self.path, ignore_errors=True)
+        else:
+            (self.path / MARKER).unlink(missing_ok=True)
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:

@@ -81,13 +81,13 @@ def search(
     run = RunDirectory(out)
     if cfg.storage is not None:
         check_storage(cfg.storage)
-    created = not run.path.exists()
+    created, new = not run.path.exists(), not run.is_run()
     run.prepare()  # an --out that cannot be written is refused before the data are read
     try:
         data, rules = _data_and_rules(cfg, data_dir)
     except BaseException:
-        if created:  # bad data or rules leave no folder behind
-            shutil.rmtree(run.path, ignore_errors=True)
+        if new:  # bad data or rules leave no run behind
+            run.undo_prepare(created=created)
         raise
     run.prepare(resume_inputs(data, cfg.storage))
     t0 = time.perf_counter()
@@ -222,7 +222,7 @@ def finished_result(run: RunDirectory, cfg: ExperimentConfig) -> SearchResult | 
         recorded = run.read_manifest()["files"].get(run.summary.name, {})
         if recorded.get("sha256") != sha256_file(run.summary):  # written after search.json: the end
             return None
-        if canonical_json(summary.get("config")) != canonical_json(cfg.to_dict()):
+        if canonical_json(summary.get("config")) != canonical_json(_recorded_config(cfg)):
             return None
         glass = run.glass_box_dir / "model.json"
         if (summary.get("glass_box") or {}).get("chosen") and not glass.is_file():
@@ -268,8 +268,17 @@ def resume_inputs(data: Any, storage: str | None) -> dict[str, Any]:
         "files": [f.get("sha256") for f in prov["files"]],
         **{k: prov[k] for k in ("schema_sha256", "rows", "split")},
     }
-    shown = None if storage is None else re.sub(r"//[^@/]*@", "//", storage)  # no user or password on disk
-    return {"data_sha256": sha256_bytes(canonical_json(same).encode()), "storage": shown}
+    return {"data_sha256": sha256_bytes(canonical_json(same).encode()), "storage": _without_login(storage)}
+
+
+def _without_login(storage: str | None) -> str | None:
+    """A storage URL as run files keep it: no user or password (``postgresql://host/db``)."""
+    return None if storage is None else re.sub(r"//[^@/]*@", "//", storage)
+
+
+def _recorded_config(cfg: ExperimentConfig) -> dict[str, Any]:
+    """The configuration as ``search.json`` records it (the storage without its login)."""
+    return {**cfg.to_dict(), "storage": _without_login(cfg.storage)}
 
 
 def _copy_inputs(cfg: ExperimentConfig, run: RunDirectory) -> None:
@@ -304,7 +313,7 @@ def _write_run(
     run.write_json(
         run.summary,
         {
-            "config": cfg.to_dict(),
+            "config": _recorded_config(cfg),
             "selected": result.selected.to_dict(),
             "smallest": result.smallest.to_dict(),
             "reason": result.reason,

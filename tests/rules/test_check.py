@@ -125,6 +125,31 @@ def test_check_refuses_a_hard_rule_against_a_monotonic_constraint_as_training_do
             compile_rules(parse_rules(text), schema, schema.classes)
 
 
+@pytest.mark.parametrize(("head", "bad"), [("benign", True), ("malignant", False)])
+def test_without_target_positive_check_and_training_take_the_manifests_positive_class(head, bad):
+    """breast_cancer's manifest names 'malignant' positive (its levels list it first): a hard rule
+    concluding 'benign' above a threshold of an increasing feature is refused by both, whatever
+    the class order training uses."""
+    from snas.exceptions import RuleError
+    from snas.nn import compile_rules
+
+    schema = load_manifest("breast_cancer").schema
+    assert schema.positive == "malignant" and schema.classes[-1] == "benign"
+    rules = parse_rules(
+        "snas_rules: 1\nrules:\n"
+        f"  - {{id: big, if: worst_radius > 20, then: {head}, strength: hard}}\n"
+        "constraints: {monotonic: {increasing: [worst_radius]}}\n"
+    )
+    assert bool([f for f in check_rules(rules, schema).errors if f.code == "against-monotonic"]) is bad
+    for classes in (schema.classes, tuple(sorted(schema.classes))):
+        if bad:
+            with pytest.raises(RuleError, match="against its monotonic constraint"):
+                compile_rules(rules, schema, classes)
+        else:
+            compiled = compile_rules(rules, schema, classes)
+            assert compiled.monotonic["worst_radius"] == (1 if classes[-1] == "malignant" else -1)
+
+
 def test_unless_and_priority_resolve_conflicts(census):
     unless = parse_rules(
         HEAD

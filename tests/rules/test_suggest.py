@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from snas.datasets import from_frame
+from snas.datasets import from_frame, load_manifest
 from snas.exceptions import ConfigError
 from snas.rules import check_rules, features_of, load_rules, parse_condition, parse_rules, suggest_rules
 
@@ -141,6 +141,23 @@ def test_a_hard_rule_is_respected_with_unless_or_the_candidate_is_dropped():
     report = suggest_rules(sensitive, rs, max_rules=5, target_agreement=0.9)
     assert not [p for p in report.proposals if p.head == "yes"]
     assert any("resolving it would read group" in r.reason for r in report.rejected)
+
+
+def test_hard_proposals_step_aside_for_earlier_ones_without_nesting_their_unless(tmp_path, capsys):
+    """Each hard proposal's unless negates the conditions of the hard rules it meets (file rules
+    and earlier proposals), never their own unless: before, each unless held the last one and
+    the twentieth outgrew the 2,000-character limit (exit 1, every proposal lost)."""
+    from snas.cli import main
+
+    out = tmp_path / "p.yaml"
+    argv = ["rules", "suggest", "breast_cancer", "--rules", str(ROOT / "rules" / "breast_cancer.yaml")]
+    argv += ["--strength", "hard", "--target-agreement", "0.9", "--max", "20", "--min-coverage", "0.02"]
+    assert main([*argv, "--max-features", "8", "--out", str(out)]) == 0
+    proposed = yaml.safe_load(out.read_text())["rules"]
+    assert len(proposed) >= 10 and all(len(r.get("unless", "")) < 1_000 for r in proposed)
+    added = "".join(f"  - {yaml.safe_dump(r, default_flow_style=True, width=10_000).strip()}\n" for r in proposed)
+    combined = (ROOT / "rules" / "breast_cancer.yaml").read_text().replace("constraints:", added + "constraints:", 1)
+    assert check_rules(parse_rules(combined), load_manifest("breast_cancer").schema).ok
 
 
 def test_monotonic_constraints_are_not_contradicted():

@@ -296,6 +296,12 @@ def test_rules_for_another_dataset_and_bad_storage_are_refused(tiny_search, tmp_
     assert main(["search", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "c"), "--data-dir", str(tiny_search)]) == 2
     assert "written for dataset 'census_income'" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()  # a refused search leaves no folder behind
+    (tmp_path / "empty").mkdir()
+    assert (
+        main(["search", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "empty"), "--data-dir", str(tiny_search)])
+        == 2
+    )
+    assert list((tmp_path / "empty").iterdir()) == []  # nor a marker in an empty folder given
 
 
 def test_a_resume_on_other_data_or_another_storage_is_refused(tiny_search, tmp_path, capsys):
@@ -425,3 +431,19 @@ def test_the_same_command_on_a_finished_run_keeps_its_report_unless_the_run_chan
     manifest.write_text(manifest.read_text().replace('"snas_run": 1', '"snas_run": 1 '))  # another run state
     assert main(argv) == 0
     assert "as written before" not in capsys.readouterr().out
+
+
+def test_run_files_keep_a_storage_url_without_its_login():
+    from dataclasses import replace
+
+    from snas.search._search import _recorded_config, resume_inputs
+
+    cfg = replace(config_from_mapping({}, source="test"), storage="postgresql+psycopg2://snas:s3cret@db-host/snas")
+    assert _recorded_config(cfg)["storage"] == "postgresql+psycopg2://db-host/snas"
+
+    class Data:
+        @staticmethod
+        def provenance(lookup: bool) -> dict:
+            return {"files": [{"sha256": "a"}], "schema_sha256": "b", "rows": {"train": 1}, "split": {}}
+
+    assert "s3cret" not in str(resume_inputs(Data(), cfg.storage))
