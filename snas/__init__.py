@@ -19,6 +19,7 @@ _LAZY = {
     "DatasetError": "snas.exceptions",
     "RuleError": "snas.exceptions",
     "RuleSyntaxError": "snas.exceptions",
+    "RuleFileError": "snas.exceptions",
     "RuleConflictError": "snas.exceptions",
     "ConfigError": "snas.exceptions",
     "ModelFileError": "snas.exceptions",

@@ -341,9 +341,14 @@ def _too_large(size: int | None) -> str:
     )
 
 
-def read_text_file(path: str | Path, error_type: type[Exception]) -> str:
-    """The UTF-8 text of ``path``, refusing files above MAX_FILE_BYTES before reading them."""
+def read_text_file(path: str | Path, error_type: type[Exception], io_error_type: type[Exception] | None = None) -> str:
+    """The UTF-8 text of ``path``, refusing files above MAX_FILE_BYTES before reading them.
+
+    A file that cannot be read at all (missing, a directory, no permission) raises
+    ``io_error_type`` (default ``error_type``); one too large or not UTF-8, ``error_type``.
+    """
     p = Path(path)
+    unread = io_error_type or error_type
     try:
         size = p.stat().st_size
         if p.is_file() and size > MAX_FILE_BYTES:
@@ -351,11 +356,11 @@ def read_text_file(path: str | Path, error_type: type[Exception]) -> str:
         with p.open("rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)  # bounded: /dev/zero or a growing file cannot exhaust memory
     except FileNotFoundError:
-        raise _make_error(error_type, "file not found; check the path", str(p), None, None, "") from None
+        raise _make_error(unread, "file not found; check the path", str(p), None, None, "") from None
     except IsADirectoryError:
-        raise _make_error(error_type, "is a directory; give the path of a file", str(p), None, None, "") from None
+        raise _make_error(unread, "is a directory; give the path of a file", str(p), None, None, "") from None
     except OSError as exc:
-        raise _make_error(error_type, f"cannot read the file ({exc.strerror})", str(p), None, None, "") from None
+        raise _make_error(unread, f"cannot read the file ({exc.strerror})", str(p), None, None, "") from None
     if len(raw) > MAX_FILE_BYTES:
         raise _make_error(error_type, _too_large(None), str(p), None, None, "")
     try:

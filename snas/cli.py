@@ -105,10 +105,15 @@ def _format_check(report: Any, dataset_label: str) -> str:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from snas.datasets import find_manifest, load, load_manifest
-    from snas.exceptions import DatasetError
+    from snas.exceptions import DatasetError, RuleSyntaxError
     from snas.rules import check_rules, load_rules
 
-    rules = load_rules(args.rules)
+    try:
+        rules = load_rules(args.rules)
+    except RuleSyntaxError as exc:  # the error on standard error and the exit code as ever; JSON has it too
+        if args.format == "json":
+            print(json.dumps(_unread_report(args.rules, exc), indent=2, default=str))
+        raise
     manifest_ref = args.dataset or rules.dataset
     if manifest_ref and not args.dataset:  # named by the rule file: say which file
         try:
@@ -132,6 +137,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(_format_check(report, label))
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _unread_report(path: str, exc: Any) -> dict[str, Any]:
+    """What ``snas check --format json`` writes for a rule file it could not read or parse: a
+    report of the same shape as :meth:`CheckReport.to_dict` whose one finding is the error."""
+    from snas.exceptions import RuleFileError
+    from snas.rules import Finding
+
+    code = "unreadable" if isinstance(exc, RuleFileError) else "syntax"
+    where = exc.path or str(path)
+    finding = Finding("error", code, exc.message, path=where, line=exc.line, column=exc.column, context=exc.context)
+    return {
+        "rules": where,
+        "rules_sha256": None,
+        "dataset": None,
+        "rows": 0,
+        "ok": False,
+        "errors": 1,
+        "warnings": 0,
+        "findings": [finding.to_dict()],
+        "stats": [],
+    }
 
 
 def _same_dataset(args: argparse.Namespace, rules: Any) -> None:
@@ -170,12 +197,11 @@ def cmd_rules_import_prolog(args: argparse.Namespace) -> int:
     import yaml
 
     from snas._util import atomic_write_text
-    from snas._yaml import read_text_file
     from snas.datasets import load_manifest
-    from snas.exceptions import RuleError, RuleSyntaxError
-    from snas.rules import check_rules, import_prolog
+    from snas.exceptions import RuleError
+    from snas.rules import check_rules, import_prolog, read_rule_text
 
-    text = read_text_file(args.file, RuleSyntaxError)  # size limit, UTF-8, directories refused
+    text = read_rule_text(args.file)  # size limit, UTF-8; missing files and directories refused (exit 2)
     schema = load_manifest(args.dataset).schema if args.dataset else None
     rs = import_prolog(text, path=args.file, schema=schema, strength=args.strength)
     if schema is not None:  # write nothing 'snas check' would reject
@@ -471,7 +497,7 @@ def _add_more_commands(sub: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``snas`` console script; returns the exit code."""
-    from snas.exceptions import RuleError, SNASError
+    from snas.exceptions import RuleError, RuleFileError, SNASError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -483,7 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except RuleError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_USAGE if isinstance(exc, RuleFileError) else EXIT_FAILED  # unreadable: an I/O error
     except SNASError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

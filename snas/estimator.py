@@ -81,22 +81,25 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         Task, spec and trained network (the model layer).
     network_, spec_, schema_, compiled_, encoder_ : parts of ``model_``.
     n_parameters_ : int
-        Trainable parameters (all members; an ensemble: all its parts).
+        Trainable parameters of the kept model (an MLP: all members; a glass box keeps its
+        members' mean as one; an ensemble: all its parts).
     fit_seconds_ : float
         Wall-clock seconds of the last ``fit`` (search included); after :meth:`load`, the
         saved model's training time (``model_.fit_seconds``).
     seed_ : int
         The seed the network was initialised with (member m: ``seed_ + m``).
     split_indices_ : dict
-        Row positions (``train``, ``validation``) of the first member's split; absent when the
-        fitted model records none (a search's ensemble, a loaded model).
+        Row positions (``train``, ``validation``) of the first member's split (with several
+        members, the others may train on its validation rows); absent when the fitted model
+        records none (a search's ensemble, a loaded model).
     train_results_ : list of TrainResult
         One per ensemble member; ``train_result_`` is the first.
     defaults_ : dict
         Settings that followed the data (see :func:`snas.model.adapt_to_rows`): the default
-        network is a glass box (``{"family": "additive", "shape_bins": 16, "ema_decay": 0.9}``
-        on a few hundred rows; from 1,000 rows ``"learning_rate": 0.01``, from 5,000 rows up
-        to 10 best-ranked ``"pairs"``) unless ``architecture`` names the family or an MLP-only
+        network is a glass box (``{"family": "additive", "shape_bins": 8, "members": 8,
+        "ema_decay": 0.9}`` on a few hundred rows; from 1,000 rows ``"learning_rate": 0.01``,
+        from 2,000 rows 16-bin shapes and one member, from 5,000 rows up to 10 best-ranked
+        ``"pairs"``) unless ``architecture`` names the family or an MLP-only
         field; never a field given in ``architecture``.
 
     Examples

@@ -13,6 +13,7 @@ __all__ = [
     "NotFittedError",
     "RuleConflictError",
     "RuleError",
+    "RuleFileError",
     "RuleSyntaxError",
     "SNASError",
 ]
@@ -75,6 +76,11 @@ class RuleSyntaxError(RuleError):
         if self.context:
             text += "\n" + self.context
         return text
+
+
+class RuleFileError(RuleSyntaxError):
+    """A rule file that cannot be read at all (missing, a directory, no permission): an I/O
+    error, not an error in the rules (``snas`` commands exit with 2 for it, not 1)."""
 
 
 class RuleConflictError(RuleError):

@@ -271,7 +271,7 @@ def test_the_default_network_is_a_glass_box_unless_the_user_shaped_the_network(c
     """The default network is the additive glass box (exact explanations included), trained
     faster from GLASS_BOX_FAST_ROWS rows and given the best-ranked pairs from
     GLASS_BOX_PAIRS_ROWS; a family or an MLP-only field the user gives keeps the MLP."""
-    from snas.model import GLASS_BOX_FAST_ROWS, GLASS_BOX_PAIRS_ROWS, adapt_to_rows
+    from snas.model import GLASS_BOX_FAST_ROWS, GLASS_BOX_PAIRS_ROWS, GLASS_BOX_SMALL_ROWS, adapt_to_rows
     from snas.nn import NetworkSpec
 
     asked: list[int] = []
@@ -281,8 +281,13 @@ def test_the_default_network_is_a_glass_box_unless_the_user_shaped_the_network(c
         return [("age", "hours_per_week")]
 
     spec, changed = adapt_to_rows(NetworkSpec(), GLASS_BOX_FAST_ROWS - 1, 0.15, rank_pairs=rank)
-    assert spec.family == "additive" and spec.shape_bins == 16 and changed["family"] == "additive"
+    assert spec.family == "additive" and spec.shape_bins == 8 and spec.members == 8  # few rows: averaged
+    assert changed["family"] == "additive" and changed["members"] == 8
     assert spec.learning_rate == NetworkSpec().learning_rate and not spec.pairs and not asked
+    spec, changed = adapt_to_rows(NetworkSpec(), GLASS_BOX_SMALL_ROWS, 0.15, rank_pairs=rank)
+    assert spec.shape_bins == 16 and spec.members == 1 and "members" not in changed
+    spec, changed = adapt_to_rows(NetworkSpec.from_dict({"members": 2}), 325, 0.15, {"members"}, rank)
+    assert spec.family == "additive" and spec.members == 2 and spec.shape_bins == 8  # the user's members kept
     spec, changed = adapt_to_rows(NetworkSpec(), GLASS_BOX_PAIRS_ROWS - 1, 0.15, rank_pairs=rank)
     assert spec.learning_rate == changed["learning_rate"] == 0.01 and not spec.pairs and not asked
     spec, changed = adapt_to_rows(NetworkSpec(), 32_561, 0.15, rank_pairs=rank)
@@ -299,6 +304,7 @@ def test_the_default_network_is_a_glass_box_unless_the_user_shaped_the_network(c
     X, y = census.X_train.head(400), census.y_train.head(400)
     clf = SNASClassifier(architecture={"max_epochs": 2}, random_state=0).fit(X, y)
     assert clf.spec_.family == "additive" and clf.defaults_["family"] == "additive"
+    assert clf.spec_.members == 8 and clf.model_.network.members == 1  # eight trained, one glass box kept
     e = clf.model_.explain(X.head(5))  # a glass box explains itself exactly
     assert abs(e.contributions.sum(axis=1).to_numpy() - e.logit).max() < 1e-5
     X, y = census.X_train.head(GLASS_BOX_PAIRS_ROWS), census.y_train.head(GLASS_BOX_PAIRS_ROWS)
@@ -344,7 +350,8 @@ def test_the_weight_average_follows_the_number_of_rows(census, tmp_path):
     assert adapt_to_rows(NetworkSpec(layers=[8]), 32_561, 0.15, {"layers"}) == (NetworkSpec(layers=[8]), {})
     assert adapt_to_rows(NetworkSpec(ema_decay=0.5), 325, 0.15, {"ema_decay"})[1] == {
         "family": "additive",
-        "shape_bins": 16,
+        "shape_bins": 8,
+        "members": 8,
     }
     assert adapt_to_rows(NetworkSpec(ema_decay=0.5), 325, 0.15, {"ema_decay", "layers"})[1] == {}
     X, y = census.X_train.head(400), census.y_train.head(400)

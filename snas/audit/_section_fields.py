@@ -360,13 +360,20 @@ def _architecture(model: FittedModel, sensitive: tuple[str, ...] = ()) -> dict[s
         ]
         return {"parts": parts, "parameters": int(model.n_parameters), "form": form, **reads}
     members = model.spec.members
-    form = (
-        f"ensemble: the logit is the mean of {members} networks of this architecture, each trained with its own "
-        "seed and validation split; each member is monotone where the rules require, and the hard-rule shield "
-        "applies to the mean"
-        if members > 1
-        else "one network"
-    )
+    if members > 1 and model.family == "additive":
+        form = (
+            f"one glass box: the mean of {members} glass boxes of this architecture, each trained with its own seed "
+            "and validation split, kept as one (a mean of sums of per-input terms is one such sum); it is monotone "
+            "where the rules require, and the hard-rule shield applies to it"
+        )
+    elif members > 1:
+        form = (
+            f"ensemble: the logit is the mean of {members} networks of this architecture, each trained with its own "
+            "seed and validation split; each member is monotone where the rules require, and the hard-rule shield "
+            "applies to the mean"
+        )
+    else:
+        form = "one network"
     return {"spec": model.spec.to_dict(used_only=True), "parameters": int(model.n_parameters), "form": form, **reads}
 
 

@@ -117,10 +117,16 @@ def _plain_form(arch: dict[str, Any]) -> str:
     spec = arch.get("spec") or {}
     members = spec.get("members", 1)
     glass = spec.get("family") == "additive"
+    if members > 1 and glass:  # the members' mean is itself one glass box, kept as one
+        return f"A glass-box network (a sum of readable per-input terms, the mean of {members} trained members)"
     if members > 1:
-        each = " (each a sum of readable per-input terms)" if glass else ""
-        return f"An average of {members} {'glass-box' if glass else 'neural'} networks of one architecture{each}"
+        return f"An average of {members} neural networks of one architecture"
     return "A glass-box network (a sum of readable per-input terms)" if glass else "A neural network"
+
+
+def _stacked(spec: dict[str, Any]) -> bool:
+    """Whether the model keeps several networks of ``spec`` (an MLP's members; a glass box keeps their mean)."""
+    return spec.get("members", 1) > 1 and spec.get("family") != "additive"
 
 
 def _description(report: AuditReport) -> str:
@@ -138,7 +144,7 @@ def _description(report: AuditReport) -> str:
         if _audits_glass_box(report)
         else "",
         f"{_plain_form(arch)}, with {fmt(arch.get('parameters'))} trainable parameters"
-        + (" in all" if arch.get("parts") or (arch.get("spec") or {}).get("members", 1) > 1 else ""),
+        + (" in all" if arch.get("parts") or _stacked(arch.get("spec") or {}) else ""),
     ]
     if meaning:
         parts.append(f", that outputs the {meaning}")

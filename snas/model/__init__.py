@@ -5,10 +5,12 @@ from snas.model._defaults import (
     GLASS_BOX_FAST_ROWS,
     GLASS_BOX_PAIRS_ROWS,
     GLASS_BOX_SHAPE_BINS,
+    GLASS_BOX_SMALL_ROWS,
     adapt_to_rows,
     ema_decay_for,
     glass_box_fields,
     glass_box_learning_rate,
+    small_glass_box,
     steps_per_epoch,
 )
 from snas.model._ensemble import EnsembleModel, ensemble_selection
@@ -23,6 +25,7 @@ __all__ = [
     "GLASS_BOX_FAST_ROWS",
     "GLASS_BOX_PAIRS_ROWS",
     "GLASS_BOX_SHAPE_BINS",
+    "GLASS_BOX_SMALL_ROWS",
     "EnsembleModel",
     "Explanation",
     "FittedModel",
@@ -38,6 +41,7 @@ __all__ = [
     "load_inherited",
     "member_splits",
     "read_model_files",
+    "small_glass_box",
     "steps_per_epoch",
     "write_model_files",
 ]

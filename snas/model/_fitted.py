@@ -63,7 +63,8 @@ def build_network(
         )
     net.reset_parameters([seed + k for k in range(m)], spec.frequency_scale)
     limit = task.compiled.max_parameters
-    size = net.n_parameters() if members is None else net.n_parameters() // m  # recipes: one model per member
+    # recipes are one model per member; a glass box keeps one member, the members' average
+    size = net.n_parameters() // m if members is not None or isinstance(net, AdditiveNetwork) else net.n_parameters()
     if limit is not None and size > limit:
         raise ConfigError(
             f"the architecture has {size:,} parameters but the rules allow at most {limit:,} "
@@ -129,7 +130,8 @@ class FittedModel:
     spec : NetworkSpec
         The architecture and training recipe.
     network : SNASNetwork or AdditiveNetwork
-        The trained (stacked) network; members' logits are averaged.
+        The trained (stacked) network; members' logits are averaged (a trained glass box
+        holds their average as one member).
     results : tuple of TrainResult, default=()
         One training record per member (epochs, best epoch, losses, seconds).
     seed : int, default=0
@@ -207,6 +209,7 @@ class FittedModel:
         ConfigError
             When the network has more parameters than ``constraints.max_parameters``.
         """
+        from snas.nn import AdditiveNetwork
         from snas.training import train_network
 
         net = build_network(task, spec, seed=seed)
@@ -217,6 +220,8 @@ class FittedModel:
         results = train_network(
             net, data, [spec] * spec.members, splits, seed=seed, deadline=deadline, callback=callback
         )
+        if isinstance(net, AdditiveNetwork) and net.members > 1:
+            net = net.averaged()  # the same logits as one glass box: one set of shapes to read, save and audit
         split = {"train": splits[0].train.numpy(), "validation": splits[0].valid.numpy()}
         return cls(task, spec, net, tuple(results), seed, split)
 
@@ -281,7 +286,8 @@ class FittedModel:
 
     @property
     def n_parameters(self) -> int:
-        """Trainable parameters of the network, all members together."""
+        """Trainable parameters of the network, all members together (a trained glass box
+        holds one: its members' mean)."""
         return self.network.n_parameters()
 
     @property

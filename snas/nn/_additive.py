@@ -315,6 +315,27 @@ class AdditiveNetwork(nn.Module):
         cap = AdditiveCapacity.of(arch or self.architecture)
         return sum(math.prod(s) for s in additive_parameter_shapes(self.layout, cap, self.members).values())
 
+    def averaged(self) -> AdditiveNetwork:
+        """One member whose logit is exactly the members' mean logit: every term is linear in
+        its weights, and the mean magnitude of a sign-constrained weight keeps the constraint,
+        so the members' average is itself one glass box of the same terms and size."""
+        if not self.compact:
+            raise ValueError("only a stand-alone network (not a supernet) can be averaged into one member")
+        p, w = self.path(), self.weights()
+        free_or_abs = {
+            "shape_numeric": torch.where(
+                (p.num_sign != 0)[None, :, None, None], w["shape_numeric"].abs(), w["shape_numeric"]
+            ),
+            "neuron_weight": torch.where(p.neuron_mono[None, :, None], w["neuron_weight"].abs(), w["neuron_weight"]),
+        }
+        for pair, (_, _, monotone) in zip(self.architecture.pairs, p.pairs, strict=True):
+            free_or_abs[_pair_param(pair)] = w[_pair_param(pair)].abs() if monotone else w[_pair_param(pair)]
+        one = AdditiveNetwork(self.layout, self.capacity, self.architecture, members=1)
+        with torch.no_grad():
+            for name, param in one.named_parameters():
+                param.copy_(free_or_abs.get(name, w[name]).double().mean(0, keepdim=True).to(param.dtype))
+        return one.train(self.training)
+
     # ------------------------------------------------------------------ forward
     def forward(
         self,

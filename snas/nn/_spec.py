@@ -120,7 +120,7 @@ class NetworkSpec:
         final model; 0 turns it off.
     members : int, default=1
         Copies trained with their own seed and early-stopping rows; their logits are
-        averaged (1 to 16).
+        averaged (1 to 16). A glass box keeps the average as one glass box of the same size.
     batch_size : int, default=512
         Rows per mini-batch.
     max_epochs : int, default=40

@@ -15,7 +15,7 @@ from snas.rules._check import (
 )
 from snas.rules._evaluate import ColumnView, holds, holds_many
 from snas.rules._logic import LogicContext, UndecidedError, find_overlap, is_satisfiable
-from snas.rules._parse import KEYWORDS, load_rules, parse_condition, parse_rules
+from snas.rules._parse import KEYWORDS, load_rules, parse_condition, parse_rules, read_rule_text
 from snas.rules._polarity import against_monotonic, against_monotonic_message, polarity
 from snas.rules._prolog import import_prolog
 from snas.rules._schema import rule_file_schema
@@ -72,6 +72,7 @@ __all__ = [
     "parse_condition",
     "parse_rules",
     "polarity",
+    "read_rule_text",
     "require_rules_for",
     "rule_file_schema",
     "rule_stats",

@@ -543,7 +543,7 @@ def check_rules(rules: RuleSet, data: Dataset | Schema | None = None) -> CheckRe
     if schema is not None:
         findings += _check_names(rules, schema, _observed(data) if isinstance(data, Dataset) else frozenset())
         if any(f.level == "error" for f in findings):  # names must be right before reasoning
-            return CheckReport(rules, tuple(findings), dataset=getattr(data, "name", None))
+            return CheckReport(rules, _in_order(findings), dataset=getattr(data, "name", None))
     ctx = LogicContext.for_conditions([r.body for r in rules.rules], schema)
     view = bodies = None
     stats: list[RuleStats] = []
@@ -560,15 +560,22 @@ def check_rules(rules: RuleSet, data: Dataset | Schema | None = None) -> CheckRe
     if isinstance(data, Dataset):
         findings += _monotonic_copies(rules, data)
     findings += _coverage_findings(rules, stats, findings)
-    order = {"error": 0, "warning": 1, "info": 2}
+    return CheckReport(rules, _in_order(findings), tuple(stats), rows, getattr(data, "name", None))
 
-    def position(f: Finding) -> float:
+
+_LEVEL_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _in_order(findings: list[Finding]) -> tuple[Finding, ...]:
+    """Errors, then warnings, then notes, each by line and column in the rule file (findings
+    without a position first, the counts of pairs left unlisted last)."""
+
+    def position(f: Finding) -> tuple[float, int]:
         if f.line is not None:
-            return f.line
-        return float("inf") if f.rule is None and f.code in _PAIR_LEVELS else 0  # counts close their level
+            return f.line, f.column or 0
+        return (float("inf") if f.rule is None and f.code in _PAIR_LEVELS else 0), 0  # counts close their level
 
-    findings.sort(key=lambda f: (order[f.level], position(f)))
-    return CheckReport(rules, tuple(findings), tuple(stats), rows, getattr(data, "name", None))
+    return tuple(sorted(findings, key=lambda f: (_LEVEL_ORDER[f.level], *position(f))))
 
 
 def _coverage_findings(rs: RuleSet, stats: list[RuleStats], findings: list[Finding]) -> list[Finding]:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from snas._limits import MAX_CONDITION_CHARS, MAX_CONDITION_DEPTH, MAX_ID_CHARS, MAX_RULES
 from snas._util import did_you_mean, sha256_bytes
 from snas._yaml import TEXT_HINT, YamlDocument, caret_context, read_text_file, shown, type_name, unknown_key
-from snas.exceptions import RuleSyntaxError
+from snas.exceptions import RuleFileError, RuleSyntaxError
 from snas.rules._tree import (
     FLIPPED_OP,
     KEYWORDS,
@@ -29,7 +29,7 @@ from snas.rules._tree import (
     Span,
 )
 
-__all__ = ["KEYWORDS", "load_rules", "parse_condition", "parse_rules"]
+__all__ = ["KEYWORDS", "load_rules", "parse_condition", "parse_rules", "read_rule_text"]
 
 Strength = Literal["hard", "soft"]
 MAX_ABS_NUMBER = 10**15
@@ -71,26 +71,21 @@ class _Located:
         self.text = text
         self.doc = doc
         self.node = node
+        self._pairs: tuple[list[int], list[int]] | None = None  # see _source_index
 
     def position(self, offset: int) -> tuple[int | None, int | None]:
+        """(line, column), 1-based, of character ``offset`` of the condition in the rule file."""
         if self.doc is None or self.node is None:
             line = self.text.count("\n", 0, offset) + 1
             return line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
         src, node = self.doc.text, self.node
-        if node.style in ("|", ">"):
-            vline = self.text.count("\n", 0, offset)
-            vcol = offset - (self.text.rfind("\n", 0, offset) + 1)
-            lines = src.splitlines()
-            i = node.start_mark.line + 1 + vline
-            if i >= len(lines):
-                return node.start_mark.line + 1, node.start_mark.column + 1
-            indent = len(lines[i]) - len(lines[i].lstrip(" "))
-            return i + 1, indent + vcol + 1
-        raw = src[node.start_mark.index : node.end_mark.index]
-        k = raw.find(self.text) if self.text else -1
-        if k < 0:
-            k, offset = (1 if node.style in ('"', "'") else 0), 0
-        idx = node.start_mark.index + k + offset
+        if self._pairs is None:  # once per condition: a long one has many tokens
+            self._pairs = ([k for k, ch in enumerate(self.text) if ch not in _BLANK], _solid_sources(src, node))
+        idx = _source_index(*self._pairs, src, self.text, offset)
+        if idx is None:  # the value does not match its source (a tag or an anchor before it): find it
+            raw = src[node.start_mark.index : node.end_mark.index]
+            k = raw.find(self.text) if self.text else -1
+            idx = node.start_mark.index + (k + offset if k >= 0 else (1 if node.style in ('"', "'") else 0))
         return src.count("\n", 0, idx) + 1, idx - (src.rfind("\n", 0, idx) + 1) + 1
 
     def span(self, offset: int) -> Span:
@@ -103,6 +98,63 @@ class _Located:
             return RuleSyntaxError(message, path=self.doc.path, line=line, column=col, context=ctx)
         ctx = caret_context(self.text, line, col)
         return RuleSyntaxError(message, path=None, line=line, column=col, context=ctx)
+
+
+_BLANK = frozenset(" \t\r\n\x85\u2028\u2029")  # what YAML folds, indents or chomps: never part of a token
+
+
+def _solid_sources(src: str, node: Any) -> list[int]:
+    """The indices in ``src`` of the non-blank characters of scalar ``node``'s value, in order.
+
+    Folding (``>``, plain and quoted scalars over several lines), block indentation, chomping and
+    line continuations change only blanks; quoted scalars' escapes (``''``, ``\\"``, ``\\x41``) stand
+    for one character each, counted at their first source character.
+    """
+    from yaml.scanner import Scanner
+
+    start, end, style = node.start_mark.index, node.end_mark.index, node.style
+    if style in ("|", ">"):  # the content starts on the line after the header (| > indicators, comment)
+        start = src.find("\n", start, end) + 1 or end
+    elif style in ('"', "'"):
+        start, end = start + 1, end - 1
+    out: list[int] = []
+    i = start
+    while i < end:
+        ch, width = src[i], 1
+        if style == "'" and ch == "'":  # '' stands for one quote
+            width = 2
+        elif style == '"' and ch == "\\":
+            code = src[i + 1 : i + 2]
+            if code in Scanner.ESCAPE_CODES:
+                width = 2 + Scanner.ESCAPE_CODES[code]
+                try:
+                    ch = chr(int(src[i + 2 : i + width], 16))
+                except ValueError:
+                    return []
+            else:
+                width, ch = 2, Scanner.ESCAPE_REPLACEMENTS.get(code, " ")  # '\\' + line break: joins lines
+        if ch not in _BLANK:
+            out.append(i)
+        i += width
+    return out
+
+
+def _source_index(solid: list[int], sources: list[int], src: str, text: str, offset: int) -> int | None:
+    """The index in ``src`` of character ``offset`` of ``text``, a scalar's value (any style: plain,
+    quoted, literal ``|`` or folded ``>``), from ``solid``, the offsets of the value's non-blank
+    characters, and ``sources``, theirs in ``src`` (:func:`_solid_sources`); None when they do not match."""
+    import bisect
+
+    if not solid or len(solid) != len(sources):
+        return None
+    n = bisect.bisect_left(solid, offset)  # non-blank characters before ``offset``
+    if n < len(solid) and solid[n] == offset:
+        return sources[n]
+    if n == 0:  # blanks before the first character: at it
+        return sources[0]
+    gap = offset - solid[n - 1]  # blanks after a character: as many columns after it, on its line
+    same_line = "\n" not in text[solid[n - 1] : offset] and "\n" not in src[sources[n - 1] : sources[n - 1] + gap]
+    return sources[n - 1] + (gap if same_line else 1)
 
 
 def number_value(text: str) -> Fraction | str:
@@ -578,6 +630,29 @@ def _constraints(c: Any, fail: Any) -> Constraints:
     )
 
 
+def read_rule_text(path: str | os.PathLike[str]) -> str:
+    """The UTF-8 text of a rule file (YAML or Datalog), within the size limit.
+
+    Parameters
+    ----------
+    path : str or path
+        The file to read.
+
+    Returns
+    -------
+    str
+        Its text.
+
+    Raises
+    ------
+    RuleFileError
+        When the file is missing, a directory or cannot be read (the message names it and the fix).
+    RuleSyntaxError
+        When it is too large or not UTF-8 text (errors in the file's content).
+    """
+    return read_text_file(Path(path), RuleSyntaxError, RuleFileError)
+
+
 def load_rules(path: str | os.PathLike[str]) -> RuleSet:
     """Read and parse a rule file.
 
@@ -593,8 +668,10 @@ def load_rules(path: str | os.PathLike[str]) -> RuleSet:
 
     Raises
     ------
+    RuleFileError
+        When the file is missing, a directory or cannot be read (a :class:`RuleSyntaxError` too).
     RuleSyntaxError
-        When the file cannot be read or is not a valid rule file (with line and column).
+        When the file is not a valid rule file (with line and column).
 
     Examples
     --------
@@ -602,5 +679,4 @@ def load_rules(path: str | os.PathLike[str]) -> RuleSet:
     >>> [r.id for r in rules.hard]  # doctest: +SKIP
     """
     p = Path(path)
-    text = read_text_file(p, RuleSyntaxError)
-    return parse_rules(text, p)
+    return parse_rules(read_rule_text(p), p)

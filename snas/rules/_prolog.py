@@ -156,6 +156,22 @@ class _Clause:
         self.feats = feats
         self.by_position = len(feats) == len(variables)
         self.mapping = {v: (feats[i] if self.by_position else _snake(v)) for i, v in enumerate(variables)}
+        if self.by_position:
+            self._refuse_misnamed(variables)
+
+    def _refuse_misnamed(self, variables: list[str]) -> None:
+        """By position, a variable named like another feature would silently read the feature
+        in its place (``Education`` second reads ``workclass``): refuse it at its position."""
+        for i, v in enumerate(variables):
+            named = _snake(v)
+            if named in self.feats and named != self.feats[i]:
+                raise self.error(
+                    f"head variable {v} stands in position {i + 1}, the place of feature "
+                    f"'{self.feats[i]}', but is named like feature '{named}' (position "
+                    f"{self.feats.index(named) + 1}); the head maps variables by position: rename "
+                    "it or put it in its feature's place",
+                    self.terms[i].children[0],
+                )
 
     def error(self, message: str, tok: Any = None) -> RuleSyntaxError:
         tok = tok if getattr(tok, "line", None) is not None else self.name_tok

@@ -108,8 +108,9 @@ class SearchSpace:
     ``pairs`` are the additive family's candidate interactions, best first (see
     :func:`snas.nn.rank_pairs`); the first ``pair_candidates`` are genes. ``fit_rows`` (the
     rows a candidate trains on) sets what follows the data as for ``SNASClassifier``: the
-    weight average's decay (:func:`snas.model.ema_decay_for`) and the glass box's default
-    learning rate (:func:`snas.model.glass_box_learning_rate`).
+    weight average's decay (:func:`snas.model.ema_decay_for`), the glass box's default
+    learning rate (:func:`snas.model.glass_box_learning_rate`) and, on few rows, its
+    averaged members and starting shape bins (:func:`snas.model.small_glass_box`).
     """
 
     def __init__(
@@ -182,10 +183,28 @@ class SearchSpace:
             dropout=recipe.dropout,
             rule_lambda=recipe.rule_lambda,
             frequency_scale=recipe.frequency_scale,
-            members=recipe.members,
+            members=self._members(g, recipe),
             max_epochs=epochs or self.config.standalone.epochs,
         )
         return spec if self.fit_rows is None else self.for_rows(spec, self.fit_rows)
+
+    def _members(self, g: Genome, recipe: Recipe) -> int:
+        """The recipe's members; a glass box on few fit rows averages at least as many as
+        ``SNASClassifier``'s (:func:`snas.model.small_glass_box`), kept as one glass box."""
+        few = self._few_rows() if g.family == "additive" else {}
+        return max(recipe.members, few.get("members", 1))
+
+    @property
+    def glass_boxes_averaged(self) -> bool:
+        """Whether glass boxes train as an average of members already (on few fit rows): an
+        ensemble of one would train the same model again."""
+        return bool(self._few_rows())
+
+    def _few_rows(self) -> dict[str, int]:
+        """What ``SNASClassifier``'s glass box changes on the fit rows when they are few."""
+        from snas.model import small_glass_box
+
+        return small_glass_box(self.fit_rows) if self.fit_rows else {}
 
     @staticmethod
     def for_rows(spec: NetworkSpec, n_rows: int) -> NetworkSpec:
@@ -432,11 +451,13 @@ class SearchSpace:
 
     def _additive_genes(self) -> dict[str, Any]:
         """Default additive genes within the bounds: no pair, shapes of the default glass box's
-        bins (``SNASClassifier``'s; finer shapes overfit a few hundred rows), pairs of 4 bins."""
+        bins (``SNASClassifier``'s on the fit rows; finer shapes overfit a few hundred rows),
+        pairs of 4 bins."""
         from snas.model import GLASS_BOX_SHAPE_BINS
 
         b = self.bounds
-        return {"pairs": (), "shape_bins": near(b.shape_bins, GLASS_BOX_SHAPE_BINS), "pair_bins": near(b.pair_bins, 4)}
+        bins = self._few_rows().get("shape_bins", GLASS_BOX_SHAPE_BINS)
+        return {"pairs": (), "shape_bins": near(b.shape_bins, bins), "pair_bins": near(b.pair_bins, 4)}
 
     # ------------------------------------------------------------------- repair
     def repair(self, g: Genome) -> Genome:

@@ -229,12 +229,23 @@ class StandaloneTrainer:
         budget = self.config.budget.trials
         if budget is None:
             return n, low
-        ensembles = s.ensemble_top if max(self.config.space.members) > 1 else 0
+        ensembles = s.ensemble_top if max(self.config.space.members) > 1 and self._ensembles_possible() else 0
         for c in range(n, 0, -1):
             full = math.ceil(c / s.eta) if low else c
             if (c if low else 0) + full + min(ensembles, full) <= budget:
                 return c, low
         return 1, False
+
+    def _ensembles_possible(self) -> bool:
+        """Whether a family can become an ensemble: an MLP, or a glass box that does not
+        average members already (see :attr:`SearchSpace.glass_boxes_averaged`)."""
+        return "mlp" in self.config.space.families or not self.space.glass_boxes_averaged
+
+    def _trained_members(self, job: Job) -> int:
+        """Networks a job trains at once: one per recipe, or the one recipe's members."""
+        if len(job.recipes) > 1:
+            return len(job.recipes)
+        return self.space.spec(job.genome, job.recipes[0]).members
 
     def _ensemble_jobs(self, full: list[Evaluation]) -> list[Job]:
         s = self.config.standalone
@@ -252,12 +263,15 @@ class StandaloneTrainer:
                 s.inherit,
             )
             for e in best
-            if e.recipe is not None and self._fits_limit(Genome.from_dict(e.genome), size)
+            if e.recipe is not None
+            and self._fits_limit(Genome.from_dict(e.genome), size)
+            and not (e.family == "additive" and self.space.glass_boxes_averaged)
         ]
 
     def _fits_limit(self, g: Genome, members: int) -> bool:
         limit = self.task.compiled.max_parameters
-        return limit is None or self.space.count(g, members) <= limit
+        kept = 1 if g.family == "additive" else members  # a glass box keeps its members' mean as one
+        return limit is None or self.space.count(g, kept) <= limit
 
     # ------------------------------------------------------------ execution
     def run(self, jobs: Sequence[Job], *, deadline: float | None) -> list[Evaluation]:
@@ -312,7 +326,7 @@ class StandaloneTrainer:
         """Enough time left for a useful part of the job (a few epochs)?"""
         if deadline is None:
             return True
-        members = len(job.recipes) * job.recipes[0].members
+        members = self._trained_members(job)
         per_epoch = self.speed.epoch_seconds(self.space.count(job.genome)) * (1 + 0.3 * (members - 1))
         return time.monotonic() + min(job.epochs, 5) * per_epoch <= deadline
 
@@ -332,10 +346,13 @@ class StandaloneTrainer:
         from snas.training import TrainResult
 
         params = self.space.count(o.job.genome)
-        self.speed.add(params, o.seconds / max(1, max(o.epochs)) / (1 + 0.3 * (len(o.job.recipes) - 1)))
+        self.speed.add(params, o.seconds / max(1, max(o.epochs)) / (1 + 0.3 * (self._trained_members(o.job) - 1)))
+        per_recipe = max(1, len(o.results) // len(o.job.recipes))  # training records of each recipe's members
         out = []
         for i, (recipe, metrics) in enumerate(zip(o.job.recipes, o.metrics, strict=True)):
             spec = self.space.spec(o.job.genome, recipe, epochs=o.job.epochs)
+            if len(o.job.recipes) > 1:  # recipes train batched, one member each
+                spec = replace(spec, members=1)
             ev = Evaluation(
                 number=-1,  # numbered when the search ends (after every worker's trainings)
                 genome=o.job.genome.to_dict(),
@@ -351,9 +368,10 @@ class StandaloneTrainer:
             )
             model = None
             if o.states:
-                net = build_network(self.task, spec, seed=o.job.seed)
+                held = {int(t.shape[0]) for t in o.states[i].values() if t.dim()}  # a glass box keeps 1
+                net = build_network(self.task, spec, seed=o.job.seed, members=held.pop() if len(held) == 1 else None)
                 net.load_state_dict(o.states[i])
-                results = tuple(TrainResult(**r) for r in o.results[i * recipe.members : (i + 1) * recipe.members])
+                results = tuple(TrainResult(**r) for r in o.results[i * per_recipe : (i + 1) * per_recipe])
                 model = FittedModel(self.task, spec, net.eval(), results, o.job.seed)
             if self.on_result is not None:
                 self.on_result(ev, model)

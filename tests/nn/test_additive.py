@@ -196,6 +196,24 @@ def test_glass_box_model_files_round_trip(trained, census, tmp_path):
     pd.testing.assert_frame_equal(again.explain(X).contributions, trained.explain(X).contributions)
 
 
+def test_members_of_a_glass_box_average_into_one_glass_box(trained, census, census_rules):
+    """Whatever the weights (signs included), one member holds exactly the members' mean logit,
+    monotone terms included: a trained glass box is one set of shapes, as large as one member."""
+    task = trained.task
+    spec = NetworkSpec.from_dict({"family": "additive", "pairs": [list(p) for p in MONOTONE_PAIRS], "members": 3})
+    net = build_network(task, spec, seed=0)
+    with torch.no_grad():
+        gen = torch.Generator().manual_seed(2)
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen))
+    x = task.encode(census.X_test.head(2000))
+    one = net.averaged()
+    assert one.members == 1 and one.n_parameters() * 3 == net.n_parameters()
+    assert torch.allclose(one(x)[0], net(x).mean(0), atol=1e-5)
+    assert trained.network.members == 1 and len(trained.results) == 2  # trained as two, kept as their mean
+    assert trained.n_parameters == build_network(task, dataclasses.replace(trained.spec, members=1)).n_parameters()
+
+
 def test_pair_ranking_counts_only_free_interaction_cells(census, census_rules):
     """A pair whose one feature determines the other explains nothing its features do not:
     it has no free interaction cells (no bonus from a negative count), and with

@@ -42,6 +42,22 @@ def test_positional_mapping_to_dataset_features():
     assert check_rules(rs, schema).ok
 
 
+def test_by_position_a_variable_named_like_another_feature_is_refused():
+    """A head variable in one feature's place but named like another's would silently read the
+    feature in its place: refused at its line and column, naming both features."""
+    schema = load_manifest("census_income").schema
+    names = [f"V{i}" for i in range(len(schema.feature_names))]
+    names[1] = "Education"  # the place of workclass
+    text = f"class({', '.join(names)}, '>50K') :- Education = 'Bachelors'.\n"
+    with pytest.raises(RuleSyntaxError) as err:
+        import_prolog(text, path="kb.pl", schema=schema)
+    e = err.value
+    assert (e.path, e.line, e.column) == ("kb.pl", 1, 11)
+    assert "the place of feature 'workclass'" in e.message and "named like feature 'education'" in e.message
+    names[1], names[2] = "Workclass", "Fnlwgt"  # named for their own places: fine
+    assert import_prolog(f"class({', '.join(names)}, '>50K') :- Workclass = 'Private'.\n", schema=schema)
+
+
 def test_bad_datalog_reports_position():
     with pytest.raises(RuleSyntaxError) as err:
         import_prolog("class(A, x) :- A >> 3.\n", path="bad.pl")
