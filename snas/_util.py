@@ -18,6 +18,7 @@ __all__ = [
     "atomic_write_text",
     "canonical_json",
     "did_you_mean",
+    "is_number",
     "level_codes",
     "loose_spelling",
     "parse_json_text",
@@ -211,6 +212,11 @@ def respelled_levels(values: Any, levels: list[str]) -> dict[str, str]:
     codes = level_codes(distinct, levels)
     exact = level_codes(distinct, levels, exact=True)
     return {v: str(levels[c]) for v, c, e in zip(distinct, codes, exact, strict=True) if c >= 0 and e < 0}
+
+
+def is_number(v: Any) -> bool:
+    """Whether ``v`` is an int or a float as JSON reads one (``True``/``False`` are not numbers)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:

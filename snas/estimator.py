@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from snas._util import is_number
 from snas.datasets import normalise_name
 from snas.exceptions import ConfigError
 from snas.rules import RuleSet
@@ -308,7 +309,9 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         be absent from a DataFrame; they are passed on all missing, given or not.
         ``soft_rules``: the soft rules' features are read too (the rule report)."""
         if isinstance(X, pd.DataFrame):
-            _refuse_duplicated_columns(X)
+            from snas.model import check_rows
+
+            check_rows(X, called="X")
         if isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns):
             frame = self._named_frame(X, fitting=fitting, soft_rules=soft_rules)
         elif isinstance(X, pd.DataFrame):
@@ -641,13 +644,9 @@ class SNASClassifier(ClassifierMixin, BaseEstimator):
         return clf
 
 
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
 #: The parameters a saved estimator records: each with a test of its value and what it must be.
 _RECORD_PARAMS: dict[str, tuple[Any, str]] = {
-    "validation_fraction": (lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
+    "validation_fraction": (lambda v: is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
     "random_state": (lambda v: v is None or type(v) is int, "an integer or null"),  # fit checks the range
     "architecture": (lambda v: v is None or isinstance(v, dict), "a mapping of NetworkSpec fields or null"),
     "budget": (
@@ -759,17 +758,6 @@ def _warn_unseen_levels(s: pd.Series, col: Any, name: str) -> None:
         )
 
 
-def _refuse_duplicated_columns(X: pd.DataFrame) -> None:
-    """ValueError naming a column name X holds twice: which of the two is the feature is unknowable."""
-    dup = X.columns[X.columns.duplicated()]
-    if len(dup):
-        name = dup[0]
-        raise ValueError(
-            f"X has {int((X.columns == name).sum())} columns named {name!r}; column names must be unique — drop "
-            "or rename the duplicates (X.loc[:, ~X.columns.duplicated()] keeps the first)"
-        )
-
-
 def _check_labels(y: np.ndarray) -> None:
     """Refuse missing labels (NaN, None, pd.NA) and labels that mix text with numbers: both
     would end in a TypeError while sorting the classes."""
@@ -782,9 +770,10 @@ def _check_labels(y: np.ndarray) -> None:
             f"{int(missing[0])} (counting from 0); drop those rows from X and y, or fill in their labels"
         )
     if y.dtype == object:
-        text = np.fromiter((isinstance(v, str) for v in y), dtype=bool, count=len(y))
+        distinct = pd.unique(y)  # hashed, mixed types included: the type test runs per distinct label
+        text = np.fromiter((isinstance(v, str) for v in distinct), dtype=bool, count=len(distinct))
         if text.any() and not text.all():
-            number, word = y[int(np.flatnonzero(~text)[0])], y[int(np.flatnonzero(text)[0])]
+            number, word = distinct[int(np.flatnonzero(~text)[0])], distinct[int(np.flatnonzero(text)[0])]
             raise ValueError(
                 f"y mixes labels of different types (text such as {word!r} and {type(number).__name__} such as "
                 f"{number!r}); use one label type, e.g. y.astype(str)"

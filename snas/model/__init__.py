@@ -16,7 +16,14 @@ from snas.model._defaults import (
 from snas.model._ensemble import EnsembleModel, ensemble_selection
 from snas.model._explain import Explanation, TermShape, inputs_read
 from snas.model._files import FORMAT, read_model_files, write_model_files
-from snas.model._fitted import EARLY_STOPPING_FRACTION, FittedModel, build_network, load_inherited, member_splits
+from snas.model._fitted import (
+    EARLY_STOPPING_FRACTION,
+    FittedModel,
+    build_network,
+    check_rows,
+    load_inherited,
+    member_splits,
+)
 from snas.model._task import Task
 
 __all__ = [
@@ -33,6 +40,7 @@ __all__ = [
     "TermShape",
     "adapt_to_rows",
     "build_network",
+    "check_rows",
     "ema_decay_for",
     "ensemble_selection",
     "glass_box_fields",

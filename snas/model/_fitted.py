@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from snas._util import is_number
 from snas.exceptions import ConfigError, ModelFileError, SNASError
 from snas.model._files import read_model_files, write_model_files
 from snas.model._task import Task
@@ -73,7 +74,7 @@ def build_network(
     return net
 
 
-def check_rows(frame: pd.DataFrame) -> pd.DataFrame:
+def check_rows(frame: pd.DataFrame, *, called: str = "frame") -> pd.DataFrame:
     """``frame`` as given, after refusing a column name it holds twice (ValueError naming it):
     which of the two is the feature is unknowable, and pandas would fail obscurely later.
 
@@ -81,6 +82,8 @@ def check_rows(frame: pd.DataFrame) -> pd.DataFrame:
     ----------
     frame : DataFrame
         Rows for a model's prediction entry points.
+    called : str, default="frame"
+        What the message calls the rows (``"X"`` for the estimator's input).
 
     Returns
     -------
@@ -90,9 +93,10 @@ def check_rows(frame: pd.DataFrame) -> pd.DataFrame:
     columns = getattr(frame, "columns", None)
     if columns is not None and columns.has_duplicates:
         name = columns[columns.duplicated()][0]
+        subject = "the rows have" if called == "frame" else f"{called} has"
         raise ValueError(
-            f"the rows have {int((columns == name).sum())} columns named {name!r}; column names must be unique — "
-            "drop or rename the duplicates (frame.loc[:, ~frame.columns.duplicated()] keeps the first)"
+            f"{subject} {int((columns == name).sum())} columns named {name!r}; column names must be unique — "
+            f"drop or rename the duplicates ({called}.loc[:, ~{called}.columns.duplicated()] keeps the first)"
         )
     return frame
 
@@ -698,14 +702,10 @@ def _spec_of(record: Any, where: str) -> NetworkSpec:
 _TRAINING_FIELDS: dict[str, tuple[Any, str]] = {
     "epochs": (lambda v: type(v) is int and v >= 0, "a whole number of epochs"),
     "best_epoch": (lambda v: type(v) is int and v >= 0, "a whole number (an epoch)"),
-    "best_val_loss": (lambda v: v is None or _is_number(v), "a number or null"),
-    "seconds": (lambda v: _is_number(v) and 0 <= v < float("inf"), "a non-negative number of seconds"),
+    "best_val_loss": (lambda v: v is None or is_number(v), "a number or null"),
+    "seconds": (lambda v: is_number(v) and 0 <= v < float("inf"), "a non-negative number of seconds"),
     "deadline_hit": (lambda v: isinstance(v, bool), "true or false"),
 }
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _training_results(training: list[Any], where: str) -> tuple[TrainResult, ...]:

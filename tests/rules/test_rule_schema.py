@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jsonschema  # a dependency of snas (pyproject.toml): never skipped
 import pytest
 import yaml
 
 from snas.exceptions import RuleSyntaxError
 from snas.rules import parse_rules, rule_file_schema
-
-jsonschema = pytest.importorskip("jsonschema")
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAD = "snas_rules: 1\ntarget: {column: default, positive: 1}\nrules:\n"
